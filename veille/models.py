@@ -1,0 +1,199 @@
+"""Frozen dataclasses passed between the steps of the pipeline.
+
+They are independent of the ORM (the store maps them to its tables) and of the web layer.
+All datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+FeedType = Literal["feed", "html", "imap"]
+FeedStatus = Literal["ok", "error", "disabled", "pending"]
+
+
+# --- configuration (feeds.yaml) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One source declared in feeds.yaml."""
+
+    id: str
+    url: str
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    every: timedelta = timedelta(minutes=30)
+    type: FeedType = "feed"
+    line: int | None = None  # where it is declared, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class TagRule:
+    """One theme of the taxonomy: terms that give the tag, terms that veto it."""
+
+    name: str
+    label: str
+    match: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MailSpec:
+    to: tuple[str, ...]
+    at: str  # "mon 07:30" (Europe/Paris)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSpec:
+    name: str
+    title: str
+    window: timedelta = timedelta(days=1)
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    query: str = ""
+    mail: MailSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole of feeds.yaml, validated."""
+
+    path: str
+    feeds: tuple[FeedSpec, ...] = ()
+    tags: tuple[TagRule, ...] = ()
+    digests: tuple[DigestSpec, ...] = ()
+
+    def feed(self, feed_id: str) -> FeedSpec | None:
+        return next((f for f in self.feeds if f.id == feed_id), None)
+
+
+# --- fetch --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """HTTP cache validators remembered between fetches."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A successful fetch: either a body, or "not modified" (a 304)."""
+
+    url: str  # the URL finally answered (after redirects)
+    status: int  # final HTTP status (200 or 304)
+    body: bytes | None  # decompressed body; None for a 304
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    validators: Validators = Validators()
+    permanent_url: str | None = None  # set when every redirect hop was 301/308
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+# --- parse --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One item of a feed, sanitised: text fields are plain text, HTML fields are safe HTML."""
+
+    key: str  # identity inside its feed: guid, else canonical link, else content hash
+    guid: str | None
+    url: str | None  # canonical link (absolute, tracking parameters removed)
+    title: str
+    author: str | None = None
+    summary_html: str = ""
+    content_html: str = ""
+    published: datetime | None = None  # None: unknown (the store uses first-seen time)
+    updated: datetime | None = None
+    categories: tuple[str, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything a reader sees; an entry whose hash did not change is not rewritten."""
+        h = hashlib.blake2b(digest_size=16)
+        for part in (
+            self.url or "",
+            self.title,
+            self.author or "",
+            self.summary_html,
+            self.content_html,
+            self.published.isoformat() if self.published else "",
+            self.updated.isoformat() if self.updated else "",
+            "\x1f".join(self.categories),
+        ):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x1e")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed document. ``kind == "html"`` means a web page: see ``discovered``."""
+
+    kind: Literal["rss", "atom", "rdf", "json", "html"]
+    title: str = ""
+    site_url: str | None = None
+    description: str = ""
+    language: str | None = None
+    entries: tuple[ParsedEntry, ...] = ()
+    discovered: tuple[str, ...] = ()  # feed URLs advertised by an HTML page (rel=alternate)
+    warnings: tuple[str, ...] = ()  # recoverable problems (e.g. "XML mal formé, lu en mode tolérant")
+
+
+# --- update results and read views ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    """What one feed's update did; ``error`` is a French message when it failed."""
+
+    feed_id: str
+    status: Literal["ok", "not_modified", "error", "skipped", "disabled"]
+    new: int = 0
+    updated: int = 0
+    duration_ms: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed as stored, with its fetch bookkeeping (what /api/v1/feeds shows)."""
+
+    id: str
+    url: str
+    title: str
+    status: FeedStatus
+    last_error: str | None
+    entries: int
+    last_fetched_at: datetime | None
+    next_fetch_at: datetime | None
+    site_url: str | None = None
+    error_count: int = 0
+    last_success_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """An entry as every output (API, page, feeds, e-mail) sees it."""
+
+    id: str
+    feed: str
+    feed_title: str
+    title: str
+    url: str | None
+    published: datetime
+    summary: str
+    content_html: str
+    author: str | None = None
+    tags: tuple[str, ...] = ()

@@ -1,0 +1,60 @@
+"""Runtime settings, read from ``VEILLE_*`` environment variables (and a ``.env`` file).
+
+Each setting is declared once below with its type, default and help text; the README's table
+is checked against this class by a test. Nothing here is read at import time: build a
+``Settings()`` at the edge (CLI, app factory) and pass it down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VEILLE_", env_file=".env", extra="ignore")
+
+    config: Path = Field(Path("feeds.yaml"), description="Chemin du fichier feeds.yaml.")
+    database_url: str = Field(
+        "sqlite:///data/veille.db", description="Base de données (SQLite par défaut)."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="URL publique, utilisée dans les flux et e-mails."
+    )
+    allow_hosts: str = Field(
+        "",
+        description="Liste `hôte:port` séparés par des virgules, autorisés malgré la règle "
+        "des réseaux privés (intranet, tests).",
+    )
+    smtp_host: str = Field("localhost", description="Serveur SMTP.")
+    smtp_port: int = Field(25, description="Port SMTP.")
+    smtp_user: str = Field("", description="Identifiant SMTP (vide : sans authentification).")
+    smtp_password: str = Field("", description="Mot de passe SMTP.")
+    smtp_tls: str = Field("none", description="`none`, `starttls` ou `ssl`.")
+    mail_from: str = Field("veille@localhost", description="Expéditeur des e-mails.")
+    admin_token: str = Field("", description="Jeton d'administration de l'API (Bearer).")
+    secret_key: str = Field("", description="Clé secrète pour signer les jetons.")
+
+    fetch_timeout: float = Field(20.0, description="Délai total d'une requête HTTP (secondes).")
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024, description="Taille maximale d'un flux après décompression (octets)."
+    )
+    parse_timeout: float = Field(10.0, description="Temps maximal d'analyse d'un flux (secondes).")
+    parse_workers: int = Field(2, description="Nombre de processus d'analyse.")
+    fetch_concurrency: int = Field(32, description="Requêtes HTTP simultanées au total.")
+    per_host_concurrency: int = Field(2, description="Requêtes simultanées par serveur.")
+    timezone: str = Field("Europe/Paris", description="Fuseau horaire des programmations.")
+
+    @field_validator("smtp_tls")
+    @classmethod
+    def _check_tls(cls, v: str) -> str:
+        if v not in {"none", "starttls", "ssl"}:
+            raise ValueError("doit valoir none, starttls ou ssl")
+        return v
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """``VEILLE_ALLOW_HOSTS`` as a set of lower-case ``host:port`` strings."""
+        return frozenset(h.strip().lower() for h in self.allow_hosts.split(",") if h.strip())
