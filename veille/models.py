@@ -197,3 +197,35 @@ class EntryView:
     content_html: str
     author: str | None = None
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedTarget:
+    """What the pipeline needs to fetch one feed."""
+
+    id: str
+    url: str  # the URL to fetch now
+    validators: Validators
+    every: timedelta
+    error_count: int = 0
+    status: FeedStatus = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """One selection of entries, shared by every output (API, page, feeds, e-mail).
+
+    ``cursor`` is the opaque keyset cursor returned with the previous page.
+    """
+
+    feeds: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPage:
+    entries: tuple[EntryView, ...]
+    next_cursor: str | None

@@ -1,0 +1,146 @@
+"""The store on a real SQLite file: schema, identity and dedup, pagination, bookkeeping."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from veille.errors import QueryError
+from veille.models import FeedSpec, ParsedEntry, Selection, Validators
+from veille.store import Store, decode_cursor, encode_cursor
+
+
+def entry(i: int, **kw: object) -> ParsedEntry:
+    base = ParsedEntry(
+        key=f"guid-{i}",
+        guid=f"guid-{i}",
+        url=f"https://example.org/{i}",
+        title=f"Article {i}",
+        content_html=f"<p>Contenu {i}</p>",
+        published=datetime(2026, 11, 28, tzinfo=UTC) - timedelta(hours=i),
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(store: Store) -> None:
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    assert version == "0001"
+
+
+def test_migrate_is_idempotent(store: Store) -> None:
+    store.migrate()
+    assert store.integrity_ok()
+
+
+def test_new_unchanged_and_changed_entries(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
+    entries = [entry(i) for i in range(3)]
+    assert store.save_entries("a", entries, now=now) == (3, 0)
+    with store.engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT id, changed_at FROM entry ORDER BY id")).all()
+    later = now + timedelta(hours=1)
+    assert store.save_entries("a", entries, now=later) == (0, 0)  # unchanged: not rewritten
+    with store.engine.connect() as conn:
+        after = conn.execute(sa.text("SELECT id, changed_at FROM entry ORDER BY id")).all()
+    assert before == after
+    changed = [entries[0], replace(entries[1], title="Article 1 (corrigé)"), entries[2]]
+    assert store.save_entries("a", changed, now=later) == (0, 1)
+    assert store.count_entries() == 3
+    assert store.feed_states()[0].entries == 3
+
+
+def test_guid_that_changes_on_every_fetch_is_not_a_new_entry(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
+    assert store.save_entries("a", [entry(1)], now=now) == (1, 0)
+    regenerated = entry(1, key="random-123", guid="random-123")
+    assert store.save_entries("a", [regenerated], now=now) == (0, 0)
+    assert store.count_entries() == 1
+
+
+def test_same_guid_in_two_feeds_are_two_entries(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec("a", "https://a.example/f"), FeedSpec("b", "https://b.example/f")])
+    store.save_entries("a", [entry(1)], now=now)
+    store.save_entries("b", [entry(1)], now=now)
+    assert store.count_entries() == 2
+
+
+def test_missing_date_is_first_seen_and_kept(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
+    store.save_entries("a", [entry(1, published=None)], now=now)
+    store.save_entries("a", [entry(1, published=None, title="Nouveau titre")], now=now + timedelta(days=1))
+    page = store.list_entries(Selection())
+    assert page.entries[0].published == now
+    assert page.entries[0].title == "Nouveau titre"
+
+
+def test_large_feed_is_saved_in_batches(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
+    assert store.save_entries("a", [entry(i) for i in range(1234)], now=now) == (1234, 0)
+    assert store.count_entries("a") == 1234
+
+
+def test_keyset_pagination_is_newest_first_and_complete(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
+    same_time = datetime(2026, 11, 1, tzinfo=UTC)
+    entries = [entry(i) for i in range(10)] + [entry(100 + i, published=same_time) for i in range(5)]
+    store.save_entries("a", entries, now=now)
+    seen: list[str] = []
+    cursor = None
+    for _ in range(20):
+        page = store.list_entries(Selection(limit=4, cursor=cursor))
+        seen += [e.title for e in page.entries]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 15
+    assert seen[:3] == ["Article 0", "Article 1", "Article 2"]
+
+
+def test_filters_by_feed_and_dates(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec("a", "https://a.example/f"), FeedSpec("b", "https://b.example/f")])
+    store.save_entries("a", [entry(i) for i in range(5)], now=now)
+    store.save_entries("b", [entry(i) for i in range(5, 8)], now=now)
+    assert len(store.list_entries(Selection(feeds=("b",))).entries) == 3
+    since = datetime(2026, 11, 28, tzinfo=UTC) - timedelta(hours=2)
+    page = store.list_entries(Selection(since=since))
+    assert [e.title for e in page.entries] == ["Article 0", "Article 1", "Article 2"]
+    page = store.list_entries(Selection(until=since))
+    assert len(page.entries) == 5
+
+
+@pytest.mark.parametrize("cursor", ["", "%%%", "bm90LWEtY3Vyc29y", encode_cursor(datetime.now(UTC), 1)[:-3]])
+def test_bad_cursor_is_a_query_error(cursor: str) -> None:
+    with pytest.raises(QueryError):
+        decode_cursor(cursor)
+
+
+def test_sync_feeds_follows_the_config(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec("a", "https://a.example/f", title="A"), FeedSpec("b", "https://b.example/f")])
+    store.record_success(
+        "a", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators('"x"', None)
+    )
+    store.sync_feeds([FeedSpec("a", "https://a.example/f", title="A bis")])
+    states = store.feed_states()
+    assert [s.id for s in states] == ["a"]
+    assert states[0].title == "A bis" and states[0].status == "ok"
+    # A changed URL starts afresh (no stale validators).
+    store.sync_feeds([FeedSpec("a", "https://a.example/nouveau")])
+    target = store.targets(["a"])[0]
+    assert target.url == "https://a.example/nouveau" and target.validators == Validators()
+
+
+def test_targets_due_and_disabled(store: Store, now: datetime) -> None:
+    store.sync_feeds([FeedSpec(x, f"https://{x}.example/f") for x in "abc"])
+    store.record_success("a", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators())
+    store.record_error("b", now=now, message="parti", next_fetch_at=None, disable=True)
+    assert [t.id for t in store.targets(due_at=now)] == ["c"]
+    assert [t.id for t in store.targets(due_at=now + timedelta(hours=1))] == ["a", "c"]
+    assert [t.id for t in store.targets()] == ["a", "c"]
+    assert [t.id for t in store.targets(["b"])] == ["b"]  # named explicitly: still fetched

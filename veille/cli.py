@@ -1,0 +1,294 @@
+"""The ``veille`` command (Typer). Messages are in French.
+
+Exit codes: 0 success, 1 some work failed (a feed, a delivery), 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+from contextlib import suppress
+from pathlib import Path
+from typing import Annotated, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from .config import load_config, validate_config
+from .errors import ConfigError, FeedError, StoreError
+from .logs import setup_logging
+from .models import Config, UpdateResult, Validators
+from .settings import Settings
+from .store import Store
+
+app = typer.Typer(
+    help="veille — agrégateur de veille pour les référents numériques.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+STATUS_FR = {
+    "ok": "ok",
+    "not_modified": "inchangé",
+    "error": "erreur",
+    "disabled": "désactivé",
+    "skipped": "ignoré",
+    "pending": "en attente",
+}
+
+
+def main() -> None:
+    app()
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]{message}[/red]", highlight=False)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        lines = [f"  VEILLE_{'_'.join(map(str, x['loc'])).upper()} : {x['msg']}" for x in e.errors()]
+        _fail("Réglages invalides :\n" + "\n".join(lines))
+
+
+def _config(settings: Settings) -> Config:
+    try:
+        return load_config(settings.config)
+    except ConfigError as e:
+        _fail(f"Configuration refusée — {e}")
+
+
+def _open_store(settings: Settings, config: Config) -> Store:
+    try:
+        store = Store(settings.database_url)
+        store.migrate()
+        store.sync_feeds(config.feeds)
+    except StoreError as e:
+        _fail(f"Base de données inutilisable : {e}")
+    return store
+
+
+@app.command()
+def check(
+    fetch: Annotated[
+        str | None, typer.Option("--fetch", help="Récupère une source et montre ce qui en est extrait.")
+    ] = None,
+) -> None:
+    """Valide feeds.yaml (toutes les erreurs, avec fichier et ligne)."""
+    settings = _settings()
+    errors = validate_config(settings.config)
+    for error in errors:
+        err.print(str(error), highlight=False, markup=False)
+    if errors:
+        _fail(f"{len(errors)} erreur(s) : configuration refusée.")
+    config = load_config(settings.config)
+    out.print(
+        f"{settings.config} : valide — {len(config.feeds)} sources, {len(config.tags)} thèmes, "
+        f"{len(config.digests)} sélections.",
+        highlight=False,
+    )
+    if fetch:
+        spec = config.feed(fetch)
+        if spec is None:
+            _fail(f"source inconnue : {fetch}")
+        raise typer.Exit(asyncio.run(_check_fetch(settings, spec.url)))
+
+
+async def _check_fetch(settings: Settings, url: str) -> int:
+    from .fetch import Fetcher
+    from .service import fetch_policy, utcnow
+    from .workers import ParserPool
+
+    pool = ParserPool(max_workers=1, timeout=settings.parse_timeout)
+    try:
+        async with Fetcher(fetch_policy(settings), now=utcnow) as fetcher:
+            fetched = await fetcher.fetch(url, Validators())
+            assert fetched.body is not None
+            parsed = await pool.parse(fetched.url, fetched.body, fetched.headers, utcnow())
+    except FeedError as e:
+        err.print(f"Échec : {e}", highlight=False, markup=False)
+        return 1
+    finally:
+        pool.close()
+    out.print(f"{parsed.kind} « {parsed.title} » — {len(parsed.entries)} articles", highlight=False)
+    for url_found in parsed.discovered:
+        out.print(f"  flux annoncé : {url_found}", highlight=False)
+    for entry in parsed.entries[:10]:
+        when = entry.published.isoformat() if entry.published else "sans date"
+        out.print(f"  - {when}  {entry.title}  <{entry.url}>", highlight=False, markup=False)
+    return 0
+
+
+@app.command()
+def update(
+    feed_ids: Annotated[list[str] | None, typer.Argument(help="Sources à mettre à jour.")] = None,
+    all_feeds: Annotated[bool, typer.Option("--all", help="Toutes les sources, même pas dues.")] = False,
+) -> None:
+    """Met à jour les sources dues (ou toutes avec --all, ou celles nommées)."""
+    settings = _settings()
+    config = _config(settings)
+    known = {f.id for f in config.feeds}
+    unknown = [f for f in feed_ids or [] if f not in known]
+    if unknown:
+        _fail(f"source(s) inconnue(s) : {', '.join(unknown)}")
+    store = _open_store(settings, config)
+    try:
+        results = asyncio.run(_run_update(settings, store, feed_ids or None, all_feeds))
+    finally:
+        store.close()
+    _print_results(results)
+    if any(r.status == "error" for r in results):
+        raise typer.Exit(1)
+
+
+async def _run_update(
+    settings: Settings, store: Store, ids: list[str] | None, all_feeds: bool
+) -> list[UpdateResult]:
+    from .service import open_updater
+
+    due_only = ids is None and not all_feeds
+    async with open_updater(settings, store) as updater:
+        if not out.is_terminal:
+            return await updater.update(ids, due_only=due_only)
+        total = len(store.targets(ids, due_at=updater.now() if due_only else None))
+        with Progress(
+            TextColumn("Mise à jour"), BarColumn(), MofNCompleteColumn(), console=out, transient=True
+        ) as progress:
+            task = progress.add_task("", total=total)
+            return await updater.update(
+                ids, due_only=due_only, on_result=lambda _: progress.advance(task)
+            )
+
+
+def _print_results(results: list[UpdateResult]) -> None:
+    if not results:
+        out.print("Aucune source à mettre à jour.")
+        return
+    table = Table("source", "état", "nouveaux", "modifiés", "durée", "erreur")
+    for r in sorted(results, key=lambda r: r.feed_id):
+        table.add_row(
+            r.feed_id,
+            STATUS_FR.get(r.status, r.status),
+            str(r.new),
+            str(r.updated),
+            f"{r.duration_ms / 1000:.1f} s",
+            r.error or "",
+        )
+    out.print(table)
+    failed = sum(r.status == "error" for r in results)
+    new = sum(r.new for r in results)
+    out.print(f"{len(results)} sources, {new} nouveaux articles, {failed} en erreur.")
+
+
+@app.command()
+def feeds(
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON (comme l'API).")] = False,
+) -> None:
+    """Liste les sources et leur état."""
+    from .web.api import feed_json
+
+    settings = _settings()
+    config = _config(settings)
+    store = _open_store(settings, config)
+    try:
+        states = store.feed_states()
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps({"feeds": [feed_json(f) for f in states]}, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("source", "état", "articles", "dernière récupération", "erreur")
+    for f in states:
+        fetched = f.last_fetched_at.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m %H:%M") if f.last_fetched_at else "jamais"
+        table.add_row(f.id, STATUS_FR.get(f.status, f.status), str(f.entries), fetched, f.last_error or "")
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8000,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="Sert les pages sans planificateur (réplique).")
+    ] = False,
+) -> None:
+    """Lance le service web (et le planificateur, sauf --no-scheduler)."""
+    setup_logging()
+    settings = _settings()
+    config = _config(settings)
+    store = _open_store(settings, config)
+    try:
+        asyncio.run(_serve(settings, store, host, port, scheduler=not no_scheduler))
+    finally:
+        store.close()
+
+
+async def _serve(settings: Settings, store: Store, host: str, port: int, *, scheduler: bool) -> None:
+    import uvicorn
+
+    from .web import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, store), host=host, port=port, log_config=None)
+    )
+    if not scheduler:
+        await server.serve()
+        return
+    from .scheduler import Scheduler
+    from .service import open_updater
+
+    async with open_updater(settings, store) as updater:
+        sched = Scheduler(store, updater, settings.config, ZoneInfo(settings.timezone))
+        sched.start()
+        try:
+            await server.serve()
+        finally:
+            sched.shutdown()
+
+
+@app.command()
+def worker() -> None:
+    """Lance le planificateur seul (sans service web)."""
+    setup_logging()
+    settings = _settings()
+    config = _config(settings)
+    store = _open_store(settings, config)
+    try:
+        asyncio.run(_work(settings, store))
+    finally:
+        store.close()
+
+
+async def _work(settings: Settings, store: Store) -> None:
+    from .scheduler import Scheduler
+    from .service import open_updater
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with open_updater(settings, store) as updater:
+        sched = Scheduler(store, updater, settings.config, ZoneInfo(settings.timezone))
+        sched.start()
+        logging.getLogger(__name__).info("worker started")
+        try:
+            await stop.wait()
+        finally:
+            sched.shutdown()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,221 @@
+"""The update pipeline, written down once::
+
+    store.targets(due) | fetch.Fetcher.fetch | workers.ParserPool.parse | store.save_entries
+                       | store.record_success / store.record_error
+
+For each feed, independently (``update_feed``):
+
+1. **fetch** its URL with its validators (conditional GET). A 304 records a success, nothing else.
+2. **parse** the body in a worker process (per-feed time limit). An HTML page advertising a feed
+   (``<link rel="alternate">``) is followed once, under the same fetch policy, and the
+   discovered URL becomes the feed's fetch URL.
+3. **save** the entries (batched transactions), *then* record the success with the new
+   validators, so a crash costs a refetch, never an entry.
+4. Any failure is recorded on that feed only (``status: error`` with a French ``last_error``)
+   and schedules the next attempt with exponential back-off (capped at 24 h), or after the
+   server's ``Retry-After`` when longer; 410 disables the feed. A failing feed never stops the
+   others.
+
+All store calls run on one dedicated thread: writes are serialised (one SQLite writer) and the
+event loop stays free for the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from .errors import FeedError, GoneError, HTTPStatusError, ParseError
+from .models import FeedTarget, FetchResult, ParsedFeed, UpdateResult, Validators
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=24)
+JITTER = 0.1  # up to 10 % of the interval, stable per feed
+
+T = TypeVar("T")
+
+
+class FetcherLike(Protocol):
+    async def fetch(self, url: str, validators: Validators = ...) -> FetchResult: ...
+
+
+class ParserLike(Protocol):
+    async def parse(
+        self, url: str, body: bytes, headers: Any, now: datetime
+    ) -> ParsedFeed: ...
+
+
+# --- pure scheduling rules ----------------------------------------------------------------------
+
+
+def jitter(feed_id: str, every: timedelta) -> timedelta:
+    """A stable per-feed offset in ``[0, JITTER × every)`` so feeds do not all fire together."""
+    fraction = int.from_bytes(hashlib.blake2b(feed_id.encode(), digest_size=4).digest()) / 2**32
+    return every * (JITTER * fraction)
+
+
+def next_success_fetch(now: datetime, target: FeedTarget) -> datetime:
+    return now + target.every + jitter(target.id, target.every)
+
+
+def next_error_fetch(
+    now: datetime, target: FeedTarget, retry_after: timedelta | None = None
+) -> datetime:
+    """Exponential back-off from the feed's interval (×2 per consecutive error, ≤ 24 h);
+    a longer ``Retry-After`` from the server wins (itself capped at 24 h)."""
+    backoff = min(target.every * 2 ** min(target.error_count, 16), MAX_BACKOFF)
+    if retry_after is not None:
+        backoff = max(backoff, min(retry_after, MAX_BACKOFF))
+    return now + backoff
+
+
+# --- the pipeline ------------------------------------------------------------------------------
+
+
+@dataclass
+class Updater:
+    """Runs the pipeline for a set of feeds. ``now`` is the injected clock."""
+
+    store: Store
+    fetcher: FetcherLike
+    parser: ParserLike
+    now: Callable[[], datetime]
+    concurrency: int = 32  # feeds in flight (bounds the bodies held in memory)
+
+    def __post_init__(self) -> None:
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-db")
+
+    def close(self) -> None:
+        self._db.shutdown(wait=True)
+
+    async def _store(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db, partial(fn, *args, **kwargs))
+
+    async def update(
+        self,
+        ids: Sequence[str] | None = None,
+        *,
+        due_only: bool = False,
+        on_result: Callable[[UpdateResult], None] | None = None,
+    ) -> list[UpdateResult]:
+        """Update the given feeds (all configured ones when ``ids`` is None); with ``due_only``,
+        only those whose next fetch time has come."""
+        targets = await self._store(
+            self.store.targets, ids, due_at=self.now() if due_only else None
+        )
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(target: FeedTarget) -> UpdateResult:
+            async with gate:
+                result = await self.update_feed(target)
+            if on_result:
+                on_result(result)
+            return result
+
+        return list(await asyncio.gather(*(one(t) for t in targets)))
+
+    async def update_feed(self, target: FeedTarget) -> UpdateResult:
+        started = time.monotonic()
+        try:
+            result = await self._fetch_parse_save(target)
+        except FeedError as e:
+            result = await self._record_failure(target, e)
+        except Exception as e:  # a bug must not stop the other feeds: record it and go on
+            log.exception("unexpected error", extra={"feed": target.id})
+            result = await self._record_failure(target, FeedError(target.url, f"erreur interne : {e!r}"))
+        result = UpdateResult(
+            feed_id=result.feed_id,
+            status=result.status,
+            new=result.new,
+            updated=result.updated,
+            error=result.error,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        log.info(
+            "feed updated",
+            extra={
+                "feed": target.id,
+                "status": result.status,
+                "duration_ms": result.duration_ms,
+                "new": result.new,
+                "updated": result.updated,
+            },
+        )
+        return result
+
+    async def _fetch_parse_save(self, target: FeedTarget) -> UpdateResult:
+        fetched = await self.fetcher.fetch(target.url, target.validators)
+        if fetched.not_modified:
+            now = self.now()
+            await self._store(
+                self.store.record_success,
+                target.id,
+                now=now,
+                next_fetch_at=next_success_fetch(now, target),
+                validators=fetched.validators,
+                fetch_url=fetched.permanent_url,
+            )
+            return UpdateResult(target.id, "not_modified")
+        parsed = await self._parse(fetched)
+        new_url = fetched.permanent_url
+        if parsed.kind == "html":
+            fetched, parsed = await self._discover(target, parsed)
+            new_url = fetched.url
+        now = self.now()
+        new, updated = await self._store(
+            self.store.save_entries, target.id, parsed.entries, now=now
+        )
+        await self._store(
+            self.store.record_success,
+            target.id,
+            now=now,
+            next_fetch_at=next_success_fetch(now, target),
+            validators=fetched.validators,
+            fetch_url=new_url,
+            title=parsed.title,
+            site_url=parsed.site_url,
+        )
+        return UpdateResult(target.id, "ok", new=new, updated=updated)
+
+    async def _parse(self, fetched: FetchResult) -> ParsedFeed:
+        assert fetched.body is not None
+        return await self.parser.parse(fetched.url, fetched.body, fetched.headers, self.now())
+
+    async def _discover(
+        self, target: FeedTarget, page: ParsedFeed
+    ) -> tuple[FetchResult, ParsedFeed]:
+        """The URL gave a web page: follow the first feed it advertises (same fetch policy)."""
+        if not page.discovered:
+            raise ParseError(target.url, "page web sans flux RSS/Atom annoncé")
+        fetched = await self.fetcher.fetch(page.discovered[0], Validators())
+        if fetched.not_modified:  # cannot happen without validators; be explicit anyway
+            raise ParseError(target.url, "flux découvert vide")
+        parsed = await self._parse(fetched)
+        if parsed.kind == "html":
+            raise ParseError(target.url, "le lien annoncé par la page n'est pas un flux")
+        return fetched, parsed
+
+    async def _record_failure(self, target: FeedTarget, error: FeedError) -> UpdateResult:
+        now = self.now()
+        gone = isinstance(error, GoneError)
+        retry_after = error.retry_after if isinstance(error, HTTPStatusError) else None
+        await self._store(
+            self.store.record_error,
+            target.id,
+            now=now,
+            message=str(error),
+            next_fetch_at=None if gone else next_error_fetch(now, target, retry_after),
+            disable=gone,
+        )
+        return UpdateResult(target.id, "disabled" if gone else "error", error=str(error))

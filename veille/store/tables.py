@@ -1,0 +1,82 @@
+"""SQLModel tables. They never leave the store: callers get the frozen dataclasses of models.py.
+
+Datetimes are stored as naive UTC (``UTCDateTime``) and come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; naive UTC on disk (sorts as text in SQLite)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _dt(**kw: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, **kw)
+
+
+class Feed(SQLModel, table=True):
+    __tablename__ = "feed"
+
+    id: str = Field(primary_key=True)
+    url: str  # as configured in feeds.yaml
+    fetch_url: str  # where we fetch it now (follows 301/308 and HTML discovery)
+    title: str = ""  # the feed's own title; the configured title wins on display
+    config_title: str | None = None
+    site_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    status: str = "pending"  # ok | error | disabled | pending
+    last_error: str | None = None
+    error_count: int = 0
+    entry_count: int = 0
+    every_s: int = 1800
+    in_config: bool = True
+    last_fetched_at: datetime | None = _dt()
+    last_success_at: datetime | None = _dt()
+    next_fetch_at: datetime | None = _dt()
+
+
+class Entry(SQLModel, table=True):
+    __tablename__ = "entry"
+    __table_args__ = (
+        sa.UniqueConstraint("feed_id", "key", name="uq_entry_feed_key"),
+        sa.Index("ix_entry_published", "published_at", "id"),
+        sa.Index("ix_entry_feed_published", "feed_id", "published_at", "id"),
+        sa.Index("ix_entry_feed_url", "feed_id", "url"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: str = Field(foreign_key="feed.id", ondelete="CASCADE")
+    key: str
+    guid: str | None = None
+    url: str | None = None
+    title: str = ""
+    author: str | None = None
+    summary_html: str = ""
+    content_html: str = ""
+    categories: str = "[]"  # JSON list of plain-text categories
+    content_hash: str = ""
+    published_at: datetime = Field(sa_type=UTCDateTime)  # the publisher's date, else first seen
+    date_missing: bool = False
+    updated_at: datetime | None = _dt()
+    first_seen_at: datetime = Field(sa_type=UTCDateTime)
+    changed_at: datetime = Field(sa_type=UTCDateTime)

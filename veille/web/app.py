@@ -1,0 +1,90 @@
+"""FastAPI application factory, error mapping (one place) and the list of routes.
+
+The app never starts the scheduler: ``veille serve`` runs both (one scheduler per deployment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import QueryError, VeilleError
+from ..settings import Settings
+from ..store import Store
+from . import api
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """Build the app. Without ``store``, one is opened (and migrated) in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = store is None
+        app.state.store = store or Store(settings.database_url)
+        if own:
+            app.state.store.migrate()
+        try:
+            yield
+        finally:
+            if own:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="veille",
+        version=__version__,
+        description="Agrégateur de veille pour les référents numériques (API JSON).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.tz = ZoneInfo(settings.timezone)
+    if store is not None:
+        app.state.store = store
+    _install_error_handlers(app)
+    app.include_router(api.router)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """HTTP status is decided here, once: every error body is ``{"detail": "…"}``."""
+
+    @app.exception_handler(QueryError)
+    async def _query_error(_: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ())[1:]) or "requête"
+            parts.append(f"{where} : {_french(err)}")
+        return JSONResponse({"detail": "; ".join(parts)}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if exc.status_code != 404 else "ressource introuvable"
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(VeilleError)
+    async def _veille_error(_: Request, exc: VeilleError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=500)
+
+
+def _french(err: dict) -> str:  # type: ignore[type-arg]
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind in {"int_parsing", "int_type"}:
+        return "nombre entier attendu"
+    if kind == "greater_than_equal":
+        return f"doit être supérieur ou égal à {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"doit être inférieur ou égal à {ctx.get('le')}"
+    if kind == "missing":
+        return "paramètre obligatoire"
+    return str(err.get("msg", "valeur invalide"))
