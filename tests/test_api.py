@@ -16,8 +16,12 @@ from veille.web import create_app
 
 @pytest.fixture
 def client(store: Store, now: datetime) -> Iterator[TestClient]:
-    store.sync_feeds([FeedSpec("cafe", "https://cafe.example/feed", title="Le Café"),
-                      FeedSpec("ludo", "https://ludo.example/feed")])
+    store.sync_feeds(
+        [
+            FeedSpec("cafe", "https://cafe.example/feed", title="Le Café"),
+            FeedSpec("ludo", "https://ludo.example/feed"),
+        ]
+    )
     entries = [
         ParsedEntry(
             key=f"g{i}",
@@ -30,8 +34,12 @@ def client(store: Store, now: datetime) -> Iterator[TestClient]:
         for i in range(7)
     ]
     store.save_entries("cafe", entries, now=now)
-    store.record_success("cafe", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators())
-    store.record_error("ludo", now=now, message="réponse HTTP 503", next_fetch_at=now + timedelta(hours=1))
+    store.record_success(
+        "cafe", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators()
+    )
+    store.record_error(
+        "ludo", now=now, message="réponse HTTP 503", next_fetch_at=now + timedelta(hours=1)
+    )
     with TestClient(create_app(Settings(), store)) as c:
         yield c
 
@@ -45,7 +53,16 @@ def test_feeds_shape(client: TestClient) -> None:
     feeds = {f["id"]: f for f in client.get("/api/v1/feeds").json()["feeds"]}
     assert set(feeds) == {"cafe", "ludo"}
     cafe = feeds["cafe"]
-    for key in ("id", "url", "title", "status", "last_error", "entries", "last_fetched_at", "next_fetch_at"):
+    for key in (
+        "id",
+        "url",
+        "title",
+        "status",
+        "last_error",
+        "entries",
+        "last_fetched_at",
+        "next_fetch_at",
+    ):
         assert key in cafe
     assert cafe["status"] == "ok" and cafe["entries"] == 7 and cafe["title"] == "Le Café"
     assert cafe["last_fetched_at"] == "2026-11-29T08:00:00+00:00"
@@ -74,13 +91,17 @@ def test_entries_shape_and_pagination(client: TestClient) -> None:
     for _ in range(5):
         if not body["next_cursor"]:
             break
-        body = client.get("/api/v1/entries", params={"limit": 3, "cursor": body["next_cursor"]}).json()
+        body = client.get(
+            "/api/v1/entries", params={"limit": 3, "cursor": body["next_cursor"]}
+        ).json()
         titles += [e["title"] for e in body["entries"]]
     assert titles == [f"Article {i}" for i in range(7)]
 
 
 def test_entries_filters(client: TestClient) -> None:
-    r = client.get("/api/v1/entries", params={"since": "2026-11-26", "until": "2026-11-28T00:00:00+00:00"})
+    r = client.get(
+        "/api/v1/entries", params={"since": "2026-11-26", "until": "2026-11-28T00:00:00+00:00"}
+    )
     assert [e["title"] for e in r.json()["entries"]] == ["Article 1", "Article 2"]
     assert client.get("/api/v1/entries", params={"feed": "ludo"}).json()["entries"] == []
 
@@ -98,7 +119,9 @@ def test_entries_filters(client: TestClient) -> None:
         ({"cursor": "n'importe quoi"}, "curseur"),
     ],
 )
-def test_bad_parameters_are_400_with_a_message(client: TestClient, params: dict, fragment: str) -> None:
+def test_bad_parameters_are_400_with_a_message(
+    client: TestClient, params: dict, fragment: str
+) -> None:
     r = client.get("/api/v1/entries", params=params)
     assert r.status_code == 400
     assert fragment in r.json()["detail"]

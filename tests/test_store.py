@@ -74,7 +74,9 @@ def test_same_guid_in_two_feeds_are_two_entries(store: Store, now: datetime) -> 
 def test_missing_date_is_first_seen_and_kept(store: Store, now: datetime) -> None:
     store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
     store.save_entries("a", [entry(1, published=None)], now=now)
-    store.save_entries("a", [entry(1, published=None, title="Nouveau titre")], now=now + timedelta(days=1))
+    store.save_entries(
+        "a", [entry(1, published=None, title="Nouveau titre")], now=now + timedelta(days=1)
+    )
     page = store.list_entries(Selection())
     assert page.entries[0].published == now
     assert page.entries[0].title == "Nouveau titre"
@@ -89,7 +91,9 @@ def test_large_feed_is_saved_in_batches(store: Store, now: datetime) -> None:
 def test_keyset_pagination_is_newest_first_and_complete(store: Store, now: datetime) -> None:
     store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
     same_time = datetime(2026, 11, 1, tzinfo=UTC)
-    entries = [entry(i) for i in range(10)] + [entry(100 + i, published=same_time) for i in range(5)]
+    entries = [entry(i) for i in range(10)] + [
+        entry(100 + i, published=same_time) for i in range(5)
+    ]
     store.save_entries("a", entries, now=now)
     seen: list[str] = []
     cursor = None
@@ -115,14 +119,18 @@ def test_filters_by_feed_and_dates(store: Store, now: datetime) -> None:
     assert len(page.entries) == 5
 
 
-@pytest.mark.parametrize("cursor", ["", "%%%", "bm90LWEtY3Vyc29y", encode_cursor(datetime.now(UTC), 1)[:-3]])
+@pytest.mark.parametrize(
+    "cursor", ["", "%%%", "bm90LWEtY3Vyc29y", encode_cursor(datetime.now(UTC), 1)[:-3]]
+)
 def test_bad_cursor_is_a_query_error(cursor: str) -> None:
     with pytest.raises(QueryError):
         decode_cursor(cursor)
 
 
 def test_sync_feeds_follows_the_config(store: Store, now: datetime) -> None:
-    store.sync_feeds([FeedSpec("a", "https://a.example/f", title="A"), FeedSpec("b", "https://b.example/f")])
+    store.sync_feeds(
+        [FeedSpec("a", "https://a.example/f", title="A"), FeedSpec("b", "https://b.example/f")]
+    )
     store.record_success(
         "a", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators('"x"', None)
     )
@@ -138,7 +146,9 @@ def test_sync_feeds_follows_the_config(store: Store, now: datetime) -> None:
 
 def test_targets_due_and_disabled(store: Store, now: datetime) -> None:
     store.sync_feeds([FeedSpec(x, f"https://{x}.example/f") for x in "abc"])
-    store.record_success("a", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators())
+    store.record_success(
+        "a", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators()
+    )
     store.record_error("b", now=now, message="parti", next_fetch_at=None, disable=True)
     assert [t.id for t in store.targets(due_at=now)] == ["c"]
     assert [t.id for t in store.targets(due_at=now + timedelta(hours=1))] == ["a", "c"]

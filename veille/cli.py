@@ -11,7 +11,6 @@ import logging
 import signal
 import sys
 from contextlib import suppress
-from pathlib import Path
 from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -59,7 +58,9 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as e:
-        lines = [f"  VEILLE_{'_'.join(map(str, x['loc'])).upper()} : {x['msg']}" for x in e.errors()]
+        lines = [
+            f"  VEILLE_{'_'.join(map(str, x['loc'])).upper()} : {x['msg']}" for x in e.errors()
+        ]
         _fail("Réglages invalides :\n" + "\n".join(lines))
 
 
@@ -83,7 +84,8 @@ def _open_store(settings: Settings, config: Config) -> Store:
 @app.command()
 def check(
     fetch: Annotated[
-        str | None, typer.Option("--fetch", help="Récupère une source et montre ce qui en est extrait.")
+        str | None,
+        typer.Option("--fetch", help="Récupère une source et montre ce qui en est extrait."),
     ] = None,
 ) -> None:
     """Valide feeds.yaml (toutes les erreurs, avec fichier et ligne)."""
@@ -134,7 +136,9 @@ async def _check_fetch(settings: Settings, url: str) -> int:
 @app.command()
 def update(
     feed_ids: Annotated[list[str] | None, typer.Argument(help="Sources à mettre à jour.")] = None,
-    all_feeds: Annotated[bool, typer.Option("--all", help="Toutes les sources, même pas dues.")] = False,
+    all_feeds: Annotated[
+        bool, typer.Option("--all", help="Toutes les sources, même pas dues.")
+    ] = False,
 ) -> None:
     """Met à jour les sources dues (ou toutes avec --all, ou celles nommées)."""
     settings = _settings()
@@ -164,7 +168,11 @@ async def _run_update(
             return await updater.update(ids, due_only=due_only)
         total = len(store.targets(ids, due_at=updater.now() if due_only else None))
         with Progress(
-            TextColumn("Mise à jour"), BarColumn(), MofNCompleteColumn(), console=out, transient=True
+            TextColumn("Mise à jour"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=out,
+            transient=True,
         ) as progress:
             task = progress.add_task("", total=total)
             return await updater.update(
@@ -207,12 +215,21 @@ def feeds(
     finally:
         store.close()
     if as_json:
-        sys.stdout.write(json.dumps({"feeds": [feed_json(f) for f in states]}, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps({"feeds": [feed_json(f) for f in states]}, ensure_ascii=False, indent=2)
+            + "\n"
+        )
         return
     table = Table("source", "état", "articles", "dernière récupération", "erreur")
     for f in states:
-        fetched = f.last_fetched_at.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m %H:%M") if f.last_fetched_at else "jamais"
-        table.add_row(f.id, STATUS_FR.get(f.status, f.status), str(f.entries), fetched, f.last_error or "")
+        fetched = (
+            f.last_fetched_at.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m %H:%M")
+            if f.last_fetched_at
+            else "jamais"
+        )
+        table.add_row(
+            f.id, STATUS_FR.get(f.status, f.status), str(f.entries), fetched, f.last_error or ""
+        )
     out.print(table)
 
 
@@ -235,7 +252,9 @@ def serve(
         store.close()
 
 
-async def _serve(settings: Settings, store: Store, host: str, port: int, *, scheduler: bool) -> None:
+async def _serve(
+    settings: Settings, store: Store, host: str, port: int, *, scheduler: bool
+) -> None:
     import uvicorn
 
     from .web import create_app

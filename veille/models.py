@@ -148,7 +148,9 @@ class ParsedFeed:
     language: str | None = None
     entries: tuple[ParsedEntry, ...] = ()
     discovered: tuple[str, ...] = ()  # feed URLs advertised by an HTML page (rel=alternate)
-    warnings: tuple[str, ...] = ()  # recoverable problems (e.g. "XML mal formé, lu en mode tolérant")
+    warnings: tuple[
+        str, ...
+    ] = ()  # recoverable problems (e.g. "XML mal formé, lu en mode tolérant")
 
 
 # --- update results and read views ------------------------------------------------------------

@@ -50,9 +50,7 @@ class FetcherLike(Protocol):
 
 
 class ParserLike(Protocol):
-    async def parse(
-        self, url: str, body: bytes, headers: Any, now: datetime
-    ) -> ParsedFeed: ...
+    async def parse(self, url: str, body: bytes, headers: Any, now: datetime) -> ParsedFeed: ...
 
 
 # --- pure scheduling rules ----------------------------------------------------------------------
@@ -133,7 +131,9 @@ class Updater:
             result = await self._record_failure(target, e)
         except Exception as e:  # a bug must not stop the other feeds: record it and go on
             log.exception("unexpected error", extra={"feed": target.id})
-            result = await self._record_failure(target, FeedError(target.url, f"erreur interne : {e!r}"))
+            result = await self._record_failure(
+                target, FeedError(target.url, f"erreur interne : {e!r}")
+            )
         result = UpdateResult(
             feed_id=result.feed_id,
             status=result.status,

@@ -30,7 +30,8 @@ def parse_when(text: str, field: str, tz: ZoneInfo) -> datetime:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as e:
         raise QueryError(
-            f"{field} : date invalide « {text} » (attendu : 2026-11-29 ou 2026-11-29T07:30:00+01:00)"
+            f"{field} : date invalide « {text} » "
+            "(attendu : 2026-11-29 ou 2026-11-29T07:30:00+01:00)"
         ) from e
     return when if when.tzinfo else when.replace(tzinfo=tz)
 

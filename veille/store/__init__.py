@@ -110,9 +110,7 @@ class Store:
                 conn.execute(sa.update(_feed).where(_feed.c.id == spec.id).values(**values))
             gone = set(rows) - {s.id for s in specs}
             if gone:
-                conn.execute(
-                    sa.update(_feed).where(_feed.c.id.in_(gone)).values(in_config=False)
-                )
+                conn.execute(sa.update(_feed).where(_feed.c.id.in_(gone)).values(in_config=False))
 
     def feed_states(self, ids: Iterable[str] | None = None) -> list[FeedState]:
         """Configured feeds (in feeds.yaml order is the caller's business: sorted by id here)."""

@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out; naive UTC on disk (sorts as text in SQLite)."""
+    """Aware UTC datetimes in and out; naive UTC on disk (sorts as text in SQLite)."""
 
     impl = sa.DateTime
     cache_ok = True

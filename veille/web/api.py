@@ -69,7 +69,9 @@ def list_feeds(request: Request) -> dict[str, Any]:
 def list_entries(
     request: Request,
     feed: Annotated[list[str], Query(description="Identifiant de source (répétable)")] = [],  # noqa: B006
-    since: Annotated[str | None, Query(description="Publiés à partir de (RFC 3339 ou date)")] = None,
+    since: Annotated[
+        str | None, Query(description="Publiés à partir de (RFC 3339 ou date)")
+    ] = None,
     until: Annotated[str | None, Query(description="Publiés avant (RFC 3339 ou date)")] = None,
     limit: Annotated[int, Query(ge=1, le=select.MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(description="Curseur de la page suivante")] = None,
