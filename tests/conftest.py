@@ -11,6 +11,8 @@ import pytest
 
 from veille.store import Store
 
+pytest_plugins = ["tests.fixtures_http"]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -260,7 +260,7 @@ def test_all_errors_are_collected_in_line_order(tmp_path: Path) -> None:
         """,
     )
     errors = validate_config(path)
-    lines = [e.line for e in errors]
+    lines = [e.line or 0 for e in errors]
     assert lines == sorted(lines)
     assert lines == [2, 4, 6, 9, 12, 15, 16, 17, 18, 18]
     with pytest.raises(ConfigError) as info:

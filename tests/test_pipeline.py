@@ -1,0 +1,201 @@
+"""The update pipeline end to end in-process: real loopback server, real fetcher, real parser
+processes, real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.feedgen import atom, rss
+from tests.servers import FeedServer
+from veille.fetch import Fetcher, FetchPolicy
+from veille.models import FeedSpec, UpdateResult
+from veille.pipeline import Updater, jitter, next_error_fetch
+from veille.store import Store
+from veille.workers import ParserPool
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.value = start
+
+    def __call__(self) -> datetime:
+        return self.value
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ParserPool]:
+    p = ParserPool(max_workers=2, timeout=5)
+    yield p
+    p.close()
+
+
+def run(
+    store: Store, server: FeedServer, pool: ParserPool, clock: Clock, **kw: Any
+) -> dict[str, UpdateResult]:
+    async def go() -> list[UpdateResult]:
+        policy = FetchPolicy(timeout=5, allowed_hosts=frozenset({server.host_port}))
+        async with Fetcher(policy, now=clock) as fetcher:
+            updater = Updater(store=store, fetcher=fetcher, parser=pool, now=clock)
+            try:
+                return await updater.update(**kw)
+            finally:
+                updater.close()
+
+    return {r.feed_id: r for r in asyncio.run(go())}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as s:
+        yield s
+
+
+def entry_rows(store: Store) -> list[tuple[Any, ...]]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text("SELECT id, changed_at FROM entry"))]
+
+
+def test_new_then_not_modified(
+    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+) -> None:
+    server.set("/rss", rss(1, 12), etag='"v1"')
+    server.set("/atom", atom(2, 5), content_type="application/atom+xml")
+    store.sync_feeds([FeedSpec("r", server.url("/rss")), FeedSpec("a", server.url("/atom"))])
+    results = run(store, server, pool, clock)
+    assert (results["r"].status, results["r"].new) == ("ok", 12)
+    assert (results["a"].status, results["a"].new) == ("ok", 5)
+    before = entry_rows(store)
+
+    clock.value += timedelta(hours=1)
+    server.clear_requests()
+    results = run(store, server, pool, clock)
+    assert results["r"].status == "not_modified" and results["a"].status == "not_modified"
+    (request,) = server.requests_for("/rss")
+    assert request.headers["If-None-Match"] == '"v1"'
+    assert entry_rows(store) == before  # a 304 writes no entry
+    state = {s.id: s for s in store.feed_states()}["r"]
+    assert state.status == "ok" and state.last_fetched_at == clock.value
+    assert state.next_fetch_at == clock.value + timedelta(minutes=30) + jitter(
+        "r", timedelta(minutes=30)
+    )
+
+
+def test_changed_feed_adds_only_the_new_items(
+    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+) -> None:
+    server.set("/rss", rss(1, 10, start=datetime(2026, 11, 27, tzinfo=UTC)), etag='"v1"')
+    store.sync_feeds([FeedSpec("r", server.url("/rss"))])
+    run(store, server, pool, clock)
+    # Two new items on top; the same ten below (numbering shifts: new feed index).
+    server.set("/rss", rss(1, 12, start=datetime(2026, 11, 27, 2, tzinfo=UTC)), etag='"v2"')
+    results = run(store, server, pool, clock)
+    assert results["r"].status == "ok"
+    assert store.count_entries("r") == results["r"].new + 10
+
+
+def test_one_broken_feed_never_stops_the_others(
+    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+) -> None:
+    server.set("/good", rss(3, 4))
+    server.set("/garbage", b"\x00\x01 ceci n'est pas un flux", content_type="text/plain")
+    server.error("/down", 500)
+    server.set("/html", b"<html><body>Bienvenue</body></html>", content_type="text/html")
+    store.sync_feeds(
+        [FeedSpec(i, server.url(f"/{i}")) for i in ("good", "garbage", "down", "html")]
+    )
+    results = run(store, server, pool, clock)
+    assert results["good"].status == "ok" and results["good"].new == 4
+    states = {s.id: s for s in store.feed_states()}
+    for broken in ("garbage", "down", "html"):
+        assert results[broken].status == "error"
+        assert states[broken].status == "error"
+        assert states[broken].last_error  # readable French message
+    assert "500" in (states["down"].last_error or "")
+
+
+def test_html_page_leads_to_its_feed(
+    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+) -> None:
+    server.set("/feed.xml", rss(4, 3))
+    server.html_page("/blog", "/feed.xml")
+    store.sync_feeds([FeedSpec("blog", server.url("/blog"))])
+    assert run(store, server, pool, clock)["blog"].new == 3
+    assert store.targets(["blog"])[0].url == server.url("/feed.xml")
+
+
+def test_permanent_redirect_updates_the_url_temporary_does_not(
+    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+) -> None:
+    server.set("/new", rss(5, 2))
+    server.redirect("/moved", "/new", 301)
+    server.redirect("/tmp", "/new", 302)
+    store.sync_feeds([FeedSpec("moved", server.url("/moved")), FeedSpec("tmp", server.url("/tmp"))])
+    run(store, server, pool, clock)
+    urls = {t.id: t.url for t in store.targets()}
+    assert urls == {"moved": server.url("/new"), "tmp": server.url("/tmp")}
+
+
+def test_gone_disables_and_retry_after_is_honoured(
+    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+) -> None:
+    server.error("/gone", 410)
+    server.error("/busy", 503, retry_after="7200")
+    server.error("/broken", 500)
+    store.sync_feeds([FeedSpec(i, server.url(f"/{i}")) for i in ("gone", "busy", "broken")])
+    results = run(store, server, pool, clock)
+    assert results["gone"].status == "disabled"
+    states = {s.id: s for s in store.feed_states()}
+    assert states["gone"].status == "disabled"
+    assert states["busy"].next_fetch_at == clock.value + timedelta(hours=2)
+    assert states["broken"].next_fetch_at == clock.value + timedelta(minutes=30)
+
+    # One hour later only "broken" is due: the others are not refetched early.
+    clock.value += timedelta(hours=1)
+    server.clear_requests()
+    results = run(store, server, pool, clock, due_only=True)
+    assert set(results) == {"broken"}
+    assert [r.path for r in server.requests] == ["/broken"]
+    # Consecutive errors double the delay.
+    assert {s.id: s for s in store.feed_states()}[
+        "broken"
+    ].next_fetch_at == clock.value + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "errors, retry_after, expected",
+    [
+        (0, None, timedelta(minutes=30)),
+        (1, None, timedelta(hours=1)),
+        (3, None, timedelta(hours=4)),
+        (10, None, timedelta(hours=24)),
+        (40, None, timedelta(hours=24)),
+        (0, timedelta(hours=3), timedelta(hours=3)),
+        (0, timedelta(days=9), timedelta(hours=24)),
+        (4, timedelta(minutes=1), timedelta(hours=8)),
+    ],
+)
+def test_backoff(errors: int, retry_after: timedelta | None, expected: timedelta) -> None:
+    from veille.models import FeedTarget, Validators
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    target = FeedTarget("f", "https://x.example/", Validators(), timedelta(minutes=30), errors)
+    assert next_error_fetch(now, target, retry_after) - now == expected
+
+
+def test_jitter_is_stable_and_bounded() -> None:
+    every = timedelta(minutes=30)
+    values = {jitter(f"feed-{i}", every) for i in range(50)}
+    assert all(timedelta(0) <= v < every * 0.1 for v in values)
+    assert len(values) > 40  # feeds are spread out
+    assert jitter("feed-1", every) == jitter("feed-1", every)

@@ -1,0 +1,114 @@
+"""ParserPool: real worker processes, a real slow feedparser input, real time limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import pytest
+
+from veille.errors import ParseError, ParseTimeoutError
+from veille.models import ParsedFeed
+from veille.workers import ParserPool
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+FEED = (
+    '<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>Coll\xe8ge'
+    "</title><item><guid>1</guid><title>\xc9t\xe9</title></item></channel></rss>"
+).encode("latin-1")
+# feedparser's e-mail regex is quadratic on a long author without "@": about 5 s for this one
+# (it holds the GIL all along). This is the kind of input the pool exists for.
+CATASTROPHIC = (
+    '<rss version="2.0"><channel><title>t</title><item><title>x</title><author>'
+    + "a" * 40_000
+    + "</author></item></channel></rss>"
+).encode()
+
+
+def sleepy_parse(url: str, body: bytes, headers: Mapping[str, str], now: datetime) -> ParsedFeed:
+    """A stand-in parse that takes ``body`` seconds (runs in the worker: must be importable)."""
+    time.sleep(float(body))
+    return ParsedFeed(kind="rss", title=url)
+
+
+def crashing_parse(url: str, body: bytes, headers: Mapping[str, str], now: datetime) -> ParsedFeed:
+    import os
+
+    os._exit(3)
+
+
+def greedy_parse(url: str, body: bytes, headers: Mapping[str, str], now: datetime) -> ParsedFeed:
+    blob = bytearray(2 << 30)  # 2 GiB: above the worker's address-space limit
+    return ParsedFeed(kind="rss", title=str(len(blob)))
+
+
+def test_parse_in_worker() -> None:
+    async def run() -> ParsedFeed:
+        async with ParserPool() as pool:
+            return await pool.parse("https://ex.fr/f", FEED, {}, NOW)
+
+    feed = asyncio.run(run())
+    assert feed.title == "Collège" and feed.entries[0].title == "Été"
+
+
+def test_parse_errors_cross_the_process_boundary() -> None:
+    async def run() -> None:
+        async with ParserPool() as pool:
+            with pytest.raises(ParseError, match="ni un flux RSS/Atom") as caught:
+                await pool.parse("https://ex.fr/f", b"Bonjour", {}, NOW)
+            assert caught.value.url == "https://ex.fr/f"
+
+    asyncio.run(run())
+
+
+@pytest.mark.timeout(30)
+def test_slow_parse_times_out_and_the_pool_goes_on() -> None:
+    async def run() -> None:
+        async with ParserPool(timeout=1) as pool:
+            started = time.monotonic()
+            slow = pool.parse("https://ex.fr/slow", CATASTROPHIC, {}, NOW)
+            fine = pool.parse("https://ex.fr/fine", FEED, {}, NOW)
+            results = await asyncio.gather(slow, fine, return_exceptions=True)
+            assert time.monotonic() - started < 4
+            assert isinstance(results[0], ParseTimeoutError)
+            assert str(results[0]) == "analyse trop longue (plus de 1 s) : flux abandonné"
+            assert isinstance(results[1], ParsedFeed)  # ran on the other worker meanwhile
+            # the killed worker was replaced: the pool still parses, on both workers
+            again = await asyncio.gather(*(pool.parse("u", FEED, {}, NOW) for _ in range(3)))
+            assert all(f.title == "Collège" for f in again)
+
+    asyncio.run(run())
+
+
+def test_two_parses_run_in_parallel() -> None:
+    async def run() -> float:
+        async with ParserPool(max_workers=2, function=sleepy_parse) as pool:
+            await pool.parse("warm-up", b"0", {}, NOW)  # start the workers
+            started = time.monotonic()
+            feeds = await asyncio.gather(
+                pool.parse("a", b"1", {}, NOW), pool.parse("b", b"1", {}, NOW)
+            )
+            assert [f.title for f in feeds] == ["a", "b"]
+            return time.monotonic() - started
+
+    assert asyncio.run(run()) < 1.8
+
+
+def test_crashed_worker_is_a_parse_error() -> None:
+    async def run() -> None:
+        async with ParserPool(function=crashing_parse) as pool:
+            with pytest.raises(ParseError, match="arrêté brutalement"):
+                await pool.parse("https://ex.fr/f", b"", {}, NOW)
+
+    asyncio.run(run())
+
+
+def test_memory_limit_is_a_parse_error() -> None:
+    async def run() -> None:
+        async with ParserPool(function=greedy_parse) as pool:
+            with pytest.raises(ParseError, match="limite de mémoire"):
+                await pool.parse("https://ex.fr/f", b"", {}, NOW)
+
+    asyncio.run(run())

@@ -1,0 +1,142 @@
+"""Run :func:`veille.parse.parse` in worker processes, with a per-feed time limit.
+
+Why processes: feedparser has catastrophic regexes (one crafted ``<author>`` of 30 000 characters
+takes seconds in its e-mail pattern) and holds the GIL meanwhile, so a thread could neither be
+stopped nor let the event loop breathe. A pebble pool kills a worker that exceeds the limit and
+starts a fresh one, so the other feeds go on; it also parses on both cores. Each worker caps its
+address space (``RLIMIT_AS``) so that a pathological document dies with a MemoryError instead of
+taking the machine with it.
+
+Exceptions do not cross the process boundary as such: :class:`~veille.errors.FeedError` takes two
+constructor arguments and does not unpickle, so the worker returns a :class:`_Failure` that the
+parent turns back into the exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import Callable, Mapping
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from pebble import ProcessExpired, ProcessPool
+
+from veille.errors import ParseError, ParseTimeoutError
+from veille.models import ParsedFeed
+from veille.parse import parse
+
+ParseFunction = Callable[[str, bytes, Mapping[str, str], datetime], ParsedFeed]
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MEMORY_LIMIT = 1 << 30  # 1 GiB of address space per worker
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    timeout: bool
+    message: str
+
+
+def _limit_memory(limit: int | None) -> None:
+    """Worker initializer: cap the address space (POSIX only; a no-op elsewhere)."""
+    if not limit:
+        return
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _run(
+    function: ParseFunction, url: str, body: bytes, headers: dict[str, str], now: datetime
+) -> ParsedFeed | _Failure:
+    """Runs in the worker: call the parse function, return errors as values."""
+    try:
+        return function(url, body, headers, now)
+    except ParseTimeoutError as e:
+        return _Failure(timeout=True, message=e.message)
+    except ParseError as e:
+        return _Failure(timeout=False, message=e.message)
+    except MemoryError:
+        return _Failure(False, "document trop gros à analyser (limite de mémoire atteinte)")
+    except RecursionError:
+        return _Failure(False, "document trop profondément imbriqué pour être analysé")
+
+
+class ParserPool:
+    """A pool of parsing processes; use as ``async with ParserPool() as pool:``.
+
+    ``function`` is what the workers run (a picklable module-level function, :func:`parse`
+    by default); tests pass a slow one to check time limits.
+    """
+
+    def __init__(
+        self,
+        max_workers: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        function: ParseFunction = parse,
+    ) -> None:
+        self.timeout = timeout
+        self._function = function
+        # forkserver: workers never inherit the parent's threads, sockets or database
+        # connections (fork from a threaded asyncio process can deadlock).
+        self._pool = ProcessPool(
+            max_workers=max_workers,
+            initializer=_limit_memory,
+            initargs=(memory_limit,),
+            context=multiprocessing.get_context("forkserver"),
+        )
+
+    async def parse(
+        self, url: str, body: bytes, headers: Mapping[str, str], now: datetime
+    ) -> ParsedFeed:
+        """Parse in a worker; :class:`ParseTimeoutError` past the limit, :class:`ParseError`
+        if the document is unreadable or the worker died."""
+        future = self._pool.schedule(
+            _run, args=(self._function, url, body, dict(headers), now), timeout=self.timeout
+        )
+        try:
+            result = await asyncio.wrap_future(future)
+        except (FutureTimeoutError, TimeoutError) as e:
+            limit = f"{self.timeout:g}"
+            raise ParseTimeoutError(
+                url, f"analyse trop longue (plus de {limit} s) : flux abandonné"
+            ) from e
+        except ProcessExpired as e:
+            raise ParseError(
+                url, f"l'analyseur s'est arrêté brutalement (code {e.exitcode}) : flux abandonné"
+            ) from e
+        except asyncio.CancelledError:
+            future.cancel()  # pebble stops the worker running it
+            raise
+        except Exception as e:  # a bug of ours: this feed fails, the others go on
+            raise ParseError(url, f"erreur interne de l'analyseur ({type(e).__name__})") from e
+        if isinstance(result, _Failure):
+            error = ParseTimeoutError if result.timeout else ParseError
+            raise error(url, result.message)
+        return result
+
+    def close(self) -> None:
+        """Stop the workers (running parses are abandoned) and wait for them."""
+        self._pool.stop()
+        self._pool.join()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.close)
