@@ -199,6 +199,9 @@ class EntryView:
     content_html: str
     author: str | None = None
     tags: tuple[str, ...] = ()
+    key: str = ""  # identity inside its feed (stable: output feeds derive their item ids from it)
+    cluster: str | None = None  # same-story group id, shared by the entries of one story
+    also_in: tuple[str, ...] = ()  # titles of the other sources carrying the same story
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +223,15 @@ class Selection:
     ``cursor`` is the opaque keyset cursor returned with the previous page.
     """
 
+    tags: tuple[str, ...] = ()  # any of these
+    exclude_tags: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
+    query: str = ""  # full-text search (user syntax: words, "phrases", -exclusion, OR)
     since: datetime | None = None
     until: datetime | None = None
     limit: int = 50
     cursor: str | None = None
+    collapse: bool = False  # one line per story (clusters collapsed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -359,6 +359,7 @@ def _entry_view(r: Any) -> EntryView:
         summary=r.summary_html,
         content_html=r.content_html,
         author=r.author,
+        key=r.key,
     )
 
 

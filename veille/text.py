@@ -1,0 +1,109 @@
+"""French text normalisation, shared by tagging and full-text search.
+
+Same rules on both sides (the terms of feeds.yaml, a search query, an entry's text)::
+
+    fold("L’Évaluation des Élèves")        == "l’evaluation des eleves"   # case + accents
+    tokens("L’IA à l'école : M@gistère")   == ["ia", "a", "ecole", "magistere"]
+    normalize("Jeux d’évasion, QCM…")      == "jeux evasion qcm"
+    stem("tablettes") == "tablette";  stem("jeux") == "jeu";  stem("journaux") == "journal"
+
+* ``fold``: lower case (``casefold``), compatibility decomposition (NFKD: ``ﬁ`` → ``fi``,
+  ``1ᵉʳ`` → ``1er``), combining marks dropped (``é`` → ``e``), ligatures expanded
+  (``œ`` → ``oe``, ``æ`` → ``ae``).
+* ``tokens``: words are runs of letters and digits; everything else separates words (hyphens
+  too: ``auto-évaluation`` is ``auto evaluation``, ``Wi-Fi`` is ``wi fi``). Elided words are
+  dropped with their apostrophe, straight or curly (``l' d' j' m' n' s' t' c' qu' jusqu'
+  lorsqu' puisqu'``): ``l’IA`` is the word ``ia``. An apostrophe elsewhere separates
+  (``aujourd'hui`` is ``aujourd hui``). An ``@`` *between two letters* reads as ``a``, so
+  ``M@gistère`` and ``Magistère`` are the same word ``magistere`` (an e-mail address in a text
+  becomes two odd words; nobody searches for those).
+* ``normalize``: the tokens joined by single spaces — what ``/regex/`` terms and FTS index see.
+* ``stem``: a *light, predictable* plural remover, applied to both sides of a comparison, so
+  that it only needs to be consistent, not linguistically right. Words of ≤ 3 characters and
+  words with digits are kept; ``-eaux`` → ``-eau``, ``-aux`` → ``-al`` (``journaux``; but
+  ``travaux`` ↛ ``travail``), ``-eux``/``-oux`` → drop ``x`` (``jeux`` → ``jeu``), final ``s``
+  dropped unless ``ss`` (``évaluations`` → ``evaluation``). Feminine/verb forms are not merged:
+  use a prefix term (``évalu*``) for those.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from html import unescape
+
+__all__ = ["ELISIONS", "fold", "normalize", "stem", "strip_html", "tokens"]
+
+ELISIONS = ("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu")
+
+# Combining diacritical marks (and their extensions): what NFKD splits off accented letters.
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_APOSTROPHE = "'’ʼ‘"
+_AT = re.compile(r"(?<=[^\W\d_])@(?=[^\W\d_])")
+# A word, with an elided particle before it skipped (one pass: no separate substitution).
+_WORD = re.compile(rf"(?:\b(?:{'|'.join(ELISIONS)})[{_APOSTROPHE}](?=[^\W_]))?([^\W_]+)")
+
+_BLOCK_TAG = re.compile(
+    r"<(?:script|style)\b.*?</(?:script|style)\s*>"
+    r"|</?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|blockquote|pre|section|"
+    r"article|aside|header|footer|figure|figcaption|img|iframe|video|audio)\b[^>]*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_INLINE_TAG = re.compile(r"<[^>]*>")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, ligatures expanded; nothing else changes."""
+    if text.isascii():
+        return text.lower()
+    text = text.casefold()
+    # str.replace, not str.translate: translate with a dict is ~10x slower on long texts.
+    if "œ" in text:
+        text = text.replace("œ", "oe")
+    if "æ" in text:
+        text = text.replace("æ", "ae")
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text))
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text``, folded, elisions removed (see the module docstring)."""
+    folded = fold(text)
+    if "@" in folded:
+        folded = _AT.sub("a", folded)
+    return _WORD.findall(folded)
+
+
+def normalize(text: str) -> str:
+    """The tokens of ``text`` joined by single spaces."""
+    return " ".join(tokens(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(token: str) -> str:
+    """Light plural removal of one (folded) token: ``tablettes`` → ``tablette``."""
+    n = len(token)
+    if n <= 3 or not token.isalpha():
+        return token
+    if token.endswith("eaux"):
+        return token[:-1]
+    if token.endswith("aux") and n >= 5:
+        return token[:-3] + "al"
+    if token.endswith(("eux", "oux")):
+        return token[:-1]
+    if token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def strip_html(html: str) -> str:
+    """Plain text of *sanitised* HTML (nh3 output): tags removed, entities decoded.
+
+    Block-level tags become spaces (``<p>a</p><p>b</p>`` is ``a b``), inline ones vanish
+    (``<b>é</b>valuation`` stays one word). Not a sanitiser: never use it on untrusted HTML
+    that is going to be displayed.
+    """
+    if "<" not in html and "&" not in html:
+        return html
+    text = _INLINE_TAG.sub("", _BLOCK_TAG.sub(" ", html))
+    return " ".join(unescape(text).split())
