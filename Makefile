@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean system-deps
+
+# Debian packages the tests drive for real (headless browser, an RSS reader).
+SYSTEM_DEPS := chromium:/usr/bin/chromium newsboat:/usr/bin/newsboat
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +26,16 @@ run: $(STAMP)
 	@test -f feeds.yaml || { echo "feeds.yaml introuvable"; exit 2; }
 	$(BIN)/veille serve
 
-test: $(TEST_STAMP)
+system-deps:
+	@missing=""; for dep in $(SYSTEM_DEPS); do \
+	  test -x "$${dep#*:}" || missing="$$missing $${dep%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installation des paquets Debian :$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
+	fi
+
+test: $(TEST_STAMP) system-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)

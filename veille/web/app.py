@@ -18,7 +18,7 @@ from .. import __version__
 from ..errors import QueryError, VeilleError
 from ..settings import Settings
 from ..store import Store
-from . import api
+from . import api, feeds, pages
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -48,6 +48,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.state.store = store
     _install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(feeds.router)
+    app.include_router(pages.router)
     return app
 
 
