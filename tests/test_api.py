@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from veille.models import FeedSpec, ParsedEntry, Validators
+from veille.models import Config, DigestSpec, FeedSpec, ParsedEntry, TagRule, Validators
 from veille.settings import Settings
 from veille.store import Store
+from veille.tag import RuleSet
 from veille.web import create_app
+
+CONFIG = Config(
+    path="feeds.yaml",
+    feeds=(
+        FeedSpec("cafe", "https://cafe.example/feed", title="Le Café", tags=("actualite",)),
+        FeedSpec("ludo", "https://ludo.example/feed"),
+    ),
+    tags=(
+        TagRule("ia", "Intelligence artificielle", match=("IA", "ChatGPT")),
+        TagRule("tablettes", "Tablettes", match=("tablette*",)),
+    ),
+    digests=(DigestSpec("quotidien", "La veille du jour"),),
+)
+RULES = RuleSet.from_config(CONFIG)
 
 
 @pytest.fixture
 def client(store: Store, now: datetime) -> Iterator[TestClient]:
-    store.sync_feeds(
-        [
-            FeedSpec("cafe", "https://cafe.example/feed", title="Le Café"),
-            FeedSpec("ludo", "https://ludo.example/feed"),
-        ]
-    )
+    store.sync_feeds(CONFIG.feeds)
     entries = [
         ParsedEntry(
             key=f"g{i}",
@@ -33,14 +44,16 @@ def client(store: Store, now: datetime) -> Iterator[TestClient]:
         )
         for i in range(7)
     ]
-    store.save_entries("cafe", entries, now=now)
+    entries[1] = replace(entries[1], title="L’IA et les tablettes au collège")
+    entries[2] = replace(entries[2], summary_html="<p>Des tablettes en prêt</p>")
+    store.save_entries("cafe", entries, now=now, tagger=lambda e: RULES.tag_entry("cafe", e))
     store.record_success(
         "cafe", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators()
     )
     store.record_error(
         "ludo", now=now, message="réponse HTTP 503", next_fetch_at=now + timedelta(hours=1)
     )
-    with TestClient(create_app(Settings(), store)) as c:
+    with TestClient(create_app(Settings(), store, CONFIG)) as c:
         yield c
 
 
@@ -84,7 +97,9 @@ def test_entries_shape_and_pagination(client: TestClient) -> None:
         "author": None,
         "summary": "<p>Résumé 0</p>",
         "content_html": "",
-        "tags": [],
+        "tags": ["actualite"],
+        "cluster": None,
+        "also_in": [],
     }
     assert isinstance(first["id"], str)
     titles = [e["title"] for e in body["entries"]]
@@ -95,14 +110,17 @@ def test_entries_shape_and_pagination(client: TestClient) -> None:
             "/api/v1/entries", params={"limit": 3, "cursor": body["next_cursor"]}
         ).json()
         titles += [e["title"] for e in body["entries"]]
-    assert titles == [f"Article {i}" for i in range(7)]
+    assert len(titles) == 7 and titles[0] == "Article 0" and titles[-1] == "Article 6"
 
 
 def test_entries_filters(client: TestClient) -> None:
     r = client.get(
         "/api/v1/entries", params={"since": "2026-11-26", "until": "2026-11-28T00:00:00+00:00"}
     )
-    assert [e["title"] for e in r.json()["entries"]] == ["Article 1", "Article 2"]
+    assert [e["title"] for e in r.json()["entries"]] == [
+        "L’IA et les tablettes au collège",
+        "Article 2",
+    ]
     assert client.get("/api/v1/entries", params={"feed": "ludo"}).json()["entries"] == []
 
 
@@ -116,6 +134,8 @@ def test_entries_filters(client: TestClient) -> None:
         ({"until": "2026-13-45"}, "until"),
         ({"since": "2026-11-28", "until": "2026-11-27"}, "since"),
         ({"feed": "inconnue"}, "inconnue"),
+        ({"tag": "inconnu"}, "thème inconnu"),
+        ({"exclude_tag": "inconnu"}, "thème inconnu"),
         ({"cursor": "n'importe quoi"}, "curseur"),
     ],
 )
@@ -130,3 +150,38 @@ def test_bad_parameters_are_400_with_a_message(
 def test_unknown_route_is_404_json(client: TestClient) -> None:
     r = client.get("/api/v1/nothing")
     assert r.status_code == 404 and r.json() == {"detail": "ressource introuvable"}
+
+
+def titles_for(client: TestClient, params: dict) -> list[str]:  # type: ignore[type-arg]
+    return [e["title"] for e in client.get("/api/v1/entries", params=params).json()["entries"]]
+
+
+def test_tag_filters_and_counts(client: TestClient) -> None:
+    assert titles_for(client, {"tag": "ia"}) == ["L’IA et les tablettes au collège"]
+    both = titles_for(client, {"tag": ["ia", "tablettes"]})
+    assert both == ["L’IA et les tablettes au collège", "Article 2"]
+    assert len(titles_for(client, {"exclude_tag": "tablettes"})) == 5
+    assert titles_for(client, {"tag": "tablettes", "exclude_tag": "ia"}) == ["Article 2"]
+    tags = client.get("/api/v1/tags").json()["tags"]
+    assert tags == [
+        {"id": "ia", "label": "Intelligence artificielle", "entries": 1},
+        {"id": "tablettes", "label": "Tablettes", "entries": 2},
+        {"id": "actualite", "label": "actualite", "entries": 7},
+    ]
+
+
+def test_entry_detail_gives_the_reasons(client: TestClient) -> None:
+    entry = client.get("/api/v1/entries", params={"tag": "ia"}).json()["entries"][0]
+    detail = client.get(f"/api/v1/entries/{entry['id']}").json()
+    assert detail["tag_reasons"] == [
+        {"tag": "actualite", "field": "source", "term": "actualite"},
+        {"tag": "ia", "field": "title", "term": "IA"},
+        {"tag": "tablettes", "field": "title", "term": "tablette*"},
+    ]
+    assert client.get("/api/v1/entries/999999").status_code == 404
+    assert client.get("/api/v1/entries/abc").status_code == 400
+
+
+def test_digests_are_listed(client: TestClient) -> None:
+    digests = client.get("/api/v1/digests").json()["digests"]
+    assert digests[0]["id"] == "quotidien" and digests[0]["window_seconds"] == 86400

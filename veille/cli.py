@@ -22,6 +22,7 @@ from rich.table import Table
 
 from .config import load_config, validate_config
 from .errors import ConfigError, FeedError, StoreError
+from .liveconfig import LiveConfig
 from .logs import setup_logging
 from .models import Config, UpdateResult, Validators
 from .settings import Settings
@@ -33,7 +34,7 @@ app = typer.Typer(
     add_completion=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 STATUS_FR = {
     "ok": "ok",
@@ -164,6 +165,7 @@ async def _run_update(
 
     due_only = ids is None and not all_feeds
     async with open_updater(settings, store) as updater:
+        await updater.apply_config(load_config(settings.config))
         if not out.is_terminal:
             return await updater.update(ids, due_only=due_only)
         total = len(store.targets(ids, due_at=updater.now() if due_only else None))
@@ -234,6 +236,70 @@ def feeds(
 
 
 @app.command()
+def retag() -> None:
+    """Ré-applique les règles de thèmes à tous les articles enregistrés."""
+    from .tag import RuleSet
+
+    settings = _settings()
+    config = _config(settings)
+    store = _open_store(settings, config)
+    rules = RuleSet.from_config(config)
+    try:
+        seen, changed = store.retag(rules.tag_fields, rules.fingerprint)
+    finally:
+        store.close()
+    out.print(f"{seen} articles relus, {changed} avec des thèmes modifiés.")
+
+
+tags_app = typer.Typer(help="Thèmes : essai des règles.", no_args_is_help=True)
+app.add_typer(tags_app, name="tags")
+
+
+@tags_app.command("test")
+def tags_test(
+    days: Annotated[int, typer.Option(help="Période examinée (jours).", min=1)] = 30,
+) -> None:
+    """Essai à blanc des règles de feeds.yaml sur les articles récents (rien n'est écrit)."""
+    from datetime import timedelta
+
+    from .service import utcnow
+    from .tag import RuleSet, preview
+
+    settings = _settings()
+    config = _config(settings)
+    store = _open_store(settings, config)
+    try:
+        rules = RuleSet.from_config(config)
+        since = utcnow() - timedelta(days=days)
+        report = preview(store.tagging_fields(since), rules)
+        stored = store.tag_counts(since)
+    finally:
+        store.close()
+    out.print(f"{report.entries} articles des {days} derniers jours.", highlight=False)
+    table = Table("thème", "articles", "actuellement", "exemples (terme → champ)")
+    labels = {r.name: r.label for r in config.tags}
+    for name, count in sorted(report.counts.items(), key=lambda kv: -kv[1]):
+        examples = "\n".join(
+            f"{title[:70]} ({reason.term} → {FIELD_FR.get(reason.field, reason.field)})"
+            for title, reason in report.samples.get(name, [])
+        )
+        table.add_row(labels.get(name, name), str(count), str(stored.get(name, 0)), examples)
+    out.print(table)
+    out.print(f"Sans thème : {report.untagged} articles.", highlight=False)
+    for title in report.untagged_samples:
+        out.print(f"  - {title}", highlight=False, markup=False)
+
+
+FIELD_FR = {
+    "title": "titre",
+    "summary": "résumé",
+    "content": "contenu",
+    "category": "catégorie",
+    "source": "source",
+}
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8000,
@@ -259,8 +325,9 @@ async def _serve(
 
     from .web import create_app
 
+    live = LiveConfig.load(settings.config)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, store), host=host, port=port, log_config=None)
+        uvicorn.Config(create_app(settings, store, live), host=host, port=port, log_config=None)
     )
     if not scheduler:
         await server.serve()
@@ -269,7 +336,7 @@ async def _serve(
     from .service import open_updater
 
     async with open_updater(settings, store) as updater:
-        sched = Scheduler(store, updater, settings.config, ZoneInfo(settings.timezone))
+        sched = Scheduler(updater, live, ZoneInfo(settings.timezone))
         sched.start()
         try:
             await server.serve()
@@ -300,7 +367,7 @@ async def _work(settings: Settings, store: Store) -> None:
         with suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with open_updater(settings, store) as updater:
-        sched = Scheduler(store, updater, settings.config, ZoneInfo(settings.timezone))
+        sched = Scheduler(updater, LiveConfig.load(settings.config), ZoneInfo(settings.timezone))
         sched.start()
         logging.getLogger(__name__).info("worker started")
         try:

@@ -9,12 +9,16 @@ For each feed, independently (``update_feed``):
 2. **parse** the body in a worker process (per-feed time limit). An HTML page advertising a feed
    (``<link rel="alternate">``) is followed once, under the same fetch policy, and the
    discovered URL becomes the feed's fetch URL.
-3. **save** the entries (batched transactions), *then* record the success with the new
-   validators, so a crash costs a refetch, never an entry.
+3. **tag** each new or changed entry with the rules of feeds.yaml (``tag.RuleSet``, pure)
+   and **save** it with its tags (batched transactions), *then* record the success with the
+   new validators, so a crash costs a refetch, never an entry.
 4. Any failure is recorded on that feed only (``status: error`` with a French ``last_error``)
    and schedules the next attempt with exponential back-off (capped at 24 h), or after the
    server's ``Retry-After`` when longer; 410 disables the feed. A failing feed never stops the
    others.
+
+When feeds.yaml changes (``apply_config``), the feed table follows it and, if the rules or
+the feeds' own tags changed, every stored entry is re-tagged (``store.retag``).
 
 All store calls run on one dedicated thread: writes are serialised (one SQLite writer) and the
 event loop stays free for the network.
@@ -34,8 +38,9 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from .errors import FeedError, GoneError, HTTPStatusError, ParseError
-from .models import FeedTarget, FetchResult, ParsedFeed, UpdateResult, Validators
+from .models import Config, FeedTarget, FetchResult, ParsedFeed, UpdateResult, Validators
 from .store import Store
+from .tag import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +82,18 @@ def next_error_fetch(
     return now + backoff
 
 
+def retag_if_needed(store: Store, rules: RuleSet) -> int | None:
+    """Re-tag the stored entries if ``rules`` differ from those they were tagged with."""
+    if store.rules_fingerprint() == rules.fingerprint:
+        return None
+    started = time.monotonic()
+    seen, changed = store.retag(rules.tag_fields, rules.fingerprint)
+    log.info(
+        "retagged %d entries (%d changed) in %.1f s", seen, changed, time.monotonic() - started
+    )
+    return changed
+
+
 # --- the pipeline ------------------------------------------------------------------------------
 
 
@@ -89,6 +106,7 @@ class Updater:
     parser: ParserLike
     now: Callable[[], datetime]
     concurrency: int = 32  # feeds in flight (bounds the bodies held in memory)
+    rules: RuleSet | None = None  # None: entries are stored untagged
 
     def __post_init__(self) -> None:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-db")
@@ -99,6 +117,14 @@ class Updater:
     async def _store(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db, partial(fn, *args, **kwargs))
+
+    async def apply_config(self, config: Config) -> int | None:
+        """Follow feeds.yaml: sync the feed table and the rules; re-tag every entry when the
+        rules changed since the store was last tagged. Returns the number of entries whose
+        tags changed, or None when no retag was needed."""
+        self.rules = RuleSet.from_config(config)
+        await self._store(self.store.sync_feeds, config.feeds)
+        return await self._store(retag_if_needed, self.store, self.rules)
 
     async def update(
         self,
@@ -173,8 +199,10 @@ class Updater:
             fetched, parsed = await self._discover(target, parsed)
             new_url = fetched.url
         now = self.now()
+        rules = self.rules
+        tagger = partial(rules.tag_entry, target.id) if rules else None
         new, updated = await self._store(
-            self.store.save_entries, target.id, parsed.entries, now=now
+            self.store.save_entries, target.id, parsed.entries, now=now, tagger=tagger
         )
         await self._store(
             self.store.record_success,

@@ -34,15 +34,17 @@ stems, phrases are checked only where their first word occurs, prefixes go throu
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .models import ParsedEntry, TagRule
+from .models import Config, ParsedEntry, TagRule
 from .text import fold, stem, strip_html, tokens
 
-__all__ = ["CompiledRules", "EntryText", "TagReason", "compile_rules", "tag"]
+__all__ = ["CompiledRules", "EntryText", "RuleSet", "TagReason", "compile_rules", "tag"]
 
 Field = Literal["title", "summary", "content", "category", "source"]
 TEXT_FIELDS: tuple[Field, ...] = ("title", "summary", "content", "category")
@@ -232,3 +234,92 @@ def _phrase_at(rest: tuple[_Part, ...], first: str, toks: list[str], stems: list
                 break
         else:
             return True
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The taxonomy of a config plus each feed's own tags, ready to tag stored entries.
+
+    ``fingerprint`` changes whenever anything that decides tags changes (rules or feed tags):
+    the store remembers the fingerprint it last tagged with, and a different one means a retag.
+    """
+
+    compiled: CompiledRules
+    feed_tags: dict[str, tuple[str, ...]]
+    fingerprint: str
+
+    @classmethod
+    def from_config(cls, config: Config) -> RuleSet:
+        payload = json.dumps(
+            [
+                [[r.name, list(r.match), list(r.exclude)] for r in config.tags],
+                sorted([f.id, list(f.tags)] for f in config.feeds),
+            ],
+            ensure_ascii=False,
+        )
+        return cls(
+            compiled=compile_rules(config.tags),
+            feed_tags={f.id: f.tags for f in config.feeds},
+            fingerprint=hashlib.sha256(payload.encode()).hexdigest()[:16],
+        )
+
+    def tag_fields(
+        self,
+        feed_id: str,
+        title: str,
+        summary_html: str,
+        content_html: str,
+        categories: tuple[str, ...],
+    ) -> dict[str, TagReason]:
+        """Tags of one entry from its stored fields (HTML is stripped here)."""
+        text = EntryText(
+            title=title,
+            summary=strip_html(summary_html),
+            content=strip_html(content_html),
+            categories=categories,
+            feed_tags=self.feed_tags.get(feed_id, ()),
+        )
+        return tag(text, self.compiled)
+
+    def tag_entry(self, feed_id: str, entry: ParsedEntry) -> dict[str, TagReason]:
+        return self.tag_fields(
+            feed_id, entry.title, entry.summary_html, entry.content_html, entry.categories
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TagPreview:
+    """A dry run of the rules over stored entries (``veille tags test``)."""
+
+    entries: int
+    counts: dict[str, int]  # tag -> entries the rules give it to
+    untagged: int  # entries with no tag at all (feed tags aside)
+    samples: dict[str, list[tuple[str, TagReason]]]  # tag -> [(title, reason)], a few each
+    untagged_samples: list[str]
+
+
+def preview(
+    rows: Iterable[tuple[int, str, str, str, str, tuple[str, ...]]],
+    rules: RuleSet,
+    *,
+    per_tag: int = 3,
+) -> TagPreview:
+    """Apply ``rules`` to ``(id, feed, title, summary_html, content_html, categories)`` rows."""
+    counts: dict[str, int] = {r.name: 0 for r in rules.compiled.rules}
+    samples: dict[str, list[tuple[str, TagReason]]] = {}
+    untagged_samples: list[str] = []
+    entries = untagged = 0
+    for _id, feed_id, title, summary, content, categories in rows:
+        entries += 1
+        tags = rules.tag_fields(feed_id, title, summary, content, categories)
+        themes = {name: r for name, r in tags.items() if r.field != "source"}
+        if not themes:
+            untagged += 1
+            if len(untagged_samples) < per_tag * 3:
+                untagged_samples.append(title)
+        for name, reason in themes.items():
+            counts[name] = counts.get(name, 0) + 1
+            found = samples.setdefault(name, [])
+            if len(found) < per_tag:
+                found.append((title, reason))
+    return TagPreview(entries, counts, untagged, samples, untagged_samples)

@@ -80,3 +80,24 @@ class Entry(SQLModel, table=True):
     updated_at: datetime | None = _dt()
     first_seen_at: datetime = Field(sa_type=UTCDateTime)
     changed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EntryTag(SQLModel, table=True):
+    """One tag of one entry, with the reason the rules gave it (field and term)."""
+
+    __tablename__ = "entry_tag"
+    __table_args__ = (sa.Index("ix_entry_tag_tag", "tag", "entry_id"),)
+
+    entry_id: int = Field(foreign_key="entry.id", primary_key=True, ondelete="CASCADE")
+    tag: str = Field(primary_key=True)
+    field: str
+    term: str
+
+
+class Meta(SQLModel, table=True):
+    """Store-wide facts, e.g. the fingerprint of the rules the entries were tagged with."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True)
+    value: str

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from .. import select
-from ..models import EntryView, FeedState
+from ..models import Config, EntryView, FeedState
 from ..store import Store
 
 router = APIRouter()
@@ -50,6 +50,8 @@ def entry_json(e: EntryView) -> dict[str, Any]:
         "summary": e.summary,
         "content_html": e.content_html,
         "tags": list(e.tags),
+        "cluster": e.cluster,
+        "also_in": list(e.also_in),
     }
 
 
@@ -68,7 +70,11 @@ def list_feeds(request: Request) -> dict[str, Any]:
 @router.get("/api/v1/entries", tags=["api"])
 def list_entries(
     request: Request,
+    tag: Annotated[list[str], Query(description="Thème (répétable : l'un d'eux)")] = [],  # noqa: B006
+    exclude_tag: Annotated[list[str], Query(description="Thème exclu (répétable)")] = [],  # noqa: B006
     feed: Annotated[list[str], Query(description="Identifiant de source (répétable)")] = [],  # noqa: B006
+    q: Annotated[str | None, Query(description="Recherche plein texte")] = None,
+    collapse: Annotated[bool, Query(description="Une ligne par sujet")] = False,
     since: Annotated[
         str | None, Query(description="Publiés à partir de (RFC 3339 ou date)")
     ] = None,
@@ -79,13 +85,66 @@ def list_entries(
     """Entries newest first, one keyset page; ``next_cursor`` is null on the last page."""
     store = _store(request)
     selection = select.build_selection(
+        tz=request.app.state.tz,
+        config=request.app.state.config,
+        tags=tag,
+        exclude_tags=exclude_tag,
         feeds=feed,
+        query=q,
         since=since,
         until=until,
         limit=limit,
         cursor=cursor,
-        tz=request.app.state.tz,
-        known_feeds=[f.id for f in store.feed_states()],
+        collapse=collapse,
     )
     page = select.select_entries(store, selection)
     return {"entries": [entry_json(e) for e in page.entries], "next_cursor": page.next_cursor}
+
+
+@router.get("/api/v1/entries/{entry_id}", tags=["api"])
+def get_entry(request: Request, entry_id: int) -> dict[str, Any]:
+    """One entry, with the reason of each of its tags (term and field that matched)."""
+    store = _store(request)
+    entry = store.get_entry(entry_id)
+    if entry is None:
+        raise HTTPException(404, "article introuvable")
+    reasons = store.tag_reasons(entry_id)
+    return entry_json(entry) | {
+        "tag_reasons": [
+            {"tag": name, "field": field, "term": term}
+            for name, (field, term) in sorted(reasons.items())
+        ]
+    }
+
+
+@router.get("/api/v1/tags", tags=["api"])
+def list_tags(request: Request) -> dict[str, Any]:
+    """Themes of the taxonomy (in its order), then feed tags, with their entry counts."""
+    config: Config = request.app.state.config
+    counts = _store(request).tag_counts()
+    tags = [{"id": t.name, "label": t.label, "entries": counts.get(t.name, 0)} for t in config.tags]
+    theme_ids = {t.name for t in config.tags}
+    for name in sorted(select.known_tags(config) - theme_ids):
+        tags.append({"id": name, "label": name, "entries": counts.get(name, 0)})
+    return {"tags": tags}
+
+
+@router.get("/api/v1/digests", tags=["api"])
+def list_digests(request: Request) -> dict[str, Any]:
+    """The digests of feeds.yaml."""
+    config: Config = request.app.state.config
+    return {
+        "digests": [
+            {
+                "id": d.name,
+                "title": d.title,
+                "window_seconds": int(d.window.total_seconds()),
+                "tags": list(d.tags),
+                "exclude_tags": list(d.exclude_tags),
+                "feeds": list(d.feeds),
+                "query": d.query,
+                "mail": {"to_count": len(d.mail.to), "at": d.mail.at} if d.mail else None,
+            }
+            for d in config.digests
+        ]
+    }

@@ -7,22 +7,33 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import QueryError, VeilleError
+from ..liveconfig import LiveConfig
+from ..models import Config
 from ..settings import Settings
 from ..store import Store
 from . import api, feeds, pages
 
 
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
-    """Build the app. Without ``store``, one is opened (and migrated) in the lifespan."""
+def create_app(
+    settings: Settings, store: Store | None = None, config: Config | LiveConfig | None = None
+) -> FastAPI:
+    """Build the app. Without ``store``, one is opened (and migrated) in the lifespan; without
+    ``config``, feeds.yaml is read from ``settings.config`` and followed while it changes.
+    Handlers find the current config in ``request.app.state.config``."""
+    if config is None:
+        config = LiveConfig.load(settings.config)
+    live = config if isinstance(config, LiveConfig) else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -43,10 +54,19 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.config = live.get() if live else config
     app.state.tz = ZoneInfo(settings.timezone)
     if store is not None:
         app.state.store = store
     _install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if live is not None:
+
+        @app.middleware("http")
+        async def _current_config(request: Request, call_next: Any) -> Any:
+            app.state.config = live.get()
+            return await call_next(request)
+
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)

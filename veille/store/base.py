@@ -1,0 +1,60 @@
+"""What every part of the store shares: the engine, write transactions, migrations, facts."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+from ..errors import StoreError
+from .db import create_engine
+from .tables import Entry, EntryTag, Feed, Meta
+
+feed_t: sa.Table = Feed.__table__  # type: ignore[attr-defined]
+entry_t: sa.Table = Entry.__table__  # type: ignore[attr-defined]
+tag_t: sa.Table = EntryTag.__table__  # type: ignore[attr-defined]
+meta_t: sa.Table = Meta.__table__  # type: ignore[attr-defined]
+
+
+class StoreBase:
+    """Owns the engine. Build one per process; call ``migrate()`` once."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _write(self) -> Any:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite: one writer, waiting its turn)."""
+        return self.engine.execution_options(sqlite_immediate=True).begin()
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest Alembic revision."""
+        ini = resources.files("veille.store") / "alembic.ini"
+        cfg = AlembicConfig(str(ini))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except sa.exc.SQLAlchemyError as e:
+            raise StoreError(f"migration de la base impossible : {e}") from e
+
+    def integrity_ok(self) -> bool:
+        if self.engine.dialect.name != "sqlite":
+            return True
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(meta_t.c.value).where(meta_t.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(sa.delete(meta_t).where(meta_t.c.key == key))
+            conn.execute(sa.insert(meta_t).values(key=key, value=value))

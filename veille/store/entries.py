@@ -1,0 +1,245 @@
+"""Entries: saved with identity and dedup rules, listed through one ``Selection``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import QueryError
+from ..models import EntryPage, EntryView, ParsedEntry, Selection
+from .base import StoreBase, entry_t, feed_t, tag_t
+from .tags import Reason, tag_rows
+
+BATCH = 500  # entries per transaction when saving a feed
+MAX_LIMIT = 500
+
+# Tags of one parsed entry of a given feed: {tag: reason}.
+EntryTagger = Callable[[ParsedEntry], Mapping[str, Reason]]
+
+
+class EntriesMixin(StoreBase):
+    def save_entries(
+        self,
+        feed_id: str,
+        entries: Sequence[ParsedEntry],
+        *,
+        now: datetime,
+        tagger: EntryTagger | None = None,
+    ) -> tuple[int, int]:
+        """Insert new entries and rewrite changed ones (with their tags); returns
+        ``(new, updated)``.
+
+        Identity is ``(feed, key)``. A new key whose link and title match an entry already
+        stored for the feed is the same entry (publishers that regenerate GUIDs on every fetch).
+        Unchanged entries (same content hash) are not written. Each batch is its own
+        transaction, so an interrupted save keeps what it committed and a rerun completes it.
+        """
+        new = updated = 0
+        for start in range(0, len(entries), BATCH):
+            n, u = self._save_batch(feed_id, entries[start : start + BATCH], now, tagger)
+            new += n
+            updated += u
+        return new, updated
+
+    def _save_batch(
+        self,
+        feed_id: str,
+        batch: Sequence[ParsedEntry],
+        now: datetime,
+        tagger: EntryTagger | None,
+    ) -> tuple[int, int]:
+        inserts: list[ParsedEntry] = []
+        updates: list[tuple[int, ParsedEntry]] = []
+        with self._write() as conn:
+            existing = {
+                r.key: r
+                for r in conn.execute(
+                    sa.select(entry_t.c.id, entry_t.c.key, entry_t.c.content_hash).where(
+                        entry_t.c.feed_id == feed_id,
+                        entry_t.c.key.in_([e.key for e in batch]),
+                    )
+                )
+            }
+            unknown_urls = [e.url for e in batch if e.key not in existing and e.url]
+            by_link: dict[tuple[str | None, str], Any] = {}
+            if unknown_urls:
+                by_link = {
+                    (r.url, r.title): r
+                    for r in conn.execute(
+                        sa.select(
+                            entry_t.c.id, entry_t.c.url, entry_t.c.title, entry_t.c.content_hash
+                        ).where(entry_t.c.feed_id == feed_id, entry_t.c.url.in_(unknown_urls))
+                    )
+                }
+            for e in batch:
+                row = existing.get(e.key) or by_link.get((e.url, e.title))
+                if row is None:
+                    inserts.append(e)
+                elif row.content_hash != e.content_hash:
+                    updates.append((row.id, e))
+            tags: list[dict[str, Any]] = []
+            if inserts:
+                ids = (
+                    conn.execute(
+                        sa.insert(entry_t).returning(entry_t.c.id, sort_by_parameter_order=True),
+                        [_entry_values(feed_id, e, now) | {"first_seen_at": now} for e in inserts],
+                    )
+                    .scalars()
+                    .all()
+                )
+                if tagger:
+                    for entry_id, e in zip(ids, inserts, strict=True):
+                        tags += tag_rows(entry_id, tagger(e))
+                conn.execute(
+                    sa.update(feed_t)
+                    .where(feed_t.c.id == feed_id)
+                    .values(entry_count=feed_t.c.entry_count + len(inserts))
+                )
+            for entry_id, e in updates:
+                values = _entry_values(feed_id, e, now)
+                values.pop("key")  # keep the identity the entry was first stored under
+                values.pop("guid")
+                if e.published is None:
+                    values.pop("published_at")  # keep the first-seen date
+                conn.execute(sa.update(entry_t).where(entry_t.c.id == entry_id).values(**values))
+                if tagger:
+                    conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id == entry_id))
+                    tags += tag_rows(entry_id, tagger(e))
+            if tags:
+                conn.execute(sa.insert(tag_t), tags)
+        return len(inserts), len(updates)
+
+    def list_entries(self, selection: Selection) -> EntryPage:
+        """Entries newest first (publication date, then id), one keyset page."""
+        if not 1 <= selection.limit <= MAX_LIMIT:
+            raise QueryError(f"limit doit être compris entre 1 et {MAX_LIMIT}")
+        query = (
+            sa.select(entry_t, feed_t.c.title.label("feed_own_title"), feed_t.c.config_title)
+            .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
+            .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
+            .limit(selection.limit + 1)
+        )
+        for condition in _conditions(selection):
+            query = query.where(condition)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            more = len(rows) > selection.limit
+            rows = rows[: selection.limit]
+            tags = _tags_of(conn, [r.id for r in rows])
+        cursor = encode_cursor(rows[-1].published_at, rows[-1].id) if more and rows else None
+        return EntryPage(tuple(_entry_view(r, tags.get(r.id, ())) for r in rows), cursor)
+
+    def get_entry(self, entry_id: int) -> EntryView | None:
+        query = (
+            sa.select(entry_t, feed_t.c.title.label("feed_own_title"), feed_t.c.config_title)
+            .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
+            .where(entry_t.c.id == entry_id)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+            tags = _tags_of(conn, [entry_id])
+        return _entry_view(row, tags.get(entry_id, ())) if row else None
+
+    def count_entries(self, feed_id: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(entry_t)
+        if feed_id:
+            query = query.where(entry_t.c.feed_id == feed_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+
+def _conditions(selection: Selection) -> list[Any]:
+    """The WHERE clauses of a selection (all must hold)."""
+    conditions: list[Any] = []
+    if selection.feeds:
+        conditions.append(entry_t.c.feed_id.in_(selection.feeds))
+    if selection.tags:
+        conditions.append(
+            sa.exists().where(tag_t.c.entry_id == entry_t.c.id, tag_t.c.tag.in_(selection.tags))
+        )
+    if selection.exclude_tags:
+        conditions.append(
+            ~sa.exists().where(
+                tag_t.c.entry_id == entry_t.c.id, tag_t.c.tag.in_(selection.exclude_tags)
+            )
+        )
+    if selection.since:
+        conditions.append(entry_t.c.published_at >= selection.since)
+    if selection.until:
+        conditions.append(entry_t.c.published_at < selection.until)
+    if selection.cursor:
+        published, entry_id = decode_cursor(selection.cursor)
+        conditions.append(
+            sa.or_(
+                entry_t.c.published_at < published,
+                sa.and_(entry_t.c.published_at == published, entry_t.c.id < entry_id),
+            )
+        )
+    return conditions
+
+
+def _tags_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = {}
+    if ids:
+        query = sa.select(tag_t.c.entry_id, tag_t.c.tag).where(tag_t.c.entry_id.in_(ids))
+        for entry_id, name in conn.execute(query.order_by(tag_t.c.entry_id, tag_t.c.tag)):
+            found.setdefault(entry_id, []).append(name)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _entry_values(feed_id: str, e: ParsedEntry, now: datetime) -> dict[str, Any]:
+    return {
+        "feed_id": feed_id,
+        "key": e.key,
+        "guid": e.guid,
+        "url": e.url,
+        "title": e.title,
+        "author": e.author,
+        "summary_html": e.summary_html,
+        "content_html": e.content_html,
+        "categories": json.dumps(list(e.categories), ensure_ascii=False),
+        "content_hash": e.content_hash,
+        "published_at": e.published or now,
+        "date_missing": e.published is None,
+        "updated_at": e.updated,
+        "changed_at": now,
+    }
+
+
+def _entry_view(r: Any, tags: tuple[str, ...]) -> EntryView:
+    return EntryView(
+        id=str(r.id),
+        feed=r.feed_id,
+        feed_title=r.config_title or r.feed_own_title or r.feed_id,
+        title=r.title,
+        url=r.url,
+        published=r.published_at,
+        summary=r.summary_html,
+        content_html=r.content_html,
+        author=r.author,
+        tags=tags,
+        key=r.key,
+    )
+
+
+def encode_cursor(published: datetime, entry_id: int) -> str:
+    raw = f"{published.astimezone(UTC).isoformat()}|{entry_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        published, entry_id = raw.split("|")
+        when = datetime.fromisoformat(published)
+        if when.tzinfo is None:
+            raise ValueError("naive")
+        return when, int(entry_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
+        raise QueryError("curseur invalide") from e

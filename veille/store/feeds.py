@@ -1,0 +1,156 @@
+"""Feeds: follow feeds.yaml, hand out fetch targets, record fetch outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..models import FeedSpec, FeedState, FeedTarget, Validators
+from .base import StoreBase
+from .base import feed_t as _feed
+
+
+class FeedsMixin(StoreBase):
+    def sync_feeds(self, specs: Sequence[FeedSpec]) -> None:
+        """Make the feed table follow feeds.yaml: add new feeds, update changed ones, and mark
+        the removed ones ``in_config = false`` (their entries stay)."""
+        with self._write() as conn:
+            rows = {r.id: r for r in conn.execute(sa.select(_feed))}
+            for spec in specs:
+                values: dict[str, Any] = {
+                    "config_title": spec.title,
+                    "every_s": int(spec.every.total_seconds()),
+                    "in_config": True,
+                }
+                row = rows.get(spec.id)
+                if row is None:
+                    conn.execute(
+                        sa.insert(_feed).values(
+                            id=spec.id, url=spec.url, fetch_url=spec.url, **values
+                        )
+                    )
+                    continue
+                if row.url != spec.url:  # the referent changed the URL: start afresh
+                    values |= {
+                        "url": spec.url,
+                        "fetch_url": spec.url,
+                        "etag": None,
+                        "last_modified": None,
+                        "status": "pending",
+                        "error_count": 0,
+                        "last_error": None,
+                        "next_fetch_at": None,
+                    }
+                conn.execute(sa.update(_feed).where(_feed.c.id == spec.id).values(**values))
+            gone = set(rows) - {s.id for s in specs}
+            if gone:
+                conn.execute(sa.update(_feed).where(_feed.c.id.in_(gone)).values(in_config=False))
+
+    def feed_states(self, ids: Iterable[str] | None = None) -> list[FeedState]:
+        """Configured feeds (in feeds.yaml order is the caller's business: sorted by id here)."""
+        query = sa.select(_feed).where(_feed.c.in_config.is_(True)).order_by(_feed.c.id)
+        if ids is not None:
+            query = query.where(_feed.c.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return [_feed_state(r) for r in conn.execute(query)]
+
+    def targets(
+        self, ids: Iterable[str] | None = None, *, due_at: datetime | None = None
+    ) -> list[FeedTarget]:
+        """Feeds to fetch: the given ids, or every configured feed that is not disabled (410)
+        when ``ids`` is None; restricted to those due at ``due_at`` when given."""
+        query = sa.select(_feed).where(_feed.c.in_config.is_(True)).order_by(_feed.c.id)
+        if ids is not None:
+            query = query.where(_feed.c.id.in_(list(ids)))
+        else:
+            query = query.where(_feed.c.status != "disabled")
+        if due_at is not None:
+            query = query.where(
+                _feed.c.status != "disabled",
+                sa.or_(_feed.c.next_fetch_at.is_(None), _feed.c.next_fetch_at <= due_at),
+            )
+        with self.engine.connect() as conn:
+            return [
+                FeedTarget(
+                    id=r.id,
+                    url=r.fetch_url,
+                    validators=Validators(r.etag, r.last_modified),
+                    every=timedelta(seconds=r.every_s),
+                    error_count=r.error_count,
+                    status=r.status,
+                )
+                for r in conn.execute(query)
+            ]
+
+    def record_success(
+        self,
+        feed_id: str,
+        *,
+        now: datetime,
+        next_fetch_at: datetime,
+        validators: Validators,
+        fetch_url: str | None = None,
+        title: str | None = None,
+        site_url: str | None = None,
+    ) -> None:
+        """A fetch (200 or 304) succeeded. Call it after the entries are saved."""
+        values: dict[str, Any] = {
+            "status": "ok",
+            "last_error": None,
+            "error_count": 0,
+            "last_fetched_at": now,
+            "last_success_at": now,
+            "next_fetch_at": next_fetch_at,
+            "etag": validators.etag,
+            "last_modified": validators.last_modified,
+        }
+        if fetch_url:
+            values["fetch_url"] = fetch_url
+        if title:
+            values["title"] = title
+        if site_url:
+            values["site_url"] = site_url
+        with self._write() as conn:
+            conn.execute(sa.update(_feed).where(_feed.c.id == feed_id).values(**values))
+
+    def record_error(
+        self,
+        feed_id: str,
+        *,
+        now: datetime,
+        message: str,
+        next_fetch_at: datetime | None,
+        disable: bool = False,
+    ) -> None:
+        """A fetch or parse failed; ``disable`` for 410 Gone (never fetched again on schedule)."""
+        with self._write() as conn:
+            conn.execute(
+                sa.update(_feed)
+                .where(_feed.c.id == feed_id)
+                .values(
+                    status="disabled" if disable else "error",
+                    last_error=message,
+                    error_count=_feed.c.error_count + 1,
+                    last_fetched_at=now,
+                    next_fetch_at=next_fetch_at,
+                )
+            )
+
+
+def _feed_state(r: Any) -> FeedState:
+    return FeedState(
+        id=r.id,
+        url=r.url,
+        title=r.config_title or r.title or r.id,
+        status=r.status,
+        last_error=r.last_error,
+        entries=r.entry_count,
+        last_fetched_at=r.last_fetched_at,
+        next_fetch_at=r.next_fetch_at,
+        site_url=r.site_url,
+        error_count=r.error_count,
+        last_success_at=r.last_success_at,
+    )

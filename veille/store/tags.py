@@ -1,0 +1,157 @@
+"""Tags: stored with their reasons; re-applied to every entry when the rules change."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from .base import StoreBase, entry_t, tag_t
+
+RULES_KEY = "rules_fingerprint"
+RETAG_BATCH = 2000
+
+
+class Reason(Protocol):
+    """Why a tag was given (``tag.TagReason`` fits)."""
+
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def term(self) -> str: ...
+
+
+# (feed_id, title, summary_html, content_html, categories) -> {tag: reason}
+TagFields = Callable[[str, str, str, str, tuple[str, ...]], Mapping[str, Reason]]
+
+
+def tag_rows(entry_id: int, tags: Mapping[str, Reason]) -> list[dict[str, Any]]:
+    return [
+        {"entry_id": entry_id, "tag": name, "field": r.field, "term": r.term}
+        for name, r in tags.items()
+    ]
+
+
+class TagsMixin(StoreBase):
+    def retag(self, tag_fields: TagFields, fingerprint: str) -> tuple[int, int]:
+        """Re-apply the rules to every stored entry; returns ``(entries seen, entries whose
+        tags changed)``. Only differences are written. Records ``fingerprint`` at the end, so
+        an interrupted retag is redone from the start next time."""
+        seen = changed = 0
+        last_id = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(
+                        entry_t.c.id,
+                        entry_t.c.feed_id,
+                        entry_t.c.title,
+                        entry_t.c.summary_html,
+                        entry_t.c.content_html,
+                        entry_t.c.categories,
+                    )
+                    .where(entry_t.c.id > last_id)
+                    .order_by(entry_t.c.id)
+                    .limit(RETAG_BATCH)
+                ).all()
+                if not rows:
+                    break
+                ids = [r.id for r in rows]
+                current: dict[int, dict[str, tuple[str, str]]] = {i: {} for i in ids}
+                for t in conn.execute(
+                    sa.select(tag_t).where(tag_t.c.entry_id.between(ids[0], ids[-1]))
+                ):
+                    current[t.entry_id][t.tag] = (t.field, t.term)
+            stale: list[int] = []
+            fresh: list[dict[str, Any]] = []
+            for r in rows:
+                tags = tag_fields(
+                    r.feed_id,
+                    r.title,
+                    r.summary_html,
+                    r.content_html,
+                    tuple(json.loads(r.categories)),
+                )
+                wanted = {name: (reason.field, reason.term) for name, reason in tags.items()}
+                if wanted != current[r.id]:
+                    stale.append(r.id)
+                    fresh += tag_rows(r.id, tags)
+            if stale:
+                with self._write() as conn:
+                    conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id.in_(stale)))
+                    if fresh:
+                        conn.execute(sa.insert(tag_t), fresh)
+            seen += len(rows)
+            changed += len(stale)
+            last_id = ids[-1]
+        self.set_meta(RULES_KEY, fingerprint)
+        return seen, changed
+
+    def tagging_fields(
+        self, since: datetime | None = None
+    ) -> Iterator[tuple[int, str, str, str, str, tuple[str, ...]]]:
+        """``(id, feed_id, title, summary_html, content_html, categories)`` of the entries
+        published since ``since`` (all when None), newest first, read in batches."""
+        cursor: tuple[datetime, int] | None = None
+        while True:
+            query = (
+                sa.select(
+                    entry_t.c.id,
+                    entry_t.c.feed_id,
+                    entry_t.c.title,
+                    entry_t.c.summary_html,
+                    entry_t.c.content_html,
+                    entry_t.c.categories,
+                    entry_t.c.published_at,
+                )
+                .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
+                .limit(RETAG_BATCH)
+            )
+            if since is not None:
+                query = query.where(entry_t.c.published_at >= since)
+            if cursor is not None:
+                query = query.where(
+                    sa.or_(
+                        entry_t.c.published_at < cursor[0],
+                        sa.and_(entry_t.c.published_at == cursor[0], entry_t.c.id < cursor[1]),
+                    )
+                )
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+            for r in rows:
+                yield (
+                    r.id,
+                    r.feed_id,
+                    r.title,
+                    r.summary_html,
+                    r.content_html,
+                    tuple(json.loads(r.categories)),
+                )
+            if len(rows) < RETAG_BATCH:
+                return
+            cursor = (rows[-1].published_at, rows[-1].id)
+
+    def rules_fingerprint(self) -> str | None:
+        return self.get_meta(RULES_KEY)
+
+    def tag_counts(self, since: datetime | None = None) -> dict[str, int]:
+        """Entries per tag (optionally among entries published since ``since``)."""
+        query = sa.select(tag_t.c.tag, sa.func.count()).group_by(tag_t.c.tag)
+        if since is not None:
+            query = query.join(entry_t, entry_t.c.id == tag_t.c.entry_id).where(
+                entry_t.c.published_at >= since
+            )
+        with self.engine.connect() as conn:
+            return {name: int(n) for name, n in conn.execute(query)}
+
+    def tag_reasons(self, entry_id: int) -> dict[str, tuple[str, str]]:
+        """``{tag: (field, term)}`` of one entry."""
+        with self.engine.connect() as conn:
+            return {
+                t.tag: (t.field, t.term)
+                for t in conn.execute(sa.select(tag_t).where(tag_t.c.entry_id == entry_id))
+            }
