@@ -1,0 +1,106 @@
+"""Re-tagging stored entries when the rules change, the dry-run preview, live feeds.yaml."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from veille.liveconfig import LiveConfig
+from veille.models import Config, FeedSpec, ParsedEntry, Selection, TagRule
+from veille.pipeline import retag_if_needed
+from veille.store import Store
+from veille.tag import RuleSet, preview
+
+TITLES = [
+    "Les tablettes entrent au collège",
+    "Un QCM sur Plickers en 6e",
+    "L’IA générative en classe",
+    "Réunion de rentrée des parents",
+]
+
+
+def config(*tags: TagRule, feed_tags: tuple[str, ...] = ()) -> Config:
+    return Config(
+        path="feeds.yaml", feeds=(FeedSpec("a", "https://a.example/f", tags=feed_tags),), tags=tags
+    )
+
+
+def stored_tags(store: Store) -> dict[str, tuple[str, ...]]:
+    return {e.title: e.tags for e in store.list_entries(Selection(limit=50)).entries}
+
+
+def test_retag_follows_rule_changes(store: Store, now: datetime) -> None:
+    store.sync_feeds(config().feeds)
+    store.save_entries(
+        "a",
+        [
+            ParsedEntry(
+                key=str(i), guid=str(i), url=None, title=t, published=now - timedelta(hours=i)
+            )
+            for i, t in enumerate(TITLES)
+        ],
+        now=now,
+    )
+    assert set(stored_tags(store).values()) == {()}
+
+    v1 = RuleSet.from_config(config(TagRule("tablettes", "Tablettes", match=("tablette*",))))
+    assert retag_if_needed(store, v1) == 1
+    assert retag_if_needed(store, v1) is None  # same rules: nothing to do
+    assert stored_tags(store)["Les tablettes entrent au collège"] == ("tablettes",)
+
+    v2 = RuleSet.from_config(
+        config(
+            TagRule("evaluation", "Évaluation", match=("QCM", "Plickers")),
+            TagRule("ia", "IA", match=("IA",)),
+            feed_tags=("actualite",),
+        )
+    )
+    assert v2.fingerprint != v1.fingerprint
+    assert retag_if_needed(store, v2) == 4
+    assert stored_tags(store) == {
+        "Les tablettes entrent au collège": ("actualite",),
+        "Un QCM sur Plickers en 6e": ("actualite", "evaluation"),
+        "L’IA générative en classe": ("actualite", "ia"),
+        "Réunion de rentrée des parents": ("actualite",),
+    }
+    assert store.rules_fingerprint() == v2.fingerprint
+    assert store.tag_counts() == {"actualite": 4, "evaluation": 1, "ia": 1}
+
+
+def test_preview_counts_untagged_and_samples(store: Store, now: datetime) -> None:
+    store.sync_feeds(config().feeds)
+    store.save_entries(
+        "a",
+        [
+            ParsedEntry(key=str(i), guid=str(i), url=None, title=t, published=now)
+            for i, t in enumerate(TITLES)
+        ],
+        now=now,
+    )
+    rules = RuleSet.from_config(config(TagRule("ia", "IA", match=("IA",))))
+    report = preview(store.tagging_fields(now - timedelta(days=30)), rules)
+    assert report.entries == 4 and report.counts == {"ia": 1} and report.untagged == 3
+    ((title, reason),) = report.samples["ia"]
+    assert title == "L’IA générative en classe" and (reason.field, reason.term) == ("title", "IA")
+    assert store.tag_counts() == {}  # a dry run writes nothing
+    old = preview(store.tagging_fields(now + timedelta(days=1)), rules)
+    assert old.entries == 0
+
+
+def test_live_config_reloads_and_keeps_the_last_valid(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text("feeds:\n  - id: a\n    url: https://a.example/f\n", encoding="utf-8")
+    live = LiveConfig.load(path, interval=0)
+    assert [f.id for f in live.get().feeds] == ["a"]
+    path.write_text(
+        "feeds:\n  - id: a\n    url: https://a.example/f\n  - id: b\n    url: https://b.example/f\n",
+        encoding="utf-8",
+    )
+    os.utime(path, (time.time() + 5, time.time() + 5))
+    assert [f.id for f in live.get().feeds] == ["a", "b"]
+    path.write_text("feeds:\n  - id: B C\n", encoding="utf-8")
+    os.utime(path, (time.time() + 10, time.time() + 10))
+    assert [f.id for f in live.get().feeds] == ["a", "b"]
+    assert live.last_error is not None and "feeds.yaml:2" in str(live.last_error)
