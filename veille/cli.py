@@ -314,8 +314,11 @@ def serve(
     store = _open_store(settings, config)
     try:
         asyncio.run(_serve(settings, store, host, port, scheduler=not no_scheduler))
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled once everything is stopped
     finally:
         store.close()
+    err.print("Service arrêté.")
 
 
 async def _serve(

@@ -1,0 +1,72 @@
+"""``veille serve`` as a user runs it: the scheduler fetches at once, the API answers, the
+database file appears, Ctrl-C (SIGINT) stops everything cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.feedgen import rss
+from tests.servers import FeedServer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get_json(url: str) -> dict:  # type: ignore[type-arg]
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())  # type: ignore[no-any-return]
+
+
+def test_serve_with_scheduler_then_ctrl_c(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        server.set("/feed", rss(1, 6))
+        (tmp_path / "feeds.yaml").write_text(
+            f"feeds:\n  - id: source\n    url: {server.url('/feed')}\n", encoding="utf-8"
+        )
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
+        env["VEILLE_ALLOW_HOSTS"] = server.host_port
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "veille", "serve", "--port", str(port)],
+            cwd=tmp_path,  # default settings: ./feeds.yaml and data/veille.db
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            feeds: list[dict] = []  # type: ignore[type-arg]
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    feeds = get_json(f"http://127.0.0.1:{port}/api/v1/feeds")["feeds"]
+                    if feeds and feeds[0]["status"] == "ok":
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.2)
+            assert feeds and feeds[0]["status"] == "ok" and feeds[0]["entries"] == 6
+            entries = get_json(f"http://127.0.0.1:{port}/api/v1/entries")["entries"]
+            assert len(entries) == 6
+            assert (tmp_path / "data" / "veille.db").exists()
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                output, _ = proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                output, _ = proc.communicate()
+                raise AssertionError("serve did not stop on Ctrl-C:\n" + output) from None
+        assert proc.returncode == 0, output
+        assert "Traceback" not in output, output
