@@ -185,3 +185,59 @@ def test_entry_detail_gives_the_reasons(client: TestClient) -> None:
 def test_digests_are_listed(client: TestClient) -> None:
     digests = client.get("/api/v1/digests").json()["digests"]
     assert digests[0]["id"] == "quotidien" and digests[0]["window_seconds"] == 86400
+
+
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("tablette", ["L’IA et les tablettes au collège", "Article 2"]),
+        ("TABLETTES", ["L’IA et les tablettes au collège", "Article 2"]),
+        ("l'ia", ["L’IA et les tablettes au collège"]),
+        ('"tablettes au collège"', ["L’IA et les tablettes au collège"]),
+        ("tablettes -ia", ["Article 2"]),
+        ("pret OR ia", ["L’IA et les tablettes au collège", "Article 2"]),
+        (
+            "résumé",
+            [
+                "Article 0",
+                "L’IA et les tablettes au collège",
+                "Article 3",
+                "Article 4",
+                "Article 5",
+                "Article 6",
+            ],
+        ),
+        ("via", []),
+    ],
+)
+def test_search(client: TestClient, q: str, expected: list[str]) -> None:
+    assert titles_for(client, {"q": q}) == expected
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '") OR 1=1--',
+        '"',
+        "*",
+        "NEAR(",
+        "l'",
+        "AND",
+        "OR",
+        "-",
+        "((",
+        "title:x",
+        "^x",
+        "x" * 600,
+        "\x00\x01",
+        "🎓",
+        "-ia",
+        "a OR -b",
+        "NOT",
+    ],
+)
+def test_hostile_queries_are_200_or_400(client: TestClient, q: str) -> None:
+    r = client.get("/api/v1/entries", params={"q": q})
+    assert r.status_code in (200, 400), r.text
+    if r.status_code == 400:
+        assert r.json()["detail"]

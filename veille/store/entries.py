@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ..errors import QueryError
 from ..models import EntryPage, EntryView, ParsedEntry, Selection
+from ..search import compile_query, index_text
 from .base import StoreBase, entry_t, feed_t, tag_t
 from .tags import Reason, tag_rows
 
@@ -96,6 +97,7 @@ class EntriesMixin(StoreBase):
                 if tagger:
                     for entry_id, e in zip(ids, inserts, strict=True):
                         tags += tag_rows(entry_id, tagger(e))
+                _index(conn, list(zip(ids, inserts, strict=True)))
                 conn.execute(
                     sa.update(feed_t)
                     .where(feed_t.c.id == feed_id)
@@ -111,6 +113,11 @@ class EntriesMixin(StoreBase):
                 if tagger:
                     conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id == entry_id))
                     tags += tag_rows(entry_id, tagger(e))
+            if updates:
+                conn.execute(
+                    FTS_DELETE, [{"id": entry_id} for entry_id, _ in updates]
+                )
+                _index(conn, updates)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
         return len(inserts), len(updates)
@@ -169,6 +176,10 @@ def _conditions(selection: Selection) -> list[Any]:
                 tag_t.c.entry_id == entry_t.c.id, tag_t.c.tag.in_(selection.exclude_tags)
             )
         )
+    if selection.query:
+        match = compile_query(selection.query).match
+        matching = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=match)
+        conditions.append(entry_t.c.id.in_(sa.select(_fts.c.rowid).where(matching)))
     if selection.since:
         conditions.append(entry_t.c.published_at >= selection.since)
     if selection.until:
@@ -182,6 +193,21 @@ def _conditions(selection: Selection) -> list[Any]:
             )
         )
     return conditions
+
+
+FTS_INSERT = sa.text("INSERT INTO entry_fts(rowid, title, body) VALUES (:id, :title, :body)")
+FTS_DELETE = sa.text("DELETE FROM entry_fts WHERE rowid = :id")
+_fts = sa.table("entry_fts", sa.column("rowid"))
+
+
+def _index(conn: sa.Connection, entries: Sequence[tuple[int, ParsedEntry]]) -> None:
+    """Put entries in the full-text index (French-normalised text, ``search.index_text``)."""
+    rows = []
+    for entry_id, e in entries:
+        text = index_text(e.title, e.summary_html, e.content_html, e.author, e.categories)
+        rows.append({"id": entry_id, "title": text.title, "body": text.body})
+    if rows:
+        conn.execute(FTS_INSERT, rows)
 
 
 def _tags_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
