@@ -17,6 +17,9 @@ For each feed, independently (``update_feed``):
    server's ``Retry-After`` when longer; 410 disables the feed. A failing feed never stops the
    others.
 
+After a run that brought new entries, the recent unclustered ones are grouped with the same
+story from other sources (``store.cluster_pending`` + ``cluster.assign_clusters``, pure).
+
 When feeds.yaml changes (``apply_config``), the feed table follows it and, if the rules or
 the feeds' own tags changed, every stored entry is re-tagged (``store.retag``).
 
@@ -37,6 +40,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
+from .cluster import ClusterItem, assign_clusters
 from .errors import FeedError, GoneError, HTTPStatusError, ParseError
 from .models import Config, FeedTarget, FetchResult, ParsedFeed, UpdateResult, Validators
 from .store import Store
@@ -45,6 +49,7 @@ from .tag import RuleSet
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=24)
+CLUSTER_HORIZON = timedelta(days=14)  # older entries are left alone (digests look at days)
 JITTER = 0.1  # up to 10 % of the interval, stable per feed
 
 T = TypeVar("T")
@@ -147,7 +152,17 @@ class Updater:
                 on_result(result)
             return result
 
-        return list(await asyncio.gather(*(one(t) for t in targets)))
+        results = list(await asyncio.gather(*(one(t) for t in targets)))
+        if any(r.new for r in results):
+            await self.cluster()
+        return results
+
+    async def cluster(self) -> int:
+        """Group the recent new entries with the same story from other sources."""
+        since = self.now() - CLUSTER_HORIZON
+        return await self._store(
+            self.store.cluster_pending, assign_clusters, ClusterItem, since=since
+        )
 
     async def update_feed(self, target: FeedTarget) -> UpdateResult:
         started = time.monotonic()

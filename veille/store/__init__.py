@@ -3,7 +3,8 @@
 Methods are grouped by noun, one module each: schema and facts (``base``: ``migrate``,
 ``get_meta``), feeds (``feeds``: ``sync_feeds``, ``feed_states``, ``targets``,
 ``record_*``), entries (``entries``: ``save_entries``, ``list_entries``, ``get_entry``) and
-tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``).
+tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``) and same-story clusters
+(``clusters``: ``cluster_pending``).
 
 Durability rules (DESIGN): a feed's entries are committed (in batches, each its own
 transaction) *before* its validators (ETag/Last-Modified) are recorded, so a crash costs a
@@ -12,6 +13,7 @@ refetch, never an entry. A fetch never deletes entries.
 
 from __future__ import annotations
 
+from .clusters import ClustersMixin
 from .entries import EntriesMixin, decode_cursor, encode_cursor
 from .feeds import FeedsMixin
 from .tags import TagsMixin
@@ -19,5 +21,5 @@ from .tags import TagsMixin
 __all__ = ["Store", "decode_cursor", "encode_cursor"]
 
 
-class Store(FeedsMixin, EntriesMixin, TagsMixin):
+class Store(FeedsMixin, EntriesMixin, TagsMixin, ClustersMixin):
     """The database of one deployment: ``Store(url)``, then ``migrate()`` once."""

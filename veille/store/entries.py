@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..errors import QueryError
 from ..models import EntryPage, EntryView, ParsedEntry, Selection
 from ..search import compile_query, index_text
 from .base import StoreBase, entry_t, feed_t, tag_t
+from .clusters import also_in
 from .tags import Reason, tag_rows
 
 BATCH = 500  # entries per transaction when saving a feed
@@ -114,9 +116,7 @@ class EntriesMixin(StoreBase):
                     conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id == entry_id))
                     tags += tag_rows(entry_id, tagger(e))
             if updates:
-                conn.execute(
-                    FTS_DELETE, [{"id": entry_id} for entry_id, _ in updates]
-                )
+                conn.execute(FTS_DELETE, [{"id": entry_id} for entry_id, _ in updates])
                 _index(conn, updates)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
@@ -132,15 +132,19 @@ class EntriesMixin(StoreBase):
             .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
             .limit(selection.limit + 1)
         )
-        for condition in _conditions(selection):
+        for condition in _conditions(selection, entry_t):
             query = query.where(condition)
+        if selection.collapse:
+            query = query.where(_newest_of_its_story(selection))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
             more = len(rows) > selection.limit
             rows = rows[: selection.limit]
             tags = _tags_of(conn, [r.id for r in rows])
+            also = also_in(conn, [(r.id, r.cluster_id, r.feed_id) for r in rows])
         cursor = encode_cursor(rows[-1].published_at, rows[-1].id) if more and rows else None
-        return EntryPage(tuple(_entry_view(r, tags.get(r.id, ())) for r in rows), cursor)
+        views = (_entry_view(r, tags.get(r.id, ()), also.get(r.id, ())) for r in rows)
+        return EntryPage(tuple(views), cursor)
 
     def get_entry(self, entry_id: int) -> EntryView | None:
         query = (
@@ -151,7 +155,8 @@ class EntriesMixin(StoreBase):
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
             tags = _tags_of(conn, [entry_id])
-        return _entry_view(row, tags.get(entry_id, ())) if row else None
+            also = also_in(conn, [(row.id, row.cluster_id, row.feed_id)]) if row else {}
+        return _entry_view(row, tags.get(entry_id, ()), also.get(entry_id, ())) if row else None
 
     def count_entries(self, feed_id: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(entry_t)
@@ -161,35 +166,50 @@ class EntriesMixin(StoreBase):
             return int(conn.execute(query).scalar_one())
 
 
-def _conditions(selection: Selection) -> list[Any]:
-    """The WHERE clauses of a selection (all must hold)."""
+def _newest_of_its_story(selection: Selection) -> Any:
+    """Collapse: keep an entry only if no newer entry of its cluster matches the selection."""
+    other = entry_t.alias("other")
+    newer = sa.or_(
+        other.c.published_at > entry_t.c.published_at,
+        sa.and_(other.c.published_at == entry_t.c.published_at, other.c.id > entry_t.c.id),
+    )
+    same_story = sa.exists().where(
+        other.c.cluster_id == entry_t.c.cluster_id,
+        newer,
+        *_conditions(replace(selection, cursor=None), other),
+    )
+    return sa.or_(entry_t.c.cluster_id.is_(None), ~same_story)
+
+
+def _conditions(selection: Selection, entry: Any) -> list[Any]:
+    """The WHERE clauses of a selection over ``entry`` (the table or an alias)."""
     conditions: list[Any] = []
     if selection.feeds:
-        conditions.append(entry_t.c.feed_id.in_(selection.feeds))
+        conditions.append(entry.c.feed_id.in_(selection.feeds))
     if selection.tags:
         conditions.append(
-            sa.exists().where(tag_t.c.entry_id == entry_t.c.id, tag_t.c.tag.in_(selection.tags))
+            sa.exists().where(tag_t.c.entry_id == entry.c.id, tag_t.c.tag.in_(selection.tags))
         )
     if selection.exclude_tags:
         conditions.append(
             ~sa.exists().where(
-                tag_t.c.entry_id == entry_t.c.id, tag_t.c.tag.in_(selection.exclude_tags)
+                tag_t.c.entry_id == entry.c.id, tag_t.c.tag.in_(selection.exclude_tags)
             )
         )
     if selection.query:
         match = compile_query(selection.query).match
         matching = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=match)
-        conditions.append(entry_t.c.id.in_(sa.select(_fts.c.rowid).where(matching)))
+        conditions.append(entry.c.id.in_(sa.select(_fts.c.rowid).where(matching)))
     if selection.since:
-        conditions.append(entry_t.c.published_at >= selection.since)
+        conditions.append(entry.c.published_at >= selection.since)
     if selection.until:
-        conditions.append(entry_t.c.published_at < selection.until)
+        conditions.append(entry.c.published_at < selection.until)
     if selection.cursor:
         published, entry_id = decode_cursor(selection.cursor)
         conditions.append(
             sa.or_(
-                entry_t.c.published_at < published,
-                sa.and_(entry_t.c.published_at == published, entry_t.c.id < entry_id),
+                entry.c.published_at < published,
+                sa.and_(entry.c.published_at == published, entry.c.id < entry_id),
             )
         )
     return conditions
@@ -238,7 +258,7 @@ def _entry_values(feed_id: str, e: ParsedEntry, now: datetime) -> dict[str, Any]
     }
 
 
-def _entry_view(r: Any, tags: tuple[str, ...]) -> EntryView:
+def _entry_view(r: Any, tags: tuple[str, ...], also_in: tuple[str, ...] = ()) -> EntryView:
     return EntryView(
         id=str(r.id),
         feed=r.feed_id,
@@ -251,6 +271,8 @@ def _entry_view(r: Any, tags: tuple[str, ...]) -> EntryView:
         author=r.author,
         tags=tags,
         key=r.key,
+        cluster=str(r.cluster_id) if r.cluster_id is not None else None,
+        also_in=also_in,
     )
 
 

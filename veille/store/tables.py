@@ -62,6 +62,7 @@ class Entry(SQLModel, table=True):
         sa.Index("ix_entry_published", "published_at", "id"),
         sa.Index("ix_entry_feed_published", "feed_id", "published_at", "id"),
         sa.Index("ix_entry_feed_url", "feed_id", "url"),
+        sa.Index("ix_entry_cluster", "cluster_id", "published_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,6 +81,7 @@ class Entry(SQLModel, table=True):
     updated_at: datetime | None = _dt()
     first_seen_at: datetime = Field(sa_type=UTCDateTime)
     changed_at: datetime = Field(sa_type=UTCDateTime)
+    cluster_id: int | None = None  # id of the first entry of its same-story cluster
 
 
 class EntryTag(SQLModel, table=True):

@@ -46,8 +46,11 @@ def upgrade() -> None:
             [
                 {"id": r.id, "title": t.title, "body": t.body}
                 for r in rows
-                for t in [index_text(r.title, r.summary_html, r.content_html, r.author,
-                                     json.loads(r.categories))]
+                for t in [
+                    index_text(
+                        r.title, r.summary_html, r.content_html, r.author, json.loads(r.categories)
+                    )
+                ]
             ],
         )
         last = rows[-1].id

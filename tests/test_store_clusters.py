@@ -1,0 +1,52 @@
+"""Same-story clusters in the store: assigned after an update, collapsed in lists."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from veille.cluster import ClusterItem, assign_clusters
+from veille.models import FeedSpec, ParsedEntry, Selection
+from veille.store import Store
+
+
+def save(store: Store, feed: str, title: str, when: datetime, url: str | None = None) -> None:
+    entry = ParsedEntry(key=title, guid=title, url=url, title=title, published=when)
+    store.save_entries(feed, [entry], now=when)
+
+
+def test_same_story_from_three_sources_is_one_line(store: Store, now: datetime) -> None:
+    store.sync_feeds(
+        [
+            FeedSpec("cafe", "https://cafe.example/f", title="Le Café pédagogique"),
+            FeedSpec("vni", "https://vni.example/f", title="VousNousIls"),
+            FeedSpec("ludo", "https://ludo.example/f", title="Ludomag"),
+        ]
+    )
+    t = now - timedelta(hours=10)
+    save(store, "cafe", "Bac 2027 : le ministère publie le calendrier des épreuves", t)
+    save(store, "vni", "Le calendrier des épreuves du bac 2027 est publié", t + timedelta(hours=2))
+    save(store, "ludo", "Bac 2027 : le calendrier des épreuves dévoilé", t + timedelta(hours=5))
+    save(store, "ludo", "Pix : la certification devient obligatoire en 3e", t)
+    save(store, "cafe", "Pix : nouvelle campagne de certification en terminale", t)
+
+    placed = store.cluster_pending(assign_clusters, ClusterItem, since=now - timedelta(days=7))
+    assert placed == 5
+    assert store.cluster_pending(assign_clusters, ClusterItem, since=now - timedelta(days=7)) == 0
+
+    full = store.list_entries(Selection()).entries
+    assert len(full) == 5
+    bac = [e for e in full if "bac" in e.title.lower()]
+    assert len({e.cluster for e in bac}) == 1
+    pix = [e for e in full if e.title.startswith("Pix")]
+    assert len({e.cluster for e in pix}) == 2  # two different stories
+
+    collapsed = store.list_entries(Selection(collapse=True)).entries
+    assert len(collapsed) == 3
+    (shown,) = [e for e in collapsed if "bac" in e.title.lower()]
+    assert shown.feed == "ludo"  # the newest telling of the story
+    assert shown.also_in == ("Le Café pédagogique", "VousNousIls")
+
+    # Filters apply before collapsing: without Ludomag, the story shows through VousNousIls.
+    without = store.list_entries(Selection(collapse=True, feeds=("cafe", "vni"))).entries
+    (shown,) = [e for e in without if "bac" in e.title.lower()]
+    assert shown.feed == "vni"
