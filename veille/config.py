@@ -328,13 +328,17 @@ class _Checker:
             node = self.mapping(item, line, "chaque source")
             if node is None:
                 continue
+            # Duplicates are told even when the first declaration has errors of its own.
+            raw_id = node.get("id")
+            if isinstance(raw_id, str) and raw_id in seen_ids:
+                self.error(
+                    line, f"identifiant « {raw_id} » déjà utilisé ligne {seen_ids[raw_id]}"
+                )
+                continue
+            if isinstance(raw_id, str):
+                seen_ids[raw_id] = line
             spec = self.feed(node, line)
             if spec is None:
-                continue
-            if spec.id in seen_ids:
-                self.error(
-                    line, f"identifiant « {spec.id} » déjà utilisé ligne {seen_ids[spec.id]}"
-                )
                 continue
             if spec.url in seen_urls:
                 other, other_line = seen_urls[spec.url]
@@ -342,7 +346,6 @@ class _Checker:
                     _key_line(node, "url"),
                     f"URL déjà déclarée pour « {other} » ligne {other_line}",
                 )
-            seen_ids[spec.id] = line
             seen_urls[spec.url] = (spec.id, line)
             specs.append(spec)
         return tuple(specs)

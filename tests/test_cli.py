@@ -1,0 +1,108 @@
+"""The command line in-process (Typer's runner) on real files: exit codes and French output."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from veille.cli import app
+from veille.models import FeedSpec, ParsedEntry
+from veille.store import Store
+
+FEEDS_YAML = """\
+feeds:
+  - id: cafe
+    url: https://cafe.example/feed
+    title: Le Café
+tags:
+  ia:
+    label: Intelligence artificielle
+    match: ["IA"]
+  tablettes:
+    label: Tablettes
+    match: ["tablette*"]
+digests:
+  quotidien:
+    title: La veille du jour
+    window: 1d
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "feeds.yaml").write_text(FEEDS_YAML, encoding="utf-8")
+    monkeypatch.setenv("VEILLE_CONFIG", str(tmp_path / "feeds.yaml"))
+    monkeypatch.setenv("VEILLE_DATABASE_URL", f"sqlite:///{tmp_path / 'v.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    return tmp_path
+
+
+def seed(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'v.db'}")
+    store.migrate()
+    store.sync_feeds([FeedSpec("cafe", "https://cafe.example/feed")])
+    now = datetime.now(UTC)
+    titles = ["L'IA au lycée", "Des tablettes en 6e", "La réforme du bac"]
+    store.save_entries(
+        "cafe",
+        [
+            ParsedEntry(key=t, guid=t, url=None, title=t, published=now - timedelta(hours=1))
+            for t in titles
+        ],
+        now=now,
+    )
+    store.close()
+
+
+runner = CliRunner()
+
+
+def test_check_valid(env: Path) -> None:
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "valide — 1 sources, 2 thèmes, 1 sélections" in result.output
+
+
+def test_check_lists_every_error_with_its_line(env: Path) -> None:
+    (env / "feeds.yaml").write_text(
+        "feeds:\n  - id: a\n    url: ftp://x\n  - id: a\n    url: https://b.example/\n"
+        "    every: 3 ans\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if "feeds.yaml:" in line]
+    assert len(lines) >= 3
+    assert any(":3:" in line for line in lines) and any(":6:" in line for line in lines)
+
+
+def test_update_unknown_feed_is_usage_error(env: Path) -> None:
+    result = runner.invoke(app, ["update", "inconnue"])
+    assert result.exit_code == 2 and "inconnue" in result.output
+
+
+def test_feeds_json_has_the_api_shape(env: Path) -> None:
+    seed(env)
+    result = runner.invoke(app, ["feeds", "--json"])
+    assert result.exit_code == 0, result.output
+    (feed,) = json.loads(result.output)["feeds"]
+    assert feed["id"] == "cafe" and feed["entries"] == 3 and feed["status"] == "pending"
+
+
+def test_tags_test_is_a_dry_run_then_retag_writes(env: Path) -> None:
+    seed(env)
+    result = runner.invoke(app, ["tags", "test"])
+    assert result.exit_code == 0, result.output
+    assert "3 articles des 30 derniers jours" in result.output
+    assert "Sans thème : 1 articles" in result.output
+    assert "L'IA au lycée" in result.output
+    store = Store(f"sqlite:///{env / 'v.db'}")
+    assert store.tag_counts() == {}
+    result = runner.invoke(app, ["retag"])
+    assert result.exit_code == 0 and "3 articles relus, 2 avec des thèmes modifiés" in result.output
+    assert store.tag_counts() == {"ia": 1, "tablettes": 1}
+    store.close()
