@@ -262,11 +262,11 @@ def test_all_errors_are_collected_in_line_order(tmp_path: Path) -> None:
     errors = validate_config(path)
     lines = [e.line or 0 for e in errors]
     assert lines == sorted(lines)
-    assert lines == [2, 4, 6, 9, 12, 15, 16, 17, 18, 18]
+    assert lines == [2, 4, 6, 7, 9, 12, 15, 16, 17, 18, 18]
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.line == 2
-    assert "(+9 autres erreurs : lancez « veille check »)" in info.value.reason
+    assert "(+10 autres erreurs : lancez « veille check »)" in info.value.reason
 
 
 def test_single_error_is_raised_as_is(tmp_path: Path) -> None:

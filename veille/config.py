@@ -330,15 +330,15 @@ class _Checker:
                 continue
             # Duplicates are told even when the first declaration has errors of its own.
             raw_id = node.get("id")
-            if isinstance(raw_id, str) and raw_id in seen_ids:
+            duplicate = isinstance(raw_id, str) and raw_id in seen_ids
+            if duplicate:
                 self.error(
                     line, f"identifiant « {raw_id} » déjà utilisé ligne {seen_ids[raw_id]}"
                 )
-                continue
-            if isinstance(raw_id, str):
+            elif isinstance(raw_id, str):
                 seen_ids[raw_id] = line
-            spec = self.feed(node, line)
-            if spec is None:
+            spec = self.feed(node, line)  # its own errors are told too
+            if spec is None or duplicate:
                 continue
             if spec.url in seen_urls:
                 other, other_line = seen_urls[spec.url]
