@@ -1,7 +1,199 @@
-"""Output feed routes (RSS 2.0, Atom 1.0, JSON Feed 1.1) and OPML — issue 5."""
+"""Output feed routes: RSS 2.0, Atom 1.0 and JSON Feed 1.1 of every digest, every theme and
+any ad-hoc filter (issue 5).
+
+::
+
+    GET /digests/{name}.rss|.atom|.json   a digest of feeds.yaml (its window, tags, feeds, query)
+    GET /tags/{tag}.rss|.atom|.json       a theme
+    GET /feed.rss|.atom|.json?tag=&exclude_tag=&feed=&q=&since=&limit=
+
+Each handler builds a ``Selection`` with ``select.build_selection`` (the one every output
+uses), renders it with ``render.feeds`` and answers with cache validators: ``ETag`` (hash of
+the body) and ``Last-Modified`` (newest entry); a matching ``If-None-Match`` (or, without it,
+``If-Modified-Since``) gets a 304 with no body. Compression is the app's GZip middleware.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-router = APIRouter()
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+
+from .. import __version__, select
+from ..models import Config, EntryView, Selection
+from ..render.feeds import FeedMeta, render_atom, render_jsonfeed, render_rss
+from ..store import Store
+
+router = APIRouter(tags=["flux"])
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+CACHE_CONTROL = "public, max-age=300"
+
+Renderer = Callable[[FeedMeta, Sequence[EntryView]], bytes]
+FORMATS: dict[str, tuple[Renderer, str]] = {
+    "rss": (render_rss, "application/rss+xml; charset=utf-8"),
+    "atom": (render_atom, "application/atom+xml; charset=utf-8"),
+    "json": (render_jsonfeed, "application/feed+json; charset=utf-8"),
+}
+
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Nombre d'articles (au plus {MAX_LIMIT})")
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- handlers (one per kind; registered for each format below) -----------------------------
+
+
+def digest_feed(fmt: str) -> Callable[..., Response]:
+    def handler(request: Request, name: str, limit: Limit = DEFAULT_LIMIT) -> Response:
+        config = _config(request)
+        spec = next((d for d in config.digests if d.name == name), None)
+        if spec is None:
+            raise HTTPException(404, f"sélection inconnue : {name}")
+        selection = select.digest_selection(spec, _now(), limit=limit)
+        meta = _meta(request, spec.title, f"/digests/{name}", f"Sélection « {spec.title} »")
+        return _feed_response(request, fmt, meta, selection)
+
+    return handler
+
+
+def tag_feed(fmt: str) -> Callable[..., Response]:
+    def handler(request: Request, tag: str, limit: Limit = DEFAULT_LIMIT) -> Response:
+        config = _config(request)
+        if tag not in select.known_tags(config):
+            raise HTTPException(404, f"thème inconnu : {tag}")
+        selection = select.build_selection(
+            tags=[tag], limit=limit, max_limit=MAX_LIMIT, tz=request.app.state.tz
+        )
+        label = next((t.label for t in config.tags if t.name == tag), tag)
+        meta = _meta(
+            request, f"Veille — {label}", "/?" + urlencode({"tag": tag}), f"Thème « {label} »"
+        )
+        return _feed_response(request, fmt, meta, selection)
+
+    return handler
+
+
+def filter_feed(fmt: str) -> Callable[..., Response]:
+    def handler(
+        request: Request,
+        tag: Annotated[list[str], Query(description="Thème (répétable : l'un ou l'autre)")] = [],  # noqa: B006
+        exclude_tag: Annotated[list[str], Query(description="Thème exclu (répétable)")] = [],  # noqa: B006
+        feed: Annotated[list[str], Query(description="Identifiant de source (répétable)")] = [],  # noqa: B006
+        q: Annotated[str, Query(description="Recherche plein texte")] = "",
+        since: Annotated[
+            str | None, Query(description="Publiés à partir de (RFC 3339 ou date)")
+        ] = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response:
+        selection = select.build_selection(
+            tags=tag,
+            exclude_tags=exclude_tag,
+            feeds=feed,
+            query=q,
+            since=since,
+            limit=limit,
+            max_limit=MAX_LIMIT,
+            tz=request.app.state.tz,
+            config=_config(request),
+        )
+        query = request.url.query
+        meta = _meta(request, "Veille — sélection", "/" + (f"?{query}" if query else ""), "")
+        return _feed_response(request, fmt, meta, selection)
+
+    return handler
+
+
+# All output feed routes, in one table: (path, handler factory, summary).
+ROUTES = (
+    ("/digests/{name}", digest_feed, "Flux d'une sélection de feeds.yaml"),
+    ("/tags/{tag}", tag_feed, "Flux d'un thème"),
+    ("/feed", filter_feed, "Flux d'un filtre (thème, source, recherche, date)"),
+)
+for _path, _factory, _summary in ROUTES:
+    for _fmt in FORMATS:
+        router.add_api_route(
+            f"{_path}.{_fmt}",
+            _factory(_fmt),
+            methods=["GET"],
+            name=f"{_factory.__name__}_{_fmt}",
+            summary=f"{_summary} ({_fmt})",
+            response_class=Response,
+        )
+
+
+# --- shared steps ----------------------------------------------------------------------------
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def _config(request: Request) -> Config:
+    return request.app.state.config  # type: ignore[no-any-return]
+
+
+def _meta(request: Request, title: str, home_path: str, description: str) -> FeedMeta:
+    base = request.app.state.settings.base_url.rstrip("/")
+    query = request.url.query
+    return FeedMeta(
+        title=title,
+        home_url=base + home_path,
+        self_url=base + request.url.path + (f"?{query}" if query else ""),
+        base_url=base,
+        description=description or title,
+        generator=f"veille {__version__}",
+    )
+
+
+def _feed_response(request: Request, fmt: str, meta: FeedMeta, selection: Selection) -> Response:
+    store = _store(request)
+    entries = select.select_entries(store, selection).entries
+    newest = max((e.published for e in entries), default=None)
+    if newest is None:
+        meta = replace(meta, updated=_last_success(store))
+    render, media_type = FORMATS[fmt]
+    body = render(meta, entries)
+    # Weak: the same representation is served gzip-encoded or not (GZip middleware).
+    headers = {"ETag": f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'}
+    headers["Cache-Control"] = CACHE_CONTROL
+    if newest is not None:
+        headers["Last-Modified"] = format_datetime(newest.astimezone(UTC), usegmt=True)
+    if not_modified(request.headers, headers["ETag"], newest):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _last_success(store: Store) -> datetime | None:
+    """An empty feed's date: the last successful refresh (stable between requests)."""
+    return max((f.last_success_at for f in store.feed_states() if f.last_success_at), default=None)
+
+
+def not_modified(headers: Any, etag: str, newest: datetime | None) -> bool:
+    """RFC 9110 §13.1: ``If-None-Match`` (weak comparison) wins; ``If-Modified-Since`` counts
+    only without it, and only when the newest entry is not newer (second precision)."""
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        wanted = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in wanted or etag.removeprefix("W/") in wanted
+    since = headers.get("if-modified-since")
+    if since is None or newest is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return newest.replace(microsecond=0) <= when

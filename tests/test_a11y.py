@@ -1,0 +1,214 @@
+"""The pages in a real browser (issue 4): headless Debian Chromium through Playwright, against
+a real uvicorn server over a real SQLite file; axe-core (bundled with axe-playwright-python,
+injected from disk: no network) for WCAG 2.1 A/AA.
+
+Screenshots of the digest (desktop light and dark, phone) are written to
+``$VEILLE_SCREENSHOTS`` (default ``/tmp``) as ``veille-digest*.png``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .browser import HOSTILE_TITLE, LiveServer, build_app, chromium
+
+pytest.importorskip("playwright")
+from axe_playwright_python.sync_playwright import Axe
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SHOTS = Path(os.environ.get("VEILLE_SCREENSHOTS", "/tmp"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    app, store = build_app(tmp_path_factory.mktemp("a11y"), many=3)
+    with LiveServer(app) as live:
+        yield live
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    yield context.new_page()
+    context.close()
+
+
+def violations(page: Any) -> list[str]:
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",  # the digest
+        "/?tag=ia",  # a theme
+        "/?q=tablette",  # a search
+        "/?q=introuvablissime&period=30d",  # an empty result
+        "/feeds",
+        "/abonnement",
+        "/?period=nimporte",  # the 400 page
+    ],
+)
+def test_no_axe_violation(browser: Any, server: LiveServer, path: str, scheme: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(server.url(path))
+        assert page.locator("h1").count() == 1
+        assert violations(page) == []
+    finally:
+        context.close()
+
+
+def test_hostile_feed_renders_inert(page: Any, server: LiveServer) -> None:
+    events: list[str] = []
+    page.on("console", lambda m: events.append(f"console {m.type}: {m.text}"))
+
+    def on_dialog(dialog: Any) -> None:
+        events.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda e: events.append(f"pageerror: {e}"))
+    page.goto(server.url("/"))
+    page.wait_for_load_state("load")
+    # the payload is shown as text …
+    assert page.get_by_role("link", name=HOSTILE_TITLE).count() == 1
+    # … and nothing of it became markup or ran
+    assert page.evaluate("document.scripts.length") == 0
+    assert page.evaluate("document.querySelectorAll('img, svg, iframe, object').length") == 0
+    on_attributes = page.evaluate(
+        """[...document.querySelectorAll('*')].flatMap(e =>
+               [...e.attributes].filter(a => a.name.startsWith('on')).map(a => a.name))"""
+    )
+    assert on_attributes == []
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    page.get_by_role("link", name=HOSTILE_TITLE).hover()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert events == []  # no dialog, no error, no CSP report: our own CSS loads under the CSP
+
+
+def focused(page: Any) -> str:
+    return page.evaluate(  # type: ignore[no-any-return]
+        """(() => { const e = document.activeElement;
+                     return e.id ? '#' + e.id : (e.getAttribute('href') || e.tagName) })()"""
+    )
+
+
+def test_keyboard_reaches_every_filter_and_entry_link(page: Any, server: LiveServer) -> None:
+    page.goto(server.url("/"))
+    entry_links = page.eval_on_selector_all(
+        ".entry-title a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    controls = ["#f-q", "#f-tag", "#f-feed", "#f-period", "BUTTON"]
+    budget = page.evaluate("document.querySelectorAll('a, input, select, button').length") + 5
+    reached: list[str] = []
+    page.keyboard.press("Tab")
+    first = focused(page)
+    assert first == "#contenu", "the first Tab lands on the skip link"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().top") >= 0  # visible
+    for _ in range(budget):
+        reached.append(focused(page))
+        if reached[-1] == "BODY":  # past the last control: the focus left the page
+            break
+        style = page.evaluate(
+            "(() => { const s = getComputedStyle(document.activeElement);"
+            " return s.outlineStyle + ' ' + s.outlineWidth })()"
+        )
+        assert style.startswith("solid") and style != "solid 0px", (reached[-1], style)
+        page.keyboard.press("Tab")
+    missing = [c for c in controls + entry_links if c not in reached]
+    assert missing == []
+    assert len(entry_links) >= 6
+    # the skip link moves the focus to the main content
+    page.goto(server.url("/"))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert focused(page) == "#f-q"
+    # the filter form works with the keyboard alone (no JavaScript on the page)
+    page.keyboard.type("tablette")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?q=tablette**")
+    assert page.locator(".entry-title").count() == 2
+
+
+@pytest.mark.parametrize("path", ["/", "/?tag=ia", "/feeds", "/abonnement"])
+def test_reflow_at_320px(browser: Any, server: LiveServer, path: str) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        page.goto(server.url(path))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()
+
+
+def test_print_hides_the_filters_and_prints_article_addresses(
+    page: Any, server: LiveServer
+) -> None:
+    page.emulate_media(media="print")
+    page.goto(server.url("/"))
+    hidden = page.evaluate(
+        """['.filters', '.site-header nav', '.pager', '.skip-link', '.toc'].map(s =>
+               [...document.querySelectorAll(s)]
+                 .every(e => getComputedStyle(e).display === 'none'))"""
+    )
+    assert all(hidden)
+    after = page.evaluate(
+        "getComputedStyle(document.querySelector('.entry-title a'), '::after').content"
+    )
+    href = page.evaluate("document.querySelector('.entry-title a').getAttribute('href')")
+    assert href in after
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+
+
+def test_screenshots(browser: Any, server: LiveServer) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots: dict[str, dict[str, Any]] = {
+        "veille-digest.png": {"viewport": {"width": 1280, "height": 900}},
+        "veille-digest-dark.png": {
+            "viewport": {"width": 1280, "height": 900},
+            "color_scheme": "dark",
+        },
+        "veille-digest-phone.png": {
+            "viewport": {"width": 390, "height": 844},
+            "device_scale_factor": 2,
+            "is_mobile": True,
+        },
+    }
+    for name, options in shots.items():
+        context = browser.new_context(**options)
+        page = context.new_page()
+        page.goto(server.url("/"))
+        page.screenshot(path=str(SHOTS / name), full_page=True)
+        context.close()
+        assert (SHOTS / name).stat().st_size > 10_000
+
+
+def test_axe_is_live(page: Any, server: LiveServer) -> None:
+    """The checker itself works offline and would see a defect (an image without text)."""
+    page.goto(server.url("/abonnement"))
+    page.evaluate(
+        "document.querySelector('main').append(Object.assign("
+        "document.createElement('img'), {src: '/static/favicon.svg'}))"
+    )
+    assert any(v.startswith("image-alt") for v in violations(page))

@@ -1,0 +1,477 @@
+"""HTML pages in-process (issue 4): pure rendering rules, then the routes against real SQLite."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from veille.models import EntryView, TagRule
+from veille.render import html
+from veille.store import Store
+
+from .browser import HOSTILE_TITLE, NOW, build_app
+
+PARIS = ZoneInfo("Europe/Paris")
+TAXONOMY = (
+    TagRule("evaluation", "Évaluation"),
+    TagRule("ia", "Intelligence artificielle"),
+    TagRule("tablettes", "Tablettes"),
+)
+
+
+# --- a small DOM reader (the browser tests check the real DOM) ---------------------------------
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    text: str = ""
+    children: list[Element] = field(default_factory=list)
+
+
+class Doc(HTMLParser):
+    VOID = frozenset(
+        ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"]
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self._open: list[Element] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        el = Element(tag, {k: v or "" for k, v in attrs})
+        self.elements.append(el)
+        if tag not in self.VOID:
+            self._open.append(el)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            if self._open.pop().tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for el in self._open:
+            el.text += data
+
+    def all(self, tag: str, **attrs: str) -> list[Element]:
+        return [
+            e
+            for e in self.elements
+            if e.tag == tag and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]
+
+    def by_id(self, ident: str) -> Element:
+        return next(e for e in self.elements if e.attrs.get("id") == ident)
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- pure rendering -------------------------------------------------------------------------
+
+
+def view(ident: str, tags: tuple[str, ...] = (), hours: float = 1, **kw: object) -> EntryView:
+    return EntryView(
+        id=ident,
+        feed="cafe",
+        feed_title="Le Café",
+        title=f"Article {ident}",
+        url=f"https://cafe.example/{ident}",
+        published=NOW - timedelta(hours=hours),
+        summary="<p>Résumé</p>",
+        content_html="",
+        tags=tags,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def page(entries: list[EntryView], prefer: tuple[str, ...] = ()) -> html.DigestPage:
+    return html.build_digest_page(
+        entries,
+        title="La veille du jour",
+        taxonomy=TAXONOMY,
+        now=NOW,
+        tz=PARIS,
+        tag_href=lambda t: f"/?tag={t}",
+        chrome=html.Chrome(),
+        filters=html.FilterBar(action="/"),
+        prefer=prefer,
+    )
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (datetime(2026, 11, 29, 7, 30, tzinfo=UTC), "29 nov. 2026 à 08:30"),
+        (datetime(2026, 7, 1, 22, 5, tzinfo=UTC), "2 juil. 2026 à 00:05"),  # summer time
+        (datetime(2026, 2, 3, 9, 0, tzinfo=UTC), "3 févr. 2026 à 10:00"),
+        (datetime(2026, 8, 15, 12, 0, tzinfo=UTC), "15 août 2026 à 14:00"),
+    ],
+)
+def test_french_datetime(when: datetime, expected: str) -> None:
+    assert html.french_datetime(when, PARIS) == expected
+
+
+@pytest.mark.parametrize(
+    ("ago", "expected"),
+    [
+        (timedelta(seconds=20), "à l'instant"),
+        (timedelta(minutes=12), "il y a 12 min"),
+        (timedelta(hours=3, minutes=59), "il y a 3 h"),
+        (timedelta(days=1, hours=2), "il y a 1 jour"),
+        (timedelta(days=9), "il y a 9 jours"),
+        (timedelta(days=95), "il y a 3 mois"),
+        (-timedelta(minutes=30), "dans 30 min"),
+    ],
+)
+def test_relative_time(ago: timedelta, expected: str) -> None:
+    assert html.relative_time(NOW - ago, NOW) == expected
+
+
+def test_summary_text_is_plain_and_short() -> None:
+    assert html.summary_text("<p>Un <b>é</b>té</p><p>Deux&nbsp;&amp; trois</p>") == (
+        "Un été Deux\xa0& trois"
+    ).replace("\xa0", " ")
+    assert html.summary_text("<script>alert(1)</script>ok") == "ok"
+    long = "<p>" + "mot " * 200 + "</p>"
+    text = html.summary_text(long)
+    assert len(text) <= html.SUMMARY_CHARS + 1 and text.endswith("mot…")
+
+
+def test_sections_follow_the_taxonomy_each_entry_once_others_last() -> None:
+    entries = [
+        view("1", ("tablettes", "ia")),  # first theme in taxonomy order: ia
+        view("2", ()),
+        view("3", ("evaluation", "tablettes")),
+        view("4", ("actualite",)),  # an undeclared (feed) tag makes no section
+        view("5", ("tablettes",)),
+    ]
+    p = page(entries)
+    assert [(s.id, s.label, s.count) for s in p.sections] == [
+        ("evaluation", "Évaluation", 1),
+        ("ia", "Intelligence artificielle", 1),
+        ("tablettes", "Tablettes", 1),
+        ("autres", "Autres", 2),
+    ]
+    ids = [e.id for s in p.sections for e in s.entries]
+    assert sorted(ids) == ["1", "2", "3", "4", "5"] and p.count == 5
+    assert [e.id for e in p.sections[-1].entries] == ["2", "4"]  # newest first kept
+    tags = p.sections[0].entries[0].tags
+    assert [(t.label, t.href) for t in tags] == [
+        ("Évaluation", "/?tag=evaluation"),
+        ("Tablettes", "/?tag=tablettes"),
+    ]
+
+
+def test_a_filtered_theme_wins_the_section() -> None:
+    p = page([view("1", ("evaluation", "tablettes"))], prefer=("tablettes",))
+    assert [s.id for s in p.sections] == ["tablettes"]
+
+
+def test_highlights_come_first_and_are_not_repeated() -> None:
+    entries = [view("1", ("ia",)), view("2", ("ia",))]
+    p = html.build_digest_page(
+        entries,
+        title="t",
+        taxonomy=TAXONOMY,
+        now=NOW,
+        tz=PARIS,
+        tag_href=str,
+        chrome=html.Chrome(),
+        filters=html.FilterBar(action="/"),
+        highlights=[entries[1]],
+    )
+    out = html.render_page(p)
+    assert out.index("À la une") < out.index('id="s-ia"')
+    assert out.count("Article 2") == 1 and p.sections[0].count == 1
+
+
+def test_entry_markup() -> None:
+    p = page([view("1", ("ia",), hours=3, also_in=("Ludomag", "Éduscol"))])
+    doc = Doc(html.render_page(p))
+    link = doc.all("a", href="https://cafe.example/1")[0]
+    assert link.attrs["rel"] == "noopener" and link.text == "Article 1"
+    when = doc.all("time")[0]
+    assert when.attrs["datetime"] == "2026-11-29T06:00:00+01:00"
+    assert words(when.text) == "il y a 3 h 29 nov. 2026 à 06:00"
+    assert "Aussi dans : Ludomag, Éduscol" in words(doc.all("p", class_="also-in")[0].text)
+    assert words(doc.all("p", class_="summary")[0].text) == "Résumé"
+
+
+def test_feed_text_is_escaped() -> None:
+    evil = EntryView(
+        id="x",
+        feed="f",
+        feed_title='<b onmouseover="x()">Source</b>',
+        title=HOSTILE_TITLE,
+        url='https://e.example/"><script>x()</script>',
+        published=NOW,
+        summary="<p onclick=x()>a</p><script>x()</script>",
+        content_html="",
+        tags=('"><script>x()</script>',),
+        also_in=("<script>x()</script>",),
+    )
+    out = html.render_page(page([evil]))
+    assert "<script" not in out and "onerror=" not in out.replace("onerror=&#34;", "")
+    doc = Doc(out)
+    assert not doc.all("script") and not doc.all("img")
+    assert all(not k.startswith("on") for e in doc.elements for k in e.attrs)
+    assert doc.by_id("e-x").text.strip() == HOSTILE_TITLE
+
+
+def test_render_is_fast() -> None:
+    entries = [view(str(i), (("ia",), ("tablettes", "evaluation"), ())[i % 3]) for i in range(50)]
+    html.render_page(page(entries))  # templates compiled once
+    start = time.perf_counter()
+    for _ in range(20):
+        html.render_page(page(entries))
+    assert (time.perf_counter() - start) / 20 < 0.02  # a few ms in practice
+
+
+def test_feeds_page_rows() -> None:
+    from veille.models import FeedState
+
+    states = [
+        FeedState("a", "https://a.example/f", "A", "error", "réponse HTTP 404 (Not Found)", 3,
+                  NOW - timedelta(minutes=5), NOW + timedelta(hours=1)),
+        FeedState("b", "https://b.example/f", "B", "pending", None, 0, None, None),
+        FeedState("c", "https://c.example/f", "C", "disabled",
+                  "réponse HTTP 410 (Gone) : le flux a été supprimé par son éditeur", 9,
+                  NOW, None),
+    ]  # fmt: skip
+    p = html.build_feeds_page(
+        states,
+        last_entries={"a": NOW - timedelta(days=31), "c": NOW - timedelta(days=2)},
+        now=NOW,
+        tz=PARIS,
+        chrome=html.Chrome(),
+    )
+    a, b, c = p.rows
+    assert a.status_label == "En erreur" and a.problem and "n'existe plus" in a.problem
+    assert a.silent and "31 jours" in a.silent and a.last_fetch.startswith("il y a 5 min")
+    assert b.status_label == "Pas encore consultée" and b.last_fetch == "jamais"
+    assert b.problem is None and b.silent is None
+    assert c.problem and "supprimé" in c.problem and c.next_fetch.startswith("aucune")
+    assert p.problems == 2
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    app, store = build_app(tmp_path, many=60)
+    with TestClient(app) as c:
+        yield c
+    store.close()
+
+
+def get(client: TestClient, url: str, status: int = 200) -> Doc:
+    r = client.get(url)
+    assert r.status_code == status, r.text[:500]
+    assert r.headers["content-type"].startswith("text/html")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "base-uri 'none'" in csp and "form-action 'self'" in csp and "script" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"]
+    return Doc(r.text)
+
+
+def entry_titles(doc: Doc) -> list[str]:
+    return [words(h.text) for h in doc.elements if "entry-title" in h.attrs.get("class", "")]
+
+
+def test_digest_page_structure(client: TestClient) -> None:
+    doc = get(client, "/")
+    assert doc.all("html")[0].attrs["lang"] == "fr"
+    assert len(doc.all("h1")) == 1 and words(doc.all("h1")[0].text) == "La veille du jour"
+    for landmark in ("header", "nav", "main", "footer"):
+        assert doc.all(landmark), landmark
+    skip = doc.all("a", class_="skip-link")[0]
+    assert skip.attrs["href"] == "#contenu" and doc.by_id("contenu").tag == "main"
+    assert not doc.all("script") and not any("style" in e.attrs for e in doc.elements)
+    assert not doc.all("style")
+    sheets = [e.attrs["href"] for e in doc.all("link", rel="stylesheet")]
+    assert sheets == ["/static/veille.css"]
+    alternates = {e.attrs["href"] for e in doc.all("link", rel="alternate")}
+    assert "/digests/quotidien.rss" in alternates and "/digests/quotidien.atom" in alternates
+    # every external reference stays on this origin
+    for e in doc.elements:
+        for attr in ("src", "href"):
+            ref = e.attrs.get(attr, "")
+            if e.tag != "a" and ref:
+                assert ref.startswith("/"), ref
+    # headings: h1 → h2 (sections) → h3 (entries), never skipping a level
+    levels = [int(e.tag[1]) for e in doc.elements if re.fullmatch(r"h[1-6]", e.tag)]
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in itertools.pairwise(levels))
+
+
+def test_digest_groups_and_counts(client: TestClient) -> None:
+    doc = get(client, "/")
+    sections = [(s.attrs["id"], words(s.text)) for s in doc.all("section", class_="theme")]
+    assert [sid for sid, _ in sections] == ["s-evaluation", "s-ia", "s-tablettes", "s-autres"]
+    heads = [words(doc.by_id(f"h-{n}").text) for n in ("evaluation", "ia", "tablettes", "autres")]
+    assert heads == [
+        "Évaluation 2 articles",
+        "Intelligence artificielle 1 article",
+        "Tablettes 1 article",
+        "Autres 2 articles",  # the untagged article and the hostile one
+    ]
+    assert [a.attrs["href"] for a in doc.all("a") if a.attrs.get("href", "").startswith("#s-")] == [
+        "#s-evaluation",
+        "#s-ia",
+        "#s-tablettes",
+        "#s-autres",
+    ]
+    titles = entry_titles(doc)
+    assert "Le salon Educatech ouvre ses portes" not in titles  # 30 h old: outside 1 day
+    assert len(titles) == len(set(titles)) == 6
+    assert "Sommaire 6 articles" in words(doc.all("nav", class_="toc")[0].text)
+
+
+def test_theme_filter_and_tag_links(client: TestClient) -> None:
+    doc = get(client, "/?tag=tablettes")
+    assert sorted(entry_titles(doc)) == [
+        "Des tablettes pour l'évaluation en classe",
+        "Une année de tablettes au collège",
+    ]
+    assert [s.attrs["id"] for s in doc.all("section", class_="theme")] == ["s-tablettes"]
+    option = doc.all("option", value="tablettes")[0]
+    assert "selected" in option.attrs
+    assert doc.all("a", href="/?tag=evaluation")  # tags are links to the theme view
+    assert doc.all("a", class_="reset")
+    alternates = {e.attrs["href"] for e in doc.all("link", rel="alternate")}
+    assert "/tags/tablettes.rss" in alternates
+
+
+def test_source_and_period_filters(client: TestClient) -> None:
+    titles = entry_titles(get(client, "/?feed=ludo"))
+    assert titles and all("tablettes pour" in t or "conseil" in t for t in titles)
+    week = entry_titles(get(client, "/?period=7d&feed=ludo"))
+    assert "Le salon Educatech ouvre ses portes" in week
+    assert "selected" in get(client, "/?period=7d").all("option", value="7d")[0].attrs
+    custom = get(client, "/?period=2d").all("option", value="2d")
+    assert custom and "selected" in custom[0].attrs
+    same = get(client, "/?period=24h").all("option")  # the digest's own window: no duplicate
+    day = [o for o in same if o.text.startswith("24 heures")]
+    assert len(day) == 1 and day[0].attrs["value"] == "" and "selected" in day[0].attrs
+
+
+def test_search(client: TestClient) -> None:
+    titles = entry_titles(get(client, "/?q=tablette"))
+    assert sorted(titles) == [
+        "Des tablettes pour l'évaluation en classe",
+        "Une année de tablettes au collège",
+    ]
+    doc = get(client, "/?q=introuvablissime")
+    assert not entry_titles(doc)
+    assert "Aucun article ne correspond" in words(doc.all("main")[0].text)
+
+
+def test_pagination_with_the_keyset_cursor(client: TestClient) -> None:
+    seen: list[str] = []
+    url: str | None = "/digests/hebdo?feed=ludo"
+    pages = 0
+    while url:
+        doc = get(client, url)
+        seen += entry_titles(doc)
+        more = [a for a in doc.all("a") if a.attrs.get("rel") == "next"]
+        assert not more or words(more[0].text) == "Articles plus anciens"
+        url = more[0].attrs["href"] if more else None
+        if url:
+            assert "feed=ludo" in url and "cursor=" in url
+        pages += 1
+    assert pages == 2 and len(seen) == len(set(seen)) == 63  # 3 articles + 60 brèves
+    assert get(client, "/digests/hebdo?feed=ludo").all("a", rel="next")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/?tag=inconnu", "thème inconnu"),
+        ("/?feed=nulle-part", "source inconnue"),
+        ("/?period=abc", "durée invalide"),
+        ("/?period=400d", "hors limites"),
+        ("/?cursor=!!!", "curseur invalide"),
+        ("/digests/hebdo?q=" + "x" * 600, "trop longue"),
+    ],
+)
+def test_bad_parameters_are_a_french_400_page(client: TestClient, url: str, message: str) -> None:
+    doc = get(client, url, status=400)
+    assert message in words(doc.all("p", class_="error-message")[0].text)
+    assert len(doc.all("h1")) == 1
+
+
+def test_unknown_digest_is_a_404_page(client: TestClient) -> None:
+    doc = get(client, "/digests/inconnu", status=404)
+    assert "Aucune sélection « inconnu »" in words(doc.all("main")[0].text)
+
+
+def test_sources_page(client: TestClient) -> None:
+    doc = get(client, "/feeds")
+    cards = [e for e in doc.all("li") if "source-card" in e.attrs.get("class", "")]
+    text = " ".join(words(c.text) for c in cards)
+    assert [words(h.text) for h in doc.all("h2")] == [
+        "Le Café pédagogique",
+        "Ludomag",
+        "Un blog endormi",
+        "Source piégée",
+    ]  # feeds.yaml order
+    assert "Fonctionne" in text and "En erreur" in text
+    assert "Le site est en panne ou surchargé" in text and "réponse HTTP 503" in text
+    assert "Aucun nouvel article depuis 45 jours" in text
+    assert "Dernière consultation à l'instant (29 nov. 2026 à 09:00)" in text
+    assert "Prochaine consultation dans 30 min (29 nov. 2026 à 09:30)" in text
+
+
+def test_subscribe_page(client: TestClient) -> None:
+    doc = get(client, "/abonnement")
+    hrefs = {a.attrs["href"] for a in doc.all("a")}
+    for href in (
+        "/digests/quotidien.rss",
+        "/digests/hebdo.atom",
+        "/digests/hebdo.json",
+        "/tags/ia.rss",
+        "/tags/actualite.json",
+        "/opml",
+    ):
+        assert href in hrefs
+    # "coming in a later version" is said exactly when some of these routes do not exist yet
+    notices = " ".join(words(p.text) for p in doc.all("p", class_="notice"))
+    routes = {getattr(r, "path", "") for r in client.app.routes}  # type: ignore[attr-defined]
+    feeds_missing = not {"/digests/{name}.rss", "/tags/{tag}.atom"} <= routes
+    assert ("Ces flux arrivent" in notices) == feeds_missing
+    assert ("OPML arrive" in notices) == ("/opml" not in routes)
+
+
+def test_static_assets(client: TestClient) -> None:
+    r = client.get("/static/veille.css")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+    css = r.text
+    assert "@media print" in css and "@page" in css and "A4" in css
+    assert 'a[href^="http"]::after' in css and "attr(href)" in css
+    assert "prefers-color-scheme: dark" in css and ":focus-visible" in css
+    assert "url(" not in css and "@import" not in css  # nothing external
+    assert client.get("/static/favicon.svg").headers["content-type"] == "image/svg+xml"
+    assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/static/nope.js").status_code == 404
+
+
+def test_store_fixture_is_real(client: TestClient) -> None:
+    store: Store = client.app.state.store  # type: ignore[attr-defined]
+    assert store.count_entries() == 6 + 60 + 2

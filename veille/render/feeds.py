@@ -1,0 +1,267 @@
+"""Output feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 from one selection — pure (issue 5).
+
+::
+
+    meta = FeedMeta(title="La veille du jour", home_url=…, self_url=…, base_url=…)
+    render_rss(meta, entries) / render_atom(meta, entries) / render_jsonfeed(meta, entries) -> bytes
+
+Item ids are ``tag:`` URIs derived from the entry's feed and key (``item_id``), never from the
+database id: they are the same in the three formats, in every digest or theme that carries
+the entry, and after a database copy — so a reader subscribed to two themes shows an article
+once. XML goes through ElementTree (escaping is the serializer's job); characters XML 1.0
+cannot carry are removed from every string, even though entries are sanitised upstream.
+HTML fields (already sanitised by nh3 at parse time) travel as escaped text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any, Literal
+from urllib.parse import quote, urlencode, urlsplit
+
+from ..models import EntryView
+from ..text import strip_html
+
+RSS_TYPE = "application/rss+xml"
+ATOM_TYPE = "application/atom+xml"
+JSONFEED_TYPE = "application/feed+json"
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+# The year in tag: URIs (RFC 4151) is the date the authority minted them; it never changes.
+TAG_YEAR = 2026
+SUMMARY_CHARS = 300  # JSON Feed's summary is "a plain text sentence or two"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Standard prefixes (ElementTree's registry is process-wide; these URIs have no other use).
+ET.register_namespace("atom", ATOM_NS)
+ET.register_namespace("content", CONTENT_NS)
+ET.register_namespace("dc", DC_NS)
+
+# What XML 1.0 cannot carry (same set as sanitize.strip_controls; render imports no parser).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """What an output feed says about itself.
+
+    ``self_url`` is the public URL of this very document (built from ``VEILLE_BASE_URL``);
+    ``base_url``'s host is the authority of the item ids. ``updated`` is used only when there
+    is no entry (otherwise: the newest entry's date), so the bytes depend on the data alone.
+    """
+
+    title: str
+    home_url: str
+    self_url: str
+    base_url: str
+    description: str = ""
+    language: str = "fr"
+    updated: datetime | None = None
+    author: str = "veille"
+    generator: str = "veille"
+
+
+def item_id(base_url: str, feed: str, key: str) -> str:
+    """The stable ``tag:`` URI of an entry: ``tag:host,2026:feed/0123456789abcdef``."""
+    host = urlsplit(base_url).hostname or "localhost"
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return f"tag:{host},{TAG_YEAR}:{quote(feed, safe='-._~')}/{digest}"
+
+
+def feed_updated(meta: FeedMeta, entries: Sequence[EntryView]) -> datetime:
+    """The document's date: its newest entry, else ``meta.updated``."""
+    newest = max((e.published for e in entries), default=None)
+    return newest or meta.updated or EPOCH
+
+
+def rfc822(when: datetime) -> str:
+    return format_datetime(when.astimezone(UTC), usegmt=True)
+
+
+def rfc3339(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def clean(text: str) -> str:
+    """Remove the characters XML 1.0 cannot carry (control characters, lone surrogates)."""
+    return _ILLEGAL.sub("", text)
+
+
+# --- RSS 2.0 ------------------------------------------------------------------------------------
+
+
+def render_rss(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
+    rss = ET.Element("rss", version="2.0")
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", meta.title)
+    _sub(channel, "link", meta.home_url)
+    _sub(channel, "description", meta.description or meta.title)
+    _sub(channel, "language", meta.language)
+    _sub(channel, "lastBuildDate", rfc822(feed_updated(meta, entries)))
+    _sub(channel, "generator", meta.generator)
+    _sub(channel, f"{{{ATOM_NS}}}link", href=meta.self_url, rel="self", type=RSS_TYPE)
+    for e in entries:
+        item = _sub(channel, "item")
+        _sub(item, "title", e.title)
+        if e.url:
+            _sub(item, "link", e.url)
+        # tag: URIs are not links: isPermaLink="false" keeps readers from opening them.
+        _sub(item, "guid", item_id(meta.base_url, e.feed, e.key), isPermaLink="false")
+        _sub(item, "pubDate", rfc822(e.published))
+        _sub(item, f"{{{DC_NS}}}creator", e.author or e.feed_title)
+        for tag in e.tags:
+            _sub(item, "category", tag)
+        _sub(item, "description", e.summary or e.content_html)
+        if e.content_html:
+            _sub(item, f"{{{CONTENT_NS}}}encoded", e.content_html)
+    return _xml(rss)
+
+
+# --- Atom 1.0 -----------------------------------------------------------------------------------
+
+
+def render_atom(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
+    # Unprefixed names under a literal xmlns: ElementTree's ``default_namespace`` option
+    # refuses the unqualified attributes (rel, href, type) that Atom uses.
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, f"{{{XML_NS}}}lang": meta.language})
+    _sub(feed, "id", meta.self_url)
+    _sub(feed, "title", meta.title, type="text")
+    if meta.description:
+        _sub(feed, "subtitle", meta.description, type="text")
+    _sub(feed, "updated", rfc3339(feed_updated(meta, entries)))
+    _sub(_sub(feed, "author"), "name", meta.author)
+    _sub(feed, "link", rel="self", type=ATOM_TYPE, href=meta.self_url)
+    _sub(feed, "link", rel="alternate", type="text/html", href=meta.home_url)
+    _sub(feed, "generator", meta.generator)
+    for e in entries:
+        entry = _sub(feed, "entry")
+        _sub(entry, "id", item_id(meta.base_url, e.feed, e.key))
+        _sub(entry, "title", e.title, type="text")
+        _sub(entry, "published", rfc3339(e.published))
+        _sub(entry, "updated", rfc3339(e.published))
+        _sub(_sub(entry, "author"), "name", e.author or e.feed_title)
+        if e.url:
+            _sub(entry, "link", rel="alternate", type="text/html", href=e.url)
+        for tag in e.tags:
+            _sub(entry, "category", term=tag)
+        if e.summary:
+            _sub(entry, "summary", e.summary, type="html")
+        _sub(entry, "content", e.content_html or e.summary, type="html")
+    return _xml(feed)
+
+
+# --- JSON Feed 1.1 ------------------------------------------------------------------------------
+
+
+def render_jsonfeed(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
+    doc: dict[str, Any] = {
+        "version": JSONFEED_VERSION,
+        "title": meta.title,
+        "home_page_url": meta.home_url,
+        "feed_url": meta.self_url,
+        "description": meta.description or meta.title,
+        "language": meta.language,
+        "authors": [{"name": meta.author}],
+        "items": [_json_item(meta, e) for e in entries],
+    }
+    return (json.dumps(_clean_json(doc), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def _json_item(meta: FeedMeta, e: EntryView) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": item_id(meta.base_url, e.feed, e.key)}
+    if e.url:
+        item["url"] = e.url
+    item["title"] = e.title
+    item["content_html"] = e.content_html or e.summary
+    summary = _plain_summary(e.summary or e.content_html)
+    if summary:
+        item["summary"] = summary
+    item["date_published"] = rfc3339(e.published)
+    item["authors"] = [{"name": e.author or e.feed_title}]
+    item["tags"] = list(e.tags)
+    return item
+
+
+def _plain_summary(html: str) -> str:
+    text = strip_html(html)
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    cut = text[:SUMMARY_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {k: _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+# --- <link rel="alternate"> for pages -----------------------------------------------------------
+
+FeedKind = Literal["digest", "tag", "filter"]
+_FORMATS = (
+    ("rss", RSS_TYPE, "RSS"),
+    ("atom", ATOM_TYPE, "Atom"),
+    ("json", JSONFEED_TYPE, "JSON Feed"),
+)
+
+
+def alternate_links(
+    kind: FeedKind,
+    target: str | Iterable[tuple[str, str]],
+    *,
+    title: str = "",
+    base_url: str = "",
+) -> list[tuple[str, str, str]]:
+    """``(type, title, href)`` of the RSS, Atom and JSON feeds of a page, for
+    ``<link rel="alternate" type=… title=… href=…>``.
+
+    ``kind="digest"``/``"tag"``: ``target`` is the digest or tag name;
+    ``kind="filter"``: ``target`` is the filter's query parameters (``[("tag", "ia"), …]``).
+    ``href`` is root-relative unless ``base_url`` is given.
+    """
+    root = base_url.rstrip("/")
+    if kind == "filter":
+        assert not isinstance(target, str), "filter: target is a list of query parameters"
+        query = urlencode(list(target))
+        paths = [f"/feed.{ext}" + (f"?{query}" if query else "") for ext, _, _ in _FORMATS]
+    else:
+        assert isinstance(target, str), f"{kind}: target is a name"
+        section = "digests" if kind == "digest" else "tags"
+        paths = [f"/{section}/{quote(target, safe='')}.{ext}" for ext, _, _ in _FORMATS]
+    label = f" — {title}" if title else ""
+    return [
+        (mime, f"{name}{label}", root + path)
+        for (_, mime, name), path in zip(_FORMATS, paths, strict=True)
+    ]
+
+
+# --- XML helpers --------------------------------------------------------------------------------
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = clean(text)
+    return element
+
+
+def _xml(root: ET.Element) -> bytes:
+    body = ET.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode()

@@ -1,0 +1,476 @@
+"""HTML pages (digest, sources, subscription, errors): pure, data in, ``str`` out.
+
+Routes (``veille.web.pages``) select the data, then build one page object here and render it::
+
+    page = build_digest_page(entries, taxonomy=config.tags, now=now, tz=tz, ...)
+    html = render_page(page)
+
+Nothing here touches the database, the network or the clock: ``now`` and ``tz`` are passed
+in. Templates live in ``templates/`` (Jinja2, autoescape on: every string coming from a feed
+is escaped); the stylesheet is ``static/veille.css``. Pages carry no script and no inline
+style, so the strict Content-Security-Policy of ``CSP`` holds.
+
+Grouping rule (issue 4): sections follow the taxonomy (``tags:`` of feeds.yaml, in file
+order); an entry appears once, under its first theme in that order — a theme the reader
+filtered on wins over the others — and entries without a declared theme go to "Autres", last.
+Tags that are not declared (free feed tags) are shown on entries but make no section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from ..models import EntryView, FeedState, TagRule
+
+__all__ = [
+    "CSP", "SECURITY_HEADERS", "Chrome", "DigestPage", "EntryItem", "ErrorPage", "FeedRow",
+    "FeedsPage", "FilterBar", "Link", "Option", "Section", "SubscribeGroup", "SubscribePage",
+    "build_digest_page", "build_feeds_page", "explain_error", "french_datetime", "query_string",
+    "relative_time", "render_page", "summary_text",
+]  # fmt: skip
+
+# No script at all; styles and images only from this origin (feeds' images are not shown).
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+SUMMARY_CHARS = 240
+SILENT_AFTER = timedelta(days=30)
+OTHERS = "autres"
+_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin",
+           "juil.", "août", "sept.", "oct.", "nov.", "déc.")  # fmt: skip
+
+
+# --- page data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str
+    label: str
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Chrome:
+    """What every page shares: the site navigation and ``<link rel="alternate">`` feeds."""
+
+    nav: tuple[Link, ...] = ()
+    alternates: tuple[tuple[str, str, str], ...] = ()  # (type, title, href)
+    site_title: str = "veille"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryItem:
+    id: str
+    title: str
+    url: str | None
+    source: str
+    datetime_iso: str  # for <time datetime>
+    date_label: str  # "29 nov. 2026 à 08:30" (local time)
+    relative: str  # "il y a 3 h"
+    summary: str  # plain text, truncated
+    tags: tuple[Link, ...] = ()
+    also_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str  # anchor (also the tag name, or "autres")
+    label: str
+    entries: tuple[EntryItem, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FilterBar:
+    action: str
+    tags: tuple[Option, ...] = ()
+    feeds: tuple[Option, ...] = ()
+    periods: tuple[Option, ...] = ()
+    query: str = ""
+    active: bool = False  # some filter differs from the digest's defaults
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPage:
+    title: str
+    chrome: Chrome
+    filters: FilterBar
+    sections: tuple[Section, ...] = ()
+    highlights: tuple[EntryItem, ...] = ()  # hook for the highlights issue: shown first
+    description: str = ""  # "Articles publiés depuis le …"
+    next_href: str | None = None  # "Articles plus anciens" (keyset cursor)
+    first_href: str | None = None  # back to the newest page, when paginated
+    template: str = "digest.html"
+
+    @property
+    def count(self) -> int:
+        return sum(s.count for s in self.sections)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    id: str
+    title: str
+    url: str
+    site_url: str | None
+    status: str  # "ok", "error", "disabled", "pending"
+    status_label: str  # plain French
+    last_fetch: str  # "il y a 12 min (29 nov. 2026 à 08:30)" or "jamais"
+    next_fetch: str
+    entries: int
+    problem: str | None = None  # plain French explanation of the last error
+    detail: str | None = None  # the stored (technical) message
+    silent: str | None = None  # warning when no new article for SILENT_AFTER
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsPage:
+    title: str
+    chrome: Chrome
+    rows: tuple[FeedRow, ...]
+    template: str = "feeds.html"
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for r in self.rows if r.problem or r.silent)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeGroup:
+    heading: str
+    items: tuple[tuple[str, tuple[Link, ...]], ...]  # (label, links)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribePage:
+    title: str
+    chrome: Chrome
+    groups: tuple[SubscribeGroup, ...]
+    opml_href: str = "/opml"
+    available: bool = True  # False: the feed routes do not exist yet (say so on the page)
+    opml_available: bool = True
+    template: str = "subscribe.html"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorPage:
+    title: str
+    message: str
+    chrome: Chrome = field(default_factory=Chrome)
+    back_href: str = "/"
+    template: str = "error.html"
+
+
+Page = DigestPage | FeedsPage | SubscribePage | ErrorPage
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("veille.render", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["plural"] = plural
+    return env
+
+
+def render_page(page: Page) -> str:
+    """The whole HTML document of ``page``."""
+    return _environment().get_template(page.template).render(page=page)
+
+
+def plural(n: int, word: str) -> str:
+    """``plural(1, "article") == "1 article"``, ``plural(3, "article") == "3 articles"``."""
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+# --- French dates and text -------------------------------------------------------------------
+
+
+def french_datetime(when: datetime, tz: ZoneInfo) -> str:
+    """``29 nov. 2026 à 08:30`` in ``tz``."""
+    local = when.astimezone(tz)
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"
+
+
+def relative_time(when: datetime, now: datetime) -> str:
+    """``il y a 3 h`` (past) or ``dans 20 min`` (future), coarse like a human would say it."""
+    seconds = (now - when).total_seconds()
+    ahead, seconds = seconds < 0, abs(seconds)
+    if seconds < 60:
+        return "à l'instant"
+    if seconds < 3600:
+        amount = f"{int(seconds // 60)} min"
+    elif seconds < 86400:
+        amount = f"{int(seconds // 3600)} h"
+    elif seconds < 60 * 86400:
+        days = int(seconds // 86400)
+        amount = f"{days} jour{'s' if days > 1 else ''}"
+    else:
+        amount = f"{int(seconds // (30 * 86400))} mois"
+    return f"dans {amount}" if ahead else f"il y a {amount}"
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCKS = frozenset(
+        [
+            "p",
+            "div",
+            "br",
+            "li",
+            "ul",
+            "ol",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "pre",
+            "table",
+            "tr",
+            "td",
+            "th",
+            "figure",
+        ]
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in {"script", "style", "template"}:
+            self._skip += 1
+        elif tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style", "template"}:
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def summary_text(html: str, limit: int = SUMMARY_CHARS) -> str:
+    """Plain text of an HTML summary, cut at a word boundary near ``limit`` with "…"."""
+    if "<" in html or "&" in html:
+        parser = _TextExtractor()
+        parser.feed(html)
+        parser.close()
+        html = "".join(parser.parts)
+    text = " ".join(html.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def query_string(params: Iterable[tuple[str, str]]) -> str:
+    """``?a=1&b=2`` without empty values ("" when nothing is left)."""
+    kept = [(k, v) for k, v in params if v]
+    return "?" + urlencode(kept) if kept else ""
+
+
+# --- the digest -------------------------------------------------------------------------------
+
+
+def entry_item(
+    e: EntryView,
+    *,
+    labels: dict[str, str],
+    now: datetime,
+    tz: ZoneInfo,
+    tag_href: Callable[[str], str],
+) -> EntryItem:
+    return EntryItem(
+        id=e.id,
+        title=e.title or "(sans titre)",
+        url=e.url,
+        source=e.feed_title,
+        datetime_iso=e.published.astimezone(tz).isoformat(timespec="seconds"),
+        date_label=french_datetime(e.published, tz),
+        relative=relative_time(e.published, now),
+        summary=summary_text(e.summary or e.content_html),
+        tags=tuple(Link(tag_href(t), labels.get(t, t)) for t in dict.fromkeys(e.tags)),
+        also_in=e.also_in,
+    )
+
+
+def first_theme(tags: Sequence[str], order: dict[str, int], prefer: frozenset[str]) -> str:
+    """The section of an entry: its first declared theme (a preferred one first), or OTHERS."""
+    declared = sorted((order[t], t) for t in tags if t in order)
+    for _, tag in declared:
+        if tag in prefer:
+            return tag
+    return declared[0][1] if declared else OTHERS
+
+
+def build_digest_page(
+    entries: Sequence[EntryView],
+    *,
+    title: str,
+    taxonomy: Sequence[TagRule],
+    now: datetime,
+    tz: ZoneInfo,
+    tag_href: Callable[[str], str],
+    chrome: Chrome,
+    filters: FilterBar,
+    prefer: Iterable[str] = (),
+    description: str = "",
+    next_href: str | None = None,
+    first_href: str | None = None,
+    highlights: Sequence[EntryView] = (),
+) -> DigestPage:
+    """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last."""
+    labels = {r.name: r.label for r in taxonomy}
+    order = {r.name: i for i, r in enumerate(taxonomy)}
+    wanted = frozenset(prefer)
+    shown = {e.id for e in highlights}
+    groups: dict[str, list[EntryItem]] = {}
+    for e in entries:
+        if e.id in shown:
+            continue
+        item = entry_item(e, labels=labels, now=now, tz=tz, tag_href=tag_href)
+        groups.setdefault(first_theme(e.tags, order, wanted), []).append(item)
+    sections = tuple(
+        Section(r.name, r.label, tuple(groups[r.name])) for r in taxonomy if r.name in groups
+    )
+    if OTHERS in groups:
+        sections += (Section(OTHERS, "Autres", tuple(groups[OTHERS])),)
+    return DigestPage(
+        title=title,
+        chrome=chrome,
+        filters=filters,
+        sections=sections,
+        highlights=tuple(
+            entry_item(e, labels=labels, now=now, tz=tz, tag_href=tag_href) for e in highlights
+        ),
+        description=description,
+        next_href=next_href,
+        first_href=first_href,
+    )
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+_STATUS = {
+    "ok": "Fonctionne",
+    "error": "En erreur",
+    "disabled": "Désactivée",
+    "pending": "Pas encore consultée",
+}
+
+# (substring of the stored message, plain explanation); first match wins.
+_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("HTTP 410", "L'éditeur a supprimé ce flux : retirez-le de feeds.yaml ou changez d'adresse."),
+    ("HTTP 404", "L'adresse du flux n'existe plus (page introuvable) : vérifiez-la."),
+    ("HTTP 401", "Le site demande un identifiant pour lire ce flux."),
+    ("HTTP 403", "Le site refuse de nous laisser lire ce flux."),
+    ("HTTP 429", "Le site demande de ralentir : nouvel essai automatique plus tard."),
+    ("HTTP 5", "Le site est en panne ou surchargé : nouvel essai automatique plus tard."),
+    ("HTTP 4", "Le site refuse la demande."),
+    ("délai", "Le site met trop de temps à répondre."),
+    ("réseau", "Le site est injoignable (connexion ou nom de domaine)."),
+    ("volumineu", "Le flux est trop volumineux pour être lu."),
+    ("redirection", "Le site renvoie vers une adresse incorrecte."),
+    ("ni un flux", "L'adresse ne mène pas à un flux RSS, Atom ou JSON lisible."),
+    ("sans flux", "L'adresse mène à une page web qui n'annonce aucun flux."),
+    ("privé", "Adresse refusée : elle mène à un réseau privé (voir VEILLE_ALLOW_HOSTS)."),
+    ("refus", "Adresse refusée par les règles de sécurité."),
+)
+
+
+def explain_error(message: str) -> str:
+    """A plain-French sentence for a stored fetch/parse error (the detail is shown beside)."""
+    for needle, text in _PROBLEMS:
+        if needle in message:
+            return text
+    return "La dernière mise à jour a échoué."
+
+
+def build_feeds_page(
+    states: Sequence[FeedState],
+    *,
+    last_entries: dict[str, datetime],
+    now: datetime,
+    tz: ZoneInfo,
+    chrome: Chrome,
+) -> FeedsPage:
+    """One row per source (in the given order); ``last_entries`` maps a feed to its newest
+    article date, for the "silent for 30 days" warning."""
+
+    def when(d: datetime | None, never: str) -> str:
+        if d is None:
+            return never
+        return f"{relative_time(d, now)} ({french_datetime(d, tz)})"
+
+    rows = []
+    for s in states:
+        latest = last_entries.get(s.id)
+        silent = None
+        if latest is not None and now - latest >= SILENT_AFTER:
+            days = (now - latest).days
+            silent = (
+                f"Aucun nouvel article depuis {days} jours ({french_datetime(latest, tz)}) : "
+                "la source est peut-être abandonnée ou a changé d'adresse."
+            )
+        next_fetch = "aucune (source désactivée)" if s.status == "disabled" else "dès que possible"
+        if s.status != "disabled" and s.next_fetch_at and s.next_fetch_at > now:
+            next_fetch = when(s.next_fetch_at, next_fetch)
+        rows.append(
+            FeedRow(
+                id=s.id,
+                title=s.title,
+                url=s.url,
+                site_url=s.site_url,
+                status=s.status,
+                status_label=_STATUS.get(s.status, s.status),
+                last_fetch=when(s.last_fetched_at, "jamais"),
+                next_fetch=next_fetch,
+                entries=s.entries,
+                problem=explain_error(s.last_error) if s.last_error else None,
+                detail=s.last_error,
+                silent=silent,
+            )
+        )
+    return FeedsPage("État des sources", chrome, tuple(rows))
