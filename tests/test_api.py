@@ -241,3 +241,9 @@ def test_hostile_queries_are_200_or_400(client: TestClient, q: str) -> None:
     assert r.status_code in (200, 400), r.text
     if r.status_code == 400:
         assert r.json()["detail"]
+
+
+def test_opml_route(client: TestClient) -> None:
+    r = client.get("/opml")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/x-opml")
+    assert b'xmlUrl="https://cafe.example/feed"' in r.content

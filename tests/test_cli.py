@@ -106,3 +106,30 @@ def test_tags_test_is_a_dry_run_then_retag_writes(env: Path) -> None:
     assert result.exit_code == 0 and "3 articles relus, 2 avec des thèmes modifiés" in result.output
     assert store.tag_counts() == {"ia": 1, "tablettes": 1}
     store.close()
+
+
+def test_opml_import_then_export(env: Path) -> None:
+    from tests.corpus_files import corpus_root
+
+    inoreader = corpus_root() / "opml" / "oh-my-rss_inoreader.opml"
+    result = runner.invoke(app, ["opml", "import", str(inoreader)])
+    assert result.exit_code == 0, result.output
+    assert "17 sources ajoutées, 0 ignorée" in result.output
+    assert runner.invoke(app, ["check"]).exit_code == 0
+    text = (env / "feeds.yaml").read_text(encoding="utf-8")
+    assert text.startswith(FEEDS_YAML.split("tags:")[0].rstrip())  # the user's lines are kept
+    again = runner.invoke(app, ["opml", "import", str(inoreader)])
+    assert "0 source ajoutée, 17 ignorées" in again.output
+    result = runner.invoke(app, ["opml", "export", "--out", str(env / "out.opml")])
+    assert result.exit_code == 0
+    exported = (env / "out.opml").read_text(encoding="utf-8")
+    assert exported.count("xmlUrl=") == 18 and 'version="2.0"' in exported
+
+
+def test_opml_import_refuses_a_broken_file(env: Path) -> None:
+    broken = env / "broken.opml"
+    broken.write_text('<opml version="2.0"><body><outline text="a">\n<outline', encoding="utf-8")
+    before = (env / "feeds.yaml").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["opml", "import", str(broken)])
+    assert result.exit_code == 2 and "broken.opml:" in result.output
+    assert (env / "feeds.yaml").read_text(encoding="utf-8") == before

@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 from contextlib import suppress
+from pathlib import Path
 from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -288,6 +289,49 @@ def tags_test(
     out.print(f"Sans thème : {report.untagged} articles.", highlight=False)
     for title in report.untagged_samples:
         out.print(f"  - {title}", highlight=False, markup=False)
+
+
+opml_app = typer.Typer(help="Import et export OPML des sources.", no_args_is_help=True)
+app.add_typer(opml_app, name="opml")
+
+
+@opml_app.command("import")
+def opml_import(
+    file: Annotated[Path, typer.Argument(help="Fichier OPML (Inoreader, Feedly, NetNewsWire…).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Montre ce qui serait ajouté sans rien écrire.")
+    ] = False,
+) -> None:
+    """Ajoute à feeds.yaml les sources d'un export OPML (commentaires et ordre conservés)."""
+    from .opml import import_opml
+
+    settings = _settings()
+    if not file.is_file():
+        _fail(f"fichier introuvable : {file}")
+    try:
+        report = import_opml(settings.config, file, dry_run=dry_run)
+    except ConfigError as e:
+        _fail(f"Import refusé — {e}")
+    for line in report.lines_fr():
+        out.print(line, highlight=False, markup=False)
+
+
+@opml_app.command("export")
+def opml_export(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Fichier de sortie (sinon la sortie standard).")
+    ] = None,
+) -> None:
+    """Écrit les sources au format OPML 2.0, regroupées par thème."""
+    from .opml import export_opml
+
+    settings = _settings()
+    body = export_opml(_config(settings))
+    if out_file is None:
+        sys.stdout.buffer.write(body)
+    else:
+        out_file.write_bytes(body)
+        err.print(f"OPML écrit dans {out_file}.", highlight=False)
 
 
 FIELD_FR = {

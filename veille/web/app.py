@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from ..liveconfig import LiveConfig
 from ..models import Config
 from ..settings import Settings
 from ..store import Store
-from . import api, feeds, pages
+from . import api, feeds, opml, pages
 
 
 def create_app(
@@ -54,6 +55,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = lambda: datetime.now(UTC)  # tests may replace it
     app.state.config = live.get() if live else config
     app.state.tz = ZoneInfo(settings.timezone)
     if store is not None:
@@ -70,6 +72,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(opml.router)
     return app
 
 
