@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from itertools import islice
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -42,52 +43,28 @@ class TagsMixin(StoreBase):
         tags changed)``. Only differences are written. Records ``fingerprint`` at the end, so
         an interrupted retag is redone from the start next time."""
         seen = changed = 0
-        last_id = 0
-        while True:
+        rows = self.tagging_fields()
+        while batch := list(islice(rows, RETAG_BATCH)):
+            ids = [r[0] for r in batch]
+            current: dict[int, dict[str, tuple[str, str]]] = {i: {} for i in ids}
             with self.engine.connect() as conn:
-                rows = conn.execute(
-                    sa.select(
-                        entry_t.c.id,
-                        entry_t.c.feed_id,
-                        entry_t.c.title,
-                        entry_t.c.summary_html,
-                        entry_t.c.content_html,
-                        entry_t.c.categories,
-                    )
-                    .where(entry_t.c.id > last_id)
-                    .order_by(entry_t.c.id)
-                    .limit(RETAG_BATCH)
-                ).all()
-                if not rows:
-                    break
-                ids = [r.id for r in rows]
-                current: dict[int, dict[str, tuple[str, str]]] = {i: {} for i in ids}
-                for t in conn.execute(
-                    sa.select(tag_t).where(tag_t.c.entry_id.between(ids[0], ids[-1]))
-                ):
+                for t in conn.execute(sa.select(tag_t).where(tag_t.c.entry_id.in_(ids))):
                     current[t.entry_id][t.tag] = (t.field, t.term)
             stale: list[int] = []
             fresh: list[dict[str, Any]] = []
-            for r in rows:
-                tags = tag_fields(
-                    r.feed_id,
-                    r.title,
-                    r.summary_html,
-                    r.content_html,
-                    tuple(json.loads(r.categories)),
-                )
+            for entry_id, feed_id, title, summary, content, categories in batch:
+                tags = tag_fields(feed_id, title, summary, content, categories)
                 wanted = {name: (reason.field, reason.term) for name, reason in tags.items()}
-                if wanted != current[r.id]:
-                    stale.append(r.id)
-                    fresh += tag_rows(r.id, tags)
+                if wanted != current[entry_id]:
+                    stale.append(entry_id)
+                    fresh += tag_rows(entry_id, tags)
             if stale:
                 with self._write() as conn:
                     conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id.in_(stale)))
                     if fresh:
                         conn.execute(sa.insert(tag_t), fresh)
-            seen += len(rows)
+            seen += len(batch)
             changed += len(stale)
-            last_id = ids[-1]
         self.set_meta(RULES_KEY, fingerprint)
         return seen, changed
 
