@@ -32,3 +32,15 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.migrate()
     yield s
     s.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI (``CI=true``) a skip is a failure: it would hide a gap (a missing package, a
+    missing service). On a laptop, skips stay skips, with their reason printed (``-ra``)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI (not allowed): {reason}"
