@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ..errors import QueryError
 from ..models import EntryPage, EntryView, ParsedEntry, Selection
-from ..search import compile_query, index_text
+from ..search import compile_query, index_text, to_tsquery
 from .base import StoreBase, entry_t, feed_t, tag_t
 from .clusters import also_in
 from .tags import Reason, tag_rows
@@ -116,7 +116,8 @@ class EntriesMixin(StoreBase):
                     conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id == entry_id))
                     tags += tag_rows(entry_id, tagger(e))
             if updates:
-                conn.execute(FTS_DELETE, [{"id": entry_id} for entry_id, _ in updates])
+                deletes = [{"id": entry_id} for entry_id, _ in updates]
+                conn.execute(FTS_DELETE[conn.dialect.name], deletes)
                 _index(conn, updates)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
@@ -132,10 +133,10 @@ class EntriesMixin(StoreBase):
             .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
             .limit(selection.limit + 1)
         )
-        for condition in _conditions(selection, entry_t):
+        for condition in _conditions(selection, entry_t, self.engine.dialect.name):
             query = query.where(condition)
         if selection.collapse:
-            query = query.where(_newest_of_its_story(selection))
+            query = query.where(_newest_of_its_story(selection, self.engine.dialect.name))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
             more = len(rows) > selection.limit
@@ -166,7 +167,7 @@ class EntriesMixin(StoreBase):
             return int(conn.execute(query).scalar_one())
 
 
-def _newest_of_its_story(selection: Selection) -> Any:
+def _newest_of_its_story(selection: Selection, dialect: str) -> Any:
     """Collapse: keep an entry only if no newer entry of its cluster matches the selection."""
     other = entry_t.alias("other")
     newer = sa.or_(
@@ -176,12 +177,12 @@ def _newest_of_its_story(selection: Selection) -> Any:
     same_story = sa.exists().where(
         other.c.cluster_id == entry_t.c.cluster_id,
         newer,
-        *_conditions(replace(selection, cursor=None), other),
+        *_conditions(replace(selection, cursor=None), other, dialect),
     )
     return sa.or_(entry_t.c.cluster_id.is_(None), ~same_story)
 
 
-def _conditions(selection: Selection, entry: Any) -> list[Any]:
+def _conditions(selection: Selection, entry: Any, dialect: str) -> list[Any]:
     """The WHERE clauses of a selection over ``entry`` (the table or an alias)."""
     conditions: list[Any] = []
     if selection.feeds:
@@ -197,9 +198,7 @@ def _conditions(selection: Selection, entry: Any) -> list[Any]:
             )
         )
     if selection.query:
-        match = compile_query(selection.query).match
-        matching = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=match)
-        conditions.append(entry.c.id.in_(sa.select(_fts.c.rowid).where(matching)))
+        conditions.append(entry.c.id.in_(_matching(selection.query, dialect)))
     if selection.since:
         conditions.append(entry.c.published_at >= selection.since)
     if selection.until:
@@ -215,9 +214,21 @@ def _conditions(selection: Selection, entry: Any) -> list[Any]:
     return conditions
 
 
-FTS_INSERT = sa.text("INSERT INTO entry_fts(rowid, title, body) VALUES (:id, :title, :body)")
-FTS_DELETE = sa.text("DELETE FROM entry_fts WHERE rowid = :id")
+# The full-text index, per backend (migration 0003): same normalised text, same semantics.
+FTS_INSERT = {
+    "sqlite": sa.text("INSERT INTO entry_fts(rowid, title, body) VALUES (:id, :title, :body)"),
+    "postgresql": sa.text(
+        "INSERT INTO entry_search(entry_id, document) VALUES (:id, "
+        "setweight(to_tsvector('simple', :title), 'A') || "
+        "setweight(to_tsvector('simple', :body), 'B'))"
+    ),
+}
+FTS_DELETE = {
+    "sqlite": sa.text("DELETE FROM entry_fts WHERE rowid = :id"),
+    "postgresql": sa.text("DELETE FROM entry_search WHERE entry_id = :id"),
+}
 _fts = sa.table("entry_fts", sa.column("rowid"))
+_pg_search = sa.table("entry_search", sa.column("entry_id"), sa.column("document"))
 
 
 def _index(conn: sa.Connection, entries: Sequence[tuple[int, ParsedEntry]]) -> None:
@@ -227,7 +238,19 @@ def _index(conn: sa.Connection, entries: Sequence[tuple[int, ParsedEntry]]) -> N
         text = index_text(e.title, e.summary_html, e.content_html, e.author, e.categories)
         rows.append({"id": entry_id, "title": text.title, "body": text.body})
     if rows:
-        conn.execute(FTS_INSERT, rows)
+        conn.execute(FTS_INSERT[conn.dialect.name], rows)
+
+
+def _matching(query: str, dialect: str) -> Any:
+    """Ids of the entries matching a user query (compiled once, never passed raw)."""
+    compiled = compile_query(query)
+    if dialect == "postgresql":
+        found = sa.text("document @@ to_tsquery('simple', :ts_query)").bindparams(
+            ts_query=to_tsquery(compiled)
+        )
+        return sa.select(_pg_search.c.entry_id).where(found)
+    found = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=compiled.match)
+    return sa.select(_fts.c.rowid).where(found)
 
 
 def _tags_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:

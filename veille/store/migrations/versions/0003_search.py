@@ -1,9 +1,10 @@
-"""Full-text search: an FTS5 table over French-normalised text (SQLite), filled from the
-entries already stored.
+"""Full-text search over French-normalised text, filled from the entries already stored.
 
 The indexed text is computed by ``veille.search.index_text`` (accents folded, elisions split,
-light plural stemming), so search semantics live in one place. PostgreSQL gets its own
-search structure in a later migration (issue 8).
+light plural stemming), so search semantics live in one place and are the same on both
+backends: SQLite gets an FTS5 table ``entry_fts`` (rowid = entry id); PostgreSQL a table
+``entry_search`` with a ``tsvector`` built with the ``simple`` configuration over that
+already-normalised text (title weighted A, body B) and a GIN index.
 
 Revision ID: 0003
 Revises: 0002
@@ -13,6 +14,7 @@ import json
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 revision = "0003"
 down_revision = "0002"
@@ -24,12 +26,28 @@ def upgrade() -> None:
     from veille.search import FTS_PREFIX, FTS_TOKENIZE, index_text
 
     bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    op.execute(
-        "CREATE VIRTUAL TABLE entry_fts USING fts5(title, body, "
-        f"tokenize = '{FTS_TOKENIZE}', prefix = '{FTS_PREFIX}')"
-    )
+    if bind.dialect.name == "sqlite":
+        op.execute(
+            "CREATE VIRTUAL TABLE entry_fts USING fts5(title, body, "
+            f"tokenize = '{FTS_TOKENIZE}', prefix = '{FTS_PREFIX}')"
+        )
+        insert = "INSERT INTO entry_fts(rowid, title, body) VALUES (:id, :title, :body)"
+    else:
+        op.create_table(
+            "entry_search",
+            sa.Column("entry_id", sa.Integer(), nullable=False),
+            sa.Column("document", TSVECTOR(), nullable=False),
+            sa.ForeignKeyConstraint(["entry_id"], ["entry.id"], ondelete="CASCADE"),
+            sa.PrimaryKeyConstraint("entry_id"),
+        )
+        op.create_index(
+            "ix_entry_search_document", "entry_search", ["document"], postgresql_using="gin"
+        )
+        insert = (
+            "INSERT INTO entry_search(entry_id, document) VALUES (:id, "
+            "setweight(to_tsvector('simple', :title), 'A') || "
+            "setweight(to_tsvector('simple', :body), 'B'))"
+        )
     last = 0
     while True:
         rows = bind.execute(
@@ -42,7 +60,7 @@ def upgrade() -> None:
         if not rows:
             break
         bind.execute(
-            sa.text("INSERT INTO entry_fts(rowid, title, body) VALUES (:id, :title, :body)"),
+            sa.text(insert),
             [
                 {"id": r.id, "title": t.title, "body": t.body}
                 for r in rows
@@ -59,3 +77,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE entry_fts")
+    else:
+        op.drop_table("entry_search")
