@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from veille.store import Store
 
@@ -26,12 +29,54 @@ def now() -> datetime:
     return datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 
 
+POSTGRES_URL = os.environ.get("VEILLE_TEST_POSTGRES_URL", "")
+NO_POSTGRES = (
+    "PostgreSQL absent : définissez VEILLE_TEST_POSTGRES_URL "
+    "(ex. postgresql+psycopg://postgres@127.0.0.1:5432/test) pour tester ce moteur"
+)
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema in the test PostgreSQL database; yields a URL whose search_path is it."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     s = Store(f"sqlite:///{tmp_path / 'data' / 'veille.db'}")
     s.migrate()
     yield s
     s.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated store on each backend: a real SQLite file, and a real PostgreSQL schema
+    when ``VEILLE_TEST_POSTGRES_URL`` is set (else that half is skipped, reason printed)."""
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'data' / 'veille.db'}")
+        s.migrate()
+        yield s
+        s.close()
+        return
+    with postgres_schema() as url:
+        s = Store(url)
+        s.migrate()
+        yield s
+        s.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

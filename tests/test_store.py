@@ -27,7 +27,8 @@ def entry(i: int, **kw: object) -> ParsedEntry:
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys(store: Store) -> None:
+def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_store: Store) -> None:
+    store = sqlite_store
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
