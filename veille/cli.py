@@ -384,11 +384,13 @@ async def _serve(
 
     async with open_updater(settings, store) as updater:
         sched = Scheduler(updater, live, ZoneInfo(settings.timezone))
-        sched.start()
+        stop = asyncio.Event()
+        scheduling = asyncio.create_task(sched.run(stop, retry=settings.scheduler_lock_retry))
         try:
             await server.serve()
         finally:
-            sched.shutdown()
+            stop.set()
+            await scheduling
 
 
 @app.command()
@@ -415,12 +417,8 @@ async def _work(settings: Settings, store: Store) -> None:
             loop.add_signal_handler(sig, stop.set)
     async with open_updater(settings, store) as updater:
         sched = Scheduler(updater, LiveConfig.load(settings.config), ZoneInfo(settings.timezone))
-        sched.start()
         logging.getLogger(__name__).info("worker started")
-        try:
-            await stop.wait()
-        finally:
-            sched.shutdown()
+        await sched.run(stop, retry=settings.scheduler_lock_retry)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(32, description="Requêtes HTTP simultanées au total.")
     per_host_concurrency: int = Field(2, description="Requêtes simultanées par serveur.")
     timezone: str = Field("Europe/Paris", description="Fuseau horaire des programmations.")
+    scheduler_lock_retry: float = Field(
+        10.0,
+        description="Intervalle (secondes) auquel un planificateur en attente réessaie de "
+        "prendre la main (un seul planificateur actif par déploiement).",
+    )
 
     @field_validator("smtp_tls")
     @classmethod

@@ -16,10 +16,11 @@ from __future__ import annotations
 from .clusters import ClustersMixin
 from .entries import EntriesMixin, decode_cursor, encode_cursor
 from .feeds import FeedsMixin
+from .lock import LockMixin
 from .tags import TagsMixin
 
 __all__ = ["Store", "decode_cursor", "encode_cursor"]
 
 
-class Store(FeedsMixin, EntriesMixin, TagsMixin, ClustersMixin):
+class Store(FeedsMixin, EntriesMixin, TagsMixin, ClustersMixin, LockMixin):
     """The database of one deployment: ``Store(url)``, then ``migrate()`` once."""
