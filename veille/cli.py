@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from .cli_mail import mail_app
 from .config import load_config, validate_config
 from .errors import ConfigError, FeedError, StoreError
 from .liveconfig import LiveConfig
@@ -254,6 +255,7 @@ def retag() -> None:
 
 tags_app = typer.Typer(help="Thèmes : essai des règles.", no_args_is_help=True)
 app.add_typer(tags_app, name="tags")
+app.add_typer(mail_app, name="mail")
 
 
 @tags_app.command("test")
@@ -332,6 +334,36 @@ def opml_export(
     else:
         out_file.write_bytes(body)
         err.print(f"OPML écrit dans {out_file}.", highlight=False)
+
+
+db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[str, typer.Option("--to", help="Base cible, ex. postgresql+psycopg://…")],
+) -> None:
+    """Copie la base actuelle vers une autre (reprend là où une copie interrompue s'est arrêtée)."""
+    settings = _settings()
+    if to == settings.database_url:
+        _fail("la base cible est la base actuelle")
+    source = Store(settings.database_url)
+    try:
+        target = Store(to)
+    except Exception as e:  # bad URL, missing driver: a usage error, said plainly
+        _fail(f"base cible inutilisable : {e}")
+    try:
+        source.migrate()
+        copied = source.copy_to(target)
+    except StoreError as e:
+        _fail(f"copie impossible : {e}", 1)
+    finally:
+        source.close()
+        target.close()
+    for table, n in copied.items():
+        out.print(f"{table} : {n} lignes copiées", highlight=False)
+    out.print("Copie terminée. Pointez VEILLE_DATABASE_URL vers la nouvelle base.")
 
 
 FIELD_FR = {

@@ -14,6 +14,7 @@ refetch, never an entry. A fetch never deletes entries.
 from __future__ import annotations
 
 from .clusters import ClustersMixin
+from .copy import CopyMixin
 from .entries import EntriesMixin, decode_cursor, encode_cursor
 from .feeds import FeedsMixin
 from .lock import LockMixin
@@ -22,5 +23,5 @@ from .tags import TagsMixin
 __all__ = ["Store", "decode_cursor", "encode_cursor"]
 
 
-class Store(FeedsMixin, EntriesMixin, TagsMixin, ClustersMixin, LockMixin):
+class Store(FeedsMixin, EntriesMixin, TagsMixin, ClustersMixin, LockMixin, CopyMixin):
     """The database of one deployment: ``Store(url)``, then ``migrate()`` once."""
