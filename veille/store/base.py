@@ -13,6 +13,8 @@ from ..errors import StoreError
 from .db import create_engine
 from .tables import Entry, EntryTag, Feed, Meta
 
+MIGRATION_LOCK = 0x7665_696D  # advisory lock key serialising migrations on PostgreSQL
+
 feed_t: sa.Table = Feed.__table__  # type: ignore[attr-defined]
 entry_t: sa.Table = Entry.__table__  # type: ignore[attr-defined]
 tag_t: sa.Table = EntryTag.__table__  # type: ignore[attr-defined]
@@ -39,6 +41,9 @@ class StoreBase:
         cfg = AlembicConfig(str(ini))
         try:
             with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Replicas starting together migrate one at a time (released at commit).
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except sa.exc.SQLAlchemyError as e:
