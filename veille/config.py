@@ -332,9 +332,7 @@ class _Checker:
             raw_id = node.get("id")
             duplicate = isinstance(raw_id, str) and raw_id in seen_ids
             if duplicate:
-                self.error(
-                    line, f"identifiant « {raw_id} » déjà utilisé ligne {seen_ids[raw_id]}"
-                )
+                self.error(line, f"identifiant « {raw_id} » déjà utilisé ligne {seen_ids[raw_id]}")
             elif isinstance(raw_id, str):
                 seen_ids[raw_id] = line
             spec = self.feed(node, line)  # its own errors are told too
