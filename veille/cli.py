@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from .cli_mail import mail_app
 from .config import load_config, validate_config
 from .errors import ConfigError, FeedError, StoreError
 from .liveconfig import LiveConfig
@@ -255,7 +254,6 @@ def retag() -> None:
 
 tags_app = typer.Typer(help="Thèmes : essai des règles.", no_args_is_help=True)
 app.add_typer(tags_app, name="tags")
-app.add_typer(mail_app, name="mail")
 
 
 @tags_app.command("test")
