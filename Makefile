@@ -7,8 +7,8 @@ TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint bench clean system-deps
 
-# Debian packages the tests drive for real (headless browser, an RSS reader).
-SYSTEM_DEPS := chromium:/usr/bin/chromium newsboat:/usr/bin/newsboat
+# Debian packages the tests drive for real (headless browser, an RSS reader, an IMAP server).
+SYSTEM_DEPS := chromium:/usr/bin/chromium newsboat:/usr/bin/newsboat dovecot-imapd:/usr/lib/dovecot/imap
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

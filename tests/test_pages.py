@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
-from veille.models import EntryView, TagRule
+from veille.models import EntryView, Selection, TagRule
 from veille.render import html
 from veille.store import Store
 
@@ -194,10 +195,12 @@ def test_highlights_come_first_and_are_not_repeated() -> None:
         chrome=html.Chrome(),
         filters=html.FilterBar(action="/"),
         highlights=[entries[1]],
+        notes={"2": "À lire avant le conseil pédagogique <b>"},
     )
     out = html.render_page(p)
-    assert out.index("À la une") < out.index('id="s-ia"')
+    assert out.index("Coups de cœur") < out.index('id="s-ia"')
     assert out.count("Article 2") == 1 and p.sections[0].count == 1
+    assert "À lire avant le conseil pédagogique &lt;b&gt;" in out
 
 
 def test_entry_markup() -> None:
@@ -475,3 +478,21 @@ def test_static_assets(client: TestClient) -> None:
 def test_store_fixture_is_real(client: TestClient) -> None:
     store: Store = client.app.state.store  # type: ignore[attr-defined]
     assert store.count_entries() == 6 + 60 + 2
+
+
+def test_curated_highlights_and_hidden_entries_on_the_digest(tmp_path: Path) -> None:
+    app, store = build_app(tmp_path)
+    with TestClient(app) as c:
+        before = c.get("/").text
+        entries = store.list_entries(Selection(limit=10)).entries
+        pick, hide = entries[2], entries[0]
+        pick_title, hide_title = str(escape(pick.title)), str(escape(hide.title))
+        assert pick_title in before and hide_title in before
+        store.set_highlight("quotidien", pick.id, "À lire avant le conseil", NOW)
+        store.hide_entry("quotidien", hide.id, NOW)
+        page = c.get("/").text
+    assert page.index("Coups de cœur") < page.index("Sommaire")
+    assert page.index(pick_title) < page.index("Sommaire")
+    assert page.count(f">{pick_title}<") == 1  # shown once, first
+    assert "À lire avant le conseil" in page
+    assert hide_title not in page

@@ -21,6 +21,8 @@ are unique and so are URLs; ``url`` is http(s) with a host (``type: feed|html``)
 free slugs, but a digest's ``tags``/``exclude_tags`` must be declared under ``tags:`` or given by
 some feed, and its ``feeds`` must be declared ids. Terms (see veille.tag) are checked here only for
 form: non-empty, ``*`` only at the end, a ``/regex/`` compiles and cannot match the empty text.
+Sources without a feed (``type: html`` selectors, ``type: imap`` mailbox URL and keys) are
+checked by :mod:`veille.config_sources`.
 ``mail.at`` is ``"HH:MM"`` (every day) or ``"DAY HH:MM"``, DAY one of the English three-letter
 names ``mon … sun`` (case-insensitive; a French name is refused with its English equivalent, so
 the scheduler has one vocabulary); it is stored normalised (``"mon 07:30"``), read back by
@@ -42,8 +44,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from .config_sources import HTML_KEYS, IMAP_KEYS, check_mailbox, check_page, misplaced_keys
 from .errors import ConfigError
-from .models import Config, DigestSpec, FeedSpec, FeedType, MailSpec, TagRule
+from .models import Config, DigestSpec, FeedSpec, FeedType, MailboxSpec, MailSpec, PageSpec, TagRule
 
 __all__ = [
     "load_config",
@@ -55,7 +58,7 @@ __all__ = [
 ]
 
 TOP_KEYS = ("feeds", "tags", "digests")
-FEED_KEYS = ("id", "url", "title", "tags", "every", "type")
+FEED_KEYS = ("id", "url", "title", "tags", "every", "type", *HTML_KEYS, *IMAP_KEYS)
 TAG_KEYS = ("label", "match", "exclude")
 DIGEST_KEYS = ("title", "window", "tags", "exclude_tags", "feeds", "query", "mail")
 MAIL_KEYS = ("to", "at")
@@ -359,10 +362,19 @@ class _Checker:
             hint = _suggest(kind, FEED_TYPES) or f" ; valeurs : {', '.join(FEED_TYPES)}"
             self.error(_key_line(node, "type"), f"type « {kind} » inconnu{hint}")
         url = self.text(node, "url", required=True)
+        url_ok = False
         if url is not None and kind in FEED_TYPES:
             problem = _url_problem(url, kind)
             if problem:
                 self.error(_key_line(node, "url"), problem)
+            url_ok = problem is None
+        misplaced_keys(node, kind, self.error)
+        page: PageSpec | None = None
+        mailbox: MailboxSpec | None = None
+        if kind == "html":
+            page = check_page(node, self.error)
+        elif kind == "imap" and url is not None and url_ok:
+            mailbox = check_mailbox(node, url, self.error)
         title = self.text(node, "title")
         tags = self.slugs(node, "tags")
         every = self.duration(node, "every", EVERY_MIN, EVERY_MAX)
@@ -376,6 +388,8 @@ class _Checker:
             every=every or DEFAULT_EVERY,
             type=kind,  # type: ignore[arg-type]  # checked against FEED_TYPES above
             line=line,
+            page=page,
+            mailbox=mailbox,
         )
 
     def section(

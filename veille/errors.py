@@ -15,7 +15,8 @@
     │   └── ParseError         the body is not a feed we can read
     │       └── ParseTimeoutError      the parser exceeded its time limit (worker killed)
     ├── StoreError             the database refused an operation
-    └── QueryError             a user query/filter is invalid (mapped to HTTP 400)
+    ├── QueryError             a user query/filter is invalid (mapped to HTTP 400)
+    └── MailError              e-mail cannot work (settings) or an issue cannot be prepared
 
 Messages (``str(error)``) are in French: they are shown to referents as is
 (CLI tables, ``last_error`` in the API and on the sources page).
@@ -100,3 +101,7 @@ class StoreError(VeilleError):
 
 class QueryError(VeilleError):
     """A user-supplied query or filter is invalid (HTTP 400)."""
+
+
+class MailError(VeilleError):
+    """The mail features cannot work (configuration), or an issue cannot be prepared."""

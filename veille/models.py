@@ -20,6 +20,45 @@ FeedStatus = Literal["ok", "error", "disabled", "pending"]
 
 
 @dataclass(frozen=True, slots=True)
+class PageSpec:
+    """How to read entries out of a web page without a feed (``type: html``, issue 9).
+
+    Each selector is CSS, optionally followed by ``@attribute`` to read that attribute instead
+    of the text (``time@datetime``, ``[itemprop=datePublished]@content``); a lone
+    ``@attribute`` reads the item element itself. See :mod:`veille.htmllist`.
+    """
+
+    item: str
+    title: str
+    link: str | None = None  # None: the item's own href, else its first link
+    date: str | None = None  # None: the first-seen time
+    summary: str | None = None
+    date_format: str | None = None  # "iso", a strptime format (French names read), None: guess
+
+
+ImapTLS = Literal["ssl", "starttls", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxSpec:
+    """A mailbox folder read for newsletters (``type: imap``, issue 9).
+
+    From ``url: imaps://user@host[:port]/folder`` (RFC 5092 form) and the feed's keys.
+    Without a user in the URL, ``VEILLE_IMAP_USER`` is used. The password is never in
+    feeds.yaml: it comes from ``VEILLE_IMAP_PASSWORD`` or from the environment variable named
+    by ``password_env``.
+    """
+
+    host: str
+    user: str | None = None  # None: the VEILLE_IMAP_USER setting
+    folder: str = "INBOX"
+    port: int = 993
+    tls: ImapTLS = "ssl"
+    password_env: str | None = None  # None: the VEILLE_IMAP_PASSWORD setting
+    move_to: str | None = None  # folder where processed messages are moved
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSpec:
     """One source declared in feeds.yaml."""
 
@@ -30,6 +69,8 @@ class FeedSpec:
     every: timedelta = timedelta(minutes=30)
     type: FeedType = "feed"
     line: int | None = None  # where it is declared, for error messages
+    page: PageSpec | None = None  # set for ``type: html``
+    mailbox: MailboxSpec | None = None  # set for ``type: imap``
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +180,10 @@ class ParsedEntry:
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
-    """A parsed document. ``kind == "html"`` means a web page: see ``discovered``."""
+    """A parsed document. ``kind == "html"`` means a web page: see ``discovered``;
+    ``kind == "page"`` means entries read from a list page with CSS selectors (``type: html``)."""
 
-    kind: Literal["rss", "atom", "rdf", "json", "html"]
+    kind: Literal["rss", "atom", "rdf", "json", "html", "page"]
     title: str = ""
     site_url: str | None = None
     description: str = ""
@@ -202,6 +244,15 @@ class EntryView:
     key: str = ""  # identity inside its feed (stable: output feeds derive their item ids from it)
     cluster: str | None = None  # same-story group id, shared by the entries of one story
     also_in: tuple[str, ...] = ()  # titles of the other sources carrying the same story
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedMessage:
+    """One message of an IMAP folder handled by an update (remembered by the store)."""
+
+    uid: int
+    key: str | None  # the entry's key; None when the message could not be read
+    error: str | None = None  # why it could not be read (French)
 
 
 @dataclass(frozen=True, slots=True)

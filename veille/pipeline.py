@@ -3,12 +3,22 @@
     store.targets(due) | fetch.Fetcher.fetch | workers.ParserPool.parse | store.save_entries
                        | store.record_success / store.record_error
 
-For each feed, independently (``update_feed``):
+    type: html   fetch.Fetcher.fetch | ParserPool.parse_page (CSS selectors) | save | record
+    type: imap   imapsource session.open | store.known_messages | session.fetch
+                 | ParserPool.read_message (each) | save | store.remember_messages
+                 | session.move (move_to) | record
+
+For each feed, independently (``update_feed``), dispatched on its type in feeds.yaml (the
+specs given to ``apply_config``; a feed without one is ``type: feed``):
 
 1. **fetch** its URL with its validators (conditional GET). A 304 records a success, nothing else.
 2. **parse** the body in a worker process (per-feed time limit). An HTML page advertising a feed
    (``<link rel="alternate">``) is followed once, under the same fetch policy, and the
-   discovered URL becomes the feed's fetch URL.
+   discovered URL becomes the feed's fetch URL. A ``type: html`` page is read with its CSS
+   selectors instead; one where they find nothing is an error (the site changed).
+   A ``type: imap`` folder gives its messages not processed yet (UID + UIDVALIDITY
+   remembered by the store), each read in a worker; an unreadable one is remembered with
+   its error and reported in ``last_error`` (status error), without stopping the others.
 3. **tag** each new or changed entry with the rules of feeds.yaml (``tag.RuleSet``, pure)
    and **save** it with its tags (batched transactions), *then* record the success with the
    new validators, so a crash costs a refetch, never an entry.
@@ -41,14 +51,28 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from .cluster import ClusterItem, assign_clusters
-from .errors import FeedError, GoneError, HTTPStatusError, ParseError
-from .models import Config, FeedTarget, FetchResult, ParsedFeed, UpdateResult, Validators
+from .errors import FeedError, FetchError, GoneError, HTTPStatusError, ParseError
+from .imapsource import ImapReader, MailMessage, message_source
+from .models import (
+    Config,
+    FeedSpec,
+    FeedTarget,
+    FetchResult,
+    MailboxSpec,
+    PageSpec,
+    ParsedEntry,
+    ParsedFeed,
+    ProcessedMessage,
+    UpdateResult,
+    Validators,
+)
 from .store import Store
 from .tag import RuleSet
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=24)
+MAX_MESSAGES = 100  # per update of an IMAP folder: a first run on a full inbox goes in steps
 CLUSTER_HORIZON = timedelta(days=14)  # older entries are left alone (digests look at days)
 JITTER = 0.1  # up to 10 % of the interval, stable per feed
 
@@ -61,6 +85,14 @@ class FetcherLike(Protocol):
 
 class ParserLike(Protocol):
     async def parse(self, url: str, body: bytes, headers: Any, now: datetime) -> ParsedFeed: ...
+
+    async def parse_page(
+        self, url: str, body: bytes, headers: Any, now: datetime, spec: PageSpec
+    ) -> ParsedFeed: ...
+
+    async def read_message(
+        self, source: str, raw: bytes, received: datetime | None, now: datetime
+    ) -> ParsedEntry: ...
 
 
 # --- pure scheduling rules ----------------------------------------------------------------------
@@ -112,9 +144,11 @@ class Updater:
     now: Callable[[], datetime]
     concurrency: int = 32  # feeds in flight (bounds the bodies held in memory)
     rules: RuleSet | None = None  # None: entries are stored untagged
+    imap: ImapReader | None = None  # None: ``type: imap`` sources fail, said so
 
     def __post_init__(self) -> None:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-db")
+        self._specs: dict[str, FeedSpec] = {}
 
     def close(self) -> None:
         self._db.shutdown(wait=True)
@@ -128,6 +162,7 @@ class Updater:
         rules changed since the store was last tagged. Returns the number of entries whose
         tags changed, or None when no retag was needed."""
         self.rules = RuleSet.from_config(config)
+        self._specs = {spec.id: spec for spec in config.feeds}
         await self._store(self.store.sync_feeds, config.feeds)
         return await self._store(retag_if_needed, self.store, self.rules)
 
@@ -196,6 +231,10 @@ class Updater:
         return result
 
     async def _fetch_parse_save(self, target: FeedTarget) -> UpdateResult:
+        spec = self._specs.get(target.id)
+        if spec is not None and spec.mailbox is not None:
+            return await self._update_mailbox(target, spec.mailbox)
+        page = spec.page if spec is not None else None
         fetched = await self.fetcher.fetch(target.url, target.validators)
         if fetched.not_modified:
             now = self.now()
@@ -208,7 +247,13 @@ class Updater:
                 fetch_url=fetched.permanent_url,
             )
             return UpdateResult(target.id, "not_modified")
-        parsed = await self._parse(fetched)
+        if page is not None:
+            assert fetched.body is not None
+            parsed = await self.parser.parse_page(
+                fetched.url, fetched.body, fetched.headers, self.now(), page
+            )
+        else:
+            parsed = await self._parse(fetched)
         new_url = fetched.permanent_url
         if parsed.kind == "html":
             fetched, parsed = await self._discover(target, parsed)
@@ -248,6 +293,78 @@ class Updater:
         if parsed.kind == "html":
             raise ParseError(target.url, "le lien annoncé par la page n'est pas un flux")
         return fetched, parsed
+
+    async def _update_mailbox(self, target: FeedTarget, spec: MailboxSpec) -> UpdateResult:
+        """A ``type: imap`` source: the folder's messages not processed yet become entries."""
+        if self.imap is None:
+            raise FetchError(target.url, "lecture IMAP non configurée dans ce processus")
+        session = self.imap.session(target.url, spec)
+        try:
+            uidvalidity, present = await asyncio.to_thread(session.open)
+            known = await self._store(self.store.known_messages, target.id, target.url, uidvalidity)
+            fresh = [uid for uid in present if uid not in known][:MAX_MESSAGES]
+            messages = await asyncio.to_thread(session.fetch, fresh)
+            read = await asyncio.gather(*(self._read_message(target, m) for m in messages))
+            entries: dict[str, ParsedEntry] = {}  # one entry per Message-ID (copies happen)
+            for entry, _ in read:
+                if entry is not None:
+                    entries.setdefault(entry.key, entry)
+            now = self.now()
+            tagger = partial(self.rules.tag_entry, target.id) if self.rules else None
+            new, updated = await self._store(
+                self.store.save_entries, target.id, list(entries.values()), now=now, tagger=tagger
+            )
+            await self._store(
+                self.store.remember_messages,
+                target.id,
+                target.url,
+                uidvalidity,
+                [outcome for _, outcome in read],
+                now=now,
+                forget=set(known) - set(present),
+            )
+            if spec.move_to:
+                done = {uid for uid, ok in known.items() if ok}
+                done |= {o.uid for _, o in read if o.error is None}
+                await asyncio.to_thread(session.move, [u for u in present if u in done])
+        finally:
+            await asyncio.to_thread(session.close)
+        failures = [o.error for _, o in read if o.error]
+        if failures:  # the others are saved; the referent must still hear of this one
+            s = "s" if len(failures) > 1 else ""
+            message = f"{len(failures)} message{s} illisible{s} : {failures[0]}"
+            await self._store(
+                self.store.record_error,
+                target.id,
+                now=now,
+                message=message,
+                next_fetch_at=next_success_fetch(now, target),  # the mailbox itself works
+            )
+            return UpdateResult(target.id, "error", new=new, updated=updated, error=message)
+        await self._store(
+            self.store.record_success,
+            target.id,
+            now=now,
+            next_fetch_at=next_success_fetch(now, target),
+            validators=Validators(),
+            title=f"Lettres d'information — {spec.folder}",
+        )
+        return UpdateResult(target.id, "ok", new=new, updated=updated)
+
+    async def _read_message(
+        self, target: FeedTarget, message: MailMessage
+    ) -> tuple[ParsedEntry | None, ProcessedMessage]:
+        source = message_source(target.url, message.uid)
+        if message.raw is None:
+            error = f"{source} : message trop gros ({message.size} octets)"
+            return None, ProcessedMessage(message.uid, None, error)
+        try:
+            entry = await self.parser.read_message(
+                source, message.raw, message.received, self.now()
+            )
+        except ParseError as e:
+            return None, ProcessedMessage(message.uid, None, f"{source} : {e}")
+        return entry, ProcessedMessage(message.uid, entry.key)
 
     async def _record_failure(self, target: FeedTarget, error: FeedError) -> UpdateResult:
         now = self.now()

@@ -6,9 +6,12 @@ Exactly one scheduler is active per deployment: ``run`` first takes the store's 
 and tries again every ``retry`` seconds, so it takes over shortly after the first one dies.
 
 Every minute (``TICK``) it picks up feeds.yaml changes (``LiveConfig``: new sources, changed
-rules → re-tag), then updates the feeds that are due. Each feed's interval (``every``, default
-30 min, plus a stable jitter) and its back-off live in the store's ``next_fetch_at``, so a
-restart keeps the rhythm. Runs never overlap (``max_instances=1``, ``coalesce``).
+rules → re-tag, mail schedules), updates the feeds that are due and retries the e-mail
+deliveries whose back-off has passed. Each digest with ``mail: {at: "mon 07:30"}`` gets a cron
+job (Europe/Paris) that sends its issue (``mail.send_due``: once per period, never twice).
+Each feed's interval (``every``, default 30 min, plus a stable jitter) and its back-off live
+in the store's ``next_fetch_at``, so a restart keeps the rhythm. Runs never overlap
+(``max_instances=1``, ``coalesce``).
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .issues import MailError, mail_jobs
 from .liveconfig import LiveConfig
+from .mail import retry_due, send_due
 from .models import Config
 from .pipeline import Updater
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +39,13 @@ TICK = timedelta(minutes=1)
 
 
 class Scheduler:
-    def __init__(self, updater: Updater, config: LiveConfig, tz: ZoneInfo) -> None:
+    def __init__(
+        self, updater: Updater, config: LiveConfig, tz: ZoneInfo, settings: Settings
+    ) -> None:
         self.updater = updater
         self.config = config
         self.tz = tz
+        self.settings = settings
         self._applied: Config | None = None
         self._scheduler = AsyncIOScheduler(timezone=tz)
 
@@ -76,12 +86,52 @@ class Scheduler:
             self._scheduler.shutdown(wait=False)
 
     async def refresh(self) -> None:
-        """One tick: follow feeds.yaml, then update the due feeds."""
+        """One tick: follow feeds.yaml, update the due feeds, retry due e-mail deliveries."""
         config = self.config.get()
         if config is not self._applied:
             await self.updater.apply_config(config)
+            self._schedule_mail(config)
             self._applied = config
         results = await self.updater.update(due_only=True)
         if results:
             failed = sum(r.status == "error" for r in results)
             log.info("refresh done: %d feeds, %d failed", len(results), failed)
+        try:
+            await retry_due(self.updater.store, self.settings, self.updater.now)
+        except MailError as e:
+            log.error("relance des envois impossible : %s", e)
+
+    def _schedule_mail(self, config: Config) -> None:
+        """One cron job per mailed digest; jobs of digests no longer mailed are removed."""
+        wanted = set()
+        for name, day, at in mail_jobs(config):
+            job_id = f"mail:{name}"
+            wanted.add(job_id)
+            self._scheduler.add_job(
+                self.send_mail,
+                CronTrigger(
+                    day_of_week="*" if day is None else day,
+                    hour=at.hour,
+                    minute=at.minute,
+                    timezone=self.tz,
+                ),
+                args=[name],
+                id=job_id,
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=6 * 3600,
+            )
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("mail:") and job.id not in wanted:
+                job.remove()
+
+    async def send_mail(self, name: str) -> None:
+        """A digest's ``mail.at`` slot: send its issue (a failure is logged, retried later)."""
+        try:
+            report = await send_due(
+                self.updater.store, self.settings, self.config.get(), name, self.updater.now
+            )
+            log.info("mail %s: %s", name, report)
+        except MailError as e:
+            log.error("envoi de « %s » impossible : %s", name, e)

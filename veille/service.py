@@ -6,11 +6,13 @@ parse under the same policy.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from .fetch import Fetcher, FetchPolicy
+from .imapsource import ImapReader
 from .pipeline import Updater
 from .settings import Settings
 from .store import Store
@@ -20,6 +22,17 @@ from .workers import ParserPool
 def utcnow() -> datetime:
     """The real clock, injected into domain code from the edges."""
     return datetime.now(UTC)
+
+
+def imap_reader(settings: Settings) -> ImapReader:
+    """IMAP credentials and limits (``type: imap``); ``password_env`` reads the environment."""
+    return ImapReader(
+        settings.imap_password,
+        user=settings.imap_user,
+        environ=os.environ,
+        timeout=settings.imap_timeout,
+        max_bytes=settings.max_body_bytes,
+    )
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -44,6 +57,7 @@ async def open_updater(settings: Settings, store: Store) -> AsyncIterator[Update
                 parser=pool,
                 now=utcnow,
                 concurrency=settings.fetch_concurrency,
+                imap=imap_reader(settings),
             )
             try:
                 yield updater

@@ -52,6 +52,20 @@ class Settings(BaseSettings):
         "prendre la main (un seul planificateur actif par déploiement).",
     )
 
+    imap_user: str = Field(
+        "",
+        description="Identifiant IMAP des sources `type: imap` dont l'adresse n'en donne pas "
+        "(`imaps://serveur/dossier`).",
+    )
+    imap_password: str = Field(
+        "",
+        description="Mot de passe des boîtes IMAP lues pour les lettres d'information "
+        "(sources `type: imap` ; une source peut nommer une autre variable avec `password_env`).",
+    )
+    imap_timeout: float = Field(
+        30.0, description="Délai d'attente d'une réponse du serveur IMAP (secondes)."
+    )
+
     @field_validator("smtp_tls")
     @classmethod
     def _check_tls(cls, v: str) -> str:

@@ -1,4 +1,9 @@
-"""Run :func:`veille.parse.parse` in worker processes, with a per-feed time limit.
+"""Run the pure parsers in worker processes, with a per-document time limit.
+
+Three parsers run there: :func:`veille.parse.parse` (feeds), :func:`veille.htmllist.parse_page`
+(list pages read with CSS selectors, ``type: html``) and :func:`veille.newsletter.read_message`
+(one e-mail, ``type: imap``). They share the pool, the limit and the error handling
+(:meth:`ParserPool.call`).
 
 Why processes: feedparser has catastrophic regexes (one crafted ``<author>`` of 30 000 characters
 takes seconds in its e-mail pattern) and holds the GIL meanwhile, so a thread could neither be
@@ -21,15 +26,18 @@ from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
 from veille.errors import ParseError, ParseTimeoutError
-from veille.models import ParsedFeed
+from veille.htmllist import parse_page
+from veille.models import PageSpec, ParsedEntry, ParsedFeed
+from veille.newsletter import read_message
 from veille.parse import parse
 
 ParseFunction = Callable[[str, bytes, Mapping[str, str], datetime], ParsedFeed]
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_LIMIT = 1 << 30  # 1 GiB of address space per worker
@@ -55,12 +63,10 @@ def _limit_memory(limit: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _run(
-    function: ParseFunction, url: str, body: bytes, headers: dict[str, str], now: datetime
-) -> ParsedFeed | _Failure:
+def _run(function: Callable[..., T], url: str, *args: Any) -> T | _Failure:
     """Runs in the worker: call the parse function, return errors as values."""
     try:
-        return function(url, body, headers, now)
+        return function(url, *args)
     except ParseTimeoutError as e:
         return _Failure(timeout=True, message=e.message)
     except ParseError as e:
@@ -99,11 +105,26 @@ class ParserPool:
     async def parse(
         self, url: str, body: bytes, headers: Mapping[str, str], now: datetime
     ) -> ParsedFeed:
-        """Parse in a worker; :class:`ParseTimeoutError` past the limit, :class:`ParseError`
-        if the document is unreadable or the worker died."""
-        future = self._pool.schedule(
-            _run, args=(self._function, url, body, dict(headers), now), timeout=self.timeout
-        )
+        """Parse a feed in a worker (see :meth:`call` for the errors)."""
+        return await self.call(self._function, url, body, dict(headers), now)
+
+    async def parse_page(
+        self, url: str, body: bytes, headers: Mapping[str, str], now: datetime, spec: PageSpec
+    ) -> ParsedFeed:
+        """Read a list page with its selectors in a worker (``type: html``)."""
+        return await self.call(parse_page, url, body, dict(headers), now, spec)
+
+    async def read_message(
+        self, source: str, raw: bytes, received: datetime | None, now: datetime
+    ) -> ParsedEntry:
+        """Read one e-mail in a worker (``type: imap``); ``source`` names it in errors."""
+        return await self.call(read_message, source, raw, received, now)
+
+    async def call(self, function: Callable[..., T], url: str, *args: Any) -> T:
+        """``function(url, *args)`` in a worker (a picklable module-level function);
+        :class:`ParseTimeoutError` past the limit, :class:`ParseError` if the document is
+        unreadable or the worker died."""
+        future = self._pool.schedule(_run, args=(function, url, *args), timeout=self.timeout)
         try:
             result = await asyncio.wrap_future(future)
         except (FutureTimeoutError, TimeoutError) as e:

@@ -18,7 +18,7 @@ Tags that are not declared (free feed tags) are shown on entries but make no sec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -87,6 +87,7 @@ class EntryItem:
     summary: str  # plain text, truncated
     tags: tuple[Link, ...] = ()
     also_in: tuple[str, ...] = ()
+    note: str = ""  # the editors' one-line note on a highlight
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,8 @@ class DigestPage:
     chrome: Chrome
     filters: FilterBar
     sections: tuple[Section, ...] = ()
-    highlights: tuple[EntryItem, ...] = ()  # hook for the highlights issue: shown first
+    highlights: tuple[EntryItem, ...] = ()  # the editors' picks ("coups de cœur"): shown first
+    archive_href: str | None = None  # the issues already sent by e-mail
     description: str = ""  # "Articles publiés depuis le …"
     next_href: str | None = None  # "Articles plus anciens" (keyset cursor)
     first_href: str | None = None  # back to the newest page, when paginated
@@ -321,6 +323,7 @@ def entry_item(
     now: datetime,
     tz: ZoneInfo,
     tag_href: Callable[[str], str],
+    note: str = "",
 ) -> EntryItem:
     return EntryItem(
         id=e.id,
@@ -333,6 +336,7 @@ def entry_item(
         summary=summary_text(e.summary or e.content_html),
         tags=tuple(Link(tag_href(t), labels.get(t, t)) for t in dict.fromkeys(e.tags)),
         also_in=e.also_in,
+        note=note,
     )
 
 
@@ -360,6 +364,8 @@ def build_digest_page(
     next_href: str | None = None,
     first_href: str | None = None,
     highlights: Sequence[EntryView] = (),
+    notes: Mapping[str, str] | None = None,
+    archive_href: str | None = None,
 ) -> DigestPage:
     """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last."""
     labels = {r.name: r.label for r in taxonomy}
@@ -383,8 +389,17 @@ def build_digest_page(
         filters=filters,
         sections=sections,
         highlights=tuple(
-            entry_item(e, labels=labels, now=now, tz=tz, tag_href=tag_href) for e in highlights
+            entry_item(
+                e,
+                labels=labels,
+                now=now,
+                tz=tz,
+                tag_href=tag_href,
+                note=(notes or {}).get(e.id, ""),
+            )
+            for e in highlights
         ),
+        archive_href=archive_href,
         description=description,
         next_href=next_href,
         first_href=first_href,

@@ -3,8 +3,9 @@
 Methods are grouped by noun, one module each: schema and facts (``base``: ``migrate``,
 ``get_meta``), feeds (``feeds``: ``sync_feeds``, ``feed_states``, ``targets``,
 ``record_*``), entries (``entries``: ``save_entries``, ``list_entries``, ``get_entry``) and
-tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``) and same-story clusters
-(``clusters``: ``cluster_pending``).
+tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``), same-story clusters
+(``clusters``: ``cluster_pending``) and the IMAP messages already read (``sources``:
+``known_messages``, ``remember_messages``).
 
 Durability rules (DESIGN): a feed's entries are committed (in batches, each its own
 transaction) *before* its validators (ETag/Last-Modified) are recorded, so a crash costs a
@@ -18,10 +19,21 @@ from .copy import CopyMixin
 from .entries import EntriesMixin, decode_cursor, encode_cursor
 from .feeds import FeedsMixin
 from .lock import LockMixin
+from .mail import MailMixin
+from .sources import SourcesMixin
 from .tags import TagsMixin
 
 __all__ = ["Store", "decode_cursor", "encode_cursor"]
 
 
-class Store(FeedsMixin, EntriesMixin, TagsMixin, ClustersMixin, LockMixin, CopyMixin):
+class Store(
+    FeedsMixin,
+    EntriesMixin,
+    TagsMixin,
+    ClustersMixin,
+    MailMixin,
+    SourcesMixin,
+    LockMixin,
+    CopyMixin,
+):
     """The database of one deployment: ``Store(url)``, then ``migrate()`` once."""

@@ -23,7 +23,7 @@ from ..liveconfig import LiveConfig
 from ..models import Config
 from ..settings import Settings
 from ..store import Store
-from . import api, feeds, opml, pages
+from . import api, feeds, mail, opml, pages
 
 
 def create_app(
@@ -73,6 +73,7 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.include_router(opml.router)
+    app.include_router(mail.router)
     return app
 
 

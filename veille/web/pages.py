@@ -125,12 +125,18 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         result = select.select_entries(_store(request), selection)
     except QueryError as e:
         return _error(request, 400, "Filtre invalide", str(e), back=path)
+    store = _store(request)
+    hidden = store.hidden_entries(spec.name)
+    entries = [e for e in result.entries if e.id not in hidden]
+    picks = store.highlights(spec.name) if cursor is None else []
+    highlights = [v for h in picks if (v := store.get_entry(int(h.entry_id)))]
+    notes = {h.entry_id: h.note for h in picks}
 
     kept = [("q", query), *(("tag", t) for t in tags), *(("feed", f) for f in feeds)]
     kept.append(("period", period_text))
     labels = dict(_labels(config))
     page = html.build_digest_page(
-        result.entries,
+        entries,
         title=spec.title,
         taxonomy=config.tags,
         now=now,
@@ -144,6 +150,9 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         if result.next_cursor
         else None,
         first_href=path + html.query_string(kept) if cursor else None,
+        highlights=highlights,
+        notes=notes,
+        archive_href=f"/digests/{quote(spec.name, safe='')}/archive" if spec.mail else None,
     )
     return _html(html.render_page(page))
 

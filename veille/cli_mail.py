@@ -1,0 +1,249 @@
+"""``veille mail …``: preview, send, status and resend of the e-mailed digests (issue 6).
+
+Exit codes (DESIGN): 0 success, 1 some delivery failed or is waiting for a retry,
+2 bad usage or configuration (unknown digest, no recipients, no VEILLE_SECRET_KEY).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from .issues import MailError, digest_spec, next_issue, period_for, require_secret
+from .mail import SendReport, recover, retry_pending, send_issue
+from .render.email import issue_subject, render_html, render_text
+
+if TYPE_CHECKING:
+    from .models import Config
+    from .settings import Settings
+    from .store import Store
+
+mail_app = typer.Typer(
+    help="Lettre par e-mail : aperçu, envoi, état des envois.", no_args_is_help=True
+)
+
+STATUS_FR = {
+    "pending": "en attente",
+    "sending": "en cours",
+    "sent": "envoyé",
+    "failed": "échec",
+    "unknown": "incertain",
+    "skipped": "ignoré",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _open() -> tuple[Settings, Config, Store]:
+    # Imported here: cli.py imports this module to register the sub-command.
+    from .cli import _config, _open_store, _settings
+
+    settings = _settings()
+    config = _config(settings)
+    return settings, config, _open_store(settings, config)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    from .cli import _fail as fail
+
+    fail(message, code)
+
+
+def _out(text: str) -> None:
+    from .cli import out
+
+    out.print(text, highlight=False, markup=False)
+
+
+@mail_app.command("preview")
+def preview(
+    name: Annotated[str, typer.Argument(help="Nom de la sélection (digests: de feeds.yaml).")],
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Écrit le numéro dans FILE (.html, .txt ou .eml)."),
+    ] = None,
+) -> None:
+    """Montre le prochain numéro (texte à l'écran, ou HTML/texte/e-mail dans FILE)."""
+    settings, config, store = _open()
+    try:
+        content, period = next_issue(store, settings, config, name, utcnow())
+    except MailError as e:
+        _fail(str(e))
+    finally:
+        store.close()
+    example = f"{settings.base_url.rstrip('/')}/desabonnement/exemple"
+    if out_file is None:
+        _out(render_text(content, example))
+        return
+    suffix = out_file.suffix.lower()
+    if suffix == ".txt":
+        out_file.write_text(render_text(content, example), encoding="utf-8")
+    elif suffix == ".eml":
+        out_file.write_bytes(_example_message(settings, content, example))
+    else:
+        out_file.write_text(render_html(content, example), encoding="utf-8")
+    _out(f"{issue_subject(content)} → {out_file} (période close le {period.key})")
+
+
+def _example_message(settings: Settings, content: object, example: str) -> bytes:
+    from .render.email import Envelope, IssueContent, render_message
+
+    assert isinstance(content, IssueContent)
+    envelope = Envelope(
+        sender=settings.mail_from,
+        recipient="exemple@example.org",
+        message_id="<apercu@veille>",
+        date=utcnow(),
+        list_id=f"{content.digest}.apercu",
+        unsubscribe_url=example,
+        unsubscribe_mailto="mailto:exemple@example.org",
+    )
+    return render_message(content, envelope).as_bytes()
+
+
+@mail_app.command("send")
+def send(
+    name: Annotated[str, typer.Argument(help="Nom de la sélection.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Montre ce qui serait envoyé, sans rien écrire.")
+    ] = False,
+) -> None:
+    """Envoie le numéro de la période en cours (jamais deux fois le même)."""
+    settings, config, store = _open()
+    try:
+        if dry_run:
+            _dry_run(settings, config, store, name)
+            return
+        report = send_issue(store, settings, config, name, utcnow)
+    except MailError as e:
+        _fail(str(e))
+    finally:
+        store.close()
+    _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _dry_run(settings: Settings, config: Config, store: Store, name: str) -> None:
+    spec = digest_spec(config, name)
+    require_secret(settings)
+    if spec.mail is None or not spec.mail.to:
+        raise MailError(f"la sélection « {name} » n'a pas de destinataires (mail: dans feeds.yaml)")
+    period = period_for(spec, utcnow(), ZoneInfo(settings.timezone))
+    issue = store.issue_for_period(name, period.key)
+    if issue is not None:
+        pending = store.deliveries(name, issue.number, ["pending"])
+        _out(
+            f"{issue.subject} : déjà préparé ; {len(pending)} envoi(s) en attente "
+            "(essai à blanc : rien n'est envoyé)."
+        )
+        return
+    content, _ = next_issue(store, settings, config, name, utcnow())
+    gone = store.unsubscribed(name)
+    active = [a for a in spec.mail.to if a.strip().lower() not in gone]
+    _out(f"{issue_subject(content)} (essai à blanc : rien n'est écrit ni envoyé)")
+    _out(f"{len(active)} destinataire(s), {len(spec.mail.to) - len(active)} désabonné(s) :")
+    for address in active:
+        _out(f"  {address}")
+    shown = len(content.highlights) + sum(len(s.entries) for s in content.sections)
+    _out(f"{shown} article(s), dont {len(content.highlights)} coup(s) de cœur.")
+
+
+def _print_report(report: SendReport) -> None:
+    head = "nouveau numéro" if report.new_issue else "numéro déjà préparé"
+    _out(f"{report.subject} ({head})")
+    parts = [
+        (report.sent, "envoyé(s)"),
+        (report.retry, "à réessayer"),
+        (report.failed, "en échec"),
+        (report.unknown, "incertain(s)"),
+        (report.skipped, "ignoré(s) (désabonnés)"),
+    ]
+    summary = ", ".join(f"{n} {label}" for n, label in parts if n) or "rien de nouveau à envoyer"
+    _out(summary + ".")
+    if report.error:
+        _out(f"Problème : {report.error} — nouvel essai automatique plus tard.")
+
+
+@mail_app.command("status")
+def status(
+    name: Annotated[str | None, typer.Argument(help="Une sélection (toutes sinon).")] = None,
+) -> None:
+    """Liste les numéros et l'état de leurs envois (échecs et incertains détaillés)."""
+    settings, _, store = _open()
+    try:
+        recover(store, utcnow())
+        issues = store.list_issues(name)
+        deliveries = store.deliveries(name)
+    finally:
+        store.close()
+    if not issues:
+        _out("Aucun numéro envoyé pour l'instant.")
+        return
+    tz = ZoneInfo(settings.timezone)
+    table = Table("sélection", "n°", "sujet", *STATUS_FR.values())
+    for issue in issues:
+        mine = [d for d in deliveries if (d.digest, d.number) == (issue.digest, issue.number)]
+        counts = [str(sum(d.status == s for d in mine) or "") for s in STATUS_FR]
+        table.add_row(issue.digest, str(issue.number), issue.subject, *counts)
+    from .cli import out
+
+    out.print(table)
+    problems = [d for d in deliveries if d.status not in {"sent", "skipped"}]
+    if problems:
+        detail = Table(
+            "sélection", "n°", "destinataire", "état", "essais", "prochain essai", "erreur"
+        )
+        for d in problems:
+            when = (
+                d.next_attempt_at.astimezone(tz).strftime("%d/%m %H:%M")
+                if d.next_attempt_at
+                else ""
+            )
+            detail.add_row(
+                d.digest, str(d.number), d.recipient, STATUS_FR.get(d.status, d.status),
+                str(d.attempts), when, d.last_error or "",
+            )  # fmt: skip
+        out.print(detail)
+    if any(d.status == "unknown" for d in deliveries):
+        _out(
+            "« incertain » : l'envoi a été interrompu ; le message a pu arriver. Pour le renvoyer "
+            "malgré tout : veille mail resend NOM --issue N [--to ADRESSE]."
+        )
+
+
+@mail_app.command("resend")
+def resend(
+    name: Annotated[str, typer.Argument(help="Nom de la sélection.")],
+    issue: Annotated[int, typer.Option("--issue", help="Numéro à renvoyer.", min=1)],
+    to: Annotated[
+        str | None, typer.Option("--to", help="Une adresse seulement (toutes sinon).")
+    ] = None,
+) -> None:
+    """Renvoie un numéro aux destinataires « incertain » ou « échec » (décision explicite)."""
+    settings, config, store = _open()
+    try:
+        require_secret(settings)
+        digest_spec(config, name)
+        if store.get_issue(name, issue) is None:
+            raise MailError(f"aucun numéro {issue} pour « {name} »")
+        queued = store.requeue(name, issue, to)
+        reports = retry_pending(store, settings, utcnow) if queued else []
+    except MailError as e:
+        _fail(str(e))
+    finally:
+        store.close()
+    if not queued:
+        _out("Aucun envoi incertain ou en échec à renvoyer.")
+        return
+    for report in reports:
+        _print_report(report)
+    if not all(r.ok for r in reports):
+        raise typer.Exit(1)

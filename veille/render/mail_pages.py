@@ -1,0 +1,85 @@
+"""Pages of the mail features (issue 6): unsubscribe, archive list, curation — pure, data in,
+``str`` out. They share the site's stylesheet (``/static/veille.css``) and carry no script
+and no inline style (the strict CSP of ``render.html``); templates are in
+``mail_templates/`` (Jinja2, autoescape on)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+
+from .email import MailEntry
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmForm:
+    action: str
+    question: str
+    button: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    title: str
+    message: str = ""
+    form: ConfirmForm | None = None
+    links: tuple[tuple[str, str], ...] = ()
+    nav: tuple[tuple[str, str], ...] = ()
+    template: str = "message.html"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveListPage:
+    title: str
+    digest_href: str
+    issues: tuple[tuple[int, str, str, tuple[str, str]], ...]  # (n, href, subject, (iso, label))
+    message: str = ""
+    nav: tuple[tuple[str, str], ...] = ()
+    template: str = "archive_list.html"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPage:
+    csrf: str
+    error: str = ""
+    title: str = "Connexion à la curation"
+    message: str = ""
+    nav: tuple[tuple[str, str], ...] = ()
+    template: str = "login.html"
+
+
+@dataclass(frozen=True, slots=True)
+class CurationPage:
+    title: str
+    action: str
+    csrf: str
+    number: int
+    period: str
+    introduction: str
+    highlights: tuple[MailEntry, ...]
+    entries: tuple[MailEntry, ...]
+    hidden: tuple[MailEntry, ...]
+    archives_href: str
+    message: str = ""
+    nav: tuple[tuple[str, str], ...] = ()
+    template: str = "curation.html"
+
+
+Page = MessagePage | ArchiveListPage | LoginPage | CurationPage
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("veille.render", "mail_templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_mail_page(page: Page) -> str:
+    return _environment().get_template(page.template).render(page=page)

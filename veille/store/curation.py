@@ -1,0 +1,193 @@
+"""Editors' curation of the e-mailed digests (issue 6): highlights ("coups de cœur") with a
+one-line note, entries hidden from a digest, the introduction of an issue — and the
+unsubscribed addresses.
+
+A highlight waits for the next issue (``issue_number`` NULL) and is attached to the issue
+that carries it; an introduction is written for an issue number (the next one, in practice).
+Entry ids are strings outside the store, like everywhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from .base import StoreBase, entry_t
+from .tables import UTCDateTime
+
+highlight_t = sa.Table(
+    "mail_highlight",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column(
+        "entry_id", sa.Integer(), sa.ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("note", sa.String(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("issue_number", sa.Integer(), nullable=True),
+)
+hidden_t = sa.Table(
+    "mail_hidden",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column(
+        "entry_id", sa.Integer(), sa.ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+intro_t = sa.Table(
+    "mail_intro",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column("number", sa.Integer(), primary_key=True),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+unsubscribe_t = sa.Table(
+    "mail_unsubscribe",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column("address", sa.String(), primary_key=True),  # lower-case
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    entry_id: str
+    note: str
+    created_at: datetime
+    issue_number: int | None = None  # None: waiting for the next issue
+
+
+def _entry_id(entry_id: str | int) -> int | None:
+    try:
+        return int(entry_id)
+    except (TypeError, ValueError):
+        return None
+
+
+class CurationMixin(StoreBase):
+    def entry_exists(self, entry_id: str | int) -> bool:
+        eid = _entry_id(entry_id)
+        if eid is None:
+            return False
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(entry_t.c.id).where(entry_t.c.id == eid)).first()
+        return found is not None
+
+    # --- highlights ----------------------------------------------------------------------
+
+    def set_highlight(self, digest: str, entry_id: str | int, note: str, now: datetime) -> bool:
+        """Highlight an entry for the next issue (or change its note). False: unknown entry."""
+        eid = _entry_id(entry_id)
+        if eid is None or not self.entry_exists(eid):
+            return False
+        key = (highlight_t.c.digest == digest) & (highlight_t.c.entry_id == eid)
+        with self._write() as conn:
+            done = conn.execute(sa.update(highlight_t).where(key).values(note=note)).rowcount
+            if not done:
+                conn.execute(
+                    sa.insert(highlight_t).values(
+                        digest=digest, entry_id=eid, note=note, created_at=now
+                    )
+                )
+        return True
+
+    def remove_highlight(self, digest: str, entry_id: str | int) -> bool:
+        eid = _entry_id(entry_id)
+        key = (highlight_t.c.digest == digest) & (highlight_t.c.entry_id == eid)
+        with self._write() as conn:
+            return bool(conn.execute(sa.delete(highlight_t).where(key)).rowcount)
+
+    def highlights(self, digest: str, *, issue_number: int | None = None) -> list[Highlight]:
+        """The highlights waiting for the next issue, or those carried by ``issue_number``;
+        oldest first (the editor's order)."""
+        number = highlight_t.c.issue_number
+        query = (
+            sa.select(highlight_t)
+            .where(highlight_t.c.digest == digest)
+            .where(number.is_(None) if issue_number is None else number == issue_number)
+            .order_by(highlight_t.c.created_at, highlight_t.c.entry_id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [Highlight(str(r.entry_id), r.note, r.created_at, r.issue_number) for r in rows]
+
+    # --- hidden entries ------------------------------------------------------------------
+
+    def hide_entry(self, digest: str, entry_id: str | int, now: datetime) -> bool:
+        """Hide an entry from a digest (page and e-mail). False: unknown entry."""
+        eid = _entry_id(entry_id)
+        if eid is None or not self.entry_exists(eid):
+            return False
+        with self._write() as conn:
+            exists = conn.execute(
+                sa.select(hidden_t.c.entry_id).where(
+                    hidden_t.c.digest == digest, hidden_t.c.entry_id == eid
+                )
+            ).first()
+            if exists is None:
+                conn.execute(
+                    sa.insert(hidden_t).values(digest=digest, entry_id=eid, created_at=now)
+                )
+        return True
+
+    def unhide_entry(self, digest: str, entry_id: str | int) -> bool:
+        eid = _entry_id(entry_id)
+        key = (hidden_t.c.digest == digest) & (hidden_t.c.entry_id == eid)
+        with self._write() as conn:
+            return bool(conn.execute(sa.delete(hidden_t).where(key)).rowcount)
+
+    def hidden_entries(self, digest: str) -> frozenset[str]:
+        query = sa.select(hidden_t.c.entry_id).where(hidden_t.c.digest == digest)
+        with self.engine.connect() as conn:
+            return frozenset(str(r) for r in conn.execute(query).scalars())
+
+    # --- introductions -------------------------------------------------------------------
+
+    def set_introduction(self, digest: str, number: int, text: str, now: datetime) -> None:
+        """The introduction of issue ``number`` (an empty text removes it)."""
+        key = (intro_t.c.digest == digest) & (intro_t.c.number == number)
+        with self._write() as conn:
+            conn.execute(sa.delete(intro_t).where(key))
+            if text.strip():
+                conn.execute(
+                    sa.insert(intro_t).values(
+                        digest=digest, number=number, text=text.strip(), updated_at=now
+                    )
+                )
+
+    def introduction(self, digest: str, number: int) -> str:
+        query = sa.select(intro_t.c.text).where(
+            intro_t.c.digest == digest, intro_t.c.number == number
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar() or ""
+
+    # --- unsubscriptions -----------------------------------------------------------------
+
+    def unsubscribe(self, digest: str, address: str, now: datetime) -> bool:
+        """Record that ``address`` wants no more issues of ``digest``; False if it was already
+        recorded (unsubscribing twice is not an error)."""
+        address = address.strip().lower()
+        with self._write() as conn:
+            exists = conn.execute(
+                sa.select(unsubscribe_t.c.address).where(
+                    unsubscribe_t.c.digest == digest, unsubscribe_t.c.address == address
+                )
+            ).first()
+            if exists is not None:
+                return False
+            conn.execute(
+                sa.insert(unsubscribe_t).values(digest=digest, address=address, created_at=now)
+            )
+        return True
+
+    def unsubscribed(self, digest: str) -> frozenset[str]:
+        query = sa.select(unsubscribe_t.c.address).where(unsubscribe_t.c.digest == digest)
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(query).scalars())

@@ -1,0 +1,324 @@
+"""E-mail issues and their outbox (issue 6).
+
+An issue is allocated once per ``(digest, period)`` (UNIQUE), with its number, its archived
+rendering and a JSON snapshot of its content. In the same transaction, one outbox row per
+active recipient is created (UNIQUE ``(digest, number, recipient)``), so a second allocation
+or a second ``send`` can never add a message. A row moves::
+
+    pending ──claim──► sending ──► sent
+       ▲                  │ └────► failed     (permanent refusal, or too many attempts)
+       └── retry (backoff)┘
+    sending, found after a crash ──► unknown  (never resent automatically: at-most-once)
+    unknown | failed ──requeue (explicit command)──► pending
+
+Claiming is one ``UPDATE … WHERE status = 'pending'``: whoever changes the row owns it
+(portable; PostgreSQL will add ``FOR UPDATE SKIP LOCKED`` to the listing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from .curation import CurationMixin, highlight_t, unsubscribe_t
+from .tables import UTCDateTime
+
+DeliveryStatus = Literal["pending", "sending", "sent", "failed", "unknown", "skipped"]
+
+issue_t = sa.Table(
+    "mail_issue",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column("number", sa.Integer(), primary_key=True),
+    sa.Column("period", sa.String(), nullable=False),
+    sa.Column("period_start", UTCDateTime(), nullable=False),
+    sa.Column("period_end", UTCDateTime(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("subject", sa.String(), nullable=False),
+    sa.Column("html", sa.Text(), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("content", sa.Text(), nullable=False),
+    sa.UniqueConstraint("digest", "period", name="uq_mail_issue_period"),
+)
+outbox_t = sa.Table(
+    "mail_outbox",
+    SQLModel.metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("digest", sa.String(), nullable=False),
+    sa.Column("number", sa.Integer(), nullable=False),
+    sa.Column("recipient", sa.String(), nullable=False),
+    sa.Column("message_id", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, default=0),
+    sa.Column("last_error", sa.String(), nullable=True),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("claimed_by", sa.String(), nullable=True),
+    sa.Column("claimed_at", UTCDateTime(), nullable=True),
+    sa.Column("sent_at", UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(
+        ["digest", "number"], ["mail_issue.digest", "mail_issue.number"], ondelete="CASCADE"
+    ),
+    sa.UniqueConstraint("digest", "number", "recipient", name="uq_mail_outbox_recipient"),
+    sa.Index("ix_mail_outbox_status", "status", "next_attempt_at"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueDraft:
+    """An issue ready to be allocated (rendered by the caller for its number)."""
+
+    digest: str
+    number: int
+    period: str  # the period's key, e.g. "2026-11-30" (date of the scheduled send)
+    period_start: datetime
+    period_end: datetime
+    subject: str
+    html: str  # archive rendering (no personal link)
+    text: str
+    content: str  # JSON snapshot: every recipient's message is rendered from it
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRecord:
+    digest: str
+    number: int
+    period: str
+    period_start: datetime
+    period_end: datetime
+    created_at: datetime
+    subject: str
+    html: str
+    text: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    digest: str
+    number: int
+    recipient: str
+    message_id: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    claimed_by: str | None
+    claimed_at: datetime | None
+    sent_at: datetime | None
+
+
+class MailMixin(CurationMixin):
+    # --- issues --------------------------------------------------------------------------
+
+    def last_issue_number(self, digest: str) -> int:
+        query = sa.select(sa.func.max(issue_t.c.number)).where(issue_t.c.digest == digest)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def issue_for_period(self, digest: str, period: str) -> IssueRecord | None:
+        return self._issue((issue_t.c.digest == digest) & (issue_t.c.period == period))
+
+    def get_issue(self, digest: str, number: int) -> IssueRecord | None:
+        return self._issue((issue_t.c.digest == digest) & (issue_t.c.number == number))
+
+    def list_issues(self, digest: str | None = None) -> list[IssueRecord]:
+        """Issues newest first (all digests, or one)."""
+        query = sa.select(issue_t).order_by(issue_t.c.created_at.desc(), issue_t.c.number.desc())
+        if digest is not None:
+            query = query.where(issue_t.c.digest == digest)
+        with self.engine.connect() as conn:
+            return [IssueRecord(**r._mapping) for r in conn.execute(query)]
+
+    def _issue(self, where: Any) -> IssueRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(issue_t).where(where)).first()
+        return IssueRecord(**row._mapping) if row else None
+
+    def create_issue(
+        self,
+        draft: IssueDraft,
+        recipients: Sequence[tuple[str, str]],
+        *,
+        highlights: Iterable[str],
+        now: datetime,
+    ) -> IssueRecord | None:
+        """Allocate ``draft`` and queue one message per ``(address, message_id)`` whose address
+        is not unsubscribed — in ONE transaction, before anything is sent. The highlights
+        shown (entry ids) are attached to the issue. Returns None when the number or the
+        period was taken meanwhile (the caller reads the issue that won)."""
+        try:
+            with self._write() as conn:
+                conn.execute(sa.insert(issue_t).values(created_at=now, **_fields(draft)))
+                gone = set(
+                    conn.execute(
+                        sa.select(unsubscribe_t.c.address).where(
+                            unsubscribe_t.c.digest == draft.digest
+                        )
+                    ).scalars()
+                )
+                rows = [
+                    {
+                        "digest": draft.digest,
+                        "number": draft.number,
+                        "recipient": address,
+                        "message_id": message_id,
+                        "status": "pending",
+                        "attempts": 0,
+                    }
+                    for address, message_id in dict(recipients).items()
+                    if address.strip().lower() not in gone
+                ]
+                if rows:
+                    conn.execute(sa.insert(outbox_t), rows)
+                ids = [int(i) for i in highlights]
+                if ids:
+                    conn.execute(
+                        sa.update(highlight_t)
+                        .where(
+                            highlight_t.c.digest == draft.digest,
+                            highlight_t.c.issue_number.is_(None),
+                            highlight_t.c.entry_id.in_(ids),
+                        )
+                        .values(issue_number=draft.number)
+                    )
+        except sa.exc.IntegrityError:
+            return None
+        return self.get_issue(draft.digest, draft.number)
+
+    # --- the outbox ----------------------------------------------------------------------
+
+    def deliveries(
+        self,
+        digest: str | None = None,
+        number: int | None = None,
+        statuses: Iterable[DeliveryStatus] | None = None,
+    ) -> list[Delivery]:
+        query = sa.select(outbox_t).order_by(
+            outbox_t.c.digest, outbox_t.c.number.desc(), outbox_t.c.id
+        )
+        if digest is not None:
+            query = query.where(outbox_t.c.digest == digest)
+        if number is not None:
+            query = query.where(outbox_t.c.number == number)
+        if statuses is not None:
+            query = query.where(outbox_t.c.status.in_(list(statuses)))
+        with self.engine.connect() as conn:
+            return [Delivery(**r._mapping) for r in conn.execute(query)]
+
+    def due_deliveries(self, now: datetime, digest: str | None = None) -> list[Delivery]:
+        """Pending rows whose next attempt is due, oldest first."""
+        query = (
+            sa.select(outbox_t)
+            .where(outbox_t.c.status == "pending")
+            .where(sa.or_(outbox_t.c.next_attempt_at.is_(None), outbox_t.c.next_attempt_at <= now))
+            .order_by(outbox_t.c.id)
+        )
+        if digest is not None:
+            query = query.where(outbox_t.c.digest == digest)
+        with self.engine.connect() as conn:
+            return [Delivery(**r._mapping) for r in conn.execute(query)]
+
+    def claim_delivery(self, delivery_id: int, worker: str, now: datetime) -> bool:
+        """Atomically take a pending, due row for sending; False if someone else has it."""
+        query = (
+            sa.update(outbox_t)
+            .where(outbox_t.c.id == delivery_id, outbox_t.c.status == "pending")
+            .where(sa.or_(outbox_t.c.next_attempt_at.is_(None), outbox_t.c.next_attempt_at <= now))
+            .values(
+                status="sending",
+                claimed_by=worker,
+                claimed_at=now,
+                attempts=outbox_t.c.attempts + 1,
+            )
+        )
+        with self._write() as conn:
+            return conn.execute(query).rowcount == 1
+
+    def mark_sent(self, delivery_id: int, now: datetime) -> None:
+        self._move(delivery_id, "sent", sent_at=now, last_error=None, next_attempt_at=None)
+
+    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
+        self._move(delivery_id, "pending", last_error=error, next_attempt_at=next_attempt_at)
+
+    def mark_failed(self, delivery_id: int, error: str) -> None:
+        self._move(delivery_id, "failed", last_error=error, next_attempt_at=None)
+
+    def mark_unknown(self, delivery_id: int, error: str) -> None:
+        self._move(delivery_id, "unknown", last_error=error, next_attempt_at=None)
+
+    def mark_skipped(self, delivery_id: int, reason: str) -> None:
+        self._move(delivery_id, "skipped", last_error=reason, next_attempt_at=None)
+
+    def _move(self, delivery_id: int, status: DeliveryStatus, **values: Any) -> None:
+        """Leave 'sending' (only the claimer's row is ever in that state)."""
+        query = (
+            sa.update(outbox_t)
+            .where(outbox_t.c.id == delivery_id, outbox_t.c.status == "sending")
+            .values(status=status, **values)
+        )
+        with self._write() as conn:
+            conn.execute(query)
+
+    def postpone(
+        self, delivery_id: int, error: str, next_attempt_at: datetime | None, give_up: bool
+    ) -> None:
+        """A pending row that could not even be tried (server unreachable): one attempt more,
+        then 'pending' until ``next_attempt_at``, or 'failed' when ``give_up``."""
+        values: dict[str, Any] = {"attempts": outbox_t.c.attempts + 1, "last_error": error}
+        values |= {"status": "failed"} if give_up else {"next_attempt_at": next_attempt_at}
+        query = (
+            sa.update(outbox_t)
+            .where(outbox_t.c.id == delivery_id, outbox_t.c.status == "pending")
+            .values(**values)
+        )
+        with self._write() as conn:
+            conn.execute(query)
+
+    def mark_interrupted(
+        self, is_dead: Callable[[str | None, datetime | None], bool], now: datetime
+    ) -> list[Delivery]:
+        """Rows left in 'sending' by a process that died: 'unknown' (the message may or may
+        not have been accepted by the server; at-most-once: they are not resent)."""
+        stuck = self.deliveries(statuses=["sending"])
+        dead = [d for d in stuck if is_dead(d.claimed_by, d.claimed_at)]
+        if dead:
+            message = "envoi interrompu (processus arrêté) : réception incertaine"
+            with self._write() as conn:
+                conn.execute(
+                    sa.update(outbox_t)
+                    .where(outbox_t.c.id.in_([d.id for d in dead]), outbox_t.c.status == "sending")
+                    .values(status="unknown", last_error=message)
+                )
+        return dead
+
+    def requeue(
+        self,
+        digest: str,
+        number: int,
+        recipient: str | None = None,
+        statuses: Sequence[DeliveryStatus] = ("unknown", "failed"),
+    ) -> int:
+        """Put 'unknown'/'failed' rows back in the queue (an explicit editor's decision)."""
+        query = (
+            sa.update(outbox_t)
+            .where(
+                outbox_t.c.digest == digest,
+                outbox_t.c.number == number,
+                outbox_t.c.status.in_(list(statuses)),
+            )
+            .values(status="pending", next_attempt_at=None, attempts=0)
+        )
+        if recipient is not None:
+            query = query.where(sa.func.lower(outbox_t.c.recipient) == recipient.strip().lower())
+        with self._write() as conn:
+            return int(conn.execute(query).rowcount)
+
+
+def _fields(draft: IssueDraft) -> dict[str, Any]:
+    return {name: getattr(draft, name) for name in IssueDraft.__slots__}  # type: ignore[attr-defined]

@@ -1,0 +1,341 @@
+"""Editors' curation of the e-mailed digests (issue 6): API and pages.
+
+::
+
+    GET    /api/v1/digests/{name}/curation            highlights, hidden entries, introduction
+    PUT    /api/v1/digests/{name}/highlights/{entry}  {"note": "…"} coup de cœur (one line)
+    DELETE /api/v1/digests/{name}/highlights/{entry}
+    PUT    /api/v1/digests/{name}/hidden/{entry}      hide an entry from the digest
+    DELETE /api/v1/digests/{name}/hidden/{entry}
+    PUT    /api/v1/digests/{name}/introduction        {"text": "…"} of the next issue
+
+    GET  /curation/connexion, POST (password = VEILLE_ADMIN_TOKEN), POST /curation/deconnexion
+    GET  /curation, GET /curation/{name}, POST /curation/{name} (action=highlight|unhighlight|
+         hide|unhide|introduction)
+
+The API wants ``Authorization: Bearer $VEILLE_ADMIN_TOKEN`` (401 without, 403 when wrong;
+constant-time comparison). Pages use a session cookie signed with VEILLE_SECRET_KEY
+(HttpOnly, SameSite=Lax, Secure when VEILLE_BASE_URL is https, 12 h) that carries a
+synchroniser CSRF token; every form repeats it and a POST without the right one is refused
+(403). The login form itself is protected by a short-lived signed cookie holding its token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from ..issues import next_issue
+from ..models import Config, DigestSpec
+from ..render.email import MailEntry, one_line
+from ..render.html import SECURITY_HEADERS
+from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
+from ..store import Store
+from ..tokens import Signer, TokenError, same, secret_problem
+
+router = APIRouter(include_in_schema=False)
+BACK = (("/", "Revenir à la veille"),)
+SESSION, LOGIN = "veille_session", "veille_login"
+SESSION_TTL = timedelta(hours=12)
+MAX_FORM = 64 * 1024
+ACTIONS = frozenset({"highlight", "unhighlight", "hide", "unhide", "introduction"})
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def require_admin(request: Request) -> None:
+    configured = request.app.state.settings.admin_token
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if not configured:
+        raise HTTPException(403, "curation désactivée : VEILLE_ADMIN_TOKEN n'est pas défini")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise HTTPException(
+            401,
+            "authentification requise (Authorization: Bearer …)",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    if not same(given.strip(), configured):
+        raise HTTPException(403, "jeton d'administration invalide")
+
+
+api = APIRouter(prefix="/api/v1/digests/{name}", dependencies=[Depends(require_admin)])
+
+
+class NoteIn(BaseModel):
+    note: str = Field("", max_length=280)
+
+
+class IntroductionIn(BaseModel):
+    text: str = Field("", max_length=4000)
+
+
+@api.get("/curation")
+def get_curation(request: Request, name: str) -> dict[str, Any]:
+    spec, s = _spec_or_404(request, name), store(request)
+    number = s.last_issue_number(spec.name) + 1
+    return {
+        "digest": spec.name,
+        "next_issue": number,
+        "introduction": s.introduction(spec.name, number),
+        "highlights": [{"entry": h.entry_id, "note": h.note} for h in s.highlights(spec.name)],
+        "hidden": sorted(s.hidden_entries(spec.name), key=int),
+    }
+
+
+@api.put("/highlights/{entry}")
+def put_highlight(request: Request, name: str, entry: str, body: NoteIn) -> dict[str, Any]:
+    spec = _spec_or_404(request, name)
+    if not store(request).set_highlight(spec.name, entry, one_line(body.note), now(request)):
+        raise HTTPException(404, f"article inconnu : {entry}")
+    return {"entry": entry, "note": one_line(body.note)}
+
+
+@api.delete("/highlights/{entry}", status_code=204)
+def delete_highlight(request: Request, name: str, entry: str) -> Response:
+    store(request).remove_highlight(_spec_or_404(request, name).name, entry)
+    return Response(status_code=204)
+
+
+@api.put("/hidden/{entry}", status_code=204)
+def put_hidden(request: Request, name: str, entry: str) -> Response:
+    if not store(request).hide_entry(_spec_or_404(request, name).name, entry, now(request)):
+        raise HTTPException(404, f"article inconnu : {entry}")
+    return Response(status_code=204)
+
+
+@api.delete("/hidden/{entry}", status_code=204)
+def delete_hidden(request: Request, name: str, entry: str) -> Response:
+    store(request).unhide_entry(_spec_or_404(request, name).name, entry)
+    return Response(status_code=204)
+
+
+@api.put("/introduction")
+def put_introduction(request: Request, name: str, body: IntroductionIn) -> dict[str, Any]:
+    spec, s = _spec_or_404(request, name), store(request)
+    number = s.last_issue_number(spec.name) + 1
+    s.set_introduction(spec.name, number, body.text, now(request))
+    return {"issue": number, "text": s.introduction(spec.name, number)}
+
+
+router.include_router(api)
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+@router.get("/curation/connexion", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    if (down := _unavailable(request)) is not None:
+        return down
+    return _login_page(request)
+
+
+@router.post("/curation/connexion", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    if (down := _unavailable(request)) is not None:
+        return down
+    form = await _form(request)
+    expected = _unsign(request, "login", request.cookies.get(LOGIN, ""))
+    if expected is None or not same(form.get("csrf", ""), str(expected.get("csrf", ""))):
+        return error(403, "Formulaire expiré", "Rechargez la page de connexion et recommencez.")
+    configured = request.app.state.settings.admin_token
+    if not configured or not same(form.get("password", ""), configured):
+        return _login_page(request, "Mot de passe incorrect.", 401)
+    data = {"csrf": secrets.token_urlsafe(24), "exp": _expiry(request, SESSION_TTL)}
+    response = RedirectResponse("/curation", status_code=303)
+    _set_cookie(request, response, SESSION, _signer(request, "session").sign(data))
+    response.delete_cookie(LOGIN, path="/curation")
+    return response
+
+
+@router.post("/curation/deconnexion")
+async def logout(request: Request) -> Response:
+    session, form = _session(request), await _form(request)
+    if session is None or not same(form.get("csrf", ""), session["csrf"]):
+        return error(403, "Action refusée", "Jeton de formulaire absent ou invalide.")
+    response = RedirectResponse("/curation/connexion", status_code=303)
+    response.delete_cookie(SESSION, path="/curation")
+    return response
+
+
+@router.get("/curation", response_class=HTMLResponse)
+def curation_index(request: Request) -> Response:
+    if (refused := _require_session(request)) is not None:
+        return refused
+    links = tuple((f"/curation/{quote(d.name, safe='')}", d.title) for d in config(request).digests)
+    return page(MessagePage("Curation des lettres", "Choisissez une sélection :", links=links))
+
+
+@router.get("/curation/{name}", response_class=HTMLResponse)
+def curation_page(request: Request, name: str) -> Response:
+    if (refused := _require_session(request)) is not None:
+        return refused
+    spec = _spec(request, name)
+    if spec is None:
+        return error(404, "Sélection introuvable", f"Aucune sélection « {name} ».")
+    s, session = store(request), _session(request)
+    assert session is not None
+    content, _ = next_issue(s, request.app.state.settings, config(request), name, now(request), 200)
+    hidden = [s.get_entry(int(i)) for i in sorted(s.hidden_entries(name), key=int)]
+    return page(
+        CurationPage(
+            title=f"Curation : {spec.title}",
+            action=f"/curation/{quote(name, safe='')}",
+            csrf=session["csrf"],
+            number=content.number,
+            period=content.period_label,
+            introduction=content.introduction,
+            highlights=content.highlights,
+            entries=tuple(e for sec in content.sections for e in sec.entries),
+            hidden=tuple(MailEntry(e.id, e.title, e.url, e.feed_title, "") for e in hidden if e),
+            archives_href=f"/digests/{quote(name, safe='')}/archive",
+            nav=(("/curation", "Curation"),),
+        )
+    )
+
+
+@router.post("/curation/{name}")
+async def curate(request: Request, name: str) -> Response:
+    session, form = _session(request), await _form(request)
+    if session is None:
+        return error(401, "Connexion requise", "Connectez-vous pour modifier la sélection.")
+    if not same(form.get("csrf", ""), session["csrf"]):
+        return error(403, "Action refusée", "Jeton de formulaire absent ou invalide.")
+    spec, action, entry = _spec(request, name), form.get("action", ""), form.get("entry", "")
+    if spec is None or action not in ACTIONS:
+        return error(400, "Action inconnue", "Cette action n'existe pas.")
+    done = _apply(store(request), name, action, form, now(request))
+    if not done:
+        return error(404, "Article introuvable", f"Aucun article « {entry} ».")
+    return RedirectResponse(f"/curation/{quote(name, safe='')}", status_code=303)
+
+
+def _apply(s: Store, name: str, action: str, form: dict[str, str], when: datetime) -> bool:
+    """One editor's action; False when the entry does not exist."""
+    entry = form.get("entry", "")
+    if action == "highlight":
+        return s.set_highlight(name, entry, one_line(form.get("note", ""))[:280], when)
+    if action == "hide":
+        return s.hide_entry(name, entry, when)
+    if action == "unhighlight":
+        s.remove_highlight(name, entry)
+    elif action == "unhide":
+        s.unhide_entry(name, entry)
+    else:
+        s.set_introduction(name, s.last_issue_number(name) + 1, form.get("text", "")[:4000], when)
+    return True
+
+
+# --- sessions and forms -----------------------------------------------------------------------
+
+
+def _unavailable(request: Request) -> Response | None:
+    problem = secret_problem(request.app.state.settings.secret_key)
+    return error(503, "Curation indisponible", problem) if problem else None
+
+
+def _signer(request: Request, purpose: str) -> Signer:
+    return Signer(request.app.state.settings.secret_key, purpose)
+
+
+def _expiry(request: Request, ttl: timedelta) -> int:
+    return int((now(request) + ttl).timestamp())
+
+
+def _unsign(request: Request, purpose: str, token: str) -> dict[str, Any] | None:
+    """The data of a valid, unexpired token; None otherwise."""
+    if not token or secret_problem(request.app.state.settings.secret_key):
+        return None
+    try:
+        data = _signer(request, purpose).unsign(token)
+    except TokenError:
+        return None
+    if not isinstance(data, dict) or int(data.get("exp", 0)) < now(request).timestamp():
+        return None
+    return data
+
+
+def _session(request: Request) -> dict[str, str] | None:
+    data = _unsign(request, "session", request.cookies.get(SESSION, ""))
+    return data if data is not None and isinstance(data.get("csrf"), str) else None
+
+
+def _require_session(request: Request) -> Response | None:
+    if (down := _unavailable(request)) is not None:
+        return down
+    if _session(request) is None:
+        return RedirectResponse("/curation/connexion", status_code=303)
+    return None
+
+
+def _login_page(request: Request, problem: str = "", status: int = 200) -> Response:
+    csrf = secrets.token_urlsafe(24)
+    token = _signer(request, "login").sign({"csrf": csrf, "exp": _expiry(request, SESSION_TTL)})
+    response = page(LoginPage(csrf=csrf, error=problem), status)
+    _set_cookie(request, response, LOGIN, token)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=int(SESSION_TTL.total_seconds()),
+        path="/curation",
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.base_url.startswith("https://"),
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """An urlencoded form (first value of each field); oversized bodies read as empty."""
+    body = await request.body()
+    if len(body) > MAX_FORM:
+        return {}
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {k: v[0] for k, v in fields.items()}
+
+
+# --- shared with veille.web.mail --------------------------------------------------------------
+
+
+def _spec(request: Request, name: str) -> DigestSpec | None:
+    return next((d for d in config(request).digests if d.name == name), None)
+
+
+def _spec_or_404(request: Request, name: str) -> DigestSpec:
+    spec = _spec(request, name)
+    if spec is None:
+        raise HTTPException(404, f"sélection inconnue : {name}")
+    return spec
+
+
+def store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def config(request: Request) -> Config:
+    return request.app.state.config  # type: ignore[no-any-return]
+
+
+def now(request: Request) -> datetime:
+    """The clock, injectable for tests: ``app.state.clock`` (a callable) when set."""
+    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    return clock() if clock else datetime.now(UTC)
+
+
+def page(p: Page, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(render_mail_page(p), status_code=status, headers=SECURITY_HEADERS)
+
+
+def error(status: int, title: str, message: str) -> HTMLResponse:
+    return page(MessagePage(title, message=message, links=BACK), status)
