@@ -375,3 +375,31 @@ def test_headers_round_trip(title: str) -> None:
         assert msg["List-Id"] == " ".join(title.split()) + " <h.v>"
         assert msg["From"].addresses[0].display_name == "Véronique du Collège"
         assert max(len(line) for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n")) <= 998
+
+
+def test_two_concurrent_senders_send_each_message_once(
+    store: Store, ids: dict[str, str], smtp: MailServer
+) -> None:
+    """Two processes' worth of senders (own Store, own connections) racing on one issue."""
+    import threading
+
+    s, clock = settings(smtp.port), Clock()
+    reports: list[object] = []
+    barrier = threading.Barrier(2, timeout=10)
+
+    def sender() -> None:
+        own = Store(store.url)
+        try:
+            barrier.wait()
+            reports.append(send_issue(own, s, CONFIG, "hebdo", clock))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(reports) == 2
+    assert [smtp.count(r) for r in RECIPIENTS] == [1, 1, 1, 1]
+    assert len(store.list_issues("hebdo")) == 1

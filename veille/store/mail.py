@@ -11,8 +11,8 @@ or a second ``send`` can never add a message. A row moves::
     sending, found after a crash ──► unknown  (never resent automatically: at-most-once)
     unknown | failed ──requeue (explicit command)──► pending
 
-Claiming is one ``UPDATE … WHERE status = 'pending'``: whoever changes the row owns it
-(portable; PostgreSQL will add ``FOR UPDATE SKIP LOCKED`` to the listing).
+Claiming is one ``UPDATE … WHERE status = 'pending'`` over the row selected ``FOR UPDATE SKIP
+LOCKED``: whoever changes the row owns it; a concurrent sender skips it.
 """
 
 from __future__ import annotations
@@ -225,11 +225,20 @@ class MailMixin(CurationMixin):
             return [Delivery(**r._mapping) for r in conn.execute(query)]
 
     def claim_delivery(self, delivery_id: int, worker: str, now: datetime) -> bool:
-        """Atomically take a pending, due row for sending; False if someone else has it."""
-        query = (
-            sa.update(outbox_t)
+        """Atomically take a pending, due row for sending; False if someone else has it.
+
+        The row is locked ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serialises writers
+        anyway): a concurrent sender skips it instead of waiting, and the status condition
+        makes the claim fail for whoever comes second."""
+        free = (
+            sa.select(outbox_t.c.id)
             .where(outbox_t.c.id == delivery_id, outbox_t.c.status == "pending")
             .where(sa.or_(outbox_t.c.next_attempt_at.is_(None), outbox_t.c.next_attempt_at <= now))
+            .with_for_update(skip_locked=True)
+        )
+        query = (
+            sa.update(outbox_t)
+            .where(outbox_t.c.id.in_(free.scalar_subquery()), outbox_t.c.status == "pending")
             .values(
                 status="sending",
                 claimed_by=worker,
