@@ -133,3 +133,29 @@ def test_opml_import_refuses_a_broken_file(env: Path) -> None:
     result = runner.invoke(app, ["opml", "import", str(broken)])
     assert result.exit_code == 2 and "broken.opml:" in result.output
     assert (env / "feeds.yaml").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("fmt", ["html", "text", "json", "rss", "atom", "jsonfeed"])
+def test_digest_in_every_format(env: Path, fmt: str) -> None:
+    import feedparser
+
+    seed(env)
+    out = env / f"digest.{fmt}"
+    result = runner.invoke(app, ["digest", "quotidien", "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    body = out.read_bytes()
+    if fmt in ("rss", "atom"):
+        parsed = feedparser.parse(body)
+        assert not parsed.bozo and len(parsed.entries) == 3
+    elif fmt in ("json", "jsonfeed"):
+        data = json.loads(body)
+        assert len(data.get("entries", data.get("items", []))) == 3
+    else:
+        text = body.decode("utf-8")
+        assert "La veille du jour" in text and "Des tablettes en 6e" in text
+
+
+def test_digest_refuses_unknown_names_and_formats(env: Path) -> None:
+    assert runner.invoke(app, ["digest", "inconnue"]).exit_code == 2
+    result = runner.invoke(app, ["digest", "quotidien", "--format", "pdf"])
+    assert result.exit_code == 2 and "format inconnu" in result.output

@@ -385,6 +385,83 @@ def opml_export(
         err.print(f"OPML écrit dans {out_file}.", highlight=False)
 
 
+DIGEST_FORMATS = ("html", "text", "json", "rss", "atom", "jsonfeed")
+
+
+@app.command()
+def digest(
+    name: Annotated[str, typer.Argument(help="Nom de la sélection (feeds.yaml, digests:).")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="html, text, json, rss, atom ou jsonfeed.")
+    ] = "html",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Fichier de sortie (sinon la sortie standard).")
+    ] = None,
+) -> None:
+    """Écrit une sélection : html/text comme la lettre (styles intégrés), json comme l'API,
+    rss/atom/jsonfeed comme les flux du site."""
+    from .issues import next_issue
+    from .render import feeds as feed_render
+    from .render.email import render_html, render_text
+    from .select import digest_selection
+    from .service import utcnow
+    from .web.api import entry_json
+
+    if fmt not in DIGEST_FORMATS:
+        _fail(f"format inconnu « {fmt} » (attendu : {', '.join(DIGEST_FORMATS)})")
+    settings = _settings()
+    config = _config(settings)
+    spec = next((d for d in config.digests if d.name == name), None)
+    if spec is None:
+        known = ", ".join(d.name for d in config.digests) or "aucune"
+        _fail(f"sélection inconnue : {name} (sélections : {known})")
+    store = _open_store(settings, config)
+    try:
+        now = utcnow()
+        if fmt in ("html", "text"):
+            content, _ = next_issue(store, settings, config, name, now)
+            text = render_html(content, None) if fmt == "html" else render_text(content, None)
+            body = text.encode("utf-8")
+        else:
+            hidden = store.hidden_entries(name)
+            entries = [
+                e
+                for e in store.list_entries(digest_selection(spec, now, limit=200)).entries
+                if e.id not in hidden
+            ]
+            if fmt == "json":
+                payload = {
+                    "digest": name,
+                    "title": spec.title,
+                    "entries": [entry_json(e) for e in entries],
+                }
+                body = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+            else:
+                base = settings.base_url.rstrip("/")
+                suffix = {"rss": "rss", "atom": "atom", "jsonfeed": "json"}[fmt]
+                meta = feed_render.FeedMeta(
+                    title=spec.title,
+                    home_url=f"{base}/digests/{name}",
+                    self_url=f"{base}/digests/{name}.{suffix}",
+                    base_url=base,
+                    description=spec.title,
+                    updated=now,
+                )
+                render = {
+                    "rss": feed_render.render_rss,
+                    "atom": feed_render.render_atom,
+                    "jsonfeed": feed_render.render_jsonfeed,
+                }[fmt]
+                body = render(meta, entries)
+    finally:
+        store.close()
+    if out_file is None:
+        sys.stdout.buffer.write(body)
+    else:
+        out_file.write_bytes(body)
+        err.print(f"{spec.title} écrite dans {out_file}.", highlight=False)
+
+
 db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
