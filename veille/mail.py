@@ -81,15 +81,17 @@ class _Ambiguous(Exception):
 def connect(settings: Settings, context: ssl.SSLContext | None = None) -> smtplib.SMTP:
     """An SMTP session per the settings (``none|starttls|ssl``, optional login)."""
     host, port = settings.smtp_host, settings.smtp_port
+    if settings.smtp_tls != "none" and context is None:
+        # Certificates are always verified; an academy's internal CA can be trusted explicitly.
+        context = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
     if settings.smtp_tls == "ssl":
-        context = context or ssl.create_default_context()
         conn: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=context)
     else:
         conn = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
     try:
         conn.ehlo()
         if settings.smtp_tls == "starttls":
-            conn.starttls(context=context or ssl.create_default_context())
+            conn.starttls(context=context)
             conn.ehlo()
         if settings.smtp_user:
             conn.login(settings.smtp_user, settings.smtp_password)

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     smtp_user: str = Field("", description="Identifiant SMTP (vide : sans authentification).")
     smtp_password: str = Field("", description="Mot de passe SMTP.")
     smtp_tls: str = Field("none", description="`none`, `starttls` ou `ssl`.")
+    smtp_ca_file: str = Field(
+        "",
+        description="Certificats d'autorité (PEM) de confiance pour un serveur SMTP à "
+        "certificat interne (facultatif ; sinon ceux du système).",
+    )
     mail_from: str = Field("veille@localhost", description="Expéditeur des e-mails.")
     admin_token: str = Field("", description="Jeton d'administration de l'API (Bearer).")
     secret_key: str = Field("", description="Clé secrète pour signer les jetons.")
