@@ -158,3 +158,9 @@ def test_targets_due_and_disabled(store: Store, now: datetime) -> None:
     assert [t.id for t in store.targets(due_at=now + timedelta(hours=1))] == ["a", "c"]
     assert [t.id for t in store.targets()] == ["a", "c"]
     assert [t.id for t in store.targets(["b"])] == ["b"]  # named explicitly: still fetched
+
+
+def test_feed_states_never_show_a_user_name(store: Store) -> None:
+    store.sync_feeds([FeedSpec("lettres", "imaps://rupn.college@imap.ac-exemple.fr/INBOX")])
+    assert store.feed_states()[0].url == "imaps://imap.ac-exemple.fr/INBOX"
+    assert store.targets()[0].url.startswith("imaps://rupn.college@")  # the fetcher needs it

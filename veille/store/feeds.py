@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
@@ -140,10 +141,18 @@ class FeedsMixin(StoreBase):
             )
 
 
+def _public(url: str) -> str:
+    """The URL without its user part (``imaps://user@host/…``): states are shown publicly."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def _feed_state(r: Any) -> FeedState:
     return FeedState(
         id=r.id,
-        url=r.url,
+        url=_public(r.url),
         title=r.config_title or r.title or r.id,
         status=r.status,
         last_error=r.last_error,
