@@ -11,22 +11,21 @@ import logging
 import signal
 import sys
 from contextlib import suppress
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from . import cli_data
+from .cli_common import STATUS_FR, _config, _fail, _open_store, _settings, err, out
 from .cli_mail import mail_app
 from .config import load_config, validate_config
-from .errors import ConfigError, FeedError, StoreError
+from .errors import FeedError
 from .liveconfig import LiveConfig
 from .logs import setup_logging
-from .models import Config, FeedSpec, UpdateResult, Validators
+from .models import FeedSpec, UpdateResult, Validators
 from .sanitize import plain_text
 from .settings import Settings
 from .store import Store
@@ -40,53 +39,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-STATUS_FR = {
-    "ok": "ok",
-    "not_modified": "inchangé",
-    "error": "erreur",
-    "disabled": "désactivé",
-    "skipped": "ignoré",
-    "pending": "en attente",
-}
+app.command()(cli_data.retag)
+app.command()(cli_data.digest)
+app.add_typer(cli_data.tags_app, name="tags")
+app.add_typer(cli_data.opml_app, name="opml")
+app.add_typer(cli_data.db_app, name="db")
+app.add_typer(mail_app, name="mail")
 
 
 def main() -> None:
     app()
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]{message}[/red]", highlight=False)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as e:
-        lines = [
-            f"  VEILLE_{'_'.join(map(str, x['loc'])).upper()} : {x['msg']}" for x in e.errors()
-        ]
-        _fail("Réglages invalides :\n" + "\n".join(lines))
-
-
-def _config(settings: Settings) -> Config:
-    try:
-        return load_config(settings.config)
-    except ConfigError as e:
-        _fail(f"Configuration refusée — {e}")
-
-
-def _open_store(settings: Settings, config: Config) -> Store:
-    try:
-        store = Store(settings.database_url)
-        store.migrate()
-        store.sync_feeds(config.feeds)
-    except StoreError as e:
-        _fail(f"Base de données inutilisable : {e}")
-    return store
 
 
 @app.command()
@@ -284,221 +246,6 @@ def feeds(
             f.id, STATUS_FR.get(f.status, f.status), str(f.entries), fetched, f.last_error or ""
         )
     out.print(table)
-
-
-@app.command()
-def retag() -> None:
-    """Ré-applique les règles de thèmes à tous les articles enregistrés."""
-    from .tag import RuleSet
-
-    settings = _settings()
-    config = _config(settings)
-    store = _open_store(settings, config)
-    rules = RuleSet.from_config(config)
-    try:
-        seen, changed = store.retag(rules.tag_fields, rules.fingerprint)
-    finally:
-        store.close()
-    out.print(f"{seen} articles relus, {changed} avec des thèmes modifiés.")
-
-
-tags_app = typer.Typer(help="Thèmes : essai des règles.", no_args_is_help=True)
-app.add_typer(tags_app, name="tags")
-app.add_typer(mail_app, name="mail")
-
-
-@tags_app.command("test")
-def tags_test(
-    days: Annotated[int, typer.Option(help="Période examinée (jours).", min=1)] = 30,
-) -> None:
-    """Essai à blanc des règles de feeds.yaml sur les articles récents (rien n'est écrit)."""
-    from datetime import timedelta
-
-    from .service import utcnow
-    from .tag import RuleSet, preview
-
-    settings = _settings()
-    config = _config(settings)
-    store = _open_store(settings, config)
-    try:
-        rules = RuleSet.from_config(config)
-        since = utcnow() - timedelta(days=days)
-        report = preview(store.tagging_fields(since), rules)
-        stored = store.tag_counts(since)
-    finally:
-        store.close()
-    out.print(f"{report.entries} articles des {days} derniers jours.", highlight=False)
-    table = Table("thème", "articles", "actuellement", "exemples (terme → champ)")
-    labels = {r.name: r.label for r in config.tags}
-    for name, count in sorted(report.counts.items(), key=lambda kv: -kv[1]):
-        examples = "\n".join(
-            f"{title[:70]} ({reason.term} → {FIELD_FR.get(reason.field, reason.field)})"
-            for title, reason in report.samples.get(name, [])
-        )
-        table.add_row(labels.get(name, name), str(count), str(stored.get(name, 0)), examples)
-    out.print(table)
-    out.print(f"Sans thème : {report.untagged} articles.", highlight=False)
-    for title in report.untagged_samples:
-        out.print(f"  - {title}", highlight=False, markup=False)
-
-
-opml_app = typer.Typer(help="Import et export OPML des sources.", no_args_is_help=True)
-app.add_typer(opml_app, name="opml")
-
-
-@opml_app.command("import")
-def opml_import(
-    file: Annotated[Path, typer.Argument(help="Fichier OPML (Inoreader, Feedly, NetNewsWire…).")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Montre ce qui serait ajouté sans rien écrire.")
-    ] = False,
-) -> None:
-    """Ajoute à feeds.yaml les sources d'un export OPML (commentaires et ordre conservés)."""
-    from .opml import import_opml
-
-    settings = _settings()
-    if not file.is_file():
-        _fail(f"fichier introuvable : {file}")
-    try:
-        report = import_opml(settings.config, file, dry_run=dry_run)
-    except ConfigError as e:
-        _fail(f"Import refusé — {e}")
-    for line in report.lines_fr():
-        out.print(line, highlight=False, markup=False)
-
-
-@opml_app.command("export")
-def opml_export(
-    out_file: Annotated[
-        Path | None, typer.Option("--out", help="Fichier de sortie (sinon la sortie standard).")
-    ] = None,
-) -> None:
-    """Écrit les sources au format OPML 2.0, regroupées par thème."""
-    from .opml import export_opml
-
-    settings = _settings()
-    body = export_opml(_config(settings))
-    if out_file is None:
-        sys.stdout.buffer.write(body)
-    else:
-        out_file.write_bytes(body)
-        err.print(f"OPML écrit dans {out_file}.", highlight=False)
-
-
-DIGEST_FORMATS = ("html", "text", "json", "rss", "atom", "jsonfeed")
-
-
-@app.command()
-def digest(
-    name: Annotated[str, typer.Argument(help="Nom de la sélection (feeds.yaml, digests:).")],
-    fmt: Annotated[
-        str, typer.Option("--format", help="html, text, json, rss, atom ou jsonfeed.")
-    ] = "html",
-    out_file: Annotated[
-        Path | None, typer.Option("--out", help="Fichier de sortie (sinon la sortie standard).")
-    ] = None,
-) -> None:
-    """Écrit une sélection : html/text comme la lettre (styles intégrés), json comme l'API,
-    rss/atom/jsonfeed comme les flux du site."""
-    from .issues import next_issue
-    from .render import feeds as feed_render
-    from .render.email import render_html, render_text
-    from .select import digest_selection
-    from .service import utcnow
-    from .web.api import entry_json
-
-    if fmt not in DIGEST_FORMATS:
-        _fail(f"format inconnu « {fmt} » (attendu : {', '.join(DIGEST_FORMATS)})")
-    settings = _settings()
-    config = _config(settings)
-    spec = next((d for d in config.digests if d.name == name), None)
-    if spec is None:
-        known = ", ".join(d.name for d in config.digests) or "aucune"
-        _fail(f"sélection inconnue : {name} (sélections : {known})")
-    store = _open_store(settings, config)
-    try:
-        now = utcnow()
-        if fmt in ("html", "text"):
-            content, _ = next_issue(store, settings, config, name, now)
-            text = render_html(content, None) if fmt == "html" else render_text(content, None)
-            body = text.encode("utf-8")
-        else:
-            hidden = store.hidden_entries(name)
-            entries = [
-                e
-                for e in store.list_entries(digest_selection(spec, now, limit=200)).entries
-                if e.id not in hidden
-            ]
-            if fmt == "json":
-                payload = {
-                    "digest": name,
-                    "title": spec.title,
-                    "entries": [entry_json(e) for e in entries],
-                }
-                body = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
-            else:
-                base = settings.base_url.rstrip("/")
-                suffix = {"rss": "rss", "atom": "atom", "jsonfeed": "json"}[fmt]
-                meta = feed_render.FeedMeta(
-                    title=spec.title,
-                    home_url=f"{base}/digests/{name}",
-                    self_url=f"{base}/digests/{name}.{suffix}",
-                    base_url=base,
-                    description=spec.title,
-                    updated=now,
-                )
-                render = {
-                    "rss": feed_render.render_rss,
-                    "atom": feed_render.render_atom,
-                    "jsonfeed": feed_render.render_jsonfeed,
-                }[fmt]
-                body = render(meta, entries)
-    finally:
-        store.close()
-    if out_file is None:
-        sys.stdout.buffer.write(body)
-    else:
-        out_file.write_bytes(body)
-        err.print(f"{spec.title} écrite dans {out_file}.", highlight=False)
-
-
-db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-
-
-@db_app.command("copy")
-def db_copy(
-    to: Annotated[str, typer.Option("--to", help="Base cible, ex. postgresql+psycopg://…")],
-) -> None:
-    """Copie la base actuelle vers une autre (reprend là où une copie interrompue s'est arrêtée)."""
-    settings = _settings()
-    if to == settings.database_url:
-        _fail("la base cible est la base actuelle")
-    source = Store(settings.database_url)
-    try:
-        target = Store(to)
-    except Exception as e:  # bad URL, missing driver: a usage error, said plainly
-        _fail(f"base cible inutilisable : {e}")
-    try:
-        source.migrate()
-        copied = source.copy_to(target)
-    except StoreError as e:
-        _fail(f"copie impossible : {e}", 1)
-    finally:
-        source.close()
-        target.close()
-    for table, n in copied.items():
-        out.print(f"{table} : {n} lignes copiées", highlight=False)
-    out.print("Copie terminée. Pointez VEILLE_DATABASE_URL vers la nouvelle base.")
-
-
-FIELD_FR = {
-    "title": "titre",
-    "summary": "résumé",
-    "content": "contenu",
-    "category": "catégorie",
-    "source": "source",
-}
 
 
 @app.command()

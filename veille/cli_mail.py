@@ -6,17 +6,18 @@ Exit codes (DESIGN): 0 success, 1 some delivery failed or is waiting for a retry
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
+from .cli_common import _config, _fail, _open_store, _settings, out
 from .issues import MailError, digest_spec, next_issue, period_for, require_secret
 from .mail import SendReport, recover, retry_pending, send_issue
 from .render.email import issue_subject, render_html, render_text
+from .service import utcnow
 
 if TYPE_CHECKING:
     from .models import Config
@@ -37,28 +38,13 @@ STATUS_FR = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _open() -> tuple[Settings, Config, Store]:
-    # Imported here: cli.py imports this module to register the sub-command.
-    from .cli import _config, _open_store, _settings
-
     settings = _settings()
     config = _config(settings)
     return settings, config, _open_store(settings, config)
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    from .cli import _fail as fail
-
-    fail(message, code)
-
-
 def _out(text: str) -> None:
-    from .cli import out
-
     out.print(text, highlight=False, markup=False)
 
 

@@ -1,0 +1,67 @@
+"""What every ``veille`` sub-command shares: consoles, failing with an exit code, loading the
+settings, feeds.yaml and the store (each refusal is a French message and exit code 2)."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from .config import load_config
+from .errors import ConfigError, StoreError
+from .models import Config
+from .settings import Settings
+from .store import Store
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+STATUS_FR = {
+    "ok": "ok",
+    "not_modified": "inchangé",
+    "error": "erreur",
+    "disabled": "désactivé",
+    "skipped": "ignoré",
+    "pending": "en attente",
+}
+FIELD_FR = {
+    "title": "titre",
+    "summary": "résumé",
+    "content": "contenu",
+    "category": "catégorie",
+    "source": "source",
+}
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(message, style="red", highlight=False, markup=False)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        lines = [
+            f"  VEILLE_{'_'.join(map(str, x['loc'])).upper()} : {x['msg']}" for x in e.errors()
+        ]
+        _fail("Réglages invalides :\n" + "\n".join(lines))
+
+
+def _config(settings: Settings) -> Config:
+    try:
+        return load_config(settings.config)
+    except ConfigError as e:
+        _fail(f"Configuration refusée — {e}")
+
+
+def _open_store(settings: Settings, config: Config) -> Store:
+    try:
+        store = Store(settings.database_url)
+        store.migrate()
+        store.sync_feeds(config.feeds)
+    except StoreError as e:
+        _fail(f"Base de données inutilisable : {e}")
+    return store
