@@ -14,6 +14,9 @@ Grouping rule (issue 4): sections follow the taxonomy (``tags:`` of feeds.yaml, 
 order); an entry appears once, under its first theme in that order — a theme the reader
 filtered on wins over the others — and entries without a declared theme go to "Autres", last.
 Tags that are not declared (free feed tags) are shown on entries but make no section.
+
+French dates and text (``french_datetime``, ``relative_time``, ``plural`` — also the Jinja
+filter —, ``summary_text``) live in :mod:`veille.render.french` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -22,20 +25,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from html.parser import HTMLParser
-from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
 
 from ..models import EntryView, FeedState, TagRule
+from .french import SUMMARY_CHARS, french_datetime, plural, relative_time, summary_text
 
 __all__ = [
-    "CSP", "SECURITY_HEADERS", "Chrome", "DigestPage", "EntryItem", "ErrorPage", "FeedRow",
-    "FeedsPage", "FilterBar", "Link", "Option", "Section", "SubscribeGroup", "SubscribePage",
-    "build_digest_page", "build_feeds_page", "explain_error", "french_datetime", "query_string",
-    "relative_time", "render_page", "summary_text",
+    "CSP", "SECURITY_HEADERS", "SUMMARY_CHARS", "Chrome", "DigestPage", "EntryItem", "ErrorPage",
+    "FeedRow", "FeedsPage", "FilterBar", "Link", "Option", "Section", "SubscribeGroup",
+    "SubscribePage", "build_digest_page", "build_feeds_page", "explain_error", "french_datetime",
+    "plural", "query_string", "relative_time", "render_page", "summary_text",
 ]  # fmt: skip
 
 # No script at all; styles and images only from this origin (feeds' images are not shown).
@@ -49,11 +51,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-SUMMARY_CHARS = 240
 SILENT_AFTER = timedelta(days=30)
 OTHERS = "autres"
-_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin",
-           "juil.", "août", "sept.", "oct.", "nov.", "déc.")  # fmt: skip
 
 
 # --- page data ------------------------------------------------------------------------------
@@ -212,99 +211,6 @@ def _environment() -> jinja2.Environment:
 def render_page(page: Page) -> str:
     """The whole HTML document of ``page``."""
     return _environment().get_template(page.template).render(page=page)
-
-
-def plural(n: int, word: str) -> str:
-    """``plural(1, "article") == "1 article"``, ``plural(3, "article") == "3 articles"``."""
-    return f"{n} {word}{'s' if n > 1 else ''}"
-
-
-# --- French dates and text -------------------------------------------------------------------
-
-
-def french_datetime(when: datetime, tz: ZoneInfo) -> str:
-    """``29 nov. 2026 à 08:30`` in ``tz``."""
-    local = when.astimezone(tz)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"
-
-
-def relative_time(when: datetime, now: datetime) -> str:
-    """``il y a 3 h`` (past) or ``dans 20 min`` (future), coarse like a human would say it."""
-    seconds = (now - when).total_seconds()
-    ahead, seconds = seconds < 0, abs(seconds)
-    if seconds < 60:
-        return "à l'instant"
-    if seconds < 3600:
-        amount = f"{int(seconds // 60)} min"
-    elif seconds < 86400:
-        amount = f"{int(seconds // 3600)} h"
-    elif seconds < 60 * 86400:
-        days = int(seconds // 86400)
-        amount = f"{days} jour{'s' if days > 1 else ''}"
-    else:
-        amount = f"{int(seconds // (30 * 86400))} mois"
-    return f"dans {amount}" if ahead else f"il y a {amount}"
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCKS = frozenset(
-        [
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "blockquote",
-            "pre",
-            "table",
-            "tr",
-            "td",
-            "th",
-            "figure",
-        ]
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in {"script", "style", "template"}:
-            self._skip += 1
-        elif tag in self._BLOCKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style", "template"}:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def summary_text(html: str, limit: int = SUMMARY_CHARS) -> str:
-    """Plain text of an HTML summary, cut at a word boundary near ``limit`` with "…"."""
-    if "<" in html or "&" in html:
-        parser = _TextExtractor()
-        parser.feed(html)
-        parser.close()
-        html = "".join(parser.parts)
-    text = " ".join(html.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
-    return cut.rstrip(" ,;:.-–—") + "…"
 
 
 def query_string(params: Iterable[tuple[str, str]]) -> str:
