@@ -39,7 +39,8 @@ import css_inline
 import jinja2
 
 from ..models import DigestSpec, EntryView, TagRule
-from .html import OTHERS, first_theme, plural, summary_text
+from .french import french_date, period_label
+from .html import OTHERS, first_theme, jinja_environment, plural, summary_text
 
 __all__ = [
     "Envelope", "IssueContent", "MailEntry", "MailSection", "compose_issue", "french_date",
@@ -48,8 +49,6 @@ __all__ = [
 
 PER_SECTION = 5
 SUMMARY_CHARS = 220
-MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin",
-          "juil.", "août", "sept.", "oct.", "nov.", "déc.")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,24 +129,6 @@ class Envelope:
 # --- composition ------------------------------------------------------------------------------
 
 
-def french_date(when: datetime, tz: ZoneInfo) -> str:
-    local = when.astimezone(tz)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
-
-
-def period_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """``du 23 au 30 nov. 2026``, ``du 28 oct. au 4 nov. 2026``, ``du 28 déc. 2026 au 4 janv.
-    2027``."""
-    a, b = start.astimezone(tz), end.astimezone(tz)
-    if (a.year, a.month) == (b.year, b.month):
-        first = str(a.day)
-    elif a.year == b.year:
-        first = f"{a.day} {MONTHS[a.month - 1]}"
-    else:
-        first = french_date(a, tz)
-    return f"du {first} au {french_date(b, tz)}"
-
-
 def one_line(text: str) -> str:
     """Every run of whitespace (CR, LF, tabs…) as one space: safe in a header or a list."""
     return " ".join(text.split())
@@ -226,15 +207,7 @@ def issue_subject(content: IssueContent) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("veille.render", "mail_templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters["plural"] = plural
-    return env
+    return jinja_environment("mail_templates")
 
 
 @cache

@@ -112,3 +112,22 @@ def summary_text(html: str, limit: int = SUMMARY_CHARS) -> str:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def french_date(when: datetime, tz: ZoneInfo) -> str:
+    """``30 nov. 2026`` (local date)."""
+    local = when.astimezone(tz)
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+
+
+def period_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """``du 23 au 30 nov. 2026``, ``du 28 oct. au 4 nov. 2026``, ``du 28 déc. 2026 au 4 janv.
+    2027``."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if (a.year, a.month) == (b.year, b.month):
+        first = str(a.day)
+    elif a.year == b.year:
+        first = f"{a.day} {_MONTHS[a.month - 1]}"
+    else:
+        first = french_date(a, tz)
+    return f"du {first} au {french_date(b, tz)}"

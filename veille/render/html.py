@@ -195,10 +195,10 @@ Page = DigestPage | FeedsPage | SubscribePage | ErrorPage
 # --- rendering -------------------------------------------------------------------------------
 
 
-@cache
-def _environment() -> jinja2.Environment:
+def jinja_environment(folder: str) -> jinja2.Environment:
+    """Templates of ``veille/render/<folder>``: autoescaped, strict, French filters."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("veille.render", "templates"),
+        loader=jinja2.PackageLoader("veille.render", folder),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -206,6 +206,11 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["plural"] = plural
     return env
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja_environment("templates")
 
 
 def render_page(page: Page) -> str:
