@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from .. import select
 from ..models import Config, EntryView, FeedState
 from ..store import Store
+from .params import Filters, filters
 
 router = APIRouter()
 
@@ -70,14 +71,8 @@ def list_feeds(request: Request) -> dict[str, Any]:
 @router.get("/api/v1/entries", tags=["api"])
 def list_entries(
     request: Request,
-    tag: Annotated[list[str], Query(description="Thème (répétable : l'un d'eux)")] = [],  # noqa: B006
-    exclude_tag: Annotated[list[str], Query(description="Thème exclu (répétable)")] = [],  # noqa: B006
-    feed: Annotated[list[str], Query(description="Identifiant de source (répétable)")] = [],  # noqa: B006
-    q: Annotated[str | None, Query(description="Recherche plein texte")] = None,
+    chosen: Annotated[Filters, Depends(filters)],
     collapse: Annotated[bool, Query(description="Une ligne par sujet")] = False,
-    since: Annotated[
-        str | None, Query(description="Publiés à partir de (RFC 3339 ou date)")
-    ] = None,
     until: Annotated[str | None, Query(description="Publiés avant (RFC 3339 ou date)")] = None,
     limit: Annotated[int, Query(ge=1, le=select.MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(description="Curseur de la page suivante")] = None,
@@ -87,11 +82,7 @@ def list_entries(
     selection = select.build_selection(
         tz=request.app.state.tz,
         config=request.app.state.config,
-        tags=tag,
-        exclude_tags=exclude_tag,
-        feeds=feed,
-        query=q,
-        since=since,
+        **chosen.selection_args(),
         until=until,
         limit=limit,
         cursor=cursor,

@@ -23,12 +23,13 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from .. import __version__, select
 from ..models import Config, EntryView, Selection
 from ..render.feeds import FeedMeta, render_atom, render_jsonfeed, render_rss
 from ..store import Store
+from .params import Filters, filters
 
 router = APIRouter(tags=["flux"])
 
@@ -88,21 +89,11 @@ def tag_feed(fmt: str) -> Callable[..., Response]:
 def filter_feed(fmt: str) -> Callable[..., Response]:
     def handler(
         request: Request,
-        tag: Annotated[list[str], Query(description="Thème (répétable : l'un ou l'autre)")] = [],  # noqa: B006
-        exclude_tag: Annotated[list[str], Query(description="Thème exclu (répétable)")] = [],  # noqa: B006
-        feed: Annotated[list[str], Query(description="Identifiant de source (répétable)")] = [],  # noqa: B006
-        q: Annotated[str, Query(description="Recherche plein texte")] = "",
-        since: Annotated[
-            str | None, Query(description="Publiés à partir de (RFC 3339 ou date)")
-        ] = None,
+        chosen: Annotated[Filters, Depends(filters)],
         limit: Limit = DEFAULT_LIMIT,
     ) -> Response:
         selection = select.build_selection(
-            tags=tag,
-            exclude_tags=exclude_tag,
-            feeds=feed,
-            query=q,
-            since=since,
+            **chosen.selection_args(),
             limit=limit,
             max_limit=MAX_LIMIT,
             tz=request.app.state.tz,
