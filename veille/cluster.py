@@ -49,7 +49,7 @@ a millisecond per new entry.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -242,17 +242,38 @@ def link_key(url: str | None) -> str | None:
     return f"{host}{path}?{parts.query}" if parts.query else f"{host}{path}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """An item with its signature and link key, computed once."""
+
+    item: ClusterItem
+    sig: _Signature
+    link: str | None
+    day: int  # UTC day number of its publication, for the window
+
+    @classmethod
+    def of(cls, item: ClusterItem) -> _Prepared:
+        return cls(item, _signature(item.title), link_key(item.url), _day(item.published))
+
+
+def _day(when: datetime) -> int:
+    return int(when.timestamp() // 86_400)
+
+
+def _score_prepared(a: _Prepared, b: _Prepared) -> float:
+    if a.item.feed == b.item.feed:
+        return 0.0
+    if a.link is not None and a.link == b.link:
+        return 1.0
+    if abs(a.item.published - b.item.published) > WINDOW:
+        return 0.0
+    s = _similarity(a.sig, b.sig)
+    return s if s >= THRESHOLD else 0.0
+
+
 def _score(a: ClusterItem, b: ClusterItem) -> float:
     """1.0 for a shared link, else the title similarity within the window; 0.0: different."""
-    if a.feed == b.feed:
-        return 0.0
-    key = link_key(a.url)
-    if key is not None and key == link_key(b.url):
-        return 1.0
-    if abs(a.published - b.published) > WINDOW:
-        return 0.0
-    s = similarity(a.title, b.title)
-    return s if s >= THRESHOLD else 0.0
+    return _score_prepared(_Prepared.of(a), _Prepared.of(b))
 
 
 def same_story(a: ClusterItem, b: ClusterItem) -> bool:
@@ -260,33 +281,44 @@ def same_story(a: ClusterItem, b: ClusterItem) -> bool:
     return _score(a, b) > 0.0
 
 
+_WINDOW_DAYS = WINDOW.days + 1  # days on each side that can hold an item within the window
+MAX_POSTING = 60  # a word in more titles than this in one day does not discriminate
+MIN_HITS = 2  # full-weight words two titles must share to be compared at all
+
+
 class _Index:
-    """Known entries by full-weight signature word and by link, with their clusters' feeds."""
+    """Known entries by (full-weight signature word, day) and by link, with their clusters'
+    feeds. Looking up an item only visits the days within the 72 h window, so the work is
+    linear in the number of items, not quadratic."""
 
     def __init__(self) -> None:
-        self.items: list[ClusterItem] = []
-        self.by_word: defaultdict[str, list[int]] = defaultdict(list)
+        self.items: list[_Prepared] = []
+        self.by_word: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
         self.by_link: defaultdict[str, list[int]] = defaultdict(list)
         self.feeds: defaultdict[str, set[str]] = defaultdict(set)  # cluster id → its feeds
 
-    def add(self, item: ClusterItem, cluster: str) -> None:
+    def add(self, p: _Prepared, cluster: str) -> None:
         i = len(self.items)
-        self.items.append(item)
-        for word in title_signature(item.title):
+        self.items.append(p)
+        for word in p.sig.words:
             if _weight(word) == 1.0:
-                self.by_word[word].append(i)
-        key = link_key(item.url)
-        if key is not None:
-            self.by_link[key].append(i)
-        self.feeds[cluster].add(item.feed)
+                self.by_word[(word, p.day)].append(i)
+        if p.link is not None:
+            self.by_link[p.link].append(i)
+        self.feeds[cluster].add(p.item.feed)
 
-    def neighbours(self, item: ClusterItem) -> set[int]:
-        found: set[int] = set()
-        for word in title_signature(item.title):
-            found.update(self.by_word.get(word, ()))
-        key = link_key(item.url)
-        if key is not None:
-            found.update(self.by_link.get(key, ()))
+    def neighbours(self, p: _Prepared) -> set[int]:
+        """Items sharing the link, or at least ``MIN_HITS`` full-weight words within the
+        window (a single shared word is never enough for two titles to be one story)."""
+        hits: Counter[int] = Counter()
+        for word in p.sig.words:
+            for day in range(p.day - _WINDOW_DAYS, p.day + _WINDOW_DAYS + 1):
+                posting = self.by_word.get((word, day), ())
+                if len(posting) <= MAX_POSTING:
+                    hits.update(posting)
+        found = {i for i, n in hits.items() if n >= MIN_HITS}
+        if p.link is not None:
+            found.update(self.by_link.get(p.link, ()))
         return found
 
 
@@ -302,26 +334,28 @@ def assign_clusters(
     cluster_of: dict[str, str] = {}
     for c in candidates:
         cluster_of[c.key] = c.cluster or c.key
-        index.add(c, cluster_of[c.key])
+        index.add(_Prepared.of(c), cluster_of[c.key])
     result: dict[str, str] = {}
     order = sorted(range(len(new_items)), key=lambda i: (new_items[i].published, i))
     for item in (new_items[i] for i in order):
+        prepared = _Prepared.of(item)
         best: tuple[float, datetime, str, ClusterItem] | None = None
-        for i in index.neighbours(item):
+        for i in sorted(index.neighbours(prepared)):  # sorted: ties resolve the same way
             other = index.items[i]
-            cluster = cluster_of[other.key]
+            cluster = cluster_of[other.item.key]
             if item.feed in index.feeds[cluster]:
                 continue
-            score = _score(item, other)
-            if score > 0.0 and (best is None or (-score, other.published) < (-best[0], best[1])):
-                best = (score, other.published, cluster, other)
+            score = _score_prepared(prepared, other)
+            published = other.item.published
+            if score > 0.0 and (best is None or (-score, published) < (-best[0], best[1])):
+                best = (score, published, cluster, other.item)
         if best is None:
             cluster = item.key
         else:
-            cluster, other = best[2], best[3]
-            if other.cluster is None and other.key not in result and other.key == cluster:
-                result[other.key] = cluster
+            cluster, joined = best[2], best[3]
+            if joined.cluster is None and joined.key not in result and joined.key == cluster:
+                result[joined.key] = cluster
         cluster_of[item.key] = cluster
         result[item.key] = cluster
-        index.add(item, cluster)
+        index.add(prepared, cluster)
     return result
