@@ -77,6 +77,10 @@ def _run(function: Callable[..., T], url: str, *args: Any) -> T | _Failure:
         return _Failure(False, "document trop profondément imbriqué pour être analysé")
 
 
+# Imported by the fork server before it forks workers (shared, copy-on-write).
+PRELOAD = ("veille.parse", "veille.htmllist", "veille.newsletter")
+
+
 class ParserPool:
     """A pool of parsing processes; use as ``async with ParserPool() as pool:``.
 
@@ -94,12 +98,15 @@ class ParserPool:
         self.timeout = timeout
         self._function = function
         # forkserver: workers never inherit the parent's threads, sockets or database
-        # connections (fork from a threaded asyncio process can deadlock).
+        # connections (fork from a threaded asyncio process can deadlock). The parsing
+        # modules are imported once in the fork server, so the workers share those pages.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(PRELOAD))
         self._pool = ProcessPool(
             max_workers=max_workers,
             initializer=_limit_memory,
             initargs=(memory_limit,),
-            context=multiprocessing.get_context("forkserver"),
+            context=context,
         )
 
     async def parse(
