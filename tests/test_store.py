@@ -164,3 +164,46 @@ def test_feed_states_never_show_a_user_name(store: Store) -> None:
     store.sync_feeds([FeedSpec("lettres", "imaps://rupn.college@imap.ac-exemple.fr/INBOX")])
     assert store.feed_states()[0].url == "imaps://imap.ac-exemple.fr/INBOX"
     assert store.targets()[0].url.startswith("imaps://rupn.college@")  # the fetcher needs it
+
+
+def test_dense_and_sparse_search_plans_agree(
+    sqlite_store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word in most entries walks the newest entries; a rare one materialises its matches:
+    same rows, same order, same pages."""
+    from veille.store import entries as entries_module
+
+    store = sqlite_store
+    store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
+    store.save_entries(
+        "a",
+        [
+            entry(
+                i,
+                title=f"Le numérique au collège {i}" + (" et Quizinière" if i % 97 == 0 else ""),
+                published=datetime(2026, 11, 28, tzinfo=UTC) - timedelta(minutes=i % 700),
+            )
+            for i in range(1500)
+        ],
+        now=now,
+    )
+
+    def pages(query: str) -> list[list[str]]:
+        out, cursor = [], None
+        for _ in range(5):
+            page = store.list_entries(Selection(query=query, limit=40, cursor=cursor))
+            out.append([e.id for e in page.entries])
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return out
+
+    with store.engine.connect() as conn:
+        assert entries_module._dense(conn, "numérique")
+        assert not entries_module._dense(conn, "quizinière")
+    dense = pages("numérique"), pages("quizinière")
+    monkeypatch.setattr(entries_module, "DENSE_MIN", 10**9)  # force the sparse plan
+    with store.engine.connect() as conn:
+        assert not entries_module._dense(conn, "numérique")
+    assert (pages("numérique"), pages("quizinière")) == dense
+    assert sum(len(p) for p in dense[1]) == 16

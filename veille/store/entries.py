@@ -133,11 +133,13 @@ class EntriesMixin(StoreBase):
             .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
             .limit(selection.limit + 1)
         )
-        for condition in _conditions(selection, entry_t, self.engine.dialect.name):
-            query = query.where(condition)
-        if selection.collapse:
-            query = query.where(_newest_of_its_story(selection, self.engine.dialect.name))
+        dialect = self.engine.dialect.name
         with self.engine.connect() as conn:
+            dense = bool(selection.query) and dialect == "sqlite" and _dense(conn, selection.query)
+            for condition in _conditions(selection, entry_t, dialect, dense=dense):
+                query = query.where(condition)
+            if selection.collapse:
+                query = query.where(_newest_of_its_story(selection, dialect))
             rows = conn.execute(query).all()
             more = len(rows) > selection.limit
             rows = rows[: selection.limit]
@@ -182,7 +184,9 @@ def _newest_of_its_story(selection: Selection, dialect: str) -> Any:
     return sa.or_(entry_t.c.cluster_id.is_(None), ~same_story)
 
 
-def _conditions(selection: Selection, entry: Any, dialect: str) -> list[Any]:
+def _conditions(
+    selection: Selection, entry: Any, dialect: str, *, dense: bool = False
+) -> list[Any]:
     """The WHERE clauses of a selection over ``entry`` (the table or an alias)."""
     conditions: list[Any] = []
     if selection.feeds:
@@ -197,7 +201,9 @@ def _conditions(selection: Selection, entry: Any, dialect: str) -> list[Any]:
                 tag_t.c.entry_id == entry.c.id, tag_t.c.tag.in_(selection.exclude_tags)
             )
         )
-    if selection.query:
+    if selection.query and dense:
+        conditions.append(_matches(selection.query, entry))
+    elif selection.query:
         conditions.append(entry.c.id.in_(_matching(selection.query, dialect)))
     if selection.since:
         conditions.append(entry.c.published_at >= selection.since)
@@ -251,6 +257,35 @@ def _matching(query: str, dialect: str) -> Any:
         return sa.select(_pg_search.c.entry_id).where(found)
     found = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=compiled.match)
     return sa.select(_fts.c.rowid).where(found)
+
+
+# A search matching at least this share of the entries is "dense" (SQLite).
+DENSE_SHARE = 20  # 1/20 = 5 %
+DENSE_MIN = 1000
+
+
+def _dense(conn: sa.Connection, query: str) -> bool:
+    """Whether a search matches so many entries that walking the newest entries and checking
+    each one (``_matches``) beats materialising every match (``_matching``) and sorting them.
+
+    Counting stops at the threshold, so the check itself is bounded (the FTS index streams
+    rowids). Both plans give the same rows in the same order."""
+    newest = conn.execute(sa.select(sa.func.max(entry_t.c.id))).scalar() or 0
+    cap = max(DENSE_MIN, newest // DENSE_SHARE)
+    match = compile_query(query).match
+    found = conn.execute(
+        sa.text(
+            "SELECT count(*) FROM (SELECT rowid FROM entry_fts WHERE entry_fts MATCH :m LIMIT :c)"
+        ),
+        {"m": match, "c": cap},
+    ).scalar()
+    return int(found or 0) >= cap
+
+
+def _matches(query: str, entry: Any) -> Any:
+    """One entry matches (SQLite): an FTS lookup by rowid, for the dense plan."""
+    found = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=compile_query(query).match)
+    return sa.exists(sa.select(_fts.c.rowid).where(found, _fts.c.rowid == entry.c.id))
 
 
 def _tags_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
