@@ -199,3 +199,41 @@ def test_jitter_is_stable_and_bounded() -> None:
     assert all(timedelta(0) <= v < every * 0.1 for v in values)
     assert len(values) > 40  # feeds are spread out
     assert jitter("feed-1", every) == jitter("feed-1", every)
+
+
+def test_tags_and_index_computed_in_workers_match_the_store_side(
+    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+) -> None:
+    from veille.models import Config, Selection, TagRule
+    from veille.tag import RuleSet
+
+    config = Config(
+        path="feeds.yaml",
+        feeds=(FeedSpec("r", server.url("/rss"), tags=("actualite",)),),
+        tags=(
+            TagRule("evaluation", "Évaluation", match=("évaluation",)),
+            TagRule("ent", "ENT", match=("ENT",)),
+            TagRule("ia", "IA", match=("IA",)),
+        ),
+    )
+    server.set("/rss", rss(1, 24))
+    store.sync_feeds(config.feeds)
+
+    async def go() -> None:
+        policy = FetchPolicy(timeout=5, allowed_hosts=frozenset({server.host_port}))
+        async with Fetcher(policy, now=clock) as fetcher:
+            updater = Updater(store=store, fetcher=fetcher, parser=pool, now=clock)
+            try:
+                await updater.apply_config(config)
+                await updater.update()
+            finally:
+                updater.close()
+
+    asyncio.run(go())
+    rules = RuleSet.from_config(config)
+    seen, changed = store.retag(rules.tag_fields, rules.fingerprint)
+    assert (seen, changed) == (24, 0)  # the workers' tags are exactly the store-side ones
+    counts = store.tag_counts()
+    assert counts["actualite"] == 24 and counts.get("evaluation") and counts.get("ent")
+    found = store.list_entries(Selection(query="évaluations", limit=50)).entries
+    assert found and all("valuation" in e.title.lower() or e.content_html for e in found)

@@ -1,9 +1,10 @@
 """The update pipeline, written down once::
 
-    store.targets(due) | fetch.Fetcher.fetch | workers.ParserPool.parse | store.save_entries
+    store.targets(due) | fetch.Fetcher.fetch | prepare.parse_prepared (in a ParserPool worker:
+                       parse, tag, index text) | store.save_entries
                        | store.record_success / store.record_error
 
-    type: html   fetch.Fetcher.fetch | ParserPool.parse_page (CSS selectors) | save | record
+    type: html   fetch.Fetcher.fetch | prepare.parse_page_prepared (CSS selectors) | save | record
     type: imap   imapsource session.open | store.known_messages | session.fetch
                  | ParserPool.read_message (each) | save | store.remember_messages
                  | session.move (move_to) | record
@@ -19,9 +20,11 @@ specs given to ``apply_config``; a feed without one is ``type: feed``):
    A ``type: imap`` folder gives its messages not processed yet (UID + UIDVALIDITY
    remembered by the store), each read in a worker; an unreadable one is remembered with
    its error and reported in ``last_error`` (status error), without stopping the others.
-3. **tag** each new or changed entry with the rules of feeds.yaml (``tag.RuleSet``, pure)
-   and **save** it with its tags (batched transactions), *then* record the success with the
-   new validators, so a crash costs a refetch, never an entry.
+3. **tag** each entry with the rules of feeds.yaml (``tag.RuleSet``, pure) and prepare its
+   full-text index text, in the same worker as the parse (both cores; the database thread
+   only writes), then **save** the new and changed ones with their tags (batched
+   transactions), *then* record the success with the new validators, so a crash costs a
+   refetch, never an entry.
 4. Any failure is recorded on that feed only (``status: error`` with a French ``last_error``)
    and schedules the next attempt with exponential back-off (capped at 24 h), or after the
    server's ``Retry-After`` when longer; 410 disables the feed. A failing feed never stops the
@@ -59,15 +62,15 @@ from .models import (
     FeedTarget,
     FetchResult,
     MailboxSpec,
-    PageSpec,
     ParsedEntry,
     ParsedFeed,
     ProcessedMessage,
     UpdateResult,
     Validators,
 )
+from .prepare import EntryExtras, parse_page_prepared, parse_prepared
 from .store import Store
-from .tag import RuleSet
+from .tag import RuleSet, RulesSpec
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +87,7 @@ class FetcherLike(Protocol):
 
 
 class ParserLike(Protocol):
-    async def parse(self, url: str, body: bytes, headers: Any, now: datetime) -> ParsedFeed: ...
-
-    async def parse_page(
-        self, url: str, body: bytes, headers: Any, now: datetime, spec: PageSpec
-    ) -> ParsedFeed: ...
+    async def call(self, function: Callable[..., T], url: str, *args: Any) -> T: ...
 
     async def read_message(
         self, source: str, raw: bytes, received: datetime | None, now: datetime
@@ -249,20 +248,25 @@ class Updater:
             return UpdateResult(target.id, "not_modified")
         if page is not None:
             assert fetched.body is not None
-            parsed = await self.parser.parse_page(
-                fetched.url, fetched.body, fetched.headers, self.now(), page
+            parsed, extras = await self.parser.call(
+                parse_page_prepared,
+                fetched.url,
+                fetched.body,
+                dict(fetched.headers),
+                self.now(),
+                page,
+                target.id,
+                self._rules_spec(),
             )
         else:
-            parsed = await self._parse(fetched)
+            parsed, extras = await self._parse(fetched, target.id)
         new_url = fetched.permanent_url
         if parsed.kind == "html":
-            fetched, parsed = await self._discover(target, parsed)
+            fetched, parsed, extras = await self._discover(target, parsed)
             new_url = fetched.url
         now = self.now()
-        rules = self.rules
-        tagger = partial(rules.tag_entry, target.id) if rules else None
         new, updated = await self._store(
-            self.store.save_entries, target.id, parsed.entries, now=now, tagger=tagger
+            self.store.save_entries, target.id, parsed.entries, now=now, extras=extras
         )
         await self._store(
             self.store.record_success,
@@ -276,23 +280,37 @@ class Updater:
         )
         return UpdateResult(target.id, "ok", new=new, updated=updated)
 
-    async def _parse(self, fetched: FetchResult) -> ParsedFeed:
+    def _rules_spec(self) -> RulesSpec | None:
+        return self.rules.spec if self.rules else None
+
+    async def _parse(
+        self, fetched: FetchResult, feed_id: str
+    ) -> tuple[ParsedFeed, dict[str, EntryExtras]]:
+        """Parse in a worker, which also tags the entries and prepares their index text."""
         assert fetched.body is not None
-        return await self.parser.parse(fetched.url, fetched.body, fetched.headers, self.now())
+        return await self.parser.call(
+            parse_prepared,
+            fetched.url,
+            fetched.body,
+            dict(fetched.headers),
+            self.now(),
+            feed_id,
+            self._rules_spec(),
+        )
 
     async def _discover(
         self, target: FeedTarget, page: ParsedFeed
-    ) -> tuple[FetchResult, ParsedFeed]:
+    ) -> tuple[FetchResult, ParsedFeed, dict[str, EntryExtras]]:
         """The URL gave a web page: follow the first feed it advertises (same fetch policy)."""
         if not page.discovered:
             raise ParseError(target.url, "page web sans flux RSS/Atom annoncé")
         fetched = await self.fetcher.fetch(page.discovered[0], Validators())
         if fetched.not_modified:  # cannot happen without validators; be explicit anyway
             raise ParseError(target.url, "flux découvert vide")
-        parsed = await self._parse(fetched)
+        parsed, extras = await self._parse(fetched, target.id)
         if parsed.kind == "html":
             raise ParseError(target.url, "le lien annoncé par la page n'est pas un flux")
-        return fetched, parsed
+        return fetched, parsed, extras
 
     async def _update_mailbox(self, target: FeedTarget, spec: MailboxSpec) -> UpdateResult:
         """A ``type: imap`` source: the folder's messages not processed yet become entries."""

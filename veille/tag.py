@@ -237,6 +237,15 @@ def _phrase_at(rest: tuple[_Part, ...], first: str, toks: list[str], stems: list
 
 
 @dataclass(frozen=True, slots=True)
+class RulesSpec:
+    """A ``RuleSet`` as data (see ``RuleSet.spec``); ``fingerprint`` identifies it."""
+
+    fingerprint: str
+    rules: tuple[TagRule, ...]
+    feed_tags: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """The taxonomy of a config plus each feed's own tags, ready to tag stored entries.
 
@@ -250,18 +259,27 @@ class RuleSet:
 
     @classmethod
     def from_config(cls, config: Config) -> RuleSet:
+        return cls.build(config.tags, {f.id: f.tags for f in config.feeds})
+
+    @classmethod
+    def build(cls, rules: Sequence[TagRule], feed_tags: dict[str, tuple[str, ...]]) -> RuleSet:
         payload = json.dumps(
             [
-                [[r.name, list(r.match), list(r.exclude)] for r in config.tags],
-                sorted([f.id, list(f.tags)] for f in config.feeds),
+                [[r.name, list(r.match), list(r.exclude)] for r in rules],
+                sorted([feed, list(tags)] for feed, tags in feed_tags.items()),
             ],
             ensure_ascii=False,
         )
         return cls(
-            compiled=compile_rules(config.tags),
-            feed_tags={f.id: f.tags for f in config.feeds},
+            compiled=compile_rules(rules),
+            feed_tags=dict(feed_tags),
             fingerprint=hashlib.sha256(payload.encode()).hexdigest()[:16],
         )
+
+    @property
+    def spec(self) -> RulesSpec:
+        """What rebuilds these rules elsewhere (a worker process): small and picklable."""
+        return RulesSpec(self.fingerprint, self.compiled.rules, tuple(self.feed_tags.items()))
 
     def tag_fields(
         self,

@@ -78,7 +78,7 @@ def _run(function: Callable[..., T], url: str, *args: Any) -> T | _Failure:
 
 
 # Imported by the fork server before it forks workers (shared, copy-on-write).
-PRELOAD = ("veille.parse", "veille.htmllist", "veille.newsletter")
+PRELOAD = ("veille.parse", "veille.htmllist", "veille.newsletter", "veille.prepare")
 
 
 class ParserPool:

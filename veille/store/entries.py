@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -26,6 +26,26 @@ MAX_LIMIT = 500
 EntryTagger = Callable[[ParsedEntry], Mapping[str, Reason]]
 
 
+class Indexed(Protocol):
+    """The full-text index text of an entry (``search.IndexedText`` fits)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+
+class Extras(Protocol):
+    """Tags and index text computed beforehand (``prepare.EntryExtras`` fits)."""
+
+    @property
+    def tags(self) -> Mapping[str, Reason]: ...
+
+    @property
+    def index(self) -> Indexed: ...
+
+
 class EntriesMixin(StoreBase):
     def save_entries(
         self,
@@ -34,18 +54,31 @@ class EntriesMixin(StoreBase):
         *,
         now: datetime,
         tagger: EntryTagger | None = None,
+        extras: Mapping[str, Extras] | None = None,
     ) -> tuple[int, int]:
         """Insert new entries and rewrite changed ones (with their tags); returns
-        ``(new, updated)``.
+        ``(new, updated)``. ``extras`` (by entry key) carries tags and index text already
+        computed in the parser processes; without them, ``tagger`` and ``search.index_text``
+        run here.
 
         Identity is ``(feed, key)``. A new key whose link and title match an entry already
         stored for the feed is the same entry (publishers that regenerate GUIDs on every fetch).
         Unchanged entries (same content hash) are not written. Each batch is its own
         transaction, so an interrupted save keeps what it committed and a rerun completes it.
         """
+        if extras:
+            fallback = tagger
+
+            def tagger(e: ParsedEntry) -> Mapping[str, Reason]:
+                found = extras.get(e.key)
+                if found is not None:
+                    return found.tags
+                return fallback(e) if fallback else {}
+
         new = updated = 0
         for start in range(0, len(entries), BATCH):
-            n, u = self._save_batch(feed_id, entries[start : start + BATCH], now, tagger)
+            batch = entries[start : start + BATCH]
+            n, u = self._save_batch(feed_id, batch, now, tagger, extras or {})
             new += n
             updated += u
         return new, updated
@@ -56,6 +89,7 @@ class EntriesMixin(StoreBase):
         batch: Sequence[ParsedEntry],
         now: datetime,
         tagger: EntryTagger | None,
+        extras: Mapping[str, Extras],
     ) -> tuple[int, int]:
         inserts: list[ParsedEntry] = []
         updates: list[tuple[int, ParsedEntry]] = []
@@ -99,7 +133,7 @@ class EntriesMixin(StoreBase):
                 if tagger:
                     for entry_id, e in zip(ids, inserts, strict=True):
                         tags += tag_rows(entry_id, tagger(e))
-                _index(conn, list(zip(ids, inserts, strict=True)))
+                _index(conn, list(zip(ids, inserts, strict=True)), extras)
                 conn.execute(
                     sa.update(feed_t)
                     .where(feed_t.c.id == feed_id)
@@ -118,7 +152,7 @@ class EntriesMixin(StoreBase):
             if updates:
                 deletes = [{"id": entry_id} for entry_id, _ in updates]
                 conn.execute(FTS_DELETE[conn.dialect.name], deletes)
-                _index(conn, updates)
+                _index(conn, updates, extras)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
         return len(inserts), len(updates)
@@ -237,11 +271,20 @@ _fts = sa.table("entry_fts", sa.column("rowid"))
 _pg_search = sa.table("entry_search", sa.column("entry_id"), sa.column("document"))
 
 
-def _index(conn: sa.Connection, entries: Sequence[tuple[int, ParsedEntry]]) -> None:
+def _index(
+    conn: sa.Connection,
+    entries: Sequence[tuple[int, ParsedEntry]],
+    extras: Mapping[str, Extras],
+) -> None:
     """Put entries in the full-text index (French-normalised text, ``search.index_text``)."""
     rows = []
     for entry_id, e in entries:
-        text = index_text(e.title, e.summary_html, e.content_html, e.author, e.categories)
+        found = extras.get(e.key)
+        text = (
+            found.index
+            if found is not None
+            else index_text(e.title, e.summary_html, e.content_html, e.author, e.categories)
+        )
         rows.append({"id": entry_id, "title": text.title, "body": text.body})
     if rows:
         conn.execute(FTS_INSERT[conn.dialect.name], rows)
