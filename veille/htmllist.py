@@ -208,18 +208,9 @@ def _select(item: LexborNode, selector: str) -> tuple[LexborNode | None, str | N
     return node, attribute
 
 
-def _text(item: LexborNode, selector: str | None) -> str:
-    if not selector:
-        return ""
-    node, attribute = _select(item, selector)
-    if node is None:
-        return ""
-    if attribute:
-        return node.attributes.get(attribute) or ""
-    return plain_text(node.html or "")
-
-
-def _date(item: LexborNode, selector: str | None) -> str:
+def _text(item: LexborNode, selector: str | None, *, microdata: bool = False) -> str:
+    """The selected attribute, else (``microdata``: its ``content``/``datetime``, else) its
+    plain text; "" when nothing is selected."""
     if not selector:
         return ""
     node, attribute = _select(item, selector)
@@ -228,7 +219,13 @@ def _date(item: LexborNode, selector: str | None) -> str:
     if attribute:
         return node.attributes.get(attribute) or ""
     values = node.attributes
-    return values.get("content") or values.get("datetime") or plain_text(node.html or "")
+    if microdata and (values.get("content") or values.get("datetime")):
+        return values.get("content") or values.get("datetime") or ""
+    return plain_text(node.html or "")
+
+
+def _date(item: LexborNode, selector: str | None) -> str:
+    return _text(item, selector, microdata=True)
 
 
 def _link(item: LexborNode, selector: str | None) -> str | None:
