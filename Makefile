@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run test lint bench clean system-deps
 
@@ -39,11 +40,15 @@ test: $(TEST_STAMP) system-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check veille tests
-	$(BIN)/ruff format --check veille tests
+	$(BIN)/ruff check veille tests bench
+	$(BIN)/ruff format --check veille tests bench
 	$(BIN)/mypy veille
 
-bench: $(TEST_STAMP)
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $(STAMP) $(TEST_STAMP) $@
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
