@@ -207,3 +207,14 @@ def test_dense_and_sparse_search_plans_agree(
         assert not entries_module._dense(conn, "numérique")
     assert (pages("numérique"), pages("quizinière")) == dense
     assert sum(len(p) for p in dense[1]) == 16
+
+
+def test_feed_titles_and_last_success(store: Store, now: datetime) -> None:
+    store.sync_feeds(
+        [FeedSpec("a", "https://a.example/f", title="A"), FeedSpec("b", "https://b.example/f")]
+    )
+    assert store.feed_titles() == {"a": "A", "b": "b"}
+    assert store.last_success_at() is None
+    store.record_success("b", now=now, next_fetch_at=now, validators=Validators(), title="Le B")
+    assert store.feed_titles() == {"a": "A", "b": "Le B"}
+    assert store.last_success_at() == now

@@ -58,6 +58,21 @@ class FeedsMixin(StoreBase):
         with self.engine.connect() as conn:
             return [_feed_state(r) for r in conn.execute(query)]
 
+    def feed_titles(self) -> dict[str, str]:
+        """``{id: display title}`` of the configured feeds (a light query for menus)."""
+        title = sa.func.coalesce(
+            _feed.c.config_title, sa.func.nullif(_feed.c.title, ""), _feed.c.id
+        )
+        query = sa.select(_feed.c.id, title).where(_feed.c.in_config.is_(True))
+        with self.engine.connect() as conn:
+            return {feed_id: text for feed_id, text in conn.execute(query)}
+
+    def last_success_at(self) -> datetime | None:
+        """When any feed was last fetched successfully (None: never)."""
+        with self.engine.connect() as conn:
+            newest = sa.select(sa.func.max(_feed.c.last_success_at))
+            return conn.execute(newest.where(_feed.c.in_config.is_(True))).scalar()
+
     def targets(
         self, ids: Iterable[str] | None = None, *, due_at: datetime | None = None
     ) -> list[FeedTarget]:

@@ -168,7 +168,7 @@ def _feed_response(request: Request, fmt: str, meta: FeedMeta, selection: Select
 
 def _last_success(store: Store) -> datetime | None:
     """An empty feed's date: the last successful refresh (stable between requests)."""
-    return max((f.last_success_at for f in store.feed_states() if f.last_success_at), default=None)
+    return store.last_success_at()
 
 
 def not_modified(headers: Any, etag: str, newest: datetime | None) -> bool:

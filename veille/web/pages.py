@@ -192,7 +192,7 @@ def _filter_bar(
     query: str,
     period_text: str,
 ) -> html.FilterBar:
-    titles = {s.id: s.title for s in _store(request).feed_states()}
+    titles = _store(request).feed_titles()
     sources = [(f.id, f.title or titles.get(f.id, f.id)) for f in config.feeds]
     chosen = parse_duration(period_text) if period_text else spec.window  # validated before
     default = html.Option("", f"{_duration_label(spec.window)} (par défaut)", chosen == spec.window)
