@@ -6,8 +6,6 @@ from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 
 from ..errors import StoreError
 from .db import create_engine
@@ -37,6 +35,10 @@ class StoreBase:
 
     def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision."""
+        # Imported here: Alembic is ~12 MB that a running process never needs again.
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
         ini = resources.files("veille.store") / "alembic.ini"
         cfg = AlembicConfig(str(ini))
         try:
