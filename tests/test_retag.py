@@ -104,3 +104,42 @@ def test_live_config_reloads_and_keeps_the_last_valid(tmp_path: Path) -> None:
     os.utime(path, (time.time() + 10, time.time() + 10))
     assert [f.id for f in live.get().feeds] == ["a", "b"]
     assert live.last_error is not None and "feeds.yaml:2" in str(live.last_error)
+
+
+def test_parallel_retag_gives_the_serial_tags(tmp_path: Path, now: datetime) -> None:
+    from veille.pipeline import retag_all
+
+    rules = RuleSet.from_config(
+        config(
+            TagRule("tablettes", "Tablettes", match=("tablette*",)),
+            TagRule("ia", "IA", match=("IA",)),
+        )
+    )
+    stores = []
+    for name in ("serial", "parallel"):
+        s = Store(f"sqlite:///{tmp_path / name}.db")
+        s.migrate()
+        s.sync_feeds(config().feeds)
+        s.save_entries(
+            "a",
+            [
+                ParsedEntry(
+                    key=str(i),
+                    guid=str(i),
+                    url=None,
+                    title=TITLES[i % 4] + f" ({i})",
+                    published=now - timedelta(minutes=i),
+                )
+                for i in range(101)
+            ],
+            now=now,
+        )
+        stores.append(s)
+    assert stores[0].retag(rules.tag_fields, rules.fingerprint) == (101, 51)
+    assert retag_all(stores[1], rules, workers=3) == (101, 51)
+    views = [
+        {e.title: e.tags for e in s.list_entries(Selection(limit=200)).entries} for s in stores
+    ]
+    assert views[0] == views[1]
+    for s in stores:
+        s.close()

@@ -18,6 +18,7 @@ from .store import Store
 
 def retag() -> None:
     """Ré-applique les règles de thèmes à tous les articles enregistrés."""
+    from .pipeline import retag_all
     from .tag import RuleSet
 
     settings = _settings()
@@ -25,7 +26,7 @@ def retag() -> None:
     store = _open_store(settings, config)
     rules = RuleSet.from_config(config)
     try:
-        seen, changed = store.retag(rules.tag_fields, rules.fingerprint)
+        seen, changed = retag_all(store, rules)
     finally:
         store.close()
     out.print(f"{seen} articles relus, {changed} avec des thèmes modifiés.")

@@ -45,12 +45,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import repeat
 from typing import Any, Protocol, TypeVar
 
 from .cluster import ClusterItem, assign_clusters
@@ -68,7 +70,7 @@ from .models import (
     UpdateResult,
     Validators,
 )
-from .prepare import EntryExtras, parse_page_prepared, parse_prepared
+from .prepare import EntryExtras, parse_page_prepared, parse_prepared, tag_many
 from .store import Store
 from .tag import RuleSet, RulesSpec
 
@@ -77,6 +79,7 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=24)
 MAX_MESSAGES = 100  # per update of an IMAP folder: a first run on a full inbox goes in steps
 CLUSTER_HORIZON = timedelta(days=14)  # older entries are left alone (digests look at days)
+RETAG_WORKERS = 2  # processes tagging stored entries when the rules change
 JITTER = 0.1  # up to 10 % of the interval, stable per feed
 
 T = TypeVar("T")
@@ -122,12 +125,27 @@ def retag_if_needed(store: Store, rules: RuleSet) -> int | None:
     """Re-tag the stored entries if ``rules`` differ from those they were tagged with."""
     if store.rules_fingerprint() == rules.fingerprint:
         return None
+    return retag_all(store, rules)[1]
+
+
+def retag_all(store: Store, rules: RuleSet, workers: int = RETAG_WORKERS) -> tuple[int, int]:
+    """Re-tag every stored entry, the tagging spread over ``workers`` processes (pure work;
+    the store keeps writing from this thread). Returns ``(seen, changed)``."""
     started = time.monotonic()
-    seen, changed = store.retag(rules.tag_fields, rules.fingerprint)
+    spec = rules.spec
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+
+        def tag_batch(rows: list[Any]) -> list[Any]:
+            size = -(-len(rows) // workers)
+            parts = [rows[i : i + size] for i in range(0, len(rows), size)]
+            return [tags for part in pool.map(tag_many, repeat(spec), parts) for tags in part]
+
+        seen, changed = store.retag(rules.tag_fields, rules.fingerprint, tag_many=tag_batch)
     log.info(
         "retagged %d entries (%d changed) in %.1f s", seen, changed, time.monotonic() - started
     )
-    return changed
+    return seen, changed
 
 
 # --- the pipeline ------------------------------------------------------------------------------

@@ -77,3 +77,12 @@ def parse_page_prepared(
     """``parse_page`` (``type: html``) plus the extras of its entries (run in a worker)."""
     feed = parse_page(url, body, headers, now, spec)
     return feed, extras_for(feed_id, feed.entries, rules)
+
+
+def tag_many(
+    rules: RulesSpec, rows: list[tuple[str, str, str, str, tuple[str, ...]]]
+) -> list[dict[str, TagReason]]:
+    """Tags of stored entries ``(feed_id, title, summary_html, content_html, categories)``,
+    for a retag spread over worker processes."""
+    compiled = _rules(rules)
+    return [compiled.tag_fields(*row) for row in rows]

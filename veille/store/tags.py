@@ -28,6 +28,8 @@ class Reason(Protocol):
 
 # (feed_id, title, summary_html, content_html, categories) -> {tag: reason}
 TagFields = Callable[[str, str, str, str, tuple[str, ...]], Mapping[str, Reason]]
+Fields = tuple[str, str, str, str, tuple[str, ...]]
+TagMany = Callable[[list[Fields]], list[Mapping[str, Reason]]]
 
 
 def tag_rows(entry_id: int, tags: Mapping[str, Reason]) -> list[dict[str, Any]]:
@@ -38,10 +40,13 @@ def tag_rows(entry_id: int, tags: Mapping[str, Reason]) -> list[dict[str, Any]]:
 
 
 class TagsMixin(StoreBase):
-    def retag(self, tag_fields: TagFields, fingerprint: str) -> tuple[int, int]:
+    def retag(
+        self, tag_fields: TagFields, fingerprint: str, *, tag_many: TagMany | None = None
+    ) -> tuple[int, int]:
         """Re-apply the rules to every stored entry; returns ``(entries seen, entries whose
         tags changed)``. Only differences are written. Records ``fingerprint`` at the end, so
-        an interrupted retag is redone from the start next time."""
+        an interrupted retag is redone from the start next time. ``tag_many`` tags a whole
+        batch at once (e.g. in worker processes); by default ``tag_fields`` runs per entry."""
         seen = changed = 0
         rows = self.tagging_fields()
         while batch := list(islice(rows, RETAG_BATCH)):
@@ -52,8 +57,12 @@ class TagsMixin(StoreBase):
                     current[t.entry_id][t.tag] = (t.field, t.term)
             stale: list[int] = []
             fresh: list[dict[str, Any]] = []
-            for entry_id, feed_id, title, summary, content, categories in batch:
-                tags = tag_fields(feed_id, title, summary, content, categories)
+            fields = [r[1:] for r in batch]
+            if tag_many is not None:
+                all_tags = tag_many(fields)
+            else:
+                all_tags = [tag_fields(*f) for f in fields]
+            for entry_id, tags in zip(ids, all_tags, strict=True):
                 wanted = {name: (reason.field, reason.term) for name, reason in tags.items()}
                 if wanted != current[entry_id]:
                     stale.append(entry_id)
