@@ -1,9 +1,14 @@
-"""``python -m bench [--quick] [--retag-1m] [--out BENCHMARKS.md]``: run, print, write.
+"""``python -m bench [--quick] [--retag-1m] [--[no-]postgres] [--out BENCHMARKS.md]``: run,
+print, write.
 
 ``--quick`` (CI-sized, < 3 min once its 10k store is cached): 100 feeds, a 10k-entry store.
 Default (full, ~18 min once the stores are cached, ~8 min more to build them on a fresh
 machine): 500 and 2,000 feeds, 100k and 1M entries. The 1M retag takes ~10 min by itself:
-it is extrapolated from the 100k one unless ``--retag-1m`` is given.
+it is extrapolated from the 100k one unless ``--retag-1m`` is given. The PostgreSQL part
+(the largest store's search and list scenarios on PostgreSQL beside SQLite, ``bench/postgres.py``)
+is on in full mode when PostgreSQL answers on 127.0.0.1:5432 (``--no-postgres`` skips it,
+``--postgres`` forces it in quick mode, ``--only postgres`` runs it alone); it is written in its
+own block of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from typing import Any
 from veille.models import Selection
 from veille.store import Store
 
-from . import bigstore, corpus, peer, queries
+from . import bigstore, corpus, peer, postgres, queries
 from .measure import Stat, fmt_mb, fmt_s, fmt_stat, ratio, repeat, run_child
-from .report import Row, Section, render, verdict, write
+from .report import PG_BEGIN, PG_END, Row, Section, render, verdict, write
 from .server import CorpusServer
 
 
@@ -238,6 +243,93 @@ def stores(mode: Mode, retag_1m: bool, sections: list[Section], extra: list[str]
         sections.append(sec)
 
 
+PG_HEADERS = ("mesure", "PostgreSQL", "SQLite", "rapport (p95)", "cible", "verdict")
+
+
+def _faster(pg: float, sq: float) -> str:
+    """×n: PostgreSQL n times faster (p95); ÷n: n times slower."""
+    if not pg or not sq:
+        return "—"
+    return ratio(pg, sq) if sq >= pg else "÷" + ratio(sq, pg)[1:]
+
+
+def postgres_part(mode: Mode, sections: list[Section], extra: list[str]) -> bool:
+    """The largest store's search and list scenarios on PostgreSQL and on SQLite, same run.
+    False (with the reason printed) when PostgreSQL does not answer on 127.0.0.1:5432."""
+    reason = postgres.available()
+    if reason:
+        log(f"partie PostgreSQL sautée : {reason}")
+        return False
+    size = max(mode.stores)
+    path, facts = bigstore.get_store(size, log)
+    started = time.perf_counter()
+    info = postgres.get_database(path, facts["entries"], log)
+    elapsed = time.perf_counter() - started
+    version = postgres.server_version()
+    sec = Section(
+        f"PostgreSQL {version} et SQLite : magasin de {facts['entries']:,} articles "
+        f"({facts['feeds']:,} sources)",
+        "Les mêmes requêtes HTTP que ci-dessus dans l'application réelle (`create_app`, en "
+        "processus), l'une avec `Store('postgresql+psycopg://…@127.0.0.1:5432/"
+        f"{info['db']}')`, l'autre sur le fichier SQLite en cache, mesurées dans le même "
+        "run. La base PostgreSQL est le magasin SQLite chargé en masse (`bench/postgres.py` : "
+        "COPY des lignes, `tsvector` calculé en SQL depuis le texte normalisé de `entry_fts`, "
+        "index reconstruits, `VACUUM (ANALYZE)`), gardée entre deux runs tant que le corpus ne "
+        "change pas. PostgreSQL tel qu'installé (`shared_buffers` 128 Mo), même machine. "
+        f"Médiane / p95 sur {mode.runs} requêtes après 2 de chauffe (moins, mais au moins 3, "
+        "quand une requête dépasse 8 s au total). Rapport sur le p95 : ×n, PostgreSQL n fois "
+        "plus rapide ; ÷n, n fois plus lent.",
+        headers=PG_HEADERS,
+    )
+    steps = info.get("steps") or {}
+    parts = [
+        f"{name} {fmt_s(float(steps[k]))}"
+        for k, name in [
+            ("copy", "COPY des lignes"),
+            ("fts_copy", "texte indexé"),
+            ("tsvector", "tsvector"),
+            ("indexes", "index"),
+            ("analyze", "VACUUM ANALYZE"),
+        ]
+        if k in steps
+    ]
+    load = fmt_s(float(info["load"])) + (f" ({', '.join(parts)})" if parts else "")
+    if info["cached"]:
+        load += f", le {info['loaded_at']:%Y-%m-%d} ; base réutilisée ({fmt_s(elapsed)})"
+    sec.add("chargement (COPY, tsvector en SQL, index, VACUUM ANALYZE)", load)
+    sec.add("taille de la base", fmt_mb(info["size"]), fmt_mb(facts["size"]))
+    apps = {
+        "pg": queries.App(info["url"], facts["feeds"], bigstore.STORE_ANCHOR),
+        "sqlite": queries.App(path, facts["feeds"], bigstore.STORE_ANCHOR),
+    }
+    got: dict[str, list[tuple[str, Stat, int, int]]] = {}
+    for who, app in apps.items():
+        log(f"{who} : recherche et listes sur {facts['entries']:,} articles…")
+        got[who] = [(f"GET /api/v1/entries?q= {lbl}", *r) for lbl, *r in app.search(mode.runs)]
+        got[who] += [(f"GET /api/v1/entries?{lbl}", *r) for lbl, *r in app.lists(mode.runs)]
+        app.close()
+        for error in dict.fromkeys(app.client.errors):
+            extra.append(f"- Erreur du serveur ({who}) : `{error[:300]}`")
+    for (label, pg, pg_status, _), (_, sq, sq_status, _) in zip(
+        got["pg"], got["sqlite"], strict=True
+    ):
+        limit, text = (0.050, "p95 < 50 ms") if "?q=" in label else (0.010, "p95 < 10 ms")
+        cells = []
+        for stat, status in ((pg, pg_status), (sq, sq_status)):
+            cell = fmt_stat(stat) if status == 200 else f"HTTP {status}"
+            cells.append((cell, "✅" if status == 200 and stat.p95 < limit else "❌"))
+        sec.add(
+            label,
+            cells[0][0],
+            cells[1][0],
+            _faster(pg.p95, sq.p95),
+            text,
+            f"PG {cells[0][1]} · SQLite {cells[1][1]}",
+        )
+    sections.append(sec)
+    return True
+
+
 def _target(row: Row, stat: Stat, limit: float, text: str, applies: bool, status: int) -> None:
     if status == 404:
         row.veille, row.verdict = "404", verdict(None)
@@ -253,7 +345,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI-sized run (< 3 min)")
     parser.add_argument("--retag-1m", action="store_true", help="measure the 1M retag")
-    parser.add_argument("--only", choices=["refresh", "stores"], help="one part only")
+    parser.add_argument("--only", choices=["refresh", "stores", "postgres"], help="one part only")
+    pg = parser.add_mutually_exclusive_group()
+    pg.add_argument(
+        "--postgres",
+        action="store_true",
+        default=None,
+        help="the largest store on PostgreSQL (127.0.0.1:5432) too (default: on in full mode)",
+    )
+    pg.add_argument("--no-postgres", dest="postgres", action="store_false")
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -263,23 +363,41 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="veille-bench-"))
     keep: dict[str, Any] = {}
     extra: list[str] = []
+    pg_sections: list[Section] = []
+    pg_extra: list[str] = []
+    with_pg = args.only == "postgres" or (
+        args.only != "refresh" and (args.postgres if args.postgres is not None else not args.quick)
+    )
     status = 0
+    pg_started = 0.0
     try:
-        if args.only != "stores":
+        if args.only in (None, "refresh"):
             refresh(mode, work, sections, keep)
             side_by_side(mode, keep, sections)
-        if args.only != "refresh":
+        if args.only in (None, "stores"):
             stores(mode, args.retag_1m, sections, extra)
+        if with_pg:
+            pg_started = time.perf_counter()
+            if not postgres_part(mode, pg_sections, pg_extra) and args.only == "postgres":
+                status = 1
     except Exception as e:  # keep what was measured: write it with the error
-        extra.append(f"**Interrompu** : {type(e).__name__}: {e}")
+        (pg_extra if pg_started else extra).append(f"**Interrompu** : {type(e).__name__}: {e}")
         status = 1
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        text = render(sections, mode.name, time.perf_counter() - started, extra)
-        print(text)
-        if not args.no_write:
-            write(args.out, text)
+        if args.only != "postgres":
+            duration = (pg_started or time.perf_counter()) - started
+            text = render(sections, mode.name, duration, extra)
+            print(text)
+            if not args.no_write:
+                write(args.out, text)
+        if pg_sections or pg_extra:
+            more = f", PostgreSQL {postgres.server_version()}"
+            text = render(pg_sections, mode.name, time.perf_counter() - pg_started, pg_extra, more)
+            print(text)
+            if not args.no_write:
+                write(args.out, text, PG_BEGIN, PG_END)
     return status
 
 

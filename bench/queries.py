@@ -116,11 +116,13 @@ def _query(params: dict[str, Any], anchor: datetime) -> str:
 class App:
     """The app over one store, with the shipped taxonomy and digests."""
 
-    def __init__(self, db: Path, feeds: int, anchor: datetime) -> None:
-        self.store = Store(f"sqlite:///{db}")
+    def __init__(self, db: Path | str, feeds: int, anchor: datetime) -> None:
+        """``db``: a SQLite file, or a database URL (PostgreSQL)."""
+        url = db if isinstance(db, str) else f"sqlite:///{db}"
+        self.store = Store(url)
         self.config = bench_config([f"https://site-{f:04d}.exemple.fr/feed/" for f in range(feeds)])
         self.anchor = anchor
-        settings = Settings(database_url=f"sqlite:///{db}", base_url="http://127.0.0.1:8000")
+        settings = Settings(database_url=url, base_url="http://127.0.0.1:8000")
         app = create_app(settings, store=self.store, config=self.config)
         app.state.clock = lambda: anchor + timedelta(hours=1)
         self.client = Client(app)

@@ -14,6 +14,10 @@ import psutil
 
 BEGIN = "<!-- bench:begin -->"
 END = "<!-- bench:end -->"
+# The PostgreSQL part (issue 8) has its own block, so that ``--only postgres`` keeps the rest.
+PG_BEGIN = "<!-- bench:postgres:begin -->"
+PG_END = "<!-- bench:postgres:end -->"
+HEADERS = ("mesure", "veille", "reader", "rapport", "cible", "verdict")
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Section:
     title: str
     note: str = ""
     rows: list[Row] = field(default_factory=list)
+    headers: tuple[str, ...] = HEADERS
 
     def add(self, *args: str) -> Row:
         row = Row(*args)
@@ -60,10 +65,12 @@ def machine() -> str:
     )
 
 
-def render(sections: list[Section], mode: str, duration: float, extra: list[str]) -> str:
+def render(
+    sections: list[Section], mode: str, duration: float, extra: list[str], more: str = ""
+) -> str:
     lines = [
         f"Mode `{mode}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, durée {duration / 60:.1f} min.",
-        f"Machine : {machine()}.",
+        f"Machine : {machine()}{more}.",
         "",
     ]
     for s in sections:
@@ -71,8 +78,8 @@ def render(sections: list[Section], mode: str, duration: float, extra: list[str]
         if s.note:
             lines += [s.note, ""]
         lines += [
-            "| mesure | veille | reader | rapport | cible | verdict |",
-            "|---|---|---|---|---|---|",
+            "| " + " | ".join(s.headers) + " |",
+            "|" + "---|" * len(s.headers),
         ]
         for r in s.rows:
             lines.append(
@@ -84,13 +91,13 @@ def render(sections: list[Section], mode: str, duration: float, extra: list[str]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write(path: Path, text: str) -> None:
+def write(path: Path, text: str, begin: str = BEGIN, end: str = END) -> None:
     """Replace the figures between the markers of BENCHMARKS.md (or append them)."""
-    block = f"{BEGIN}\n{text}{END}"
+    block = f"{begin}\n{text}{end}"
     old = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        new = head + block + rest.split(end, 1)[1]
     else:
         new = old.rstrip() + "\n\n" + block + "\n"
     path.write_text(new)
