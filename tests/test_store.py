@@ -218,3 +218,39 @@ def test_feed_titles_and_last_success(store: Store, now: datetime) -> None:
     store.record_success("b", now=now, next_fetch_at=now, validators=Validators(), title="Le B")
     assert store.feed_titles() == {"a": "A", "b": "Le B"}
     assert store.last_success_at() == now
+
+
+def test_postgres_search_plans_agree(
+    store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: probing the newest entries, walking them, or collecting rare matches first
+    through the index give the same pages (on SQLite this search path is not used)."""
+    from veille.store import entries as entries_module
+
+    store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
+    words = lambda i: ("quizinière " if i % 100 == 0 else "") + ("tablette " if i % 10 == 0 else "")  # noqa: E731
+    store.save_entries(
+        "a",
+        [
+            entry(
+                i,
+                title=f"Le numérique {words(i)}{i}",
+                published=datetime(2026, 11, 28, tzinfo=UTC) - timedelta(minutes=i),
+            )
+            for i in range(300)
+        ],
+        now=now,
+    )
+
+    def first_pages() -> list[list[str]]:
+        return [
+            [e.id for e in store.list_entries(Selection(query=q, limit=20)).entries]
+            for q in ("numérique", "tablette", "quizinière", "quizinière OR tablette")
+        ]
+
+    monkeypatch.setattr(entries_module, "PG_PROBE", 10**6)  # no probe: the default plan
+    expected = first_pages()
+    monkeypatch.setattr(entries_module, "PG_PROBE", 50)
+    monkeypatch.setattr(entries_module, "PG_DENSE", 20)  # 5 %: tablette is dense, quizinière not
+    assert first_pages() == expected
+    assert [len(p) for p in expected] == [20, 20, 3, 20]
