@@ -254,3 +254,44 @@ def test_postgres_search_plans_agree(
     monkeypatch.setattr(entries_module, "PG_DENSE", 20)  # 5 %: tablette is dense, quizinière not
     assert first_pages() == expected
     assert [len(p) for p in expected] == [20, 20, 3, 20]
+
+
+def test_recent_first_search_is_exact_with_backfilled_entries(
+    sqlite_store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids follow insertion, not publication: entries inserted late but published recently
+    (a back-filled feed) must still come first."""
+    import random
+
+    from veille.store import entries as entries_module
+
+    store = sqlite_store
+    store.sync_feeds([FeedSpec("a", "https://a.example/f"), FeedSpec("b", "https://b.example/f")])
+    rnd = random.Random(7)
+    base = datetime(2026, 11, 28, tzinfo=UTC)
+    for batch in range(6):  # each save is a later insertion, with dates all over the place
+        feed = "ab"[batch % 2]
+        store.save_entries(
+            feed,
+            [
+                entry(
+                    batch * 1000 + i,
+                    title=f"Tablettes {i}" if rnd.random() < 0.08 else f"Autre sujet {i}",
+                    published=base - timedelta(minutes=rnd.randrange(0, 20_000)),
+                )
+                for i in range(400)
+            ],
+            now=now,
+        )
+    selections = [
+        Selection(query="tablettes", limit=20),
+        Selection(query="tablettes", limit=5),
+        Selection(query="tablettes", feeds=("b",), limit=20),
+        Selection(query="tablettes", limit=200),
+        Selection(query="tablettes -autre", since=base - timedelta(days=3), limit=30),
+    ]
+    fast = [[e.id for e in store.list_entries(s).entries] for s in selections]
+    monkeypatch.setattr(entries_module, "_recent_first", lambda *a: False)
+    plain = [[e.id for e in store.list_entries(s).entries] for s in selections]
+    assert fast == plain
+    assert all(fast) and len(fast[3]) > 100

@@ -181,6 +181,11 @@ class EntriesMixin(StoreBase):
 
             if selection.query and dialect == "postgresql" and not selection.cursor:
                 rows = _pg_search_rows(conn, planned, selection.limit)
+            elif _recent_first(selection, dialect, dense):
+                unsearched = replace(selection, query="")
+                rows = _sqlite_recent_matches(
+                    conn, query.where(*_conditions(unsearched, entry_t, dialect)), selection
+                )
             else:
                 rows = list(conn.execute(planned()).all())
             more = len(rows) > selection.limit
@@ -316,6 +321,70 @@ def _matching(query: str, dialect: str) -> Any:
         return sa.select(_pg_search.c.entry_id).where(found)
     found = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=compiled.match)
     return sa.select(_fts.c.rowid).where(found)
+
+
+def _recent_first(selection: Selection, dialect: str, dense: bool) -> bool:
+    """A sparse SQLite search on a first page, not collapsed: ``_sqlite_recent_matches``."""
+    return (
+        bool(selection.query)
+        and dialect == "sqlite"
+        and not dense
+        and not selection.cursor
+        and not selection.collapse
+    )
+
+
+RECENT_TRIES = 4  # candidate windows of 4, 16, 64, 256 × the page, then the plain plan
+
+
+def _sqlite_recent_matches(conn: sa.Connection, unsearched: Any, selection: Selection) -> list[Any]:
+    """First page of a sparse search without sorting every match (SQLite).
+
+    The FTS index streams matching rowids newest first (``ORDER BY rowid DESC``), and ids
+    follow insertion time, which mostly follows publication time. So: take the newest
+    candidates by id, keep those passing the other filters, sorted by date; then add the
+    few older-id entries published after the page's last row (an entry back-filled late),
+    found by a range on ``ix_entry_published`` and checked against the index by rowid.
+    Exact: the same rows as sorting every match; falls back to that plan when the candidate
+    windows do not fill the page."""
+    page = selection.limit + 1
+    match = compile_query(selection.query).match
+    newest = sa.text(
+        "SELECT rowid FROM entry_fts WHERE entry_fts MATCH :m ORDER BY rowid DESC LIMIT :k"
+    )
+    window = 4 * page
+    for _ in range(RECENT_TRIES):
+        ids = list(conn.execute(newest, {"m": match, "k": window}).scalars())
+        rows = list(conn.execute(unsearched.where(entry_t.c.id.in_(ids))).all()) if ids else []
+        if len(ids) < window:
+            return rows  # every match was a candidate
+        if len(rows) >= page:
+            last = rows[page - 1]
+            after_last = sa.or_(
+                entry_t.c.published_at > last.published_at,
+                sa.and_(entry_t.c.published_at == last.published_at, entry_t.c.id > last.id),
+            )
+            older_ids = list(
+                conn.execute(
+                    sa.select(entry_t.c.id).where(after_last, entry_t.c.id < min(ids))
+                ).scalars()
+            )
+            if older_ids:
+                found = sa.text(
+                    "SELECT rowid FROM entry_fts WHERE entry_fts MATCH :m AND rowid IN "
+                    "(SELECT value FROM json_each(:ids))"
+                )
+                hits = list(
+                    conn.execute(found, {"m": match, "ids": json.dumps(older_ids)}).scalars()
+                )
+                if hits:
+                    rows += conn.execute(unsearched.where(entry_t.c.id.in_(hits))).all()
+                    rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
+            return rows[:page]
+        window *= 4
+    return list(
+        conn.execute(unsearched.where(entry_t.c.id.in_(_matching(selection.query, "sqlite")))).all()
+    )
 
 
 # PostgreSQL: how many of the newest entries a search first looks at (see ``_pg_search``).
