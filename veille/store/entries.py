@@ -169,7 +169,13 @@ class EntriesMixin(StoreBase):
         )
         dialect = self.engine.dialect.name
         with self.engine.connect() as conn:
-            dense = bool(selection.query) and dialect == "sqlite" and _dense(conn, selection.query)
+            recent = _recent_first(selection, dialect)
+            dense = (
+                bool(selection.query)
+                and dialect == "sqlite"
+                and not recent
+                and _dense(conn, selection.query)
+            )
 
             def planned(*, materialized: bool = False) -> Any:
                 conditions = _conditions(
@@ -181,7 +187,7 @@ class EntriesMixin(StoreBase):
 
             if selection.query and dialect == "postgresql" and not selection.cursor:
                 rows = _pg_search_rows(conn, planned, selection.limit)
-            elif _recent_first(selection, dialect, dense):
+            elif recent:
                 unsearched = replace(selection, query="")
                 rows = _sqlite_recent_matches(
                     conn, query.where(*_conditions(unsearched, entry_t, dialect)), selection
@@ -323,12 +329,11 @@ def _matching(query: str, dialect: str) -> Any:
     return sa.select(_fts.c.rowid).where(found)
 
 
-def _recent_first(selection: Selection, dialect: str, dense: bool) -> bool:
-    """A sparse SQLite search on a first page, not collapsed: ``_sqlite_recent_matches``."""
+def _recent_first(selection: Selection, dialect: str) -> bool:
+    """A SQLite search on a first page, not collapsed: ``_sqlite_recent_matches``."""
     return (
         bool(selection.query)
         and dialect == "sqlite"
-        and not dense
         and not selection.cursor
         and not selection.collapse
     )
@@ -338,7 +343,8 @@ RECENT_TRIES = 4  # candidate windows of 4, 16, 64, 256 × the page, then the pl
 
 
 def _sqlite_recent_matches(conn: sa.Connection, unsearched: Any, selection: Selection) -> list[Any]:
-    """First page of a sparse search without sorting every match (SQLite).
+    """First page of a search without sorting every match nor checking entries one by one
+    (SQLite).
 
     The FTS index streams matching rowids newest first (``ORDER BY rowid DESC``), and ids
     follow insertion time, which mostly follows publication time. So: take the newest
