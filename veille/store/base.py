@@ -19,6 +19,11 @@ tag_t: sa.Table = EntryTag.__table__  # type: ignore[attr-defined]
 meta_t: sa.Table = Meta.__table__  # type: ignore[attr-defined]
 
 
+def feed_display_title() -> Any:
+    """SQL for a feed's shown title: the one set in feeds.yaml, else its own, else its id."""
+    return sa.func.coalesce(feed_t.c.config_title, sa.func.nullif(feed_t.c.title, ""), feed_t.c.id)
+
+
 class StoreBase:
     """Owns the engine. Build one per process; call ``migrate()`` once."""
 

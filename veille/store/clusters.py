@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .base import StoreBase, entry_t, feed_t
+from .base import StoreBase, entry_t, feed_display_title, feed_t
 
 # cluster.assign_clusters: (new items, candidates) -> {key: cluster key}; items are built with
 # the ``item`` factory handed over by the caller (the store does not import the domain rules).
@@ -74,7 +74,7 @@ def also_in(
     clusters = {c for _, c, _ in shown if c is not None}
     if not clusters:
         return {}
-    title = sa.func.coalesce(feed_t.c.config_title, sa.func.nullif(feed_t.c.title, ""), feed_t.c.id)
+    title = feed_display_title()
     rows = conn.execute(
         sa.select(entry_t.c.cluster_id, entry_t.c.feed_id, title.label("feed_title"))
         .join(feed_t, feed_t.c.id == entry_t.c.feed_id)

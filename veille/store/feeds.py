@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlalchemy as sa
 
 from ..models import FeedSpec, FeedState, FeedTarget, Validators
-from .base import StoreBase
+from .base import StoreBase, feed_display_title
 from .base import feed_t as _feed
 
 
@@ -60,9 +60,7 @@ class FeedsMixin(StoreBase):
 
     def feed_titles(self) -> dict[str, str]:
         """``{id: display title}`` of the configured feeds (a light query for menus)."""
-        title = sa.func.coalesce(
-            _feed.c.config_title, sa.func.nullif(_feed.c.title, ""), _feed.c.id
-        )
+        title = feed_display_title()
         query = sa.select(_feed.c.id, title).where(_feed.c.in_config.is_(True))
         with self.engine.connect() as conn:
             return {feed_id: text for feed_id, text in conn.execute(query)}
