@@ -295,3 +295,40 @@ def test_recent_first_search_is_exact_with_backfilled_entries(
     plain = [[e.id for e in store.list_entries(s).entries] for s in selections]
     assert fast == plain
     assert all(fast) and len(fast[3]) > 100
+
+
+def test_fetch_success_is_written_with_the_last_entries(
+    store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction for an ordinary feed; validators never without their entries."""
+    from veille.store import FetchSuccess, entries as entries_module
+
+    store.sync_feeds([FeedSpec("a", "https://a.example/f"), FeedSpec("b", "https://b.example/f")])
+    later = now + timedelta(minutes=30)
+    success = FetchSuccess(now, later, Validators('"v1"', None), title="Le A")
+    assert store.save_entries("a", [entry(i) for i in range(3)], now=now, success=success) == (3, 0)
+    target = store.targets(["a"])[0]
+    assert target.validators == Validators('"v1"', None)
+    assert store.feed_states()[0].title == "Le A" and store.feed_states()[0].status == "ok"
+    # No entry at all: the feed row is still updated.
+    store.save_entries("b", [], now=now, success=FetchSuccess(now, later, Validators('"b"', None)))
+    assert store.targets(["b"])[0].validators == Validators('"b"', None)
+
+    # A feed of two batches whose last batch fails: the first batch stays, the validators of
+    # the fetch are not recorded (the next fetch must not get a 304 for half-saved entries).
+    monkeypatch.setattr(entries_module, "BATCH", 2)
+    original = entries_module._index
+    calls = {"n": 0}
+
+    def failing_index(*args: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disque plein")
+        original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(entries_module, "_index", failing_index)
+    more = [entry(i) for i in range(10, 14)]
+    with pytest.raises(RuntimeError):
+        store.save_entries("a", more, now=now, success=FetchSuccess(now, later, Validators('"v2"')))
+    assert store.targets(["a"])[0].validators == Validators('"v1"', None)
+    assert store.count_entries() == 3 + 2

@@ -31,6 +31,7 @@ from urllib.parse import urljoin
 import feedparser
 from feedparser.mixin import _FeedParserMixin
 
+from veille import fastfeed
 from veille.charset import decode
 from veille.dates import entry_date
 from veille.errors import ParseError
@@ -198,6 +199,23 @@ def _kind(version: str) -> str:
 
 def _read_xml(url: str, text: str, headers: Mapping[str, str], now: datetime) -> ParsedFeed:
     base = urljoin(url, headers.get("content-location", "")) or url
+    prepared = prepare_xml(text)
+    data = fastfeed.read(prepared, base, headers) or _feedparser_read(url, prepared, base, headers)
+    return ParsedFeed(
+        kind=data.kind,  # type: ignore[arg-type]
+        title=plain_text(data.title),
+        site_url=canonical_url(data.link, base),
+        description=plain_text(data.subtitle),
+        language=plain_text(data.language or "") or None,
+        entries=tuple(build_entry(e, now) for e in data.entries),
+        warnings=(LOOSE_WARNING,) if data.loose else (),
+    )
+
+
+def _feedparser_read(
+    url: str, prepared: bytes, base: str, headers: Mapping[str, str]
+) -> fastfeed.FeedData:
+    """Anything :mod:`veille.fastfeed` does not read: feedparser, strict then tolerant."""
     response_headers = {"content-type": "application/xml; charset=utf-8"}
     if base:
         response_headers["content-location"] = base
@@ -205,7 +223,7 @@ def _read_xml(url: str, text: str, headers: Mapping[str, str], now: datetime) ->
         response_headers["content-language"] = headers["content-language"]
     try:
         result = feedparser.parse(
-            prepare_xml(text),
+            prepared,
             response_headers=response_headers,
             sanitize_html=False,
             resolve_relative_uris=False,
@@ -217,15 +235,14 @@ def _read_xml(url: str, text: str, headers: Mapping[str, str], now: datetime) ->
     version = _get(result, "version") or ""
     if not version and not entries:
         raise ParseError(url, NOT_A_FEED)
-    warnings = [LOOSE_WARNING] if _get(result, "bozo") else []
-    return ParsedFeed(
-        kind=_kind(version),  # type: ignore[arg-type]
-        title=plain_text(_get(data, "title") or ""),
-        site_url=canonical_url(_get(data, "link"), base),
-        description=plain_text(_get(data, "subtitle") or ""),
-        language=plain_text(_get(data, "language") or "") or None,
-        entries=tuple(build_entry(_raw_entry(e, base), now) for e in entries),
-        warnings=tuple(warnings),
+    return fastfeed.FeedData(
+        kind=_kind(version),
+        title=_get(data, "title") or "",
+        link=_get(data, "link"),
+        subtitle=_get(data, "subtitle") or "",
+        language=_get(data, "language") or None,
+        entries=[_raw_entry(e, base) for e in entries],
+        loose=bool(_get(result, "bozo")),
     )
 
 

@@ -71,7 +71,7 @@ from .models import (
     Validators,
 )
 from .prepare import EntryExtras, parse_page_prepared, parse_prepared, tag_many
-from .store import Store
+from .store import FetchSuccess, Store
 from .tag import RuleSet, RulesSpec
 
 log = logging.getLogger(__name__)
@@ -283,18 +283,21 @@ class Updater:
             fetched, parsed, extras = await self._discover(target, parsed)
             new_url = fetched.url
         now = self.now()
-        new, updated = await self._store(
-            self.store.save_entries, target.id, parsed.entries, now=now, extras=extras
-        )
-        await self._store(
-            self.store.record_success,
-            target.id,
+        success = FetchSuccess(
             now=now,
             next_fetch_at=next_success_fetch(now, target),
             validators=fetched.validators,
             fetch_url=new_url,
             title=parsed.title,
             site_url=parsed.site_url,
+        )
+        new, updated = await self._store(
+            self.store.save_entries,
+            target.id,
+            parsed.entries,
+            now=now,
+            extras=extras,
+            success=success,
         )
         return UpdateResult(target.id, "ok", new=new, updated=updated)
 

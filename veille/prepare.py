@@ -15,8 +15,9 @@ from datetime import datetime
 from .htmllist import parse_page
 from .models import PageSpec, ParsedEntry, ParsedFeed
 from .parse import parse
-from .search import IndexedText, index_text
-from .tag import RuleSet, RulesSpec, TagReason
+from .search import IndexedText, index_words
+from .tag import RuleSet, RulesSpec, TagReason, category_words, tag_words
+from .text import strip_html, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +42,35 @@ def _rules(spec: RulesSpec) -> RuleSet:
 def extras_for(
     feed_id: str, entries: Sequence[ParsedEntry], rules: RulesSpec | None
 ) -> dict[str, EntryExtras]:
-    """Extras of each entry, by entry key (tags are empty without rules)."""
+    """Extras of each entry, by entry key (tags are empty without rules).
+
+    Each field is stripped, tokenised and stemmed once, for the tags and the index together.
+    """
     compiled = _rules(rules) if rules is not None else None
-    return {
-        e.key: EntryExtras(
-            tags=compiled.tag_entry(feed_id, e) if compiled else {},
-            index=index_text(e.title, e.summary_html, e.content_html, e.author, e.categories),
-        )
-        for e in entries
-    }
+    feed_tags = compiled.feed_tags.get(feed_id, ()) if compiled else ()
+    extras = {}
+    for e in entries:
+        title = words(e.title)
+        summary_text = strip_html(e.summary_html)
+        content_text = strip_html(e.content_html)
+        summary = words(summary_text)
+        content = summary if content_text == summary_text else words(content_text)
+        categories = [words(c) for c in e.categories]
+        tags = {}
+        if compiled is not None:
+            fields = (
+                title if e.title else None,
+                summary if summary_text else None,
+                content if content_text and content is not summary else None,
+                category_words(categories) if categories else None,
+            )
+            tags = tag_words(fields, feed_tags, compiled.compiled)
+        index = index_words(
+            title.stems, summary.stems, content.stems, words(e.author or "").stems,
+            [c.stems for c in categories],
+        )  # fmt: skip
+        extras[e.key] = EntryExtras(tags=tags, index=index)
+    return extras
 
 
 def parse_prepared(

@@ -49,7 +49,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import QueryError
-from .text import ELISIONS, stem, strip_html, tokens
+from .text import ELISIONS, stem, strip_html, tokens, words
 
 __all__ = [
     "BM25_WEIGHTS",
@@ -65,6 +65,7 @@ __all__ = [
     "Term",
     "compile_query",
     "index_text",
+    "index_words",
     "to_tsquery",
 ]
 
@@ -91,13 +92,9 @@ class IndexedText:
     body: str
 
 
-def _stems(text: str, limit: int) -> str:
-    """Stemmed tokens of ``text``, at most ``limit`` characters, cut between words."""
-    cut = len(text) > 2 * limit  # normalising longer texts is wasted work
-    words = [stem(w) for w in tokens(text[: 2 * limit] if cut else text)]
-    if cut and words:
-        words.pop()  # maybe half a word
-    return _truncate(" ".join(words), limit)
+def _joined(stems: list[str], limit: int) -> str:
+    """Stems joined by spaces, at most ``limit`` characters, cut between words."""
+    return _truncate(" ".join(stems[: limit // 2 + 1]), limit)  # each word takes ≥ 2 chars
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -114,17 +111,33 @@ def index_text(
     categories: Iterable[str] = (),
 ) -> IndexedText:
     """The FTS row of an entry (HTML fields are sanitised HTML, as stored)."""
-    html_cap = 10 * MAX_BODY_CHARS
-    content = _stems(strip_html(content_html[:html_cap]), MAX_BODY_CHARS)
-    summary = _stems(strip_html(summary_html[:html_cap]), MAX_BODY_CHARS)
+    return index_words(
+        words(title).stems,
+        words(strip_html(summary_html)).stems,
+        words(strip_html(content_html)).stems,
+        words(author or "").stems,
+        [words(c).stems for c in categories],
+    )
+
+
+def index_words(
+    title: list[str],
+    summary: list[str],
+    content: list[str],
+    author: list[str],
+    categories: Iterable[list[str]],
+) -> IndexedText:
+    """``index_text`` from the stems of each field (``text.words``), when the caller has them."""
+    content_text = _joined(content, MAX_BODY_CHARS)
+    summary_text = _joined(summary, MAX_BODY_CHARS)
     # Feeds often send the start of the article as its summary, maybe cut in a word ("…").
-    excerpt = summary.rsplit(" ", 1)[0] if summary.count(" ") >= 3 else summary
-    if f" {excerpt} " in f" {content} ":
-        summary = ""
-    parts = [_stems(c, MAX_TITLE_CHARS) for c in categories]
-    parts += [_stems(author or "", MAX_TITLE_CHARS), summary, content]
+    excerpt = summary_text.rsplit(" ", 1)[0] if summary_text.count(" ") >= 3 else summary_text
+    if f" {excerpt} " in f" {content_text} ":
+        summary_text = ""
+    parts = [_joined(c, MAX_TITLE_CHARS) for c in categories]
+    parts += [_joined(author, MAX_TITLE_CHARS), summary_text, content_text]
     body = _truncate(" ".join(p for p in parts if p), MAX_BODY_CHARS)
-    return IndexedText(title=_stems(title, MAX_TITLE_CHARS), body=body)
+    return IndexedText(title=_joined(title, MAX_TITLE_CHARS), body=body)
 
 
 # --- query side ---------------------------------------------------------------------------

@@ -42,9 +42,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .models import Config, ParsedEntry, TagRule
-from .text import fold, stem, strip_html, tokens
+from .text import Words, fold, stem, strip_html, tokens, words
 
-__all__ = ["CompiledRules", "EntryText", "RuleSet", "TagReason", "compile_rules", "tag"]
+__all__ = [
+    "CompiledRules",
+    "EntryText",
+    "RuleSet",
+    "TagReason",
+    "category_words",
+    "compile_rules",
+    "tag",
+    "tag_words",
+]
 
 Field = Literal["title", "summary", "content", "category", "source"]
 TEXT_FIELDS: tuple[Field, ...] = ("title", "summary", "content", "category")
@@ -156,18 +165,44 @@ def compile_rules(rules: Sequence[TagRule]) -> CompiledRules:
 
 def tag(entry: EntryText, compiled: CompiledRules) -> dict[str, TagReason]:
     """Tags of ``entry`` (sorted by name), each with the reason it was given."""
+    fields = (
+        words(entry.title) if entry.title else None,
+        words(entry.summary) if entry.summary else None,
+        # many feeds repeat the summary as content: no need to look twice
+        words(entry.content) if entry.content and entry.content != entry.summary else None,
+        category_words([words(c) for c in entry.categories]) if entry.categories else None,
+    )
+    return tag_words(fields, entry.feed_tags, compiled)
+
+
+def category_words(categories: Sequence[Words]) -> Words:
+    """The categories as one field, a separator after each so that no phrase crosses them."""
+    toks: list[str] = []
+    stems: list[str] = []
+    for category in categories:
+        toks += category.tokens
+        toks.append(_SEP)
+        stems += category.stems
+        stems.append(_SEP)
+    return Words(toks, stems)
+
+
+def tag_words(
+    fields: Sequence[Words | None], feed_tags: Iterable[str], compiled: CompiledRules
+) -> dict[str, TagReason]:
+    """``tag`` from the words of each field (title, summary, content, categories; None for an
+    empty field or a content that repeats the summary), when the caller already has them."""
     best: dict[int, tuple[int, int]] = {}  # rule -> (field index, term index)
     vetoed: set[int] = set()
-    texts = (entry.title, entry.summary, entry.content, _SEP.join(entry.categories))
-    for f, text in enumerate(texts):
-        if not text or (f == 2 and text == entry.summary):  # many feeds repeat the summary
+    for f, field_words in enumerate(fields):
+        if field_words is None:
             continue
-        for r, t, is_exclude in _hits(text, compiled):
+        for r, t, is_exclude in _hits(field_words, compiled):
             if is_exclude:
                 vetoed.add(r)
             elif r not in best or (f, t) < best[r]:
                 best[r] = (f, t)
-    result = {name: TagReason("source", name) for name in entry.feed_tags}
+    result = {name: TagReason("source", name) for name in feed_tags}
     for r, (f, t) in best.items():
         name = compiled.rules[r].name
         if r not in vetoed and name not in result:
@@ -175,10 +210,9 @@ def tag(entry: EntryText, compiled: CompiledRules) -> dict[str, TagReason]:
     return dict(sorted(result.items()))
 
 
-def _hits(text: str, compiled: CompiledRules) -> Iterable[_Hit]:
-    """Every (rule, term, exclude) found in one field's text."""
-    toks = _split_categories(text) if _SEP in text else tokens(text)
-    stems = list(map(stem, toks))
+def _hits(field_words: Words, compiled: CompiledRules) -> Iterable[_Hit]:
+    """Every (rule, term, exclude) found in one field."""
+    toks, stems = field_words
     present = set(stems)
     words, phrases = compiled.words, compiled.phrases
     for s in present.intersection(words):
@@ -209,14 +243,6 @@ def _learn_prefixes(compiled: CompiledRules, new_words: set[str]) -> None:
             found = (h for p, hs in compiled.prefixes.items() if w.startswith(p) for h in hs)
             compiled._prefixed[w] = tuple(found)
     compiled._seen.update(new_words)
-
-
-def _split_categories(text: str) -> list[str]:
-    out: list[str] = []
-    for category in text.split(_SEP):
-        out.extend(tokens(category))
-        out.append(_SEP)
-    return out
 
 
 def _phrase_at(rest: tuple[_Part, ...], first: str, toks: list[str], stems: list[str]) -> bool:

@@ -32,8 +32,9 @@ import re
 import unicodedata
 from functools import lru_cache
 from html import unescape
+from typing import NamedTuple
 
-__all__ = ["ELISIONS", "fold", "normalize", "stem", "strip_html", "tokens"]
+__all__ = ["ELISIONS", "Words", "fold", "normalize", "stem", "strip_html", "tokens", "words"]
 
 ELISIONS = ("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu")
 
@@ -94,6 +95,19 @@ def stem(token: str) -> str:
     if token.endswith("s") and not token.endswith("ss"):
         return token[:-1]
     return token
+
+
+class Words(NamedTuple):
+    """A text's tokens and their stems, computed once for tagging and indexing together."""
+
+    tokens: list[str]
+    stems: list[str]
+
+
+def words(text: str) -> Words:
+    """``tokens(text)`` and the ``stem`` of each."""
+    toks = tokens(text)
+    return Words(toks, list(map(stem, toks)))
 
 
 def strip_html(html: str) -> str:

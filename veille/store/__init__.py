@@ -17,13 +17,13 @@ from __future__ import annotations
 from .clusters import ClustersMixin
 from .copy import CopyMixin
 from .entries import EntriesMixin, decode_cursor, encode_cursor
-from .feeds import FeedsMixin
+from .feeds import FeedsMixin, FetchSuccess
 from .lock import LockMixin
 from .mail import MailMixin
 from .sources import SourcesMixin
 from .tags import TagsMixin
 
-__all__ = ["Store", "decode_cursor", "encode_cursor"]
+__all__ = ["FetchSuccess", "Store", "decode_cursor", "encode_cursor"]
 
 
 class Store(

@@ -17,6 +17,7 @@ from ..models import EntryPage, EntryView, ParsedEntry, Selection
 from ..search import compile_query, index_text, to_tsquery
 from .base import StoreBase, entry_t, feed_t, tag_t
 from .clusters import also_in
+from .feeds import FetchSuccess
 from .tags import Reason, tag_rows
 
 BATCH = 500  # entries per transaction when saving a feed
@@ -55,6 +56,7 @@ class EntriesMixin(StoreBase):
         now: datetime,
         tagger: EntryTagger | None = None,
         extras: Mapping[str, Extras] | None = None,
+        success: FetchSuccess | None = None,
     ) -> tuple[int, int]:
         """Insert new entries and rewrite changed ones (with their tags); returns
         ``(new, updated)``. ``extras`` (by entry key) carries tags and index text already
@@ -65,6 +67,9 @@ class EntriesMixin(StoreBase):
         stored for the feed is the same entry (publishers that regenerate GUIDs on every fetch).
         Unchanged entries (same content hash) are not written. Each batch is its own
         transaction, so an interrupted save keeps what it committed and a rerun completes it.
+        ``success`` (the fetch's outcome: validators, schedule) is written in the transaction
+        of the last batch: one commit for a whole ordinary feed, and validators never without
+        the entries they describe.
         """
         if extras:
             fallback = tagger
@@ -76,9 +81,15 @@ class EntriesMixin(StoreBase):
                 return fallback(e) if fallback else {}
 
         new = updated = 0
+        if not entries and success is not None:
+            with self._write() as conn:
+                success.write(conn, feed_id)
         for start in range(0, len(entries), BATCH):
             batch = entries[start : start + BATCH]
-            n, u = self._save_batch(feed_id, batch, now, tagger, extras or {})
+            last = start + BATCH >= len(entries)
+            n, u = self._save_batch(
+                feed_id, batch, now, tagger, extras or {}, success if last else None
+            )
             new += n
             updated += u
         return new, updated
@@ -90,6 +101,7 @@ class EntriesMixin(StoreBase):
         now: datetime,
         tagger: EntryTagger | None,
         extras: Mapping[str, Extras],
+        success: FetchSuccess | None,
     ) -> tuple[int, int]:
         inserts: list[ParsedEntry] = []
         updates: list[tuple[int, ParsedEntry]] = []
@@ -155,6 +167,8 @@ class EntriesMixin(StoreBase):
                 _index(conn, updates, extras)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
+            if success is not None:
+                success.write(conn, feed_id)
         return len(inserts), len(updates)
 
     def list_entries(self, selection: Selection) -> EntryPage:

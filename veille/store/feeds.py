@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -12,6 +13,37 @@ import sqlalchemy as sa
 from ..models import FeedSpec, FeedState, FeedTarget, Validators
 from .base import StoreBase, feed_display_title
 from .base import feed_t as _feed
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSuccess:
+    """What a successful fetch changes in its feed's row: state, schedule, validators."""
+
+    now: datetime
+    next_fetch_at: datetime
+    validators: Validators
+    fetch_url: str | None = None
+    title: str | None = None
+    site_url: str | None = None
+
+    def write(self, conn: sa.Connection, feed_id: str) -> None:
+        values: dict[str, Any] = {
+            "status": "ok",
+            "last_error": None,
+            "error_count": 0,
+            "last_fetched_at": self.now,
+            "last_success_at": self.now,
+            "next_fetch_at": self.next_fetch_at,
+            "etag": self.validators.etag,
+            "last_modified": self.validators.last_modified,
+        }
+        if self.fetch_url:
+            values["fetch_url"] = self.fetch_url
+        if self.title:
+            values["title"] = self.title
+        if self.site_url:
+            values["site_url"] = self.site_url
+        conn.execute(sa.update(_feed).where(_feed.c.id == feed_id).values(**values))
 
 
 class FeedsMixin(StoreBase):
@@ -110,25 +142,11 @@ class FeedsMixin(StoreBase):
         title: str | None = None,
         site_url: str | None = None,
     ) -> None:
-        """A fetch (200 or 304) succeeded. Call it after the entries are saved."""
-        values: dict[str, Any] = {
-            "status": "ok",
-            "last_error": None,
-            "error_count": 0,
-            "last_fetched_at": now,
-            "last_success_at": now,
-            "next_fetch_at": next_fetch_at,
-            "etag": validators.etag,
-            "last_modified": validators.last_modified,
-        }
-        if fetch_url:
-            values["fetch_url"] = fetch_url
-        if title:
-            values["title"] = title
-        if site_url:
-            values["site_url"] = site_url
+        """A fetch (200 or 304) succeeded. Call it after the entries are saved (or give the
+        same facts to ``save_entries(success=…)``, which writes them with the last entries)."""
+        success = FetchSuccess(now, next_fetch_at, validators, fetch_url, title, site_url)
         with self._write() as conn:
-            conn.execute(sa.update(_feed).where(_feed.c.id == feed_id).values(**values))
+            success.write(conn, feed_id)
 
     def record_error(
         self,
