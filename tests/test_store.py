@@ -12,7 +12,8 @@ from alembic.script import ScriptDirectory
 
 from veille.errors import QueryError
 from veille.models import FeedSpec, ParsedEntry, Selection, Validators
-from veille.store import Store, decode_cursor, encode_cursor
+from veille.store import FetchSuccess, Store, decode_cursor, encode_cursor
+from veille.store import entries as entries_module
 
 
 def entry(i: int, **kw: object) -> ParsedEntry:
@@ -301,8 +302,6 @@ def test_fetch_success_is_written_with_the_last_entries(
     store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One transaction for an ordinary feed; validators never without their entries."""
-    from veille.store import FetchSuccess, entries as entries_module
-
     store.sync_feeds([FeedSpec("a", "https://a.example/f"), FeedSpec("b", "https://b.example/f")])
     later = now + timedelta(minutes=30)
     success = FetchSuccess(now, later, Validators('"v1"', None), title="Le A")
