@@ -114,3 +114,32 @@ def test_memory_limit_is_a_parse_error() -> None:
                 await pool.parse("https://ex.fr/f", b"", {}, NOW)
 
     asyncio.run(run())
+
+
+def test_worker_functions_pickle_as_names_and_arrive_as_functions() -> None:
+    import pickle
+
+    from veille.parse import parse
+    from veille.workers import PARSE, TAG_MANY
+
+    data = pickle.dumps(PARSE)
+    assert b"veille.parse:parse" in data
+    assert pickle.loads(data) is parse
+    assert pickle.loads(pickle.dumps(TAG_MANY)).__name__ == "tag_many"
+
+
+def test_the_updating_process_does_not_import_the_parsers() -> None:
+    """feedparser, nh3 and charset detection live in the workers: the process holding the
+    database and the HTTP client loads feeds.yaml, the store and the pipeline without them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, veille.service, veille.scheduler, veille.config, veille.pipeline\n"
+        "heavy = ('feedparser', 'nh3', 'charset_normalizer', 'veille.parse', 'veille.htmllist')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout

@@ -36,8 +36,8 @@ from urllib.parse import unquote, urlsplit
 
 from ruamel.yaml.comments import CommentedMap
 
-from .htmllist import date_format_problem, selector_problem
 from .models import ImapTLS, MailboxSpec, PageSpec
+from .selectors import date_format_problem, selector_problem
 
 __all__ = ["HTML_KEYS", "IMAP_KEYS", "check_mailbox", "check_page", "misplaced_keys"]
 

@@ -48,6 +48,7 @@ from veille.errors import ParseError
 from veille.models import PageSpec, ParsedEntry, ParsedFeed
 from veille.parse import dedupe
 from veille.sanitize import RawEntry, build_entry, plain_text, text_to_html
+from veille.selectors import DATE_DIRECTIVE, date_format_problem, selector_problem, split_selector
 
 __all__ = [
     "NO_MATCH",
@@ -61,44 +62,8 @@ __all__ = [
 NO_MATCH = "0 article : les sélecteurs ne correspondent plus à la page"
 MAX_ITEMS = 500  # a list page, not an archive: bounds the work on a pathological page
 
-_ATTRIBUTE = re.compile(r"[A-Za-z_:][-A-Za-z0-9_:.]*\Z")
-
-
-# --- selectors --------------------------------------------------------------------------------
-
-
-def split_selector(text: str) -> tuple[str | None, str | None]:
-    """``"time@datetime"`` → ``("time", "datetime")``; ``"@href"`` → ``(None, "href")``;
-    ``"h3 a"`` → ``("h3 a", None)``. An ``@`` inside ``[…]`` or quotes is part of the CSS."""
-    text = text.strip()
-    at = text.rfind("@")
-    if at >= 0:
-        css, attribute = text[:at].strip(), text[at + 1 :].strip()
-        balanced = css.count("[") == css.count("]") and css.count('"') % 2 == 0
-        if _ATTRIBUTE.match(attribute) and balanced and css.count("'") % 2 == 0:
-            return css or None, attribute.lower()
-    return text or None, None
-
-
-def selector_problem(text: str) -> str | None:
-    """Why ``text`` is not a usable selector (French), or None."""
-    if not text.strip():
-        return "sélecteur vide"
-    css, attribute = split_selector(text)
-    if css is None:
-        return None if attribute else "sélecteur vide"
-    try:
-        LexborHTMLParser("<p></p>").css(css)
-    except SelectolaxError:
-        hint = " (pour lire un attribut : sélecteur@attribut, ex. time@datetime)"
-        return f"sélecteur CSS invalide « {css} »{hint if '@' in text else ''}"
-    return None
-
-
 # --- dates ------------------------------------------------------------------------------------
 
-_DIRECTIVE = re.compile(r"%[-#]?[A-Za-z%]")
-_STRPTIME_DIRECTIVES = frozenset("aAbBcdfGHIjmMpSuUVwWxXyYzZ%")
 _ENGLISH_MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
@@ -125,7 +90,7 @@ def _numeric_format(fmt: str) -> tuple[str, bool, bool]:
     """The format with literals folded, ``%B``/``%b`` → ``%m``, ``%A``/``%a`` removed (a
     weekday is redundant with the date); also whether it had month and day names."""
     out, months, days, pos = [], False, False, 0
-    for m in _DIRECTIVE.finditer(fmt):
+    for m in DATE_DIRECTIVE.finditer(fmt):
         out.append(_fold(fmt[pos : m.start()]))
         directive = m.group(0).replace("-", "").replace("#", "")
         pos = m.end()
@@ -140,20 +105,6 @@ def _numeric_format(fmt: str) -> tuple[str, bool, bool]:
         out.append(directive)
     out.append(_fold(fmt[pos:]))
     return " ".join("".join(out).split()), months, days
-
-
-def date_format_problem(fmt: str) -> str | None:
-    """Why ``fmt`` is not a usable ``date_format`` (French), or None."""
-    if fmt.strip().lower() == "iso":
-        return None
-    if not _DIRECTIVE.search(fmt):
-        return f"format de date « {fmt} » sans directive (ex. iso, « %d %B %Y », « %d/%m/%Y »)"
-    for m in _DIRECTIVE.finditer(fmt):
-        if m.group(0)[-1] not in _STRPTIME_DIRECTIVES:
-            return f"format de date « {fmt} » invalide : directive « {m.group(0)} » inconnue"
-    if "%" in _DIRECTIVE.sub("", fmt):
-        return f"format de date « {fmt} » invalide : « % » sans directive (« %% » pour « % »)"
-    return None
 
 
 def _paris(value: datetime) -> datetime:

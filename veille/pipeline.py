@@ -57,6 +57,7 @@ from typing import Any, Protocol, TypeVar
 
 from .cluster import ClusterItem, assign_clusters
 from .errors import FeedError, FetchError, GoneError, HTTPStatusError, ParseError
+from .extras import EntryExtras
 from .imapsource import ImapReader, MailMessage, message_source
 from .models import (
     Config,
@@ -70,9 +71,9 @@ from .models import (
     UpdateResult,
     Validators,
 )
-from .prepare import EntryExtras, parse_page_prepared, parse_prepared, tag_many
 from .store import FetchSuccess, Store
 from .tag import RuleSet, RulesSpec
+from .workers import PARSE_PAGE_PREPARED, PARSE_PREPARED, TAG_MANY
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ def retag_all(store: Store, rules: RuleSet, workers: int = RETAG_WORKERS) -> tup
         def tag_batch(rows: list[Any]) -> list[Any]:
             size = -(-len(rows) // workers)
             parts = [rows[i : i + size] for i in range(0, len(rows), size)]
-            return [tags for part in pool.map(tag_many, repeat(spec), parts) for tags in part]
+            return [tags for part in pool.map(TAG_MANY, repeat(spec), parts) for tags in part]
 
         seen, changed = store.retag(rules.tag_fields, rules.fingerprint, tag_many=tag_batch)
     log.info(
@@ -195,16 +196,19 @@ class Updater:
         targets = await self._store(
             self.store.targets, ids, due_at=self.now() if due_only else None
         )
-        gate = asyncio.Semaphore(self.concurrency)
+        # ``concurrency`` runners share one iterator: at most that many feeds (and their
+        # bodies, parsed entries) in memory, and no task per feed created up front.
+        pending = iter(enumerate(targets))
+        done: dict[int, UpdateResult] = {}
 
-        async def one(target: FeedTarget) -> UpdateResult:
-            async with gate:
-                result = await self.update_feed(target)
-            if on_result:
-                on_result(result)
-            return result
+        async def runner() -> None:
+            for i, target in pending:
+                done[i] = result = await self.update_feed(target)
+                if on_result:
+                    on_result(result)
 
-        results = list(await asyncio.gather(*(one(t) for t in targets)))
+        await asyncio.gather(*(runner() for _ in range(min(self.concurrency, len(targets)))))
+        results = [done[i] for i in range(len(targets))]
         if any(r.new for r in results):
             await self.cluster()
         return results
@@ -267,7 +271,7 @@ class Updater:
         if page is not None:
             assert fetched.body is not None
             parsed, extras = await self.parser.call(
-                parse_page_prepared,
+                PARSE_PAGE_PREPARED,
                 fetched.url,
                 fetched.body,
                 dict(fetched.headers),
@@ -310,7 +314,7 @@ class Updater:
         """Parse in a worker, which also tags the entries and prepares their index text."""
         assert fetched.body is not None
         return await self.parser.call(
-            parse_prepared,
+            PARSE_PREPARED,
             fetched.url,
             fetched.body,
             dict(fetched.headers),

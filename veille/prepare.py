@@ -9,24 +9,15 @@ fingerprint and keeps them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
+from .extras import EntryExtras
 from .htmllist import parse_page
 from .models import PageSpec, ParsedEntry, ParsedFeed
 from .parse import parse
-from .search import IndexedText, index_words
+from .search import index_words
 from .tag import RuleSet, RulesSpec, TagReason, category_words, tag_words
 from .text import strip_html, words
-
-
-@dataclass(frozen=True, slots=True)
-class EntryExtras:
-    """What the store writes beside an entry: its tags with reasons, its index text."""
-
-    tags: dict[str, TagReason]
-    index: IndexedText
-
 
 _RULES: dict[str, RuleSet] = {}  # per worker process: fingerprint -> compiled rules
 

@@ -12,6 +12,11 @@ starts a fresh one, so the other feeds go on; it also parses on both cores. Each
 address space (``RLIMIT_AS``) so that a pathological document dies with a MemoryError instead of
 taking the machine with it.
 
+The parent never imports the parsers: the functions the workers run are named by
+:class:`WorkerFunction` (``"module:function"``), which pickles as that name and unpickles in the
+worker as the function itself. feedparser, nh3 and selectolax live in the fork server and its
+workers only (~6 MB less in the parent, which holds the database and the HTTP client).
+
 Exceptions do not cross the process boundary as such: :class:`~veille.errors.FeedError` takes two
 constructor arguments and does not unpickle, so the worker returns a :class:`_Failure` that the
 parent turns back into the exception.
@@ -20,24 +25,65 @@ parent turns back into the exception.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import multiprocessing
 from collections.abc import Callable, Mapping
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
 from veille.errors import ParseError, ParseTimeoutError
-from veille.htmllist import parse_page
 from veille.models import PageSpec, ParsedEntry, ParsedFeed
-from veille.newsletter import read_message
-from veille.parse import parse
+
+if TYPE_CHECKING:
+    from veille.extras import EntryExtras
+    from veille.tag import TagReason
 
 ParseFunction = Callable[[str, bytes, Mapping[str, str], datetime], ParsedFeed]
 T = TypeVar("T")
+
+
+def _resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
+
+
+class WorkerFunction(Generic[T]):
+    """A module-level function named ``"module:function"``, to be run in a worker.
+
+    Pickled as its name, unpickled (in the worker) as the function itself: whoever schedules
+    it does not import its module. ``T`` is what the function returns.
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __call__(self, *args: Any, **kwargs: Any) -> T:
+        """Run it here (imports its module): for code that calls it in-process."""
+        result: T = _resolve(self.path)(*args, **kwargs)
+        return result
+
+    def __reduce__(self) -> tuple[Callable[[str], Callable[..., Any]], tuple[str]]:
+        return _resolve, (self.path,)
+
+    def __repr__(self) -> str:
+        return f"WorkerFunction({self.path!r})"
+
+
+Prepared = tuple[ParsedFeed, dict[str, "EntryExtras"]]
+PARSE: WorkerFunction[ParsedFeed] = WorkerFunction("veille.parse:parse")
+PARSE_PAGE: WorkerFunction[ParsedFeed] = WorkerFunction("veille.htmllist:parse_page")
+READ_MESSAGE: WorkerFunction[ParsedEntry] = WorkerFunction("veille.newsletter:read_message")
+PARSE_PREPARED: WorkerFunction[Prepared] = WorkerFunction("veille.prepare:parse_prepared")
+PARSE_PAGE_PREPARED: WorkerFunction[Prepared] = WorkerFunction("veille.prepare:parse_page_prepared")
+TAG_MANY: WorkerFunction[list[dict[str, TagReason]]] = WorkerFunction("veille.prepare:tag_many")
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_LIMIT = 1 << 30  # 1 GiB of address space per worker
@@ -84,8 +130,8 @@ PRELOAD = ("veille.parse", "veille.htmllist", "veille.newsletter", "veille.prepa
 class ParserPool:
     """A pool of parsing processes; use as ``async with ParserPool() as pool:``.
 
-    ``function`` is what the workers run (a picklable module-level function, :func:`parse`
-    by default); tests pass a slow one to check time limits.
+    ``function`` is what :meth:`parse` runs (:func:`veille.parse.parse` by default); tests
+    pass a slow one to check time limits.
     """
 
     def __init__(
@@ -93,7 +139,7 @@ class ParserPool:
         max_workers: int = 2,
         timeout: float = DEFAULT_TIMEOUT,
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-        function: ParseFunction = parse,
+        function: ParseFunction = PARSE,
     ) -> None:
         self.timeout = timeout
         self._function = function
@@ -119,16 +165,17 @@ class ParserPool:
         self, url: str, body: bytes, headers: Mapping[str, str], now: datetime, spec: PageSpec
     ) -> ParsedFeed:
         """Read a list page with its selectors in a worker (``type: html``)."""
-        return await self.call(parse_page, url, body, dict(headers), now, spec)
+        return await self.call(PARSE_PAGE, url, body, dict(headers), now, spec)
 
     async def read_message(
         self, source: str, raw: bytes, received: datetime | None, now: datetime
     ) -> ParsedEntry:
         """Read one e-mail in a worker (``type: imap``); ``source`` names it in errors."""
-        return await self.call(read_message, source, raw, received, now)
+        return await self.call(READ_MESSAGE, source, raw, received, now)
 
     async def call(self, function: Callable[..., T], url: str, *args: Any) -> T:
-        """``function(url, *args)`` in a worker (a picklable module-level function);
+        """``function(url, *args)`` in a worker (a picklable module-level function, or a
+        :class:`WorkerFunction` naming one);
         :class:`ParseTimeoutError` past the limit, :class:`ParseError` if the document is
         unreadable or the worker died."""
         future = self._pool.schedule(_run, args=(function, url, *args), timeout=self.timeout)
