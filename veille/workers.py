@@ -25,6 +25,7 @@ parent turns back into the exception.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import multiprocessing
 from collections.abc import Callable, Mapping
@@ -95,8 +96,17 @@ class _Failure:
     message: str
 
 
+def _init_worker(memory_limit: int | None) -> None:
+    """Runs in each new worker: cap its address space, freeze what it inherited."""
+    _limit_memory(memory_limit)
+    # The modules imported by the fork server are shared copy-on-write; the garbage
+    # collector would write to every object's header while scanning them and so copy their
+    # pages into this worker. Frozen, they are never scanned (~2-3 MB less per worker).
+    gc.freeze()
+
+
 def _limit_memory(limit: int | None) -> None:
-    """Worker initializer: cap the address space (POSIX only; a no-op elsewhere)."""
+    """Cap the address space (POSIX only; a no-op elsewhere)."""
     if not limit:
         return
     try:
@@ -150,7 +160,7 @@ class ParserPool:
         context.set_forkserver_preload(list(PRELOAD))
         self._pool = ProcessPool(
             max_workers=max_workers,
-            initializer=_limit_memory,
+            initializer=_init_worker,
             initargs=(memory_limit,),
             context=context,
         )

@@ -199,14 +199,22 @@ class EntriesMixin(StoreBase):
                     conditions.append(_newest_of_its_story(selection, dialect))
                 return query.where(*conditions)
 
-            if selection.query and dialect == "postgresql" and not selection.cursor:
-                rows = _pg_search_rows(conn, planned, selection.limit)
-            elif recent:
+            rows: list[Any] | None = None
+            if recent:
                 unsearched = replace(selection, query="")
                 rows = _sqlite_recent_matches(
                     conn, query.where(*_conditions(unsearched, entry_t, dialect)), selection
                 )
-            else:
+                if rows is None:  # ids do not follow dates here: the plain plans
+                    dense = _dense(conn, selection.query)
+            if (
+                rows is None
+                and selection.query
+                and dialect == "postgresql"
+                and not selection.cursor
+            ):
+                rows = _pg_search_rows(conn, planned, selection.limit)
+            elif rows is None:
                 rows = list(conn.execute(planned()).all())
             more = len(rows) > selection.limit
             rows = rows[: selection.limit]
@@ -354,9 +362,15 @@ def _recent_first(selection: Selection, dialect: str) -> bool:
 
 
 RECENT_TRIES = 4  # candidate windows of 4, 16, 64, 256 × the page, then the plain plan
+# Older-id entries published after the page's last row that the plan checks one by one; more
+# means ids do not follow dates (a store filled feed by feed by its first refresh, a feed
+# added with a long backlog): the plain plans are then faster.
+RECENT_BACKFILL_MAX = 1000
 
 
-def _sqlite_recent_matches(conn: sa.Connection, unsearched: Any, selection: Selection) -> list[Any]:
+def _sqlite_recent_matches(
+    conn: sa.Connection, unsearched: Any, selection: Selection
+) -> list[Any] | None:
     """First page of a search without sorting every match nor checking entries one by one
     (SQLite).
 
@@ -365,8 +379,8 @@ def _sqlite_recent_matches(conn: sa.Connection, unsearched: Any, selection: Sele
     candidates by id, keep those passing the other filters, sorted by date; then add the
     few older-id entries published after the page's last row (an entry back-filled late),
     found by a range on ``ix_entry_published`` and checked against the index by rowid.
-    Exact: the same rows as sorting every match; falls back to that plan when the candidate
-    windows do not fill the page."""
+    Exact: the same rows as sorting every match. None (use the plain plans) when the
+    candidate windows do not fill the page or too many older ids need checking."""
     page = selection.limit + 1
     match = compile_query(selection.query).match
     newest = sa.text(
@@ -386,9 +400,13 @@ def _sqlite_recent_matches(conn: sa.Connection, unsearched: Any, selection: Sele
             )
             older_ids = list(
                 conn.execute(
-                    sa.select(entry_t.c.id).where(after_last, entry_t.c.id < min(ids))
+                    sa.select(entry_t.c.id)
+                    .where(after_last, entry_t.c.id < min(ids))
+                    .limit(RECENT_BACKFILL_MAX + 1)
                 ).scalars()
             )
+            if len(older_ids) > RECENT_BACKFILL_MAX:
+                return None
             if older_ids:
                 found = sa.text(
                     "SELECT rowid FROM entry_fts WHERE entry_fts MATCH :m AND rowid IN "
@@ -402,9 +420,7 @@ def _sqlite_recent_matches(conn: sa.Connection, unsearched: Any, selection: Sele
                     rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
             return rows[:page]
         window *= 4
-    return list(
-        conn.execute(unsearched.where(entry_t.c.id.in_(_matching(selection.query, "sqlite")))).all()
-    )
+    return None
 
 
 # PostgreSQL: how many of the newest entries a search first looks at (see ``_pg_search``).
