@@ -14,6 +14,7 @@ from veille.errors import QueryError
 from veille.models import FeedSpec, ParsedEntry, Selection, Validators
 from veille.store import FetchSuccess, Store, decode_cursor, encode_cursor
 from veille.store import entries as entries_module
+from veille.store.base import SCHEMA_HEAD
 
 
 def entry(i: int, **kw: object) -> ParsedEntry:
@@ -36,7 +37,20 @@ def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_store: Store) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     head = ScriptDirectory(str(resources.files("veille.store") / "migrations")).get_current_head()
-    assert version == head
+    assert version == head == SCHEMA_HEAD
+
+
+def test_a_store_at_head_starts_without_alembic(sqlite_store: Store) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom veille.store import Store\n"
+        f"Store({str(sqlite_store.engine.url)!r}).migrate()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
 
 
 def test_migrate_is_idempotent(store: Store) -> None:
