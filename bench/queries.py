@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from veille.pipeline import retag_all
 from veille.settings import Settings
 from veille.store import Store
 from veille.tag import RuleSet
@@ -198,11 +199,13 @@ class App:
 
 
 def retag(db: Path, feeds: int) -> tuple[float, int, int]:
-    """``store.retag`` with the RuleSet of the shipped feeds.yaml: (seconds, seen, changed)."""
+    """``pipeline.retag_all`` (what ``veille retag`` and a changed feeds.yaml run: tagging in
+    2 processes, writes on this thread) with the RuleSet of the shipped feeds.yaml:
+    (seconds, seen, changed)."""
     store = Store(f"sqlite:///{db}")
     rules = RuleSet.from_config(bench_config([f"x{f}" for f in range(feeds)]))
     started = time.perf_counter()
-    seen, changed = store.retag(rules.tag_fields, rules.fingerprint)
+    seen, changed = retag_all(store, rules)
     elapsed = time.perf_counter() - started
     store.close()
     return elapsed, seen, changed
