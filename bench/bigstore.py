@@ -49,8 +49,8 @@ BASE = FEEDS * BASE_PER_FEED
 # The anchor of cached stores: fixed, so a cache stays valid; pages get a clock set to it.
 STORE_ANCHOR = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
 # The pipeline clusters the last 14 days after each update, a few new entries at a time; here
-# the whole window is pending at once, which costs minutes (quadratic, see BENCHMARKS.md), so
-# only the last 7 days (what the weekly digest shows) are clustered.
+# the whole window is pending at once, and only the last 7 days (what the weekly digest
+# shows, and what pages collapse) are clustered.
 CLUSTER_DAYS = timedelta(days=7)
 ENTRY_COLUMNS = (
     "feed_id, key, guid, url, title, author, summary_html, content_html, categories, "
