@@ -182,7 +182,7 @@ class EntriesMixin(StoreBase):
             .limit(selection.limit + 1)
         )
         dialect = self.engine.dialect.name
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             recent = _recent_first(selection, dialect)
             dense = (
                 bool(selection.query)
@@ -230,7 +230,7 @@ class EntriesMixin(StoreBase):
             .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
             .where(entry_t.c.id == entry_id)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(query).first()
             tags = _tags_of(conn, [entry_id])
             also = also_in(conn, [(row.id, row.cluster_id, row.feed_id)]) if row else {}
