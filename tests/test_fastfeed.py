@@ -213,3 +213,16 @@ def test_shared_words_give_the_same_tags_and_index() -> None:
             assert got[entry.key] == expected, entry.title
             compared += 1
     assert compared > 500
+
+
+def test_parse_reads_a_plain_feed_without_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedparser
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("feedparser called for a plain RSS 2.0 document")
+
+    monkeypatch.setattr(feedparser, "parse", refuse)
+    body = bench_corpus.feed_document(0, bench_corpus.default_anchor())
+    feed = parse("http://127.0.0.1/0", body, {}, NOW)
+    assert feed.kind == "rss" and len(feed.entries) == bench_corpus.item_count(0)
+    assert all(e.title and e.url and e.content_html for e in feed.entries)

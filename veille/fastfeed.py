@@ -16,6 +16,10 @@ inside a text element, a repeated single-valued element, an author with an e-mai
 corpus and on the benchmark corpus, that whatever this module reads equals what feedparser
 reads.
 
+It imports three private helpers of feedparser (``_parse_date``, ``_urljoin``, ``_cp1252``):
+the point is to do exactly what feedparser does. feedparser is pinned in pyproject.toml, and
+the differential tests fail on an upgrade that changes them.
+
 The input is what :func:`veille.parse.prepare_xml` produced (UTF-8, no DOCTYPE, no entity
 declarations: nothing can be expanded or fetched).
 """
