@@ -631,3 +631,38 @@ def test_fast_enough_for_every_new_entry() -> None:
     print(f"\ncluster: 100 new entries against 500 candidates in {elapsed * 1000:.1f} ms")
     assert len(result) >= 100
     assert elapsed < 0.5
+
+
+def test_the_sliding_window_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Word postings follow the window (candidates enter when an item's window reaches their
+    day, leave when none can): the clusters must be those of an index that keeps everything,
+    shared links across weeks included."""
+    import random
+
+    from veille import cluster
+
+    rnd = random.Random(11)
+    titles = [t for pair in SAME for t in pair]
+    feeds = [f"f{i}" for i in range(9)]
+
+    def item(i: int, days: float, **kw: object) -> ClusterItem:
+        title = rnd.choice(titles)
+        link = f"https://exemple.fr/{rnd.randrange(40)}" if rnd.random() < 0.3 else None
+        return ClusterItem(
+            f"k{i}",
+            rnd.choice(feeds),
+            title,
+            T0 + timedelta(days=days),
+            link,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    candidates = [
+        item(i, rnd.uniform(0, 21), cluster=rnd.choice([None, f"k{i}"])) for i in range(300)
+    ]
+    new = [item(1000 + i, rnd.uniform(0, 21)) for i in range(300)]
+    sliding = assign_clusters(new, candidates)
+    monkeypatch.setattr(cluster._Index, "forget_before", lambda self, day: None)
+    everything = assign_clusters(new, candidates)
+    assert sliding == everything
+    assert len(set(sliding.values())) < len(sliding)  # clusters did form

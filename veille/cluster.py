@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -287,25 +287,47 @@ MIN_HITS = 2  # full-weight words two titles must share to be compared at all
 
 
 class _Index:
-    """Known entries by (full-weight signature word, day) and by link, with their clusters'
-    feeds. Looking up an item only visits the days within the 72 h window, so the work is
-    linear in the number of items, not quadratic."""
+    """Entries by (full-weight signature word, day) and by link, with their clusters' feeds.
+
+    Looking up an item only visits the days within the 72 h window, so the work is linear in
+    the number of items, not quadratic. Entries are numbered by the caller (``seq``: ties
+    resolve by it). Word postings follow the window: ``forget_before(day)`` drops the days no
+    later item can reach, so memory grows with the entries of a week, not of the whole period
+    (a first refresh of thousands of feeds clusters a fortnight at once). Links and clusters'
+    feeds are kept for every entry (a shared link counts whatever the dates)."""
 
     def __init__(self) -> None:
-        self.items: list[_Prepared] = []
+        self.items: dict[int, ClusterItem] = {}  # every entry, for link neighbours
+        self.prepared: dict[int, _Prepared] = {}  # entries whose day is still in the window
         self.by_word: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
+        self.by_day: defaultdict[int, list[int]] = defaultdict(list)
         self.by_link: defaultdict[str, list[int]] = defaultdict(list)
         self.feeds: defaultdict[str, set[str]] = defaultdict(set)  # cluster id → its feeds
 
-    def add(self, p: _Prepared, cluster: str) -> None:
-        i = len(self.items)
-        self.items.append(p)
+    def known(self, seq: int, item: ClusterItem, link: str | None, cluster: str) -> None:
+        """An entry reachable by its link and counted in its cluster (words: ``add``)."""
+        self.items[seq] = item
+        if link is not None:
+            self.by_link[link].append(seq)
+        self.feeds[cluster].add(item.feed)
+
+    def add(self, seq: int, p: _Prepared) -> None:
+        """Index the words of a ``known`` entry."""
+        self.prepared[seq] = p
+        self.by_day[p.day].append(seq)
         for word in p.sig.words:
             if _weight(word) == 1.0:
-                self.by_word[(word, p.day)].append(i)
-        if p.link is not None:
-            self.by_link[p.link].append(i)
-        self.feeds[cluster].add(p.item.feed)
+                self.by_word[(word, p.day)].append(seq)
+
+    def forget_before(self, day: int) -> None:
+        for old in [d for d in self.by_day if d < day]:
+            for seq in self.by_day.pop(old):
+                for word in self.prepared.pop(seq).sig.words:
+                    self.by_word.pop((word, old), None)
+
+    def get(self, seq: int) -> _Prepared:
+        found = self.prepared.get(seq)
+        return found if found is not None else _Prepared.of(self.items[seq])
 
     def neighbours(self, p: _Prepared) -> set[int]:
         """Items sharing the link, or at least ``MIN_HITS`` full-weight words within the
@@ -323,25 +345,38 @@ class _Index:
 
 
 def assign_clusters(
-    new_items: Sequence[ClusterItem], candidates: Iterable[ClusterItem]
+    new_items: Sequence[ClusterItem], candidates: Sequence[ClusterItem]
 ) -> dict[str, str]:
     """The cluster id of every new item, and of every candidate whose cluster was ``None`` and
     that a new item joined (it now needs its own key stored as its cluster).
 
     New items are taken oldest first, and each one becomes a candidate for the next ones.
+    Candidates enter the word index when the window of the item being placed reaches their
+    day, and leave it when no later item can reach it.
     """
     index = _Index()
     cluster_of: dict[str, str] = {}
-    for c in candidates:
+    for seq, c in enumerate(candidates):
         cluster_of[c.key] = c.cluster or c.key
-        index.add(_Prepared.of(c), cluster_of[c.key])
+        index.known(seq, c, link_key(c.url), cluster_of[c.key])
+    waiting = sorted(range(len(candidates)), key=lambda k: candidates[k].published)
+    next_waiting = 0
     result: dict[str, str] = {}
     order = sorted(range(len(new_items)), key=lambda i: (new_items[i].published, i))
-    for item in (new_items[i] for i in order):
+    for rank, item in enumerate(new_items[i] for i in order):
         prepared = _Prepared.of(item)
+        index.forget_before(prepared.day - _WINDOW_DAYS)
+        while next_waiting < len(waiting):
+            seq = waiting[next_waiting]
+            candidate = _Prepared.of(candidates[seq])
+            if candidate.day > prepared.day + _WINDOW_DAYS:
+                break
+            if candidate.day >= prepared.day - _WINDOW_DAYS:
+                index.add(seq, candidate)
+            next_waiting += 1
         best: tuple[float, datetime, str, ClusterItem] | None = None
         for i in sorted(index.neighbours(prepared)):  # sorted: ties resolve the same way
-            other = index.items[i]
+            other = index.get(i)
             cluster = cluster_of[other.item.key]
             if item.feed in index.feeds[cluster]:
                 continue
@@ -357,5 +392,7 @@ def assign_clusters(
                 result[joined.key] = cluster
         cluster_of[item.key] = cluster
         result[item.key] = cluster
-        index.add(prepared, cluster)
+        seq = len(candidates) + rank
+        index.known(seq, item, prepared.link, cluster)
+        index.add(seq, prepared)
     return result
