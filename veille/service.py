@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from .fetch import Fetcher, FetchPolicy
 from .imapsource import ImapReader
 from .pipeline import Updater
+from .runtime import settle
 from .settings import Settings
 from .store import Store
 from .workers import ParserPool
@@ -59,6 +60,7 @@ async def open_updater(settings: Settings, store: Store) -> AsyncIterator[Update
                 concurrency=settings.fetch_concurrency,
                 imap=imap_reader(settings),
             )
+            settle()
             try:
                 yield updater
             finally:

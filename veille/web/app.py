@@ -21,6 +21,7 @@ from .. import __version__
 from ..errors import QueryError, VeilleError
 from ..liveconfig import LiveConfig
 from ..models import Config
+from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
 from . import api, feeds, mail, opml, pages
@@ -42,6 +43,7 @@ def create_app(
         app.state.store = store or Store(settings.database_url)
         if own:
             app.state.store.migrate()
+        settle()
         try:
             yield
         finally:
