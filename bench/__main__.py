@@ -1,9 +1,9 @@
 """``python -m bench [--quick] [--retag-1m] [--[no-]postgres] [--out BENCHMARKS.md]``: run,
 print, write.
 
-``--quick`` (CI-sized, < 3 min once its 10k store is cached): 100 feeds, a 10k-entry store.
-Default (full, ~18 min once the stores are cached, ~8 min more to build them on a fresh
-machine): 500 and 2,000 feeds, 100k and 1M entries. The 1M retag takes ~10 min by itself:
+``--quick`` (CI-sized, ~1 min): 100 feeds, a 10k-entry store.
+Default (full, ~8.5 min once the stores are cached, ~18 min on a fresh clone): 500 and
+2,000 feeds, 100k and 1M entries. The 1M retag takes ~5.5 min by itself:
 it is extrapolated from the 100k one unless ``--retag-1m`` is given. The PostgreSQL part
 (the largest store's search and list scenarios on PostgreSQL beside SQLite, ``bench/postgres.py``)
 runs when asked for (``--postgres``, or ``--only postgres`` alone) and PostgreSQL answers on
