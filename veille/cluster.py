@@ -368,11 +368,11 @@ def assign_clusters(
         index.forget_before(prepared.day - _WINDOW_DAYS)
         while next_waiting < len(waiting):
             seq = waiting[next_waiting]
-            candidate = _Prepared.of(candidates[seq])
-            if candidate.day > prepared.day + _WINDOW_DAYS:
+            day = _day(candidates[seq].published)
+            if day > prepared.day + _WINDOW_DAYS:
                 break
-            if candidate.day >= prepared.day - _WINDOW_DAYS:
-                index.add(seq, candidate)
+            if day >= prepared.day - _WINDOW_DAYS:
+                index.add(seq, _Prepared.of(candidates[seq]))
             next_waiting += 1
         best: tuple[float, datetime, str, ClusterItem] | None = None
         for i in sorted(index.neighbours(prepared)):  # sorted: ties resolve the same way
