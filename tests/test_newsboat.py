@@ -19,17 +19,20 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from functools import partial
 from pathlib import Path
 
 import feedparser
 import pytest
 
+from tests.servers import FeedServer
 from veille.config import load_config
 from veille.models import ParsedEntry
-from veille.render.feeds import item_id
+from veille.render.feeds import authority_of, item_id
 from veille.store import Store
 from veille.tag import RuleSet
 
@@ -128,6 +131,13 @@ def server(tmp_path: Path) -> Iterator[Server]:
     config_path.write_text(FEEDS_YAML, encoding="utf-8")
     db_url = f"sqlite:///{tmp_path / 'veille.db'}"
     prefill(config_path, db_url, datetime.now(UTC))
+    with serve(tmp_path, config_path, db_url) as srv:
+        yield srv
+
+
+@contextmanager
+def serve(tmp_path: Path, config_path: Path, db_url: str, **env: str) -> Iterator[Server]:
+    """``veille serve --no-scheduler`` on a free port, killed at the end whatever happens."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
@@ -139,6 +149,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
                 VEILLE_CONFIG=str(config_path),
                 VEILLE_DATABASE_URL=db_url,
                 VEILLE_BASE_URL=base_url,
+                **env,
             ),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -189,7 +200,7 @@ def test_newsboat_reads_two_themes_and_shows_the_shared_article_once(
     tmp_path: Path, server: Server
 ) -> None:
     urls = [server.base_url + path for path in THEMES]
-    shared = item_id(server.base_url, "cafe", "c2")
+    shared = item_id(authority_of(server.base_url), "cafe", "c2")
 
     # Both themes carry the shared article, under the same id (RSS guid, Atom id).
     for url in urls:
@@ -218,3 +229,100 @@ def test_newsboat_reads_two_themes_and_shows_the_shared_article_once(
 
     assert server.stop() == 0, server.log.read_text()
     assert "Traceback" not in server.log.read_text()
+
+
+# --- an article that arrives late with an older date -------------------------------------------
+
+LATE_YAML = """\
+feeds:
+  - id: cafe
+    url: {url}
+    title: Le Café pédagogique
+tags:
+  evaluation:
+    label: Évaluation
+    match: ["évaluation"]
+digests:
+  quotidien:
+    title: La veille du jour
+    window: 1d
+"""
+
+
+def source_rss(items: list[tuple[str, str, datetime]]) -> bytes:
+    """An RSS 2.0 source: ``(guid, title, published)`` per item."""
+    body = "".join(
+        f"<item><title>{title}</title><link>https://cafe.example/{guid}</link>"
+        f'<guid isPermaLink="false">{guid}</guid><pubDate>{format_datetime(when)}</pubDate>'
+        f"<description>{title}, en détail.</description></item>"
+        for guid, title, when in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Café</title><link>https://cafe.example/</link>{body}</channel></rss>"
+    ).encode()
+
+
+def veille_update(tmp_path: Path, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "veille", "update", "--all"],
+        cwd=tmp_path,
+        env=clean_env(**env),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+
+
+def test_a_late_article_with_an_older_date_reaches_newsboat(tmp_path: Path) -> None:
+    """newsboat sends both validators; libcurl drops a 200 whose Last-Modified is not newer
+    than If-Modified-Since. A backdated article must still reach its cache."""
+    now = datetime.now(UTC)
+    items = [
+        ("a1", "Une évaluation par compétences au collège", now - timedelta(hours=1)),
+        ("a2", "Le numérique au lycée professionnel", now - timedelta(hours=2)),
+    ]
+    with FeedServer() as source:
+        source.set("/feed", source_rss(items))
+        config_path = tmp_path / "feeds.yaml"
+        config_path.write_text(LATE_YAML.format(url=source.url("/feed")), encoding="utf-8")
+        env = {
+            "VEILLE_CONFIG": str(config_path),
+            "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'veille.db'}",
+            "VEILLE_ALLOW_HOSTS": source.host_port,
+        }
+        veille_update(tmp_path, env)
+        with serve(tmp_path, config_path, env["VEILLE_DATABASE_URL"]) as srv:
+            urls = [srv.base_url + "/digests/quotidien.rss", srv.base_url + "/feed.atom"]
+            assert run_newsboat(tmp_path, urls).strip() == "2 unread articles"
+            first = urllib.request.urlopen(urls[0], timeout=5)
+            validators = {
+                "If-Modified-Since": first.headers["Last-Modified"],
+                "If-None-Match": first.headers["ETag"],
+            }
+
+            time.sleep(1.1)  # Last-Modified has a one-second precision
+            late = (
+                "a3",
+                "Un article publié hier soir, récupéré ce matin",
+                now - timedelta(hours=5),
+            )
+            source.set("/feed", source_rss([*items, late]))
+            veille_update(tmp_path, env)
+
+            # Old validators, one at a time: a 200 with the article, never a 304.
+            for name, value in validators.items():
+                request = urllib.request.Request(urls[0], headers={name: value})
+                with urllib.request.urlopen(request, timeout=5) as r:
+                    assert r.status == 200, name
+                    assert late[1].encode() in r.read()
+                    assert parsedate_to_datetime(r.headers["Last-Modified"]) > (
+                        parsedate_to_datetime(validators["If-Modified-Since"])
+                    )
+
+            assert run_newsboat(tmp_path, urls).strip() == "3 unread articles"
+            with sqlite3.connect(tmp_path / "cache.db") as db:
+                titles = {t for (t,) in db.execute("SELECT title FROM rss_item")}
+            assert late[1] in titles
+            assert srv.stop() == 0, srv.log.read_text()

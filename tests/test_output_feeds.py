@@ -27,17 +27,26 @@ from veille.models import (
     EntryView,
     FeedSpec,
     ParsedEntry,
+    Selection,
     TagRule,
     Validators,
 )
 from veille.parse import parse
-from veille.render.feeds import FeedMeta, alternate_links, item_id, render_atom, render_rss
+from veille.render.feeds import (
+    FeedMeta,
+    alternate_links,
+    authority_of,
+    item_id,
+    render_atom,
+    render_rss,
+)
 from veille.settings import Settings
 from veille.store import Store
 from veille.tag import RuleSet
 from veille.web import create_app
 
 BASE = "https://veille.example.org"
+HOST = "veille.example.org"
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "jsonfeed-1.1.json").read_text())
@@ -159,7 +168,7 @@ def test_every_feed_parses_strictly_and_with_feedparser(client: TestClient, path
 
 
 def test_rss_follows_the_standard(client: TestClient) -> None:
-    _, body, _ = get(client, "/feed.rss?feed=cafe&feed=ludo&limit=3")
+    _, body, headers = get(client, "/feed.rss?feed=cafe&feed=ludo&limit=3")
     channel = ET.fromstring(body).find("channel")
     assert channel is not None
     self_link = channel.find(f"{ATOM}link")
@@ -180,7 +189,9 @@ def test_rss_follows_the_standard(client: TestClient) -> None:
         assert item.findtext("link", "").startswith("https://news.example/")
     dates = [parsedate_to_datetime(i.findtext("pubDate", "")) for i in items]
     assert dates == sorted(dates, reverse=True)
-    assert channel.findtext("lastBuildDate") == items[0].findtext("pubDate")
+    # The channel's date is its last change (entries first seen now, published hours ago).
+    assert channel.findtext("lastBuildDate") == headers["last-modified"]
+    assert parsedate_to_datetime(headers["last-modified"]) > dates[0]
 
 
 def test_atom_follows_the_standard(client: TestClient) -> None:
@@ -225,7 +236,7 @@ def test_jsonfeed_follows_the_standard(client: TestClient) -> None:
 
 
 def test_item_ids_are_the_same_in_every_format_and_every_theme(client: TestClient) -> None:
-    shared = item_id(BASE, "cafe", "cafe-2")
+    shared = item_id(HOST, "cafe", "cafe-2")
     assert shared.startswith("tag:veille.example.org,2026:cafe/")
     per_feed = {
         url: ids_of(client, url)
@@ -374,7 +385,8 @@ def test_filters_select(client: TestClient) -> None:
 def test_empty_feed_is_still_valid(client: TestClient) -> None:
     for ext in ("rss", "atom", "json"):
         status, body, headers = get(client, f"/feed.{ext}?since=2099-01-01")
-        assert status == 200 and "last-modified" not in headers
+        assert status == 200  # dated by the last refresh: stable between requests
+        assert parsedate_to_datetime(headers["last-modified"]) <= datetime.now(UTC)
         if ext == "json":
             doc = json.loads(body)
             jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
@@ -406,7 +418,7 @@ def _view(**kw: object) -> EntryView:
 
 
 def test_renderers_are_pure_and_defensive() -> None:
-    meta = FeedMeta(title="T\x00itre", home_url=BASE, self_url=BASE + "/f", base_url=BASE)
+    meta = FeedMeta(title="T\x00itre", home_url=BASE, self_url=BASE + "/f", id_authority=HOST)
     nasty = _view(title="A\x02B\ud800C\ufffe", content_html="<p>x\x1b</p>", author="Moi\x07")
     for render in (render_rss, render_atom):
         body = render(meta, [nasty])
@@ -416,16 +428,14 @@ def test_renderers_are_pure_and_defensive() -> None:
         assert not feedparser.parse(body).bozo
     # No link, no summary: still valid RSS (guid only) and Atom (content only).
     parsed = feedparser.parse(render_rss(meta, [_view()]))
-    assert not parsed.bozo and parsed.entries[0].id == item_id(BASE, "cafe", "k")
+    assert not parsed.bozo and parsed.entries[0].id == item_id(HOST, "cafe", "k")
 
 
 def test_item_id_shape() -> None:
-    assert item_id("http://127.0.0.1:8000/", "cafe", "k") == item_id(
-        "http://127.0.0.1", "cafe", "k"
-    )
-    assert item_id(BASE, "cafe", "k") != item_id(BASE, "ludo", "k")
+    assert authority_of("http://127.0.0.1:8000/") == authority_of("http://127.0.0.1") == "127.0.0.1"
+    assert item_id(HOST, "cafe", "k") != item_id(HOST, "ludo", "k")
     assert re.fullmatch(
-        r"tag:veille\.example\.org,2026:cafe/[0-9a-f]{16}", item_id(BASE, "cafe", "k")
+        r"tag:veille\.example\.org,2026:cafe/[0-9a-f]{16}", item_id(HOST, "cafe", "k")
     )
 
 
@@ -439,3 +449,135 @@ def test_alternate_links() -> None:
     links = alternate_links("filter", [("tag", "ia"), ("q", "l'évaluation")])
     assert links[1] == ("application/atom+xml", "Atom", "/feed.atom?tag=ia&q=l%27%C3%A9valuation")
     assert alternate_links("filter", [])[2][2] == "/feed.json"
+
+
+# --- validators: they move whenever the content does ---------------------------------------------
+
+FORMATS_EXT = ("rss", "atom", "json")
+
+
+def validators_of(client: TestClient, url: str) -> dict[str, str]:
+    _, _, headers = get(client, url)
+    return {"if-none-match": headers["etag"], "if-modified-since": headers["last-modified"]}
+
+
+def assert_changed_for_old_validators(client: TestClient, url: str, old: dict[str, str]) -> None:
+    """Each old validator alone, and both together, get the new content (200)."""
+    for sent in (
+        {"if-none-match": old["if-none-match"]},
+        {"if-modified-since": old["if-modified-since"]},
+        old,
+    ):
+        status, _, headers = get(client, url, **sent)
+        assert status == 200, (url, sent)
+        assert parsedate_to_datetime(headers["last-modified"]) > parsedate_to_datetime(
+            old["if-modified-since"]
+        ), url
+
+
+@pytest.mark.parametrize("ext", FORMATS_EXT)
+def test_a_late_article_with_an_older_date_changes_the_validators(
+    store: Store, client: TestClient, ext: str
+) -> None:
+    urls = [f"/digests/hebdo.{ext}", f"/tags/evaluation.{ext}", f"/feed.{ext}?feed=cafe"]
+    before = {url: validators_of(client, url) for url in urls}
+    for url, old in before.items():  # unchanged content: 304 for each validator
+        assert get(client, url, **{"if-none-match": old["if-none-match"]})[0] == 304
+        assert get(client, url, **{"if-modified-since": old["if-modified-since"]})[0] == 304
+
+    # Fetched a few seconds later, published 10 hours ago: older than the newest entries.
+    later = datetime.now(UTC) + timedelta(seconds=2)
+    late = _entry("cafe-late", "Une évaluation publiée hier, récupérée ce matin", 10, later)
+    rules = RuleSet.from_config(CONFIG)
+    store.save_entries("cafe", [late], now=later, tagger=partial(rules.tag_entry, "cafe"))
+    for url, old in before.items():
+        assert_changed_for_old_validators(client, url, old)
+        assert "récupérée ce matin" in get(client, url)[1].decode()
+
+
+def test_curation_changes_the_validators_of_the_digest_feeds(
+    store: Store, client: TestClient
+) -> None:
+    url = "/digests/quotidien.rss"
+    shown = feedparser.parse(get(client, url)[1]).entries
+    old = validators_of(client, url)
+    victim = next(e for e in shown if "Plickers" in e.title)
+    entry_id = _entry_id(store, "cafe-1")
+    assert store.hide_entry("quotidien", entry_id, datetime.now(UTC) + timedelta(seconds=2))
+    assert_changed_for_old_validators(client, url, old)
+    assert victim.id not in ids_of(client, url)
+    old = validators_of(client, url)
+    assert store.unhide_entry("quotidien", entry_id, datetime.now(UTC) + timedelta(seconds=4))
+    assert_changed_for_old_validators(client, url, old)
+    assert victim.id in ids_of(client, url)
+
+
+# --- ids: their authority is the store's, never the public address of the day -------------------
+
+
+def test_item_ids_keep_their_authority_when_the_public_address_changes(
+    store: Store, client: TestClient
+) -> None:
+    first = {url: ids_of(client, url) for url in ("/tags/evaluation.rss", "/feed.json")}
+    assert all(i.startswith(f"tag:{HOST},2026:") for ids in first.values() for i in ids)
+    # The deployment moves to its real address; the store is reopened (no cached authority).
+    moved = Store(store.url)
+    try:
+        settings = Settings(base_url="https://veille.ac-poitiers.fr/")
+        with TestClient(create_app(settings, moved, CONFIG)) as c2:
+            for url, ids in first.items():
+                assert ids_of(c2, url) == ids, url
+            body = get(c2, "/tags/evaluation.atom")[1].decode()
+            assert "https://veille.ac-poitiers.fr/tags/evaluation.atom" in body  # links move
+    finally:
+        moved.close()
+
+
+def test_a_database_copy_keeps_the_id_authority(tmp_path: Path, client: TestClient) -> None:
+    ids = ids_of(client, "/feed.rss?feed=cafe")
+    source = client.app.state.store  # type: ignore[attr-defined]
+    target = Store(f"sqlite:///{tmp_path / 'copy.db'}")
+    try:
+        target.migrate()
+        target.id_authority("test.example")  # the target was started once before the copy
+        source.copy_to(target)
+        fresh = Store(target.url)
+        with TestClient(create_app(Settings(base_url="http://autre.example"), fresh, CONFIG)) as c2:
+            assert ids_of(c2, "/feed.rss?feed=cafe") == ids
+        fresh.close()
+    finally:
+        target.close()
+
+
+# --- hidden stories: left out of every output of the digest, before the limit ---------------------
+
+
+def _entry_id(store: Store, key: str) -> str:
+    page = store.list_entries(Selection(limit=500))
+    return next(e.id for e in page.entries if e.key == key)
+
+
+def test_a_hidden_story_leaves_every_output_of_its_digest(store: Store, client: TestClient) -> None:
+    store.hide_entry("hebdo", _entry_id(store, "cafe-2"), datetime.now(UTC))
+    hidden_id = item_id(HOST, "cafe", "cafe-2")
+    for ext in FORMATS_EXT:
+        assert hidden_id not in ids_of(client, f"/digests/hebdo.{ext}"), ext
+        assert item_id(HOST, "cafe", "cafe-1") in ids_of(client, f"/digests/hebdo.{ext}")
+        # Other digests and themes are not curated by the hebdo editors.
+        assert hidden_id in ids_of(client, f"/digests/quotidien.{ext}"), ext
+        assert hidden_id in ids_of(client, f"/tags/ia.{ext}"), ext
+    page = client.get("/digests/hebdo").text
+    assert "service de l&#39;évaluation" not in page and "Plickers en classe" in page
+
+
+def test_hidden_stories_do_not_shorten_a_feed(store: Store, client: TestClient) -> None:
+    """Hidden entries are left out in SQL: a feed of 2 still carries 2 entries."""
+    first_two = ids_of(client, "/digests/hebdo.rss?limit=2")
+    assert len(first_two) == 2
+    store.hide_entry("hebdo", _entry_id(store, "cafe-1"), datetime.now(UTC))
+    store.hide_entry("hebdo", _entry_id(store, "cafe-2"), datetime.now(UTC))
+    after = ids_of(client, "/digests/hebdo.rss?limit=2")
+    assert len(after) == 2 and not set(after) & {
+        item_id(HOST, "cafe", "cafe-1"),
+        item_id(HOST, "cafe", "cafe-2"),
+    }

@@ -50,3 +50,34 @@ def test_same_story_from_three_sources_is_one_line(store: Store, now: datetime) 
     without = store.list_entries(Selection(collapse=True, feeds=("cafe", "vni"))).entries
     (shown,) = [e for e in without if "bac" in e.title.lower()]
     assert shown.feed == "vni"
+
+
+def test_hiding_the_line_of_a_story_hides_the_story_from_that_digest(
+    store: Store, now: datetime
+) -> None:
+    """The editor saw one line per story and hid it: no other telling takes its place, now
+    or when a newer one arrives; other digests still carry it."""
+    store.sync_feeds(
+        [
+            FeedSpec("cafe", "https://cafe.example/f"),
+            FeedSpec("vni", "https://vni.example/f"),
+            FeedSpec("ludo", "https://ludo.example/f"),
+        ]
+    )
+    t = now - timedelta(hours=10)
+    save(store, "cafe", "Bac 2027 : le ministère publie le calendrier des épreuves", t)
+    save(store, "vni", "Le calendrier des épreuves du bac 2027 est publié", t + timedelta(hours=2))
+    save(store, "cafe", "Pix : la certification devient obligatoire en 3e", t)
+    store.cluster_pending(assign_clusters, ClusterItem, since=now - timedelta(days=7))
+    digest = Selection(collapse=True, hidden_from="hebdo")
+    (line,) = [e for e in store.list_entries(digest).entries if "bac" in e.title.lower()]
+    assert store.hide_entry("hebdo", line.id, now)
+
+    assert [e.title for e in store.list_entries(digest).entries] == [
+        "Pix : la certification devient obligatoire en 3e"
+    ]
+    save(store, "ludo", "Bac 2027 : le calendrier des épreuves dévoilé", t + timedelta(hours=5))
+    store.cluster_pending(assign_clusters, ClusterItem, since=now - timedelta(days=7))
+    assert len(store.list_entries(digest).entries) == 1
+    other = Selection(collapse=True, hidden_from="quotidien")
+    assert len(store.list_entries(other).entries) == 2

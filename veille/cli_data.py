@@ -126,9 +126,11 @@ def digest(
 ) -> None:
     """Écrit une sélection : html/text comme la lettre (styles intégrés), json comme l'API,
     rss/atom/jsonfeed comme les flux du site."""
+    from . import __version__
     from .issues import next_issue
-    from .render import feeds as feed_render
+    from .outputs import FEED_LIMIT, feed_document
     from .render.email import render_html, render_text
+    from .render.feeds import FeedMeta, authority_of
     from .select import digest_selection
     from .service import utcnow
     from .web.api import entry_json
@@ -148,37 +150,27 @@ def digest(
             content, _ = next_issue(store, settings, config, name, now)
             text = render_html(content, None) if fmt == "html" else render_text(content, None)
             body = text.encode("utf-8")
+        elif fmt == "json":
+            selection = digest_selection(spec, now, limit=FEED_LIMIT)
+            payload = {
+                "digest": name,
+                "title": spec.title,
+                "entries": [entry_json(e) for e in store.list_entries(selection).entries],
+            }
+            body = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
         else:
-            hidden = store.hidden_entries(name)
-            entries = [
-                e
-                for e in store.list_entries(digest_selection(spec, now, limit=200)).entries
-                if e.id not in hidden
-            ]
-            if fmt == "json":
-                payload = {
-                    "digest": name,
-                    "title": spec.title,
-                    "entries": [entry_json(e) for e in entries],
-                }
-                body = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
-            else:
-                base = settings.base_url.rstrip("/")
-                suffix = {"rss": "rss", "atom": "atom", "jsonfeed": "json"}[fmt]
-                meta = feed_render.FeedMeta(
-                    title=spec.title,
-                    home_url=f"{base}/digests/{name}",
-                    self_url=f"{base}/digests/{name}.{suffix}",
-                    base_url=base,
-                    description=spec.title,
-                    updated=now,
-                )
-                render = {
-                    "rss": feed_render.render_rss,
-                    "atom": feed_render.render_atom,
-                    "jsonfeed": feed_render.render_jsonfeed,
-                }[fmt]
-                body = render(meta, entries)
+            base = settings.base_url.rstrip("/")
+            suffix = {"rss": "rss", "atom": "atom", "jsonfeed": "json"}[fmt]
+            meta = FeedMeta(
+                title=spec.title,
+                home_url=f"{base}/digests/{name}",
+                self_url=f"{base}/digests/{name}.{suffix}",
+                id_authority=store.id_authority(authority_of(base)),
+                description=f"Sélection « {spec.title} »",
+                generator=f"veille {__version__}",
+            )
+            selection = digest_selection(spec, now, limit=FEED_LIMIT)
+            body = feed_document(store, suffix, meta, selection).body
     finally:
         store.close()
     if out_file is None:

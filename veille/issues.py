@@ -4,7 +4,7 @@
 
     period_for(spec, now, tz)       the period closed by the last ``mail.at`` slot
     compose(store, …, number, p)    the content: the digest's selection for the period,
-                                    hidden entries removed, pending highlights, introduction
+                                    hidden stories left out, pending highlights, introduction
     allocate(store, …, spec, now)   once per (digest, period): number, content snapshot,
                                     archive, outbox rows — ``Store.create_issue``, one transaction
 
@@ -120,12 +120,11 @@ def compose(
     selection = replace(
         digest_selection(spec, p.end, limit=SELECTION_LIMIT), since=p.start, until=p.end
     )
-    hidden = store.hidden_entries(spec.name)
-    entries = [e for e in select_entries(store, selection).entries if e.id not in hidden]
+    entries = list(select_entries(store, selection).entries)
     picks: list[tuple[EntryView, str]] = []
     for h in store.highlights(spec.name):
         entry = store.get_entry(int(h.entry_id))
-        if entry is not None and h.entry_id not in hidden:
+        if entry is not None:
             picks.append((entry, h.note))
     content = compose_issue(
         entries,

@@ -244,6 +244,9 @@ class EntryView:
     key: str = ""  # identity inside its feed (stable: output feeds derive their item ids from it)
     cluster: str | None = None  # same-story group id, shared by the entries of one story
     also_in: tuple[str, ...] = ()  # titles of the other sources carrying the same story
+    # When this entry last changed in the store (first seen, or rewritten by an update): what
+    # output feeds' Last-Modified is made of, since a late article may carry an old date.
+    changed: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +286,9 @@ class Selection:
     limit: int = 50
     cursor: str | None = None
     collapse: bool = False  # one line per story (clusters collapsed)
+    # A digest's name: the stories an editor hid from that digest are left out (in SQL, before
+    # the limit, so a page is never shortened by them). Empty: nothing is hidden.
+    hidden_from: str = ""
 
 
 @dataclass(frozen=True, slots=True)

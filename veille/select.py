@@ -93,7 +93,8 @@ def build_selection(
 
 
 def digest_selection(digest: DigestSpec, now: datetime, *, limit: int = 50) -> Selection:
-    """The selection of a digest of feeds.yaml: its window up to ``now``, its filters."""
+    """The selection of a digest of feeds.yaml: its window up to ``now``, its filters, without
+    the stories its editors hid."""
     return Selection(
         tags=digest.tags,
         exclude_tags=digest.exclude_tags,
@@ -102,6 +103,7 @@ def digest_selection(digest: DigestSpec, now: datetime, *, limit: int = 50) -> S
         since=now - digest.window,
         limit=limit,
         collapse=True,
+        hidden_from=digest.name,
     )
 
 

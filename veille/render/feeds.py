@@ -2,14 +2,16 @@
 
 ::
 
-    meta = FeedMeta(title="La veille du jour", home_url=…, self_url=…, base_url=…)
+    meta = FeedMeta(title="La veille du jour", home_url=…, self_url=…, id_authority=…)
     render_rss(meta, entries) / render_atom(meta, entries) / render_jsonfeed(meta, entries) -> bytes
 
 Item ids are ``tag:`` URIs derived from the entry's feed and key (``item_id``), never from the
 database id: they are the same in the three formats, in every digest or theme that carries
 the entry, and after a database copy — so a reader subscribed to two themes shows an article
-once. XML goes through ElementTree (escaping is the serializer's job); characters XML 1.0
-cannot carry are removed from every string, even though entries are sanitised upstream.
+once. Their authority is the store's (``Store.id_authority``), recorded once: a later change
+of the public address changes links, never ids. XML goes through ElementTree (escaping is
+the serializer's job); characters XML 1.0 cannot carry are removed from every string, even
+though entries are sanitised upstream.
 HTML fields (already sanitised by nh3 at parse time) travel as escaped text.
 """
 
@@ -58,14 +60,15 @@ class FeedMeta:
     """What an output feed says about itself.
 
     ``self_url`` is the public URL of this very document (built from ``VEILLE_BASE_URL``);
-    ``base_url``'s host is the authority of the item ids. ``updated`` is used only when there
-    is no entry (otherwise: the newest entry's date), so the bytes depend on the data alone.
+    ``id_authority`` is the authority of the item ids (``Store.id_authority``). ``updated`` is
+    the document's last change (the outputs' ``Last-Modified``); without it, the newest
+    entry's date. Either way the bytes depend on the data alone.
     """
 
     title: str
     home_url: str
     self_url: str
-    base_url: str
+    id_authority: str
     description: str = ""
     language: str = "fr"
     updated: datetime | None = None
@@ -73,17 +76,21 @@ class FeedMeta:
     generator: str = "veille"
 
 
-def item_id(base_url: str, feed: str, key: str) -> str:
+def authority_of(base_url: str) -> str:
+    """The ``tag:`` authority a public address would give: its host name."""
+    return urlsplit(base_url).hostname or "localhost"
+
+
+def item_id(authority: str, feed: str, key: str) -> str:
     """The stable ``tag:`` URI of an entry: ``tag:host,2026:feed/0123456789abcdef``."""
-    host = urlsplit(base_url).hostname or "localhost"
     digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-    return f"tag:{host},{TAG_YEAR}:{quote(feed, safe='-._~')}/{digest}"
+    return f"tag:{authority},{TAG_YEAR}:{quote(feed, safe='-._~')}/{digest}"
 
 
 def feed_updated(meta: FeedMeta, entries: Sequence[EntryView]) -> datetime:
-    """The document's date: its newest entry, else ``meta.updated``."""
+    """The document's date: ``meta.updated``, else its newest entry."""
     newest = max((e.published for e in entries), default=None)
-    return newest or meta.updated or EPOCH
+    return meta.updated or newest or EPOCH
 
 
 def rfc822(when: datetime) -> str:
@@ -118,7 +125,7 @@ def render_rss(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
         if e.url:
             _sub(item, "link", e.url)
         # tag: URIs are not links: isPermaLink="false" keeps readers from opening them.
-        _sub(item, "guid", item_id(meta.base_url, e.feed, e.key), isPermaLink="false")
+        _sub(item, "guid", item_id(meta.id_authority, e.feed, e.key), isPermaLink="false")
         _sub(item, "pubDate", rfc822(e.published))
         _sub(item, f"{{{DC_NS}}}creator", e.author or e.feed_title)
         for tag in e.tags:
@@ -147,7 +154,7 @@ def render_atom(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
     _sub(feed, "generator", meta.generator)
     for e in entries:
         entry = _sub(feed, "entry")
-        _sub(entry, "id", item_id(meta.base_url, e.feed, e.key))
+        _sub(entry, "id", item_id(meta.id_authority, e.feed, e.key))
         _sub(entry, "title", e.title, type="text")
         _sub(entry, "published", rfc3339(e.published))
         _sub(entry, "updated", rfc3339(e.published))
@@ -180,7 +187,7 @@ def render_jsonfeed(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
 
 
 def _json_item(meta: FeedMeta, e: EntryView) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": item_id(meta.base_url, e.feed, e.key)}
+    item: dict[str, Any] = {"id": item_id(meta.id_authority, e.feed, e.key)}
     if e.url:
         item["url"] = e.url
     item["title"] = e.title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -33,6 +34,7 @@ class StoreBase:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
+        self._authority: str | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -90,5 +92,42 @@ class StoreBase:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write() as conn:
-            conn.execute(sa.delete(meta_t).where(meta_t.c.key == key))
-            conn.execute(sa.insert(meta_t).values(key=key, value=value))
+            write_meta(conn, key, value)
+
+    def id_authority(self, candidate: str) -> str:
+        """The authority of the entries' ``tag:`` ids in every output: recorded once, at the
+        first call (``candidate``: the host of the public address then), and kept for good —
+        a deployment moving to its real address must not make every article appear again in
+        its subscribers' readers. ``veille db copy`` carries it over with the meta table."""
+        if self._authority is None:
+            with self._write() as conn:
+                found = conn.execute(
+                    sa.select(meta_t.c.value).where(meta_t.c.key == ID_AUTHORITY_KEY)
+                ).scalar()
+                if found is None:
+                    write_meta(conn, ID_AUTHORITY_KEY, candidate)
+            self._authority = found or candidate
+        return self._authority
+
+    def outputs_changed_at(self, digest: str = "") -> datetime | None:
+        """The last change that alters outputs without changing an entry: a retag (themes
+        come and go), and an editor's curation of ``digest``. Part of the output feeds'
+        ``Last-Modified``."""
+        keys = [RETAGGED_KEY] + ([curation_key(digest)] if digest else [])
+        with self.engine.connect() as conn:
+            values = conn.execute(sa.select(meta_t.c.value).where(meta_t.c.key.in_(keys)))
+            return max((datetime.fromisoformat(v) for v in values.scalars()), default=None)
+
+
+ID_AUTHORITY_KEY = "id_authority"
+RETAGGED_KEY = "retagged_at"
+
+
+def curation_key(digest: str) -> str:
+    return f"curated_at:{digest}"
+
+
+def write_meta(conn: sa.Connection, key: str, value: str) -> None:
+    """Set a store-wide fact inside the caller's transaction."""
+    conn.execute(sa.delete(meta_t).where(meta_t.c.key == key))
+    conn.execute(sa.insert(meta_t).values(key=key, value=value))

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 
 from ..search import index_text
-from .base import StoreBase, entry_t
+from .base import ID_AUTHORITY_KEY, StoreBase, entry_t
 from .entries import FTS_INSERT
 
 COPY_BATCH = 1000
@@ -76,6 +76,11 @@ class CopyMixin(StoreBase):
                     break  # one key value fills a whole batch: cannot happen with our tables
         if target.engine.dialect.name == "postgresql":
             _reset_sequences(target.engine)
+        # The entries keep their ids in subscribers' readers even if the target was started
+        # (and recorded an authority of its own) before the copy.
+        authority = self.get_meta(ID_AUTHORITY_KEY)
+        if authority is not None and (max_batches is None or batches < max_batches):
+            target.set_meta(ID_AUTHORITY_KEY, authority)
         return copied
 
 

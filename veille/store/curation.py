@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from .base import StoreBase, entry_t
+from .base import StoreBase, curation_key, entry_t, write_meta
 from .tables import UTCDateTime
 
 highlight_t = sa.Table(
@@ -70,6 +70,14 @@ def _entry_id(entry_id: str | int) -> int | None:
         return None
 
 
+def _unhide(conn: sa.Connection, digest: str, eid: int, now: datetime) -> bool:
+    key = (hidden_t.c.digest == digest) & (hidden_t.c.entry_id == eid)
+    if not conn.execute(sa.delete(hidden_t).where(key)).rowcount:
+        return False
+    write_meta(conn, curation_key(digest), now.isoformat())  # outputs change: new validators
+    return True
+
+
 class CurationMixin(StoreBase):
     def entry_exists(self, entry_id: str | int) -> bool:
         eid = _entry_id(entry_id)
@@ -82,12 +90,14 @@ class CurationMixin(StoreBase):
     # --- highlights ----------------------------------------------------------------------
 
     def set_highlight(self, digest: str, entry_id: str | int, note: str, now: datetime) -> bool:
-        """Highlight an entry for the next issue (or change its note). False: unknown entry."""
+        """Highlight an entry for the next issue (or change its note); an editor who picks an
+        entry wants it shown, so it is no longer hidden. False: unknown entry."""
         eid = _entry_id(entry_id)
         if eid is None or not self.entry_exists(eid):
             return False
         key = (highlight_t.c.digest == digest) & (highlight_t.c.entry_id == eid)
         with self._write() as conn:
+            _unhide(conn, digest, eid, now)
             done = conn.execute(sa.update(highlight_t).where(key).values(note=note)).rowcount
             if not done:
                 conn.execute(
@@ -120,7 +130,9 @@ class CurationMixin(StoreBase):
     # --- hidden entries ------------------------------------------------------------------
 
     def hide_entry(self, digest: str, entry_id: str | int, now: datetime) -> bool:
-        """Hide an entry from a digest (page and e-mail). False: unknown entry."""
+        """Hide an entry and its story from every output of a digest (``Selection.hidden_from``:
+        pages, output feeds, e-mail); a highlight of it waiting for the next issue is dropped,
+        so a hidden story never comes back through the highlights. False: unknown entry."""
         eid = _entry_id(entry_id)
         if eid is None or not self.entry_exists(eid):
             return False
@@ -134,13 +146,22 @@ class CurationMixin(StoreBase):
                 conn.execute(
                     sa.insert(hidden_t).values(digest=digest, entry_id=eid, created_at=now)
                 )
+                write_meta(conn, curation_key(digest), now.isoformat())
+            conn.execute(
+                sa.delete(highlight_t).where(
+                    highlight_t.c.digest == digest,
+                    highlight_t.c.entry_id == eid,
+                    highlight_t.c.issue_number.is_(None),
+                )
+            )
         return True
 
-    def unhide_entry(self, digest: str, entry_id: str | int) -> bool:
+    def unhide_entry(self, digest: str, entry_id: str | int, now: datetime) -> bool:
         eid = _entry_id(entry_id)
-        key = (hidden_t.c.digest == digest) & (hidden_t.c.entry_id == eid)
+        if eid is None:
+            return False
         with self._write() as conn:
-            return bool(conn.execute(sa.delete(hidden_t).where(key)).rowcount)
+            return _unhide(conn, digest, eid, now)
 
     def hidden_entries(self, digest: str) -> frozenset[str]:
         query = sa.select(hidden_t.c.entry_id).where(hidden_t.c.digest == digest)

@@ -17,6 +17,7 @@ from ..models import EntryPage, EntryView, ParsedEntry, Selection
 from ..search import compile_query, index_text, to_tsquery
 from .base import StoreBase, entry_t, feed_t, tag_t
 from .clusters import also_in
+from .curation import hidden_t
 from .feeds import FetchSuccess
 from .tags import Reason, tag_rows
 
@@ -288,6 +289,8 @@ def _conditions(
         conditions.append(entry.c.id.in_(sa.select(matching.c.entry_id)))
     elif selection.query:
         conditions.append(entry.c.id.in_(_matching(selection.query, dialect)))
+    if selection.hidden_from:
+        conditions.append(~_hidden_story(selection.hidden_from, entry))
     if selection.since:
         conditions.append(entry.c.published_at >= selection.since)
     if selection.until:
@@ -301,6 +304,21 @@ def _conditions(
             )
         )
     return conditions
+
+
+def _hidden_story(digest: str, entry: Any) -> Any:
+    """An editor hid this entry, or another entry of its story, from ``digest``: the editor
+    saw one line per story and hid that line, so no other copy of the story takes its place."""
+    hidden = entry_t.alias("hidden_entry")
+    same_story = sa.or_(
+        hidden.c.id == entry.c.id,
+        sa.and_(entry.c.cluster_id.is_not(None), hidden.c.cluster_id == entry.c.cluster_id),
+    )
+    return (
+        sa.exists()
+        .select_from(hidden_t.join(hidden, hidden.c.id == hidden_t.c.entry_id))
+        .where(hidden_t.c.digest == digest, same_story)
+    )
 
 
 # The full-text index, per backend (migration 0003): same normalised text, same semantics.
@@ -525,6 +543,7 @@ def _entry_view(r: Any, tags: tuple[str, ...], also_in: tuple[str, ...] = ()) ->
         key=r.key,
         cluster=str(r.cluster_id) if r.cluster_id is not None else None,
         also_in=also_in,
+        changed=r.changed_at,
     )
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from .base import StoreBase, entry_t, tag_t
+from .base import RETAGGED_KEY, StoreBase, entry_t, tag_t, write_meta
 
 RULES_KEY = "rules_fingerprint"
 RETAG_BATCH = 2000
@@ -41,12 +41,19 @@ def tag_rows(entry_id: int, tags: Mapping[str, Reason]) -> list[dict[str, Any]]:
 
 class TagsMixin(StoreBase):
     def retag(
-        self, tag_fields: TagFields, fingerprint: str, *, tag_many: TagMany | None = None
+        self,
+        tag_fields: TagFields,
+        fingerprint: str,
+        *,
+        tag_many: TagMany | None = None,
+        now: datetime | None = None,
     ) -> tuple[int, int]:
         """Re-apply the rules to every stored entry; returns ``(entries seen, entries whose
         tags changed)``. Only differences are written. Records ``fingerprint`` at the end, so
         an interrupted retag is redone from the start next time. ``tag_many`` tags a whole
-        batch at once (e.g. in worker processes); by default ``tag_fields`` runs per entry."""
+        batch at once (e.g. in worker processes); by default ``tag_fields`` runs per entry.
+        When tags change, the time (``now``, else the clock) is recorded: output feeds whose
+        entries come and go with a theme then get new validators."""
         seen = changed = 0
         rows = self.tagging_fields()
         while batch := list(islice(rows, RETAG_BATCH)):
@@ -72,6 +79,8 @@ class TagsMixin(StoreBase):
                     conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id.in_(stale)))
                     if fresh:
                         conn.execute(sa.insert(tag_t), fresh)
+                    when = now or datetime.now(UTC)
+                    write_meta(conn, RETAGGED_KEY, when.isoformat())
             seen += len(batch)
             changed += len(stale)
         self.set_meta(RULES_KEY, fingerprint)

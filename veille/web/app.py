@@ -21,6 +21,7 @@ from .. import __version__
 from ..errors import QueryError, VeilleError
 from ..liveconfig import LiveConfig
 from ..models import Config
+from ..render.feeds import authority_of
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
@@ -43,6 +44,8 @@ def create_app(
         app.state.store = store or Store(settings.database_url)
         if own:
             app.state.store.migrate()
+        # The first start records the authority of the entries' ids for good.
+        app.state.store.id_authority(authority_of(settings.base_url))
         settle()
         try:
             yield

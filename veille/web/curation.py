@@ -113,7 +113,7 @@ def put_hidden(request: Request, name: str, entry: str) -> Response:
 
 @api.delete("/hidden/{entry}", status_code=204)
 def delete_hidden(request: Request, name: str, entry: str) -> Response:
-    store(request).unhide_entry(_spec_or_404(request, name).name, entry)
+    store(request).unhide_entry(_spec_or_404(request, name).name, entry, now(request))
     return Response(status_code=204)
 
 
@@ -228,7 +228,7 @@ def _apply(s: Store, name: str, action: str, form: dict[str, str], when: datetim
     if action == "unhighlight":
         s.remove_highlight(name, entry)
     elif action == "unhide":
-        s.unhide_entry(name, entry)
+        s.unhide_entry(name, entry, when)
     else:
         s.set_introduction(name, s.last_issue_number(name) + 1, form.get("text", "")[:4000], when)
     return True

@@ -8,16 +8,15 @@ any ad-hoc filter (issue 5).
     GET /feed.rss|.atom|.json?tag=&exclude_tag=&feed=&q=&since=&limit=
 
 Each handler builds a ``Selection`` with ``select.build_selection`` (the one every output
-uses), renders it with ``render.feeds`` and answers with cache validators: ``ETag`` (hash of
-the body) and ``Last-Modified`` (newest entry); a matching ``If-None-Match`` (or, without it,
-``If-Modified-Since``) gets a 304 with no body. Compression is the app's GZip middleware.
+uses) and answers with ``outputs.feed_document`` and its validators: ``ETag`` (hash of the
+body) and ``Last-Modified`` (the document's last change, not its newest date); a matching
+``If-None-Match`` (or, without it, ``If-Modified-Since``) gets a 304 with no body.
+Compression is the app's GZip middleware.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
@@ -26,23 +25,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from .. import __version__, select
-from ..models import Config, EntryView, Selection
-from ..render.feeds import FeedMeta, render_atom, render_jsonfeed, render_rss
+from ..models import Config, Selection
+from ..outputs import FEED_LIMIT, FORMATS, MAX_FEED_LIMIT, feed_document
+from ..render.feeds import FeedMeta, authority_of
 from ..store import Store
 from .params import Filters, filters
 
 router = APIRouter(tags=["flux"])
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
+DEFAULT_LIMIT = FEED_LIMIT
+MAX_LIMIT = MAX_FEED_LIMIT
 CACHE_CONTROL = "public, max-age=300"
-
-Renderer = Callable[[FeedMeta, Sequence[EntryView]], bytes]
-FORMATS: dict[str, tuple[Renderer, str]] = {
-    "rss": (render_rss, "application/rss+xml; charset=utf-8"),
-    "atom": (render_atom, "application/atom+xml; charset=utf-8"),
-    "json": (render_jsonfeed, "application/feed+json; charset=utf-8"),
-}
 
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"Nombre d'articles (au plus {MAX_LIMIT})")
@@ -142,38 +135,26 @@ def _meta(request: Request, title: str, home_path: str, description: str) -> Fee
         title=title,
         home_url=base + home_path,
         self_url=base + request.url.path + (f"?{query}" if query else ""),
-        base_url=base,
+        id_authority=_store(request).id_authority(authority_of(base)),
         description=description or title,
         generator=f"veille {__version__}",
     )
 
 
 def _feed_response(request: Request, fmt: str, meta: FeedMeta, selection: Selection) -> Response:
-    store = _store(request)
-    entries = select.select_entries(store, selection).entries
-    newest = max((e.published for e in entries), default=None)
-    if newest is None:
-        meta = replace(meta, updated=_last_success(store))
-    render, media_type = FORMATS[fmt]
-    body = render(meta, entries)
-    # Weak: the same representation is served gzip-encoded or not (GZip middleware).
-    headers = {"ETag": f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'}
-    headers["Cache-Control"] = CACHE_CONTROL
-    if newest is not None:
-        headers["Last-Modified"] = format_datetime(newest.astimezone(UTC), usegmt=True)
-    if not_modified(request.headers, headers["ETag"], newest):
+    doc = feed_document(_store(request), fmt, meta, selection)
+    headers = {"ETag": doc.etag, "Cache-Control": CACHE_CONTROL}
+    if doc.last_modified is not None:
+        headers["Last-Modified"] = format_datetime(doc.last_modified.astimezone(UTC), usegmt=True)
+    if not_modified(request.headers, doc.etag, doc.last_modified):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
-
-
-def _last_success(store: Store) -> datetime | None:
-    """An empty feed's date: the last successful refresh (stable between requests)."""
-    return store.last_success_at()
+    return Response(doc.body, media_type=doc.media_type, headers=headers)
 
 
 def not_modified(headers: Any, etag: str, newest: datetime | None) -> bool:
     """RFC 9110 §13.1: ``If-None-Match`` (weak comparison) wins; ``If-Modified-Since`` counts
-    only without it, and only when the newest entry is not newer (second precision)."""
+    only without it, and only when the document did not change after it (second
+    precision)."""
     if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
         wanted = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}

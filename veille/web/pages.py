@@ -126,8 +126,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     except QueryError as e:
         return _error(request, 400, "Filtre invalide", str(e), back=path)
     store = _store(request)
-    hidden = store.hidden_entries(spec.name)
-    entries = [e for e in result.entries if e.id not in hidden]
+    entries = list(result.entries)
     picks = store.highlights(spec.name) if cursor is None else []
     highlights = [v for h in picks if (v := store.get_entry(int(h.entry_id)))]
     notes = {h.entry_id: h.note for h in picks}
