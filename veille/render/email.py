@@ -33,6 +33,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import cache
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import css_inline
@@ -323,6 +324,18 @@ def _set_text(msg: EmailMessage, name: str, text: str, suffix: str = "", room: i
         msg.set_raw(name, words + ("\n " + suffix.strip() if suffix else ""))
 
 
+URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"  # everything an ASCII URL may already carry
+
+
+def _set_urls(msg: EmailMessage, name: str, *urls: str) -> None:
+    """An RFC 2369 header of ``<URL>`` entries, verbatim: the library's folder turns a line
+    over 78 characters into RFC 2047 encoded words, which no mailbox decodes there (one-click
+    unsubscribe then silently fails). Folded between entries only; a non-ASCII character
+    (an accented path in ``VEILLE_BASE_URL``) is percent-encoded, as a browser would."""
+    entries = [f"<{quote(one_line(u), safe=URL_SAFE)}>" for u in urls]
+    msg.set_raw(name, ",\n ".join(entries))
+
+
 def render_message(content: IssueContent, envelope: Envelope) -> EmailMessage:
     """One recipient's message (``multipart/alternative``: text, then HTML)."""
     msg = EmailMessage(policy=policy.SMTP.clone(refold_source="none"))  # see encoded_words
@@ -336,11 +349,9 @@ def render_message(content: IssueContent, envelope: Envelope) -> EmailMessage:
     msg["Date"] = format_datetime(envelope.date)
     msg["Message-ID"] = one_line(envelope.message_id)
     _set_text(msg, "List-Id", content.title, f" <{one_line(envelope.list_id)}>", 45)
-    msg["List-Unsubscribe"] = (
-        f"<{one_line(envelope.unsubscribe_url)}>, <{one_line(envelope.unsubscribe_mailto)}>"
-    )
+    _set_urls(msg, "List-Unsubscribe", envelope.unsubscribe_url, envelope.unsubscribe_mailto)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["List-Archive"] = f"<{one_line(content.archives_url)}>"
+    _set_urls(msg, "List-Archive", content.archives_url)
     msg["Auto-Submitted"] = "auto-generated"
     msg["Content-Language"] = "fr"
     msg.set_content(render_text(content, envelope.unsubscribe_url))
