@@ -4,6 +4,9 @@
 Exactly one scheduler is active per deployment: ``run`` first takes the store's scheduler lock
 (a PostgreSQL advisory lock, or a file lock beside the SQLite database); a second worker waits
 and tries again every ``retry`` seconds, so it takes over shortly after the first one dies.
+The lock can also be lost while its holder lives (PostgreSQL restarted, its session
+terminated): the holder checks it before each job and every ``retry`` seconds, stops
+scheduling as soon as it is gone and waits to take it again like any other worker.
 
 Every minute (``TICK``) it picks up feeds.yaml changes (``LiveConfig``: new sources, changed
 rules → re-tag, mail schedules), updates the feeds that are due and retries the e-mail
@@ -32,6 +35,7 @@ from .mail import retry_due, send_due
 from .models import Config
 from .pipeline import Updater
 from .settings import Settings
+from .store.lock import Lock
 
 log = logging.getLogger(__name__)
 
@@ -48,28 +52,53 @@ class Scheduler:
         self.settings = settings
         self._applied: Config | None = None
         self._scheduler = AsyncIOScheduler(timezone=tz)
+        self._lock: Lock | None = None
 
     async def run(self, stop: asyncio.Event, *, retry: float = 10.0) -> None:
-        """Wait for the scheduler lock, schedule until ``stop`` is set, release the lock."""
+        """Wait for the scheduler lock, schedule while it is held, until ``stop`` is set."""
         store = self.updater.store
-        lock = await asyncio.to_thread(store.try_scheduler_lock)
-        if lock is None:
-            log.info("un autre planificateur est actif : attente")
-        while lock is None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=retry)
-            if stop.is_set():
-                return
+        while not stop.is_set():
             lock = await asyncio.to_thread(store.try_scheduler_lock)
-        log.info("planificateur actif")
-        try:
-            self.start()
-            await stop.wait()
-        finally:
-            self.shutdown()
-            await asyncio.to_thread(lock.release)
+            if lock is None:
+                log.info("un autre planificateur est actif : attente")
+            while lock is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=retry)
+                if stop.is_set():
+                    return
+                lock = await asyncio.to_thread(store.try_scheduler_lock)
+            self._lock = lock
+            log.info("planificateur actif")
+            try:
+                self.start()
+                while not stop.is_set() and await self._holding():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=retry)
+            finally:
+                self.shutdown()
+                self._lock = None
+                await asyncio.to_thread(lock.release)
+            # Lost: let a waiting worker take over rather than racing it for the lock.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=2 * retry)
+
+    async def _holding(self) -> bool:
+        """Whether this scheduler still holds the lock; logged once when it is lost (``run``
+        then stops scheduling within ``retry`` seconds; jobs skip their work meanwhile)."""
+        lock = self._lock
+        if lock is None:
+            return False
+        if not await asyncio.to_thread(lock.held):
+            if self._lock is lock:
+                self._lock = None
+                log.error("verrou du planificateur perdu : arrêt de la planification")
+            return False
+        return True
 
     def start(self) -> None:
+        # A fresh scheduler each time the lock is taken: jobs and mail schedules start anew.
+        self._scheduler = AsyncIOScheduler(timezone=self.tz)
+        self._applied = None
         self._scheduler.add_job(
             self.refresh,
             IntervalTrigger(seconds=TICK.total_seconds(), timezone=self.tz),
@@ -87,6 +116,8 @@ class Scheduler:
 
     async def refresh(self) -> None:
         """One tick: follow feeds.yaml, update the due feeds, retry due e-mail deliveries."""
+        if not await self._holding():
+            return
         config = self.config.get()
         if config is not self._applied:
             await self.updater.apply_config(config)
@@ -128,6 +159,8 @@ class Scheduler:
 
     async def send_mail(self, name: str) -> None:
         """A digest's ``mail.at`` slot: send its issue (a failure is logged, retried later)."""
+        if not await self._holding():
+            return
         try:
             report = await send_due(
                 self.updater.store, self.settings, self.config.get(), name, self.updater.now

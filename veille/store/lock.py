@@ -2,9 +2,11 @@
 
 PostgreSQL: a session-level advisory lock, held by a dedicated connection for as long as the
 scheduler runs; the server releases it when that session ends (a clean stop, a crash, a
-SIGKILL). SQLite: an exclusive ``flock`` on a file beside the database, released by the
-kernel when the process ends. Either way a second worker simply fails to take it and tries
-again later.
+SIGKILL) — and also when the session is lost while the scheduler lives (a database
+restart, a terminated backend): ``held()`` asks the server, and the scheduler checks it before
+each job and between ticks. SQLite: an exclusive ``flock`` on a file beside the database,
+released by the kernel when the process ends. Either way a second worker simply fails to
+take it and tries again later.
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ from sqlalchemy.engine import make_url
 
 from .base import StoreBase
 
-ADVISORY_KEY = 0x7665_696C  # "veil": the scheduler's advisory lock key
+ADVISORY_KEY = 0x7665_696C  # "veil": the scheduler's advisory lock class
+# The second key: the schema, so that two deployments sharing one PostgreSQL database in two
+# schemas (or two test runs) each have their own scheduler.
+SCHEMA_KEY = "hashtext(current_schema())"
 
 
 class Lock(Protocol):
+    def held(self) -> bool: ...
+
     def release(self) -> None: ...
 
 
@@ -30,9 +37,24 @@ class _PostgresLock:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
+    def held(self) -> bool:
+        """Whether this session still holds the lock (False when the session is gone)."""
+        try:
+            found = self._conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                f" AND pid = pg_backend_pid() AND classid = {ADVISORY_KEY}"
+                f" AND objid = {SCHEMA_KEY}::oid AND objsubid = 2"
+            ).scalar()
+            self._conn.commit()
+        except sa.exc.SQLAlchemyError:
+            return False
+        return bool(found)
+
     def release(self) -> None:
         try:
-            self._conn.exec_driver_sql(f"SELECT pg_advisory_unlock({ADVISORY_KEY})")
+            self._conn.exec_driver_sql(f"SELECT pg_advisory_unlock({ADVISORY_KEY}, {SCHEMA_KEY})")
+        except sa.exc.SQLAlchemyError:
+            pass  # the session is gone, and the lock with it
         finally:
             self._conn.close()
 
@@ -40,6 +62,9 @@ class _PostgresLock:
 class _FileLock:
     def __init__(self, fd: int) -> None:
         self._fd = fd
+
+    def held(self) -> bool:
+        return True  # the kernel holds it for as long as this process lives
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -51,7 +76,9 @@ class LockMixin(StoreBase):
         """Take the scheduler lock if nobody holds it; None when another scheduler runs."""
         if self.engine.dialect.name == "postgresql":
             conn = self.engine.connect()
-            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({ADVISORY_KEY})").scalar()
+            got = conn.exec_driver_sql(
+                f"SELECT pg_try_advisory_lock({ADVISORY_KEY}, {SCHEMA_KEY})"
+            ).scalar()
             conn.commit()
             if got:
                 return _PostgresLock(conn)
