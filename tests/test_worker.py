@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,7 +41,20 @@ def wait_for(path: Path, text: str, timeout: float) -> bool:
     return False
 
 
-def test_second_worker_takes_over(tmp_path: Path, database_url: str) -> None:
+@dataclass
+class Workers:
+    server: FeedServer
+    procs: list[subprocess.Popen[bytes]]
+    logs: list[Path]
+
+    def text(self, i: int) -> str:
+        return self.logs[i].read_text()
+
+
+@contextmanager
+def two_workers(tmp_path: Path, database_url: str) -> Iterator[Workers]:
+    """Two ``veille worker`` processes on one database and one feed; the first is active
+    and the second waits when this yields. Both are stopped (bounded) at the end."""
     with FeedServer() as server:
         server.set("/feed", rss(1, 3))
         (tmp_path / "feeds.yaml").write_text(
@@ -52,11 +67,10 @@ def test_second_worker_takes_over(tmp_path: Path, database_url: str) -> None:
             "VEILLE_ALLOW_HOSTS": server.host_port,
             "VEILLE_SCHEDULER_LOCK_RETRY": "1",
         }
-        logs = [tmp_path / "worker1.log", tmp_path / "worker2.log"]
-        procs: list[subprocess.Popen[bytes]] = []
+        workers = Workers(server, [], [tmp_path / "worker1.log", tmp_path / "worker2.log"])
         try:
-            for log in logs:
-                procs.append(
+            for log in workers.logs:
+                workers.procs.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "veille", "worker"],
                         env=env,
@@ -64,85 +78,63 @@ def test_second_worker_takes_over(tmp_path: Path, database_url: str) -> None:
                         stderr=subprocess.STDOUT,
                     )
                 )
-                if len(procs) == 1:
+                if len(workers.procs) == 1:
                     assert wait_for(log, "planificateur actif", 30), log.read_text()
-            assert wait_for(logs[1], "un autre planificateur est actif", 30), logs[1].read_text()
-            assert wait_for(logs[0], "refresh done", 30), logs[0].read_text()
-            assert len(server.requests_for("/feed")) == 1  # one scheduler, one fetch
-            time.sleep(2)  # the second one keeps waiting while the first lives
-            assert "planificateur actif" not in logs[1].read_text()
-
-            procs[0].send_signal(signal.SIGKILL)
-            procs[0].wait(timeout=10)
-            assert wait_for(logs[1], "planificateur actif", 60), logs[1].read_text()
+            assert wait_for(workers.logs[1], "un autre planificateur est actif", 30), workers.text(
+                1
+            )
+            yield workers
         finally:
-            for proc in procs:
+            for proc in workers.procs:
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)
                     try:
                         proc.wait(timeout=15)
                     except subprocess.TimeoutExpired:
                         proc.kill()
-        assert procs[1].returncode == 0, logs[1].read_text()
+
+
+def test_second_worker_takes_over(tmp_path: Path, database_url: str) -> None:
+    with two_workers(tmp_path, database_url) as w:
+        assert wait_for(w.logs[0], "refresh done", 30), w.text(0)
+        assert len(w.server.requests_for("/feed")) == 1  # one scheduler, one fetch
+        time.sleep(2)  # the second one keeps waiting while the first lives
+        assert "planificateur actif" not in w.text(1)
+
+        w.procs[0].send_signal(signal.SIGKILL)
+        w.procs[0].wait(timeout=10)
+        assert wait_for(w.logs[1], "planificateur actif", 60), w.text(1)
+    assert w.procs[1].returncode == 0, w.text(1)
 
 
 def test_a_lost_lock_stops_scheduling_and_one_scheduler_stays_active(tmp_path: Path) -> None:
     """PostgreSQL restarts or terminates the lock's session under a living worker: that worker
-    stops scheduling before the other takes over; never two active schedulers."""
-    with postgres_schema() as url, FeedServer() as server:
-        server.set("/feed", rss(1, 3))
-        (tmp_path / "feeds.yaml").write_text(
-            f"feeds:\n  - id: source\n    url: {server.url('/feed')}\n", encoding="utf-8"
-        )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-        env |= {
-            "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-            "VEILLE_DATABASE_URL": url,
-            "VEILLE_ALLOW_HOSTS": server.host_port,
-            "VEILLE_SCHEDULER_LOCK_RETRY": "1",
-        }
-        logs = [tmp_path / "worker1.log", tmp_path / "worker2.log"]
-        procs: list[subprocess.Popen[bytes]] = []
-        try:
-            for log in logs:
-                procs.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", "veille", "worker"],
-                        env=env,
-                        stdout=log.open("wb"),
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-                if len(procs) == 1:
-                    assert wait_for(log, "planificateur actif", 30), log.read_text()
-            assert wait_for(logs[1], "un autre planificateur est actif", 30), logs[1].read_text()
+    stops scheduling (its jobs check the lock first) and waits again; never two active."""
+    with postgres_schema() as url, two_workers(tmp_path, url) as w:
+        assert terminate_lock_sessions(url) == 1  # what a database restart does to it
+        assert wait_for(w.logs[0], "verrou du planificateur perdu", 30), w.text(0)
+        assert wait_for(w.logs[1], "planificateur actif", 30), w.text(1)
+        # The first one waits again, as a second worker does.
+        assert wait_for(w.logs[0], "un autre planificateur est actif", 30), w.text(0)
+        assert w.text(0).count("planificateur actif\n") == 1
+        assert "Traceback" not in w.text(0) + w.text(1)
+    assert [p.returncode for p in w.procs] == [0, 0], w.text(0) + w.text(1)
 
-            # What a database restart does to the holder's session.
-            admin = sa.create_engine(url)
-            with admin.connect() as conn:
-                killed = conn.exec_driver_sql(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
-                    f"WHERE locktype = 'advisory' AND classid = {ADVISORY_KEY} AND granted "
-                    f"AND objid = {SCHEMA_KEY}::oid"
+
+def terminate_lock_sessions(url: str) -> int:
+    admin = sa.create_engine(url)
+    try:
+        with admin.connect() as conn:
+            return int(
+                conn.exec_driver_sql(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_locks"
+                    f" WHERE locktype = 'advisory' AND classid = {ADVISORY_KEY} AND granted"
+                    f" AND objid = {SCHEMA_KEY}::oid"
                 ).scalar()
-            admin.dispose()
-            assert killed == 1
-
-            assert wait_for(logs[0], "verrou du planificateur perdu", 30), logs[0].read_text()
-            assert wait_for(logs[1], "planificateur actif", 30), logs[1].read_text()
-            # The first one waits again, as a second worker does.
-            assert wait_for(logs[0], "un autre planificateur est actif", 30), logs[0].read_text()
-            assert logs[0].read_text().count("planificateur actif\n") == 1
-            assert "Traceback" not in logs[0].read_text() + logs[1].read_text()
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-                    try:
-                        proc.wait(timeout=15)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-        assert [p.returncode for p in procs] == [0, 0], logs[0].read_text() + logs[1].read_text()
+                or 0
+            )
+    finally:
+        admin.dispose()
 
 
 def test_the_lock_knows_when_its_session_is_gone() -> None:
@@ -153,13 +145,7 @@ def test_the_lock_knows_when_its_session_is_gone() -> None:
             lock = store.try_scheduler_lock()
             assert lock is not None and lock.held()
             assert store.try_scheduler_lock() is None  # one holder
-            admin = sa.create_engine(url)
-            with admin.connect() as conn:
-                conn.exec_driver_sql(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
-                    f" AND classid = {ADVISORY_KEY} AND objid = {SCHEMA_KEY}::oid"
-                )
-            admin.dispose()
+            assert terminate_lock_sessions(url) == 1
             assert not lock.held()
             lock.release()  # no error on a dead session
             again = store.try_scheduler_lock()
