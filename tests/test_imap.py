@@ -9,6 +9,12 @@ malformed message among good ones, the move to « traité », bad credentials, `
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import ssl
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -23,7 +29,7 @@ from typer.testing import CliRunner
 from tests.imap_support import PASSWORD, USER, DovecotServer
 from veille.cli import app
 from veille.config import load_config, validate_config
-from veille.errors import ParseError
+from veille.errors import FetchError, ParseError
 from veille.fetch import Fetcher, FetchPolicy
 from veille.imapsource import ImapReader, imap_utf7
 from veille.models import Config, FeedSpec, MailboxSpec, Selection, UpdateResult
@@ -261,6 +267,12 @@ def _spec(server: DovecotServer, **kw: object) -> FeedSpec:
     return FeedSpec("lettres", server.url(), type="imap", mailbox=mailbox)
 
 
+def allowed(spec: FeedSpec) -> frozenset[str]:
+    """The test server is on loopback: allowed as VEILLE_ALLOW_HOSTS would."""
+    assert spec.mailbox is not None
+    return frozenset({f"{spec.mailbox.host}:{spec.mailbox.port}"})
+
+
 def _update(
     store: Store, pool: ParserPool, spec: FeedSpec, password: str = PASSWORD
 ) -> UpdateResult:
@@ -271,7 +283,7 @@ def _update(
                 fetcher=fetcher,
                 parser=pool,
                 now=lambda: NOW,
-                imap=ImapReader(password, timeout=10),
+                imap=ImapReader(password, timeout=10, allowed_hosts=allowed(spec)),
             )
             try:
                 await updater.apply_config(Config(path="feeds.yaml", feeds=(spec,)))
@@ -397,11 +409,12 @@ def test_password_env_and_check_fetch(
             type: imap
             url: {dovecot.url()}
             tls: none
-            password_env: MOT_DE_PASSE_LETTRES
+            password_env: VEILLE_IMAP_LETTRES
         """,
     )
     monkeypatch.setenv("VEILLE_CONFIG", str(path))
-    monkeypatch.setenv("MOT_DE_PASSE_LETTRES", PASSWORD)
+    monkeypatch.setenv("VEILLE_IMAP_LETTRES", PASSWORD)
+    monkeypatch.setenv("VEILLE_ALLOW_HOSTS", f"{dovecot.host}:{dovecot.port}")
     monkeypatch.setenv("COLUMNS", "200")
     result = CliRunner().invoke(app, ["check", "--fetch", "lettres"])
     assert result.exit_code == 1, result.output  # one message is unreadable
@@ -417,3 +430,154 @@ def test_server_down_is_a_feed_error(store: Store, pool: ParserPool) -> None:
     result = _update(store, pool, spec)  # the server is stopped: its port refuses
     assert result.status == "error"
     assert result.error == f"connexion IMAP refusée par 127.0.0.1:{server.port}"
+
+
+# --- the same network rules as HTTP -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["VEILLE_SECRET_KEY", "VEILLE_ADMIN_TOKEN", "VEILLE_SMTP_PASSWORD", "HOME"]
+)
+def test_password_env_reads_only_imap_variables(tmp_path: Path, name: str) -> None:
+    path = _config(
+        tmp_path,
+        f"""\
+          - id: lettres
+            type: imap
+            url: imaps://veille@imap.ac-exemple.fr/INBOX
+            password_env: {name}
+        """,
+    )
+    errors = validate_config(path)
+    assert [(e.line, "VEILLE_IMAP_" in e.reason) for e in errors] == [(5, True)], errors
+    # And the reader itself never holds another secret, whatever the spec says.
+    reader = ImapReader(environ={name: "secret", "VEILLE_IMAP_X": "ok"})
+    spec = MailboxSpec(host="imap.ac-exemple.fr", user="veille", password_env=name)
+    with pytest.raises(FetchError, match="VEILLE_IMAP_"):
+        reader.password_for("imaps://imap.ac-exemple.fr/INBOX", spec)
+
+
+def test_a_private_imap_server_is_refused_unless_allowed(
+    store: Store, pool: ParserPool, dovecot: DovecotServer
+) -> None:
+    dovecot.append(letter())
+    spec = _spec(dovecot)
+    session = ImapReader(PASSWORD, timeout=5).session(spec.url, spec.mailbox)  # type: ignore[arg-type]
+    logins = dovecot.log().count("imap-login:")
+    with pytest.raises(FetchError, match=r"adresse privée refusée : 127\.0\.0\.1"):
+        session.open()
+    assert dovecot.log().count("imap-login:") == logins  # refused before connecting
+    assert _update(store, pool, spec).status == "ok"  # allowed: read as before
+
+
+class TricklingImap:
+    """An IMAP server on loopback that greets, then answers any command one byte every 0.2 s:
+    each read succeeds within the per-operation timeout, the session never ends."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] pret\r\n")
+                for _ in range(300):  # bounded: 60 s at most
+                    if self.stop.wait(0.2):
+                        break
+                    with contextlib.suppress(OSError):
+                        conn.sendall(b"*")
+
+    def __enter__(self) -> TricklingImap:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.listener.close()
+
+
+def test_a_trickling_imap_server_is_cut_at_the_total_deadline() -> None:
+    with TricklingImap() as server:
+        spec = MailboxSpec(host="127.0.0.1", user=USER, port=server.port, tls="none")
+        reader = ImapReader(
+            PASSWORD, timeout=5, deadline=1.5, allowed_hosts=frozenset({f"127.0.0.1:{server.port}"})
+        )
+        session = reader.session("imap://127.0.0.1/INBOX", spec)
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"délai total de 1\.5 s dépassé"):
+            session.open()
+        session.close()
+        assert time.monotonic() - started < 5
+
+
+class TlsImap:
+    """A minimal IMAP server over TLS on 127.0.0.1 (certificate for ``localhost``): greets,
+    answers CAPABILITY, refuses every login. Enough to prove the TLS connection made to the
+    checked address verifies the certificate against the server's name."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+             "-keyout", str(key), "-out", str(self.cert)],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(self.cert, key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        self.listener.settimeout(10)
+        with contextlib.suppress(OSError), self.listener.accept()[0] as raw:
+            raw.settimeout(10)
+            with self.context.wrap_socket(raw, server_side=True) as conn:
+                conn.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] pret\r\n")
+                reader = conn.makefile("rb")
+                for _ in range(5):  # bounded
+                    line = reader.readline()
+                    if not line:
+                        break
+                    tag, command = line.split()[:2]
+                    if command.upper() == b"CAPABILITY":
+                        conn.sendall(
+                            b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK fait\r\n"
+                        )
+                    else:
+                        conn.sendall(tag + b" NO [AUTHENTICATIONFAILED] refuse\r\n")
+
+    def __enter__(self) -> TlsImap:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
+        self.thread.join(5)
+
+
+@pytest.mark.parametrize(("host", "expected"), [("localhost", "identifiants IMAP refusés"),
+                                                ("127.0.0.1", "certificat TLS")])  # fmt: skip
+def test_imaps_goes_to_the_checked_address_and_verifies_the_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, expected: str
+) -> None:
+    with TlsImap(tmp_path) as server:
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))  # the test's own authority
+        spec = MailboxSpec(host=host, user=USER, port=server.port, tls="ssl")
+        allowed = frozenset({f"{host}:{server.port}"})
+        session = ImapReader(PASSWORD, timeout=5, allowed_hosts=allowed).session(
+            f"imaps://{host}/INBOX", spec
+        )
+        with pytest.raises(FetchError, match=expected):
+            session.open()
+        session.close()

@@ -164,6 +164,14 @@ def check_mailbox(node: CommentedMap, url: str, report: Report) -> MailboxSpec |
             f"« password_env » : « {password_env} » n'est pas un nom de variable "
             "(majuscules, chiffres, _), ex. VEILLE_IMAP_PASSWORD_DANE",
         )
+    elif password_env is not None and not password_env.startswith("VEILLE_IMAP_"):
+        # The other secrets (VEILLE_SECRET_KEY, VEILLE_SMTP_PASSWORD…) must never be sent to
+        # a server that feeds.yaml names.
+        fail(
+            _line(node, "password_env"),
+            f"« password_env » : seules les variables VEILLE_IMAP_… sont lisibles "
+            f"(« {password_env} » refusée), ex. VEILLE_IMAP_PASSWORD_DANE",
+        )
     move_to = _text(node, "move_to", fail)
     if move_to is not None and move_to == folder:
         fail(_line(node, "move_to"), "« move_to » doit être un autre dossier que celui lu")

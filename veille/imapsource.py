@@ -14,6 +14,12 @@ the same mailbox). The password never comes from feeds.yaml: :class:`ImapReader`
 names the variable of a feed that needs another one. Folder names are sent in IMAP's
 modified UTF-7 (``traité`` is ``trait&AOk-``). Errors become :class:`~veille.errors.FetchError`
 with a French message.
+
+The same network rules as HTTP fetching: only ``VEILLE_IMAP_*`` variables are readable (a
+feed cannot send ``VEILLE_SECRET_KEY`` to a server of its choice), the server's resolved
+address must be public unless ``host:port`` is in ``VEILLE_ALLOW_HOSTS`` (the connection goes
+to the address checked, so a second DNS answer cannot redirect it), and a session has a total
+deadline besides the per-operation timeout: a server trickling bytes is cut off.
 """
 
 from __future__ import annotations
@@ -21,19 +27,25 @@ from __future__ import annotations
 import base64
 import contextlib
 import imaplib
+import ipaddress
 import re
 import socket
 import ssl
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from veille.errors import FetchError
+from veille.fetch import host_key, is_forbidden_address
 from veille.models import MailboxSpec
 
 __all__ = ["ImapReader", "ImapSession", "MailMessage", "imap_utf7", "message_source"]
 
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 300.0  # a whole session: connect, log in, list, read, move
+ENV_PREFIX = "VEILLE_IMAP_"  # the only variables a feed's ``password_env`` may name
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 _FETCH_ITEM = re.compile(rb"UID (\d+)|RFC822\.SIZE (\d+)|INTERNALDATE \"([^\"]+)\"")
 
@@ -101,15 +113,22 @@ class ImapReader:
         environ: Mapping[str, str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_bytes: int = MAX_MESSAGE_BYTES,
+        allowed_hosts: frozenset[str] = frozenset(),
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self._password = password
         self._user = user
-        self._environ = dict(environ or {})
+        # Only what a feed may name: the other secrets are never in reach of feeds.yaml.
+        self._environ = {k: v for k, v in (environ or {}).items() if k.startswith(ENV_PREFIX)}
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.allowed_hosts = allowed_hosts
+        self.deadline = deadline
 
     def password_for(self, url: str, spec: MailboxSpec) -> str:
         name = spec.password_env or "VEILLE_IMAP_PASSWORD"
+        if not name.startswith(ENV_PREFIX):
+            raise FetchError(url, f"password_env : seules les variables {ENV_PREFIX}… sont lues")
         password = self._environ.get(spec.password_env) if spec.password_env else self._password
         if not password:
             raise FetchError(url, f"mot de passe IMAP absent : définissez la variable {name}")
@@ -126,7 +145,16 @@ class ImapReader:
 
     def session(self, url: str, spec: MailboxSpec) -> ImapSession:
         user, password = self.user_for(url, spec), self.password_for(url, spec)
-        return ImapSession(url, spec, user, password, self.timeout, self.max_bytes)
+        limits = _Limits(self.timeout, self.max_bytes, self.allowed_hosts, self.deadline)
+        return ImapSession(url, spec, user, password, limits)
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    timeout: float  # per operation
+    max_bytes: int
+    allowed_hosts: frozenset[str]
+    deadline: float  # the whole session
 
 
 class ImapSession:
@@ -138,19 +166,24 @@ class ImapSession:
         spec: MailboxSpec,
         user: str,
         password: str,
-        timeout: float,
-        max_bytes: int,
+        limits: _Limits,
     ) -> None:
         self.url, self.spec, self.user = url, spec, user
-        self._password, self._timeout, self._max_bytes = password, timeout, max_bytes
+        self._password, self._limits = password, limits
+        self._timeout, self._max_bytes = limits.timeout, limits.max_bytes
         self._imap: imaplib.IMAP4 | None = None
+        self._watchdog: threading.Timer | None = None
+        self._sockets: list[socket.socket] = []  # what the watchdog cuts
+        self.expired = False  # the total deadline cut the session
 
     # --- the session ---------------------------------------------------------------------------
 
     def open(self) -> tuple[int, list[int]]:
         """Connect, log in, select the folder: ``(UIDVALIDITY, UIDs present)``."""
         with self._errors("connexion"):
-            self._imap = self._connect()
+            addresses = self._addresses()
+            self._start_watchdog()
+            self._imap = self._connect(addresses)
             self._login(self._imap)
             status, data = self._imap.select(_quoted(self.spec.folder))
             if status != "OK":
@@ -213,6 +246,8 @@ class ImapSession:
                 )
 
     def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         imap, self._imap = self._imap, None
         if imap is None:
             return
@@ -226,12 +261,26 @@ class ImapSession:
             raise RuntimeError("ImapSession.open() must be called first")
         return self._imap
 
-    def _connect(self) -> imaplib.IMAP4:
+    def _addresses(self) -> list[str]:
+        """The server's addresses, checked like an HTTP fetch's (private networks refused
+        unless ``host:port`` is allowed)."""
         host, port = self.spec.host, self.spec.port
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+        if host_key(host, port) in self._limits.allowed_hosts:
+            return addresses
+        public = [a for a in addresses if not is_forbidden_address(ipaddress.ip_address(a))]
+        if not public:
+            raise FetchError(self.url, f"adresse privée refusée : {addresses[0]} ({host})")
+        return public
+
+    def _connect(self, addresses: list[str]) -> imaplib.IMAP4:
+        host, port, timeout = self.spec.host, self.spec.port, self._timeout
+        pin = _Pin(addresses, self._sockets.append)
         if self.spec.tls == "ssl":
             context = ssl.create_default_context()
-            return imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=self._timeout)
-        imap = imaplib.IMAP4(host, port, timeout=self._timeout)
+            return _PinnedIMAP4SSL(pin, host, port, ssl_context=context, timeout=timeout)
+        imap = _PinnedIMAP4(pin, host, port, timeout=timeout)
         if self.spec.tls == "starttls":
             try:
                 imap.starttls(ssl_context=ssl.create_default_context())
@@ -239,6 +288,21 @@ class ImapSession:
                 imap.shutdown()
                 raise FetchError(self.url, f"le serveur IMAP refuse STARTTLS ({e})") from e
         return imap
+
+    def _start_watchdog(self) -> None:
+        """Cut the connection when the session's total deadline passes (from the connection
+        on, greeting included): a blocked read then fails at once, whatever the
+        per-operation timeout."""
+
+        def expire() -> None:
+            self.expired = True
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        self._watchdog = threading.Timer(self._limits.deadline, expire)
+        self._watchdog.daemon = True
+        self._watchdog.start()
 
     def _login(self, imap: imaplib.IMAP4) -> None:
         user, password = self.user, self._password
@@ -283,7 +347,12 @@ class _ImapErrors:
             return
         url, spec = self.session.url, self.session.spec
         where = f"{spec.host}:{spec.port}"
-        if isinstance(error, socket.gaierror):
+        if self.session.expired:
+            deadline = self.session._limits.deadline
+            message = (
+                f"le serveur IMAP {where} est trop lent : délai total de {deadline:g} s dépassé"
+            )
+        elif isinstance(error, socket.gaierror):
             message = f"serveur IMAP introuvable : {spec.host}"
         elif isinstance(error, ConnectionRefusedError):
             message = f"connexion IMAP refusée par {where}"
@@ -298,6 +367,54 @@ class _ImapErrors:
         else:
             return
         raise FetchError(url, message) from error
+
+
+@dataclass(frozen=True, slots=True)
+class _Pin:
+    """Where to connect (the addresses checked beforehand, tried in order) and who must know
+    each socket."""
+
+    addresses: list[str]
+    register: Callable[[socket.socket], None]
+
+    def connect(self, port: int, timeout: float | None) -> socket.socket:
+        error: OSError | None = None
+        for address in self.addresses:
+            try:
+                sock = socket.create_connection((address, port), timeout)
+            except OSError as e:
+                error = e
+                continue
+            self.register(sock)
+            return sock
+        assert error is not None  # at least one address was checked
+        raise error
+
+
+class _PinnedIMAP4(imaplib.IMAP4):
+    """IMAP connected to the pinned address (``host`` stays the server's name)."""
+
+    def __init__(self, pin: _Pin, host: str, port: int, **kw: Any) -> None:
+        self._pin = pin
+        super().__init__(host, port, **kw)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return self._pin.connect(self.port, timeout)
+
+
+class _PinnedIMAP4SSL(imaplib.IMAP4_SSL):
+    """IMAP over TLS to the pinned address; the certificate is checked against the name."""
+
+    def __init__(self, pin: _Pin, host: str, port: int, **kw: Any) -> None:
+        self._pin = pin
+        super().__init__(host, port, **kw)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        wrapped = self.ssl_context.wrap_socket(
+            self._pin.connect(self.port, timeout), server_hostname=self.host
+        )
+        self._pin.register(wrapped)
+        return wrapped
 
 
 def _fetch_items(line: bytes) -> tuple[int | None, int, datetime | None]:

@@ -33,6 +33,7 @@ def imap_reader(settings: Settings) -> ImapReader:
         environ=os.environ,
         timeout=settings.imap_timeout,
         max_bytes=settings.max_body_bytes,
+        allowed_hosts=fetch_policy(settings).allowed_hosts,
     )
 
 
