@@ -38,7 +38,10 @@ def parse_duration(text: str) -> timedelta:
     if not s or m is None:
         raise ValueError(f"durée invalide « {text} » (exemples : 45s, 30m, 1h, 2h30m, 1d)")
     d, h, mn, sec = (int(g) if g else 0 for g in m.groups())
-    return timedelta(days=d, hours=h, minutes=mn, seconds=sec)
+    try:
+        return timedelta(days=d, hours=h, minutes=mn, seconds=sec)
+    except OverflowError as e:
+        raise ValueError(f"durée trop longue « {text} »") from e
 
 
 def parse_mail_at(text: str) -> tuple[int | None, time]:

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from .errors import QueryError
+from .limits import check_date
 from .models import Config, DigestSpec, EntryPage, Selection
 from .store import Store
 
@@ -27,14 +28,15 @@ def parse_when(text: str, field: str, tz: ZoneInfo) -> datetime:
         value = value.replace(" ", "+")
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(0), tz)
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            when = datetime.combine(date.fromisoformat(value), time(0), tz)
+        else:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as e:
         raise QueryError(
             f"{field} : date invalide « {text} » "
             "(attendu : 2026-11-29 ou 2026-11-29T07:30:00+01:00)"
         ) from e
-    return when if when.tzinfo else when.replace(tzinfo=tz)
+    return check_date(when if when.tzinfo else when.replace(tzinfo=tz), field)
 
 
 def known_tags(config: Config) -> set[str]:

@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from ..limits import parse_id
 from .base import StoreBase, curation_key, entry_t, write_meta
 from .tables import UTCDateTime
 
@@ -64,10 +65,7 @@ class Highlight:
 
 
 def _entry_id(entry_id: str | int) -> int | None:
-    try:
-        return int(entry_id)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(entry_id)
 
 
 def _unhide(conn: sa.Connection, digest: str, eid: int, now: datetime) -> bool:

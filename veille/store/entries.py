@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from ..errors import QueryError
+from ..limits import check_date, parse_id
 from ..models import EntryPage, EntryView, ParsedEntry, Selection
 from ..search import compile_query, index_text, to_tsquery
 from .base import StoreBase, entry_t, feed_t, tag_t
@@ -555,10 +556,11 @@ def encode_cursor(published: datetime, entry_id: int) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        published, entry_id = raw.split("|")
+        published, text = raw.split("|")
         when = datetime.fromisoformat(published)
-        if when.tzinfo is None:
-            raise ValueError("naive")
-        return when, int(entry_id)
+        entry_id = parse_id(text)
+        if when.tzinfo is None or entry_id is None:
+            raise ValueError("naive date or bad id")
+        return check_date(when, "curseur"), entry_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as e:
         raise QueryError("curseur invalide") from e

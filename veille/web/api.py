@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from .. import select
+from ..limits import MAX_ID
 from ..models import Config, EntryView, FeedState
 from ..store import Store
 from .params import Filters, filters
@@ -93,7 +94,7 @@ def list_entries(
 
 
 @router.get("/api/v1/entries/{entry_id}", tags=["api"])
-def get_entry(request: Request, entry_id: int) -> dict[str, Any]:
+def get_entry(request: Request, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
     """One entry, with the reason of each of its tags (term and field that matched)."""
     store = _store(request)
     entry = store.get_entry(entry_id)

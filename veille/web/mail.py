@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from ..limits import parse_id
 from ..models import Config
 from ..render.email import french_date, stylesheet
 from ..render.html import SECURITY_HEADERS
@@ -83,7 +84,8 @@ def archive_list(request: Request, name: str) -> Response:
 
 @router.get("/digests/{name}/archive/{number}", response_class=HTMLResponse)
 def archive_issue(request: Request, name: str, number: str) -> Response:
-    issue = store(request).get_issue(name, int(number)) if number.isdigit() else None
+    found = parse_id(number)
+    issue = store(request).get_issue(name, found) if found is not None else None
     if issue is None:
         return error(404, "Numéro introuvable", f"Aucun numéro {number} de « {name} ».")
     return HTMLResponse(issue.html, headers=SECURITY_HEADERS)

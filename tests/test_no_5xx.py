@@ -1,0 +1,99 @@
+"""No input is a server error: every GET route, with generated path segments and query
+parameters (huge numbers, dates at the ends of the calendar, Unicode digits, malformed
+cursors, control characters), answers below 500. Property-based (Hypothesis), bounded."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.routing import Route
+
+from tests.mail_support import CONFIG, populate
+from veille.settings import Settings
+from veille.store import Store
+from veille.web import create_app
+
+PARAMS = ("tag", "exclude_tag", "feed", "q", "since", "until", "limit", "cursor", "period",
+          "vue", "page")  # fmt: skip
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+numbers = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.sampled_from(["0", "-1", "²", "١٢", "9" * 30, "1e9", "0x10", " 1", "1.5"]),
+)
+dates = st.one_of(
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)).map(
+        lambda d: d.isoformat()
+    ),
+    st.sampled_from(["0001-01-01", "9999-12-31T23:59:59-05:00", "2026-02-30", "2026-11-29T25:00"]),
+)
+cursors = st.tuples(dates, numbers).map(lambda t: _cursor(f"{t[0]}+00:00|{t[1]}"))
+durations = st.from_regex(r"\A[0-9]{1,14}[dhms]\Z").map(str)
+values = st.one_of(numbers, dates, cursors, durations, st.text(max_size=30), st.just(""))
+segments = st.one_of(numbers, st.text(min_size=1, max_size=20), st.sampled_from(["hebdo", "ia"]))
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('no5xx') / 'v.db'}")
+    store.migrate()
+    populate(store, datetime.now(UTC) - timedelta(hours=1))
+    app = create_app(Settings(database_url=store.url, _env_file=None), store, CONFIG)  # type: ignore[call-arg]
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+    store.close()
+
+
+def get_paths(client: TestClient) -> list[str]:
+    routes = [r for r in client.app.routes if isinstance(r, Route)]  # type: ignore[attr-defined]
+    return sorted({r.path for r in routes if "GET" in (r.methods or ())})
+
+
+def fill(path: str, segment: str) -> str:
+    return re.sub(r"\{[^}]+\}", segment.replace("/", "%2F").replace("?", "%3F"), path)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.data(),
+    segment=segments,
+    query=st.dictionaries(st.sampled_from(PARAMS), values, max_size=4),
+)
+def test_no_get_route_answers_5xx(
+    client: TestClient, data: st.DataObject, segment: str, query: dict[str, str]
+) -> None:
+    path = data.draw(st.sampled_from(get_paths(client)))
+    url = fill(path, segment)
+    response = client.get(url, params=query)
+    assert response.status_code < 500, (url, query, response.text[:300])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/entries?since=0001-01-01",
+        "/api/v1/entries?until=9999-12-31T23:59:59-05:00",
+        f"/api/v1/entries?cursor={_cursor('2026-01-01T00:00:00+00:00|' + str(2**70))}",
+        f"/api/v1/entries?cursor={_cursor('0001-01-01T00:00:00+00:00|1')}",
+        f"/api/v1/entries/{2**70}",
+        "/digests/hebdo/archive/²",
+        "/?period=99999999999d",
+        "/feed.rss?since=0001-01-01",
+    ],
+)
+def test_extreme_values_are_a_french_400_or_404(client: TestClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code in (400, 404), (url, response.status_code)
