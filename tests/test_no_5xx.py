@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from urllib.parse import quote
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -61,7 +62,7 @@ def get_paths(client: TestClient) -> list[str]:
 
 
 def fill(path: str, segment: str) -> str:
-    return re.sub(r"\{[^}]+\}", segment.replace("/", "%2F").replace("?", "%3F"), path)
+    return re.sub(r"\{[^}]+\}", lambda _: quote(segment, safe=""), path)
 
 
 @settings(
@@ -97,3 +98,14 @@ def test_no_get_route_answers_5xx(
 def test_extreme_values_are_a_french_400_or_404(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code in (400, 404), (url, response.status_code)
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    for url in ["/api/v1/entries", "/api/v1/nothing", "/feed.rss", "/feed.json", "/opml",
+                "/healthz", "/api/v1/entries?limit=0", "/", "/static/veille.css"]:  # fmt: skip
+        headers = client.get(url).headers
+        assert headers["x-content-type-options"] == "nosniff", url
+        assert headers["referrer-policy"] == "same-origin", url
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], url
+    # A page keeps its own policy (styles from this origin).
+    assert "style-src 'self'" in client.get("/").headers["content-security-policy"]

@@ -26,6 +26,7 @@ from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
 from . import api, feeds, mail, opml, pages
+from .headers import SecurityHeaders
 
 
 def create_app(
@@ -70,6 +71,7 @@ def create_app(
     # 2.4 ms / 34 KB at level 5 and 7.9 ms at Starlette's default 9 (BENCHMARKS.md): the CPU
     # of a small school server matters more than 6 KB.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
+    app.add_middleware(SecurityHeaders)  # outermost: errors and 304s get the headers too
     if live is not None:
 
         @app.middleware("http")
