@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import base64
 import re
-from urllib.parse import quote
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
