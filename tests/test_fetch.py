@@ -363,8 +363,10 @@ def test_name_resolving_to_loopback_is_refused(
 ) -> None:
     feed_server.set("/feed.xml", RSS)
     url = f"http://localhost:{feed_server.port}/feed.xml"
-    with pytest.raises(BlockedURLError, match=r"adresse privée refusée : .* \(localhost\)"):
+    with pytest.raises(BlockedURLError) as refused:
         fetch(url, policy=FetchPolicy(timeout=5))
+    # The public message names the host, never the internal address it resolved to.
+    assert refused.value.message == "adresse privée refusée : localhost"
     # Resolved (that is how the address is known) but never connected to.
     assert network_spy and all(call[0] == "getaddrinfo" for call in network_spy)  # type: ignore[index]
     assert feed_server.requests == []

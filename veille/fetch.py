@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import zlib
 from collections.abc import Callable
@@ -53,6 +54,8 @@ from veille.errors import (
     TooManyRedirectsError,
 )
 from veille.models import FetchResult, Validators
+
+log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = f"veille/{__version__} (+{PROJECT_URL})"
 ACCEPT = (
@@ -246,8 +249,11 @@ class _PolicyResolver(AbstractResolver):
             return results
         kept = [r for r in results if not is_forbidden_address(ipaddress.ip_address(r["host"]))]
         if not kept:
+            # The message is shown on public pages and the API: it names the host (from
+            # feeds.yaml), never the address it resolved to (internal DNS is not public).
             address = results[0]["host"] if results else "?"
-            raise _AddressRefused(f"adresse privée refusée : {address} ({host})")
+            log.warning("private address refused: %s resolves to %s", host, address)
+            raise _AddressRefused(f"adresse privée refusée : {host}")
         return kept
 
     async def close(self) -> None:

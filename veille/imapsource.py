@@ -28,6 +28,7 @@ import base64
 import contextlib
 import imaplib
 import ipaddress
+import logging
 import re
 import socket
 import ssl
@@ -42,6 +43,8 @@ from veille.fetch import host_key, is_forbidden_address
 from veille.models import MailboxSpec
 
 __all__ = ["ImapReader", "ImapSession", "MailMessage", "imap_utf7", "message_source"]
+log = logging.getLogger(__name__)
+
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_DEADLINE = 300.0  # a whole session: connect, log in, list, read, move
@@ -270,8 +273,9 @@ class ImapSession:
         if host_key(host, port) in self._limits.allowed_hosts:
             return addresses
         public = [a for a in addresses if not is_forbidden_address(ipaddress.ip_address(a))]
-        if not public:
-            raise FetchError(self.url, f"adresse privée refusée : {addresses[0]} ({host})")
+        if not public:  # the address stays in the log (see fetch: internal DNS is private)
+            log.warning("private address refused: %s resolves to %s", host, addresses[0])
+            raise FetchError(self.url, f"adresse privée refusée : {host}")
         return public
 
     def _connect(self, addresses: list[str]) -> imaplib.IMAP4:
