@@ -17,9 +17,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
+from veille.durations import DAYS
 from veille.models import (
     Config,
     DigestSpec,
@@ -65,7 +67,10 @@ CONFIG = Config(
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 HOSTILE = "Piège\r\nBcc: victime@evil.example\r\nX-Injected: oui"
 
-FEEDS_YAML = f"""\
+
+def feeds_yaml(at: str = "mon 07:30") -> str:
+    """The feeds.yaml of ``CONFIG``, its letter sent at ``at``."""
+    return f"""\
 feeds:
   - id: cafe
     url: https://cafe.example/feed
@@ -87,8 +92,19 @@ digests:
   hebdo:
     title: {TITLE}
     window: 7d
-    mail: {{to: [{", ".join(RECIPIENTS)}], at: "mon 07:30"}}
+    mail: {{to: [{", ".join(RECIPIENTS)}], at: "{at}"}}
 """
+
+
+FEEDS_YAML = feeds_yaml()
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def slot_ago(delta: timedelta) -> tuple[str, datetime]:
+    """A weekly ``mail.at`` whose last slot was ``delta`` ago by the real clock, and that slot:
+    for the commands run as real processes, which read the real clock."""
+    slot = (datetime.now(PARIS) - delta).replace(second=0, microsecond=0)
+    return f"{DAYS[slot.weekday()]} {slot:%H:%M}", slot
 
 
 def free_port() -> int:

@@ -8,7 +8,8 @@ and tries again every ``retry`` seconds, so it takes over shortly after the firs
 Every minute (``TICK``) it picks up feeds.yaml changes (``LiveConfig``: new sources, changed
 rules → re-tag, mail schedules), updates the feeds that are due and retries the e-mail
 deliveries whose back-off has passed. Each digest with ``mail: {at: "mon 07:30"}`` gets a cron
-job (Europe/Paris) that sends its issue (``mail.send_due``: once per period, never twice).
+job (Europe/Paris) that sends its issue (``mail.send_due``: once per period, never twice), the
+one whose period ends at that slot — still when the job runs late, up to ``SEND_GRACE``.
 Each feed's interval (``every``, default 30 min, plus a stable jitter) and its back-off live
 in the store's ``next_fetch_at``, so a restart keeps the rhythm. Runs never overlap
 (``max_instances=1``, ``coalesce``).
@@ -26,7 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .issues import MailError, mail_jobs
+from .issues import SEND_GRACE, MailError, mail_jobs
 from .liveconfig import LiveConfig
 from .mail import retry_due, send_due
 from .models import Config
@@ -120,7 +121,7 @@ class Scheduler:
                 replace_existing=True,
                 max_instances=1,
                 coalesce=True,
-                misfire_grace_time=6 * 3600,
+                misfire_grace_time=int(SEND_GRACE.total_seconds()),
             )
         for job in self._scheduler.get_jobs():
             if job.id.startswith("mail:") and job.id not in wanted:
