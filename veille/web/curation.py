@@ -40,6 +40,7 @@ from ..render.html import SECURITY_HEADERS
 from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
 from ..store import Store
 from ..tokens import Signer, TokenError, same, secret_problem
+from .api import rfc3339
 
 router = APIRouter(include_in_schema=False)
 BACK = (("/", "Revenir à la veille"),)
@@ -85,10 +86,7 @@ def get_curation(request: Request, name: str) -> dict[str, Any]:
     return {
         "digest": spec.name,
         "next_issue": prepared.number,
-        "period": {
-            "start": prepared.period.start.isoformat(),
-            "end": prepared.period.end.isoformat(),
-        },
+        "period": {"start": rfc3339(prepared.period.start), "end": rfc3339(prepared.period.end)},
         "introduction": content.introduction,
         "highlights": [{"entry": h.id, "note": h.note} for h in content.highlights],
         "hidden": sorted(s.hidden_entries(spec.name), key=int),
