@@ -133,6 +133,6 @@ class Scheduler:
             report = await send_due(
                 self.updater.store, self.settings, self.config.get(), name, self.updater.now
             )
-            log.info("mail %s: %s", name, report)
+            log.info("mail %s: %s", name, report or "nothing due")
         except MailError as e:
             log.error("envoi de « %s » impossible : %s", name, e)
