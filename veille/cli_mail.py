@@ -186,7 +186,10 @@ def _print_report(report: SendReport) -> None:
     summary = ", ".join(p for p in parts if p) or "rien de nouveau à envoyer"
     _out(summary + ".")
     if report.error:
-        _out(f"Problème : {report.error} — nouvel essai automatique plus tard.")
+        _out(
+            f"Problème : {report.error} — nouvel essai automatique plus tard, ou tout de suite "
+            f"avec « veille mail send {report.digest} »."
+        )
 
 
 @mail_app.command("status")

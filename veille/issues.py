@@ -213,13 +213,13 @@ def choose_highlight(
 ) -> bool:
     """Make an entry a highlight of the issue being prepared (or change its note). False: no
     such entry; MailError (French) when it was published outside that issue's period — it
-    would not go out with it."""
+    would not go out with it. A digest that is not mailed has no issues: any entry will do."""
     entry = store.get_entry(int(entry_id)) if entry_id.strip().isdigit() else None
     if entry is None:
         return False
     tz = ZoneInfo(settings.timezone)
     prepared = prepared_issue(store, spec, now, tz)
-    if not prepared.period.covers(entry.published):
+    if spec.mail is not None and not prepared.period.covers(entry.published):
         raise MailError(
             f"« {one_line(entry.title)} », publié le {french_datetime(entry.published, tz)}, "
             f"est hors de la période du n° {prepared.number} ({prepared.period.label(tz)}) : "
