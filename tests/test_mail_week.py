@@ -127,12 +127,26 @@ def test_the_issue_being_prepared(
     assert (prepared.due, prepared.number) == (due, 2 if allocated else 1)
 
 
-def test_the_scheduler_fires_when_the_prepared_issue_ends() -> None:
-    sched = Scheduler(SimpleNamespace(), SimpleNamespace(), PARIS, settings(1))  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("now", "catch_up"),
+    [
+        (WED, False),
+        (SLOT - timedelta(minutes=1), False),
+        (SLOT + timedelta(minutes=5), True),  # (re)started just after the slot: send now
+        (SLOT + SEND_GRACE + timedelta(minutes=1), False),
+    ],
+)
+def test_the_scheduler_sends_when_the_prepared_issue_ends(now: datetime, catch_up: bool) -> None:
+    """Its job fires at the end of the issue being prepared, and a job missed within the
+    grace (the scheduler was down at the slot) runs as soon as it starts."""
+    updater = SimpleNamespace(now=Clock(now))
+    sched = Scheduler(updater, SimpleNamespace(), PARIS, settings(1))  # type: ignore[arg-type]
     sched._schedule_mail(CONFIG)
     [job] = sched._scheduler.get_jobs()
-    assert job.trigger.get_next_fire_time(None, WED) == SLOT
     assert job.misfire_grace_time == SEND_GRACE.total_seconds()
+    assert getattr(job, "next_run_time", None) == (now if catch_up else None)
+    if now == WED:
+        assert job.trigger.get_next_fire_time(None, now) == SLOT
 
 
 # --- a fresh install on Wednesday ------------------------------------------------------------

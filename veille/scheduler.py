@@ -103,25 +103,32 @@ class Scheduler:
             log.error("relance des envois impossible : %s", e)
 
     def _schedule_mail(self, config: Config) -> None:
-        """One cron job per mailed digest; jobs of digests no longer mailed are removed."""
+        """One cron job per mailed digest; jobs of digests no longer mailed are removed. A slot
+        missed less than ``SEND_GRACE`` ago (the scheduler was stopped or restarting at that
+        time) runs at once: its issue is still the one to send (``send_due`` decides)."""
         wanted = set()
+        now = self.updater.now()
         for name, day, at in mail_jobs(config):
             job_id = f"mail:{name}"
             wanted.add(job_id)
+            trigger = CronTrigger(
+                day_of_week="*" if day is None else day,
+                hour=at.hour,
+                minute=at.minute,
+                timezone=self.tz,
+            )
+            missed = trigger.get_next_fire_time(None, now - SEND_GRACE)
+            catch_up = {"next_run_time": now} if missed is not None and missed <= now else {}
             self._scheduler.add_job(
                 self.send_mail,
-                CronTrigger(
-                    day_of_week="*" if day is None else day,
-                    hour=at.hour,
-                    minute=at.minute,
-                    timezone=self.tz,
-                ),
+                trigger,
                 args=[name],
                 id=job_id,
                 replace_existing=True,
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=int(SEND_GRACE.total_seconds()),
+                **catch_up,
             )
         for job in self._scheduler.get_jobs():
             if job.id.startswith("mail:") and job.id not in wanted:
