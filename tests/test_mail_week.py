@@ -342,3 +342,29 @@ def test_cli_send_after_outage_exit_codes(tmp_path: Path) -> None:
         again = run_veille(tmp_path, env, "mail", "send", "hebdo")
         assert again.returncode == 0 and "rien de nouveau à envoyer" in again.stdout
         assert [smtp.count(r) for r in RECIPIENTS] == [1, 1, 1, 1]
+
+
+def test_cli_send_on_tuesday_after_a_monday_outage(cli: tuple[Clock, int]) -> None:
+    """The slot's send failed (server down); on Tuesday the week in progress stays unsent,
+    and the explicit send delivers the waiting issue at once."""
+    clock, port = cli
+    runner = CliRunner()
+    clock.now = SLOT + timedelta(seconds=40)
+    down = runner.invoke(app, ["mail", "send", "hebdo"])  # nothing listens on the port
+    assert down.exit_code == 1 and "4 à réessayer." in down.stdout
+    assert "ou tout de suite avec « veille mail send hebdo »" in down.stdout
+
+    clock.now = datetime(2026, 12, 8, 10, 0, tzinfo=PARIS)
+    with MailServer(port) as smtp:
+        dry = runner.invoke(app, ["mail", "send", "hebdo", "--dry-run"])
+        assert "réessaierait maintenant 4 envois en attente du n° 1." in dry.stdout
+        assert smtp.received == []
+        up = runner.invoke(app, ["mail", "send", "hebdo"])
+        assert up.exit_code == 0, up.output
+        assert up.stdout == (
+            f"{SUBJECT} (numéro déjà préparé)\n4 envoyés.\n"
+            "Numéro suivant : le n° 2 (articles publiés du 7 au 14 déc. 2026) "
+            "partira le 14 déc. 2026 à 07:30.\n"
+        )
+        assert [smtp.count(r) for r in RECIPIENTS] == [1, 1, 1, 1]
+        assert smtp.to(ANA)[0]["Subject"] == SUBJECT
