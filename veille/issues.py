@@ -174,7 +174,7 @@ def compose(
     picks: list[tuple[EntryView, str]] = []
     for h in store.highlights(spec.name):
         entry = store.get_entry(int(h.entry_id))
-        if entry is not None and h.entry_id not in hidden and p.covers(entry.published):
+        if entry is not None and h.entry_id not in hidden and may_highlight(spec, p, entry):
             picks.append((entry, h.note))
     content = compose_issue(
         entries,
@@ -189,6 +189,12 @@ def compose(
         per_section=per_section,
     )
     return content, [e.id for e, _ in picks]
+
+
+def may_highlight(spec: DigestSpec, p: Period, entry: EntryView) -> bool:
+    """Can ``entry`` be a highlight of the issue of period ``p``? Only if published in it —
+    but a digest that is not mailed has no issues: any entry will do (its web page)."""
+    return spec.mail is None or p.covers(entry.published)
 
 
 def next_issue(
@@ -213,13 +219,13 @@ def choose_highlight(
 ) -> bool:
     """Make an entry a highlight of the issue being prepared (or change its note). False: no
     such entry; MailError (French) when it was published outside that issue's period — it
-    would not go out with it. A digest that is not mailed has no issues: any entry will do."""
+    would not go out with it."""
     entry = store.get_entry(int(entry_id)) if entry_id.strip().isdigit() else None
     if entry is None:
         return False
     tz = ZoneInfo(settings.timezone)
     prepared = prepared_issue(store, spec, now, tz)
-    if spec.mail is not None and not prepared.period.covers(entry.published):
+    if not may_highlight(spec, prepared.period, entry):
         raise MailError(
             f"« {one_line(entry.title)} », publié le {french_datetime(entry.published, tz)}, "
             f"est hors de la période du n° {prepared.number} ({prepared.period.label(tz)}) : "
