@@ -8,7 +8,10 @@ one recipient (``block_on``) until released, to kill a sender in the middle of a
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,10 +19,13 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from functools import partial
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
+from veille.durations import DAYS
 from veille.models import (
     Config,
     DigestSpec,
@@ -65,7 +71,10 @@ CONFIG = Config(
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 HOSTILE = "Piège\r\nBcc: victime@evil.example\r\nX-Injected: oui"
 
-FEEDS_YAML = f"""\
+
+def feeds_yaml(at: str = "mon 07:30") -> str:
+    """The feeds.yaml of ``CONFIG``, its letter sent at ``at``."""
+    return f"""\
 feeds:
   - id: cafe
     url: https://cafe.example/feed
@@ -87,8 +96,19 @@ digests:
   hebdo:
     title: {TITLE}
     window: 7d
-    mail: {{to: [{", ".join(RECIPIENTS)}], at: "mon 07:30"}}
+    mail: {{to: [{", ".join(RECIPIENTS)}], at: "{at}"}}
 """
+
+
+FEEDS_YAML = feeds_yaml()
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def slot_ago(delta: timedelta) -> tuple[str, datetime]:
+    """A weekly ``mail.at`` whose last slot was ``delta`` ago by the real clock, and that slot:
+    for the commands run as real processes, which read the real clock."""
+    slot = (datetime.now(PARIS) - delta).replace(second=0, microsecond=0)
+    return f"{DAYS[slot.weekday()]} {slot:%H:%M}", slot
 
 
 def free_port() -> int:
@@ -223,3 +243,42 @@ def populate(store: Store, end: datetime, config: Config = CONFIG) -> dict[str, 
     for feed, entries in items.items():
         store.save_entries(feed, entries, now=end, tagger=partial(rules.tag_entry, feed))
     return {e.key: e.id for e in store.list_entries(Selection(limit=100)).entries}
+
+
+# --- the command line, as a real process ------------------------------------------------
+
+
+def cli_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a ``veille`` command on ``tmp_path`` (feeds.yaml, SQLite file)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
+    s = settings(port)
+    env |= {
+        "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
+        "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
+        "VEILLE_SMTP_HOST": "127.0.0.1",
+        "VEILLE_SMTP_PORT": str(port),
+        "VEILLE_BASE_URL": s.base_url,
+        "VEILLE_SECRET_KEY": s.secret_key,
+        "VEILLE_MAIL_FROM": s.mail_from,
+        "COLUMNS": "200",
+    }
+    return env | extra
+
+
+def seed_due(tmp_path: Path, ago: timedelta = timedelta(minutes=2)) -> datetime:
+    """A store and a feeds.yaml whose letter's slot was ``ago`` ago (the commands read the
+    real clock): within ``SEND_GRACE`` its issue is due. Returns the slot."""
+    at, slot = slot_ago(ago)
+    (tmp_path / "feeds.yaml").write_text(feeds_yaml(at), encoding="utf-8")
+    store = Store(f"sqlite:///{tmp_path / 'v.db'}")
+    store.migrate()
+    populate(store, slot - timedelta(minutes=1))
+    store.close()
+    return slot
+
+
+def run_veille(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "veille", *args],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,15 +27,17 @@ from veille.store import Store
 
 from .mail_support import (
     CONFIG,
-    FEEDS_YAML,
     HOSTILE,
     NOW,
     RECIPIENTS,
     TITLE,
     Clock,
     MailServer,
+    cli_env,
     free_port,
     populate,
+    run_veille,
+    seed_due,
     settings,
 )
 
@@ -249,43 +251,10 @@ def test_mail_jobs_and_missing_secret(store: Store, ids: dict[str, str]) -> None
 # --- the command line, as a real process --------------------------------------------------
 
 
-def _env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-    s = settings(port)
-    env |= {
-        "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-        "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
-        "VEILLE_SMTP_HOST": "127.0.0.1",
-        "VEILLE_SMTP_PORT": str(port),
-        "VEILLE_BASE_URL": s.base_url,
-        "VEILLE_SECRET_KEY": s.secret_key,
-        "VEILLE_MAIL_FROM": s.mail_from,
-        "COLUMNS": "200",
-    }
-    return env | extra
-
-
-def _seed(tmp_path: Path) -> None:
-    (tmp_path / "feeds.yaml").write_text(FEEDS_YAML, encoding="utf-8")
-    store = Store(f"sqlite:///{tmp_path / 'v.db'}")
-    store.migrate()
-    spec = CONFIG.digests[0]
-    period = period_for(spec, datetime.now(UTC), PARIS)  # the real clock, like the command
-    populate(store, period.end - timedelta(minutes=1))
-    store.close()
-
-
-def _veille(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "veille", *args],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-
-
 def test_killed_mid_send_never_sends_twice(tmp_path: Path) -> None:
-    _seed(tmp_path)
+    seed_due(tmp_path)
     with MailServer() as smtp:
-        env = _env(tmp_path, smtp.port)
+        env = cli_env(tmp_path, smtp.port)
         smtp.block_on = BEN  # the 2nd recipient: the server holds its DATA
         proc = subprocess.Popen(
             [sys.executable, "-m", "veille", "mail", "send", "hebdo"],
@@ -298,20 +267,20 @@ def test_killed_mid_send_never_sends_twice(tmp_path: Path) -> None:
         assert [smtp.count(r) for r in RECIPIENTS] == [1, 0, 0, 0]
 
         smtp.block_on = None
-        rerun = _veille(tmp_path, env, "mail", "send", "hebdo")
+        rerun = run_veille(tmp_path, env, "mail", "send", "hebdo")
         assert rerun.returncode == 1, rerun.stderr  # one delivery is uncertain
-        assert "2 envoyé(s)" in rerun.stdout and "1 incertain(s)" in rerun.stdout
+        assert "2 envoyés, 1 incertain." in rerun.stdout
         assert [smtp.count(r) for r in RECIPIENTS] == [1, 0, 1, 1]
 
-        status = _veille(tmp_path, env, "mail", "status")
+        status = run_veille(tmp_path, env, "mail", "status")
         assert status.returncode == 0
         assert BEN in status.stdout and "incertain" in status.stdout
 
-        again = _veille(tmp_path, env, "mail", "send", "hebdo")
+        again = run_veille(tmp_path, env, "mail", "send", "hebdo")
         assert "rien de nouveau" in again.stdout
         assert [smtp.count(r) for r in RECIPIENTS] == [1, 0, 1, 1]
 
-        resend = _veille(tmp_path, env, "mail", "resend", "hebdo", "--issue", "1", "--to", BEN)
+        resend = run_veille(tmp_path, env, "mail", "resend", "hebdo", "--issue", "1", "--to", BEN)
         assert resend.returncode == 0, resend.stdout + resend.stderr
         assert [smtp.count(r) for r in RECIPIENTS] == [1, 1, 1, 1]
         ids = {m["Message-ID"] for r in RECIPIENTS for m in smtp.to(r)}
@@ -321,8 +290,8 @@ def test_killed_mid_send_never_sends_twice(tmp_path: Path) -> None:
 def test_cli_preview_dry_run_and_usage_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _seed(tmp_path)
-    for key, value in _env(tmp_path, free_port()).items():
+    seed_due(tmp_path)
+    for key, value in cli_env(tmp_path, free_port()).items():
         if key.startswith("VEILLE_") or key == "COLUMNS":
             monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
@@ -336,8 +305,8 @@ def test_cli_preview_dry_run_and_usage_errors(
     assert result.exit_code == 0 and "Articles publiés du" in result.output
 
     result = runner.invoke(app, ["mail", "send", "hebdo", "--dry-run"])
-    assert result.exit_code == 0 and "essai à blanc" in result.output
-    assert "4 destinataire(s)" in result.output
+    assert result.exit_code == 0 and "Essai à blanc" in result.output
+    assert "4 destinataires" in result.output
     result = runner.invoke(app, ["mail", "status"])
     assert result.exit_code == 0 and "Aucun numéro" in result.output  # dry run wrote nothing
 

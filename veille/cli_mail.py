@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from .cli_common import _config, _fail, _open_store, _settings, out
-from .issues import MailError, digest_spec, next_issue, period_for, require_secret
+from .cli_common import _config, _fail, _open_store, _settings, err, out
+from .issues import MailError, Prepared, digest_spec, next_issue, prepared_issue, require_secret
 from .mail import SendReport, recover, retry_pending, send_issue
 from .render.email import issue_subject, render_html, render_text
+from .render.french import plural
 from .service import utcnow
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def preview(
     """Montre le prochain numéro (texte à l'écran, ou HTML/texte/e-mail dans FILE)."""
     settings, config, store = _open()
     try:
-        content, period = next_issue(store, settings, config, name, utcnow())
+        content, prepared = next_issue(store, settings, config, name, utcnow())
     except MailError as e:
         _fail(str(e))
     finally:
@@ -67,6 +68,7 @@ def preview(
     example = f"{settings.base_url.rstrip('/')}/desabonnement/exemple"
     if out_file is None:
         _out(render_text(content, example))
+        err.print(_sentence(_schedule_line(settings, prepared)), highlight=False, markup=False)
         return
     suffix = out_file.suffix.lower()
     if suffix == ".txt":
@@ -75,7 +77,25 @@ def preview(
         out_file.write_bytes(_example_message(settings, content, example))
     else:
         out_file.write_text(render_html(content, example), encoding="utf-8")
-    _out(f"{issue_subject(content)} → {out_file} (période close le {period.key})")
+    _out(f"{issue_subject(content)} → {out_file}")
+    _out(_sentence(_schedule_line(settings, prepared)))
+
+
+def _schedule_line(settings: Settings, prepared: Prepared) -> str:
+    """``le n° 2 (articles publiés du 30 nov. au 7 déc. 2026) partira le 7 déc. 2026 à 07:30``"""
+    tz = _tz(settings)
+    label = prepared.period.label(tz)
+    if prepared.due:
+        return f"le n° {prepared.number} (articles publiés {label}) est à envoyer maintenant"
+    return f"le n° {prepared.number} (articles publiés {label}) partira {prepared.when(tz)}"
+
+
+def _tz(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.timezone)
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + "."
 
 
 def _example_message(settings: Settings, content: object, example: str) -> bytes:
@@ -101,19 +121,25 @@ def send(
         bool, typer.Option("--dry-run", help="Montre ce qui serait envoyé, sans rien écrire.")
     ] = False,
 ) -> None:
-    """Envoie le numéro de la période en cours (jamais deux fois le même)."""
+    """Envoie le numéro dont l'heure est venue (jamais deux fois le même) et réessaie tout de
+    suite les envois en attente du dernier numéro."""
     settings, config, store = _open()
     try:
         if dry_run:
             _dry_run(settings, config, store, name)
             return
-        report = send_issue(store, settings, config, name, utcnow)
+        report = send_issue(store, settings, config, name, utcnow, explicit=True)
+        after = prepared_issue(store, digest_spec(config, name), utcnow(), _tz(settings))
     except MailError as e:
         _fail(str(e))
     finally:
         store.close()
-    _print_report(report)
-    if not report.ok:
+    if report is None:
+        _out(f"Aucun numéro à envoyer maintenant : {_schedule_line(settings, after)}.")
+    else:
+        _print_report(report)
+        _out(f"Numéro suivant : {_schedule_line(settings, after)}.")
+    if report is not None and not report.ok:
         raise typer.Exit(1)
 
 
@@ -122,40 +148,48 @@ def _dry_run(settings: Settings, config: Config, store: Store, name: str) -> Non
     require_secret(settings)
     if spec.mail is None or not spec.mail.to:
         raise MailError(f"la sélection « {name} » n'a pas de destinataires (mail: dans feeds.yaml)")
-    period = period_for(spec, utcnow(), ZoneInfo(settings.timezone))
-    issue = store.issue_for_period(name, period.key)
-    if issue is not None:
-        pending = store.deliveries(name, issue.number, ["pending"])
+    content, prepared = next_issue(store, settings, config, name, utcnow())
+    _out("Essai à blanc : rien n'est écrit ni envoyé.")
+    last = store.get_issue(name, prepared.number - 1)
+    pending = store.deliveries(name, last.number, ["pending"]) if last else []
+    if last is not None and pending:
         _out(
-            f"{issue.subject} : déjà préparé ; {len(pending)} envoi(s) en attente "
-            "(essai à blanc : rien n'est envoyé)."
+            f"« veille mail send » réessaierait maintenant {plural(len(pending), 'envoi')} "
+            f"en attente du n° {last.number}."
         )
-        return
-    content, _ = next_issue(store, settings, config, name, utcnow())
+    if prepared.due:
+        _out(f"Partirait maintenant : {issue_subject(content)}, articles publiés "
+             f"{prepared.period.label(_tz(settings))}.")  # fmt: skip
+    else:
+        _out(f"Aucun numéro ne partirait maintenant : {_schedule_line(settings, prepared)}.")
+        _out(f"Son contenu à cette heure : {issue_subject(content)}.")
     gone = store.unsubscribed(name)
     active = [a for a in spec.mail.to if a.strip().lower() not in gone]
-    _out(f"{issue_subject(content)} (essai à blanc : rien n'est écrit ni envoyé)")
-    _out(f"{len(active)} destinataire(s), {len(spec.mail.to) - len(active)} désabonné(s) :")
+    left = len(spec.mail.to) - len(active)
+    _out(f"{plural(len(active), 'destinataire')}, {plural(left, 'désabonné')} :")
     for address in active:
         _out(f"  {address}")
     shown = len(content.highlights) + sum(len(s.entries) for s in content.sections)
-    _out(f"{shown} article(s), dont {len(content.highlights)} coup(s) de cœur.")
+    _out(f"{plural(shown, 'article')}, dont {plural(len(content.highlights), 'coup')} de cœur.")
 
 
 def _print_report(report: SendReport) -> None:
     head = "nouveau numéro" if report.new_issue else "numéro déjà préparé"
     _out(f"{report.subject} ({head})")
     parts = [
-        (report.sent, "envoyé(s)"),
-        (report.retry, "à réessayer"),
-        (report.failed, "en échec"),
-        (report.unknown, "incertain(s)"),
-        (report.skipped, "ignoré(s) (désabonnés)"),
+        plural(report.sent, "envoyé") if report.sent else "",
+        f"{report.retry} à réessayer" if report.retry else "",
+        f"{report.failed} en échec" if report.failed else "",
+        plural(report.unknown, "incertain") if report.unknown else "",
+        f"{plural(report.skipped, 'ignoré')} (désabonnement)" if report.skipped else "",
     ]
-    summary = ", ".join(f"{n} {label}" for n, label in parts if n) or "rien de nouveau à envoyer"
+    summary = ", ".join(p for p in parts if p) or "rien de nouveau à envoyer"
     _out(summary + ".")
     if report.error:
-        _out(f"Problème : {report.error} — nouvel essai automatique plus tard.")
+        _out(
+            f"Problème : {report.error} — nouvel essai automatique plus tard, ou tout de suite "
+            f"avec « veille mail send {report.digest} »."
+        )
 
 
 @mail_app.command("status")

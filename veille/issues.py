@@ -2,15 +2,22 @@
 
 ::
 
-    period_for(spec, now, tz)       the period closed by the last ``mail.at`` slot
-    compose(store, …, number, p)    the content: the digest's selection for the period,
-                                    hidden stories left out, pending highlights, introduction
-    allocate(store, …, spec, now)   once per (digest, period): number, content snapshot,
-                                    archive, outbox rows — ``Store.create_issue``, one transaction
+    period_for(spec, now, tz)        the period closed by the last ``mail.at`` slot (or the next)
+    prepared_issue(store, spec, now) THE issue being prepared: number, period, due now or not —
+                                     what preview, curation, ``send`` and the scheduler work on
+    compose(store, …, number, p)     the content: the digest's selection for the period,
+                                     hidden stories left out, its highlights, introduction
+    allocate(store, …, prepared)     once per (digest, period): number, content snapshot,
+                                     archive, outbox rows — ``Store.create_issue``, one transaction
 
-With ``mail: {at: "mon 07:30"}`` an issue covers ``window`` up to the last slot (Monday 07:30,
-Europe/Paris): the issue of a period is the same whenever ``send`` runs in it, so a second
-``send`` finds it allocated. Numbers follow each other per digest (1, 2, 3…).
+With ``mail: {at: "mon 07:30"}`` and ``window: 7d`` an issue covers the week up to its slot
+(Monday 07:30, Europe/Paris) and is sent at that slot. The issue being prepared is the one the
+next scheduled send sends: on Wednesday 2 Dec, the one of 30 Nov 07:30 → 7 Dec 07:30. Once its
+slot has passed it is *due*: the scheduled job (which may run up to ``SEND_GRACE`` late) or an
+explicit ``send`` allocates and sends it; a second ``send`` finds it allocated. Past that grace
+an unsent period is not sent any more (it would go out days late; the next one covers the
+following week). Numbers follow each other per digest (1, 2, 3…). A highlight goes out only in
+the issue whose period contains its entry: choosing one outside it is refused.
 """
 
 from __future__ import annotations
@@ -32,10 +39,12 @@ from .render.email import (
     IssueContent,
     compose_issue,
     issue_subject,
+    one_line,
     render_archive_html,
     render_message,
     render_text,
 )
+from .render.french import french_datetime, period_label
 from .select import digest_selection, select_entries
 from .settings import Settings
 from .store import Store
@@ -46,6 +55,9 @@ log = logging.getLogger(__name__)
 
 SELECTION_LIMIT = 500
 ARCHIVE_CSS = "/mail/email.css"
+# How late the scheduler still runs a missed ``mail.at`` job (a restart, a busy machine); within
+# it, a period whose slot has passed and that was not allocated is still the one to send.
+SEND_GRACE = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,28 @@ class Period:
     key: str  # "2026-11-30": local date of the slot that closes the period
     start: datetime
     end: datetime
+
+    def covers(self, when: datetime) -> bool:
+        """Is ``when`` in the period (start included, end excluded, like the selection)?"""
+        return self.start <= when < self.end
+
+    def label(self, tz: ZoneInfo) -> str:
+        """``du 30 nov. au 7 déc. 2026``."""
+        return period_label(self.start, self.end, tz)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The issue being prepared: the one the next scheduled send sends."""
+
+    digest: str
+    number: int
+    period: Period
+    due: bool  # its slot has passed: a send now allocates and sends it
+
+    def when(self, tz: ZoneInfo) -> str:
+        """When it goes out, in French: ``maintenant`` or ``le 7 déc. 2026 à 07:30``."""
+        return "maintenant" if self.due else f"le {french_datetime(self.period.end, tz)}"
 
 
 # --- configuration and schedule -------------------------------------------------------------
@@ -95,6 +129,20 @@ def period_for(spec: DigestSpec, now: datetime, tz: ZoneInfo, *, after: bool = F
     return Period(slot.date().isoformat(), slot - spec.window, slot)
 
 
+def prepared_issue(store: Store, spec: DigestSpec, now: datetime, tz: ZoneInfo) -> Prepared:
+    """The issue being prepared at ``now``: the period closed by the last slot while that slot
+    is less than ``SEND_GRACE`` old and its issue was not allocated (due: the scheduled send
+    runs at the slot, maybe a little late); otherwise the period closed by the next slot. A
+    digest without ``mail.at`` covers its window up to ``now``, always due."""
+    number = store.last_issue_number(spec.name) + 1
+    closed = period_for(spec, now, tz)
+    if spec.mail is None:
+        return Prepared(spec.name, number, closed, due=True)
+    if now - closed.end <= SEND_GRACE and store.issue_for_period(spec.name, closed.key) is None:
+        return Prepared(spec.name, number, closed, due=True)
+    return Prepared(spec.name, number, period_for(spec, now, tz, after=True), due=False)
+
+
 def digest_spec(config: Config, name: str) -> DigestSpec:
     spec = next((d for d in config.digests if d.name == name), None)
     if spec is None:
@@ -115,7 +163,8 @@ def compose(
     p: Period,
     per_section: int = PER_SECTION,
 ) -> tuple[IssueContent, list[str]]:
-    """The content of issue ``number`` for period ``p``, and the highlights it carries."""
+    """The content of issue ``number`` for period ``p``, and the highlights it carries: those
+    waiting whose entry is in ``p`` (the others wait for the issue that covers them)."""
     tz = ZoneInfo(settings.timezone)
     selection = replace(
         digest_selection(spec, p.end, limit=SELECTION_LIMIT), since=p.start, until=p.end
@@ -124,7 +173,7 @@ def compose(
     picks: list[tuple[EntryView, str]] = []
     for h in store.highlights(spec.name):
         entry = store.get_entry(int(h.entry_id))
-        if entry is not None:
+        if entry is not None and may_highlight(spec, p, entry):
             picks.append((entry, h.note))
     content = compose_issue(
         entries,
@@ -141,6 +190,12 @@ def compose(
     return content, [e.id for e, _ in picks]
 
 
+def may_highlight(spec: DigestSpec, p: Period, entry: EntryView) -> bool:
+    """Can ``entry`` be a highlight of the issue of period ``p``? Only if published in it —
+    but a digest that is not mailed has no issues: any entry will do (its web page)."""
+    return spec.mail is None or p.covers(entry.published)
+
+
 def next_issue(
     store: Store,
     settings: Settings,
@@ -148,28 +203,50 @@ def next_issue(
     name: str,
     now: datetime,
     per_section: int = PER_SECTION,
-) -> tuple[IssueContent, Period]:
-    """What the next issue looks like now (for ``mail preview`` and the curation page): the
-    current period's if it was not allocated yet, else the following period's (so far)."""
+) -> tuple[IssueContent, Prepared]:
+    """The issue being prepared as it looks now (``mail preview``, the curation page)."""
     spec = digest_spec(config, name)
+    prepared = prepared_issue(store, spec, now, ZoneInfo(settings.timezone))
+    content, _ = compose(
+        store, settings, config, spec, prepared.number, prepared.period, per_section
+    )
+    return content, prepared
+
+
+def choose_highlight(
+    store: Store, settings: Settings, spec: DigestSpec, entry_id: str, note: str, now: datetime
+) -> bool:
+    """Make an entry a highlight of the issue being prepared (or change its note). False: no
+    such entry; MailError (French) when it was published outside that issue's period — it
+    would not go out with it."""
+    entry = store.get_entry(int(entry_id)) if entry_id.strip().isdigit() else None
+    if entry is None:
+        return False
     tz = ZoneInfo(settings.timezone)
-    p = period_for(spec, now, tz)
-    if spec.mail is not None and store.issue_for_period(name, p.key) is not None:
-        p = period_for(spec, now, tz, after=True)
-    number = store.last_issue_number(name) + 1
-    content, _ = compose(store, settings, config, spec, number, p, per_section)
-    return content, p
+    prepared = prepared_issue(store, spec, now, tz)
+    if not may_highlight(spec, prepared.period, entry):
+        raise MailError(
+            f"« {one_line(entry.title)} », publié le {french_datetime(entry.published, tz)}, "
+            f"est hors de la période du n° {prepared.number} ({prepared.period.label(tz)}) : "
+            "il ne peut pas en être un coup de cœur."
+        )
+    return store.set_highlight(spec.name, entry.id, note, now)
 
 
 def allocate(
-    store: Store, settings: Settings, config: Config, spec: DigestSpec, now: datetime
+    store: Store,
+    settings: Settings,
+    config: Config,
+    spec: DigestSpec,
+    prepared: Prepared,
+    now: datetime,
 ) -> tuple[IssueRecord, bool]:
-    """The issue of the current period: found, or allocated with its outbox rows (True)."""
-    p = period_for(spec, now, ZoneInfo(settings.timezone))
+    """The issue ``prepared`` (due): found, or allocated with its outbox rows (True)."""
+    p = prepared.period
     found = store.issue_for_period(spec.name, p.key)
     if found is not None:
         return found, False
-    number = store.last_issue_number(spec.name) + 1
+    number = prepared.number
     content, shown = compose(store, settings, config, spec, number, p)
     draft = IssueDraft(
         digest=spec.name,

@@ -2,11 +2,12 @@
 
 ::
 
-    send_issue(store, settings, config, name, now)
+    send_issue(store, settings, config, name, clock, explicit=…)
       = recover                      rows left 'sending' by a dead process → 'unknown'
-      │ issues.allocate              once per (digest, period of the last ``mail.at`` slot):
-      │                              number, content snapshot, archive, and one outbox row
-      │                              per active recipient, in ONE transaction
+      │ issues.prepared_issue        the issue being prepared; due once its slot has passed
+      │ issues.allocate              if due, once per (digest, period): number, content
+      │                              snapshot, archive, and one outbox row per active
+      │                              recipient, in ONE transaction (else: the last issue)
       │ deliver                      per row: claim (UPDATE … WHERE status='pending') → SMTP
                                      transaction → 'sent' at once; or retry / failed / unknown
 
@@ -18,12 +19,15 @@ status`` shows it and ``veille mail resend`` sends it again on an editor's decis
 Message-ID is deterministic per (digest, issue, recipient), so a duplicate after such a resend
 is recognisable. Refusals before DATA are safe to retry: connection refused, timeouts at
 connect, 4xx replies → retried with exponential backoff (1 min, 2, 4… capped at 6 h;
-``MAX_ATTEMPTS`` then 'failed'); 5xx replies for a recipient → 'failed' at once.
+``MAX_ATTEMPTS`` then 'failed'); 5xx replies for a recipient → 'failed' at once. The back-off
+paces the automatic retries only: an operator's explicit ``veille mail send`` tries the
+pending rows of the issue now (still claimed one by one: never twice).
 
-The period: with ``mail: {at: "mon 07:30"}`` an issue covers ``window`` up to the last slot
-(Monday 07:30, Europe/Paris). A second ``send`` in the same period finds the issue allocated
-and its rows sent: it sends nothing. The scheduler calls ``send_due`` at each slot
-(``mail_jobs``) and ``retry_due`` every tick for the retries.
+The period: with ``mail: {at: "mon 07:30"}`` an issue covers ``window`` up to its slot
+(Monday 07:30, Europe/Paris) and is sent at that slot (``issues.prepared_issue``). A second
+``send`` finds the issue allocated and its rows sent: it sends nothing; a ``send`` in the
+middle of the week does not send the week in progress. The scheduler calls ``send_due`` at
+each slot (``mail_jobs``) and ``retry_due`` every tick for the retries.
 """
 
 from __future__ import annotations
@@ -37,8 +41,16 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from .issues import MailError, allocate, build_message, digest_spec, require_secret
+from .issues import (
+    MailError,
+    allocate,
+    build_message,
+    digest_spec,
+    prepared_issue,
+    require_secret,
+)
 from .models import Config
 from .settings import Settings
 from .store import Store
@@ -163,8 +175,10 @@ def deliver(
     clock: Callable[[], datetime],
     *,
     context: ssl.SSLContext | None = None,
+    early: bool = False,
 ) -> SendReport:
-    """Send the given pending rows of ``issue``, one SMTP transaction each."""
+    """Send the given pending rows of ``issue``, one SMTP transaction each (``early``: even
+    those whose next attempt is not due yet)."""
     signer = require_secret(settings)
     counts = {"sent": 0, "retry": 0, "failed": 0, "unknown": 0, "skipped": 0}
     gone = store.unsubscribed(issue.digest)
@@ -183,7 +197,7 @@ def deliver(
                         store.postpone(rest.id, error, later, give_up)
                         counts["failed" if give_up else "retry"] += 1
                     break
-            if not store.claim_delivery(d.id, worker, clock()):
+            if not store.claim_delivery(d.id, worker, clock(), due_only=not early):
                 continue
             if d.recipient.strip().lower() in gone:
                 store.mark_skipped(d.id, "désabonné")
@@ -255,9 +269,13 @@ def send_issue(
     name: str,
     clock: Callable[[], datetime],
     *,
+    explicit: bool = False,
     context: ssl.SSLContext | None = None,
-) -> SendReport:
-    """Send the current issue of digest ``name`` (allocating it first if needed)."""
+) -> SendReport | None:
+    """Send digest ``name``'s issue: the issue being prepared when it is due (allocated
+    first), else the last issue's waiting deliveries. The scheduler's run (``explicit``
+    False) sends only the rows whose back-off has passed; an operator's ``explicit`` send
+    tries every pending row now. None: no issue is due and none was ever allocated."""
     spec = digest_spec(config, name)
     if spec.mail is None or not spec.mail.to:
         raise MailError(
@@ -265,11 +283,21 @@ def send_issue(
         )
     require_secret(settings)
     lost = recover(store, clock())
-    issue, new = allocate(store, settings, config, spec, clock())
-    rows = [d for d in store.due_deliveries(clock(), name) if d.number == issue.number]
-    report = deliver(store, settings, issue, rows, clock, context=context)
-    found = sum((d.digest, d.number) == (name, issue.number) for d in lost)
-    return replace(report, new_issue=new, unknown=report.unknown + found)
+    prepared = prepared_issue(store, spec, clock(), ZoneInfo(settings.timezone))
+    if prepared.due:
+        issue, new = allocate(store, settings, config, spec, prepared, clock())
+    else:
+        found, new = store.get_issue(name, prepared.number - 1), False
+        if found is None:
+            return None
+        issue = found
+    if explicit:
+        rows = store.deliveries(name, issue.number, ["pending"])
+    else:
+        rows = [d for d in store.due_deliveries(clock(), name) if d.number == issue.number]
+    report = deliver(store, settings, issue, rows, clock, context=context, early=explicit)
+    found_lost = sum((d.digest, d.number) == (name, issue.number) for d in lost)
+    return replace(report, new_issue=new, unknown=report.unknown + found_lost)
 
 
 def retry_pending(
@@ -290,7 +318,7 @@ def retry_pending(
 
 async def send_due(
     store: Store, settings: Settings, config: Config, name: str, clock: Callable[[], datetime]
-) -> SendReport:
+) -> SendReport | None:
     """The scheduler's job at each ``mail.at`` slot (SMTP runs in a thread)."""
     return await asyncio.to_thread(send_issue, store, settings, config, name, clock)
 

@@ -11,7 +11,8 @@ scheduling as soon as it is gone and waits to take it again like any other worke
 Every minute (``TICK``) it picks up feeds.yaml changes (``LiveConfig``: new sources, changed
 rules → re-tag, mail schedules), updates the feeds that are due and retries the e-mail
 deliveries whose back-off has passed. Each digest with ``mail: {at: "mon 07:30"}`` gets a cron
-job (Europe/Paris) that sends its issue (``mail.send_due``: once per period, never twice).
+job (Europe/Paris) that sends its issue (``mail.send_due``: once per period, never twice), the
+one whose period ends at that slot — still when the job runs late, up to ``SEND_GRACE``.
 Each feed's interval (``every``, default 30 min, plus a stable jitter) and its back-off live
 in the store's ``next_fetch_at``, so a restart keeps the rhythm. Runs never overlap
 (``max_instances=1``, ``coalesce``).
@@ -29,7 +30,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .issues import MailError, mail_jobs
+from .issues import SEND_GRACE, MailError, mail_jobs
 from .liveconfig import LiveConfig
 from .mail import retry_due, send_due
 from .models import Config
@@ -133,25 +134,32 @@ class Scheduler:
             log.error("relance des envois impossible : %s", e)
 
     def _schedule_mail(self, config: Config) -> None:
-        """One cron job per mailed digest; jobs of digests no longer mailed are removed."""
+        """One cron job per mailed digest; jobs of digests no longer mailed are removed. A slot
+        missed less than ``SEND_GRACE`` ago (the scheduler was stopped or restarting at that
+        time) runs at once: its issue is still the one to send (``send_due`` decides)."""
         wanted = set()
+        now = self.updater.now()
         for name, day, at in mail_jobs(config):
             job_id = f"mail:{name}"
             wanted.add(job_id)
+            trigger = CronTrigger(
+                day_of_week="*" if day is None else day,
+                hour=at.hour,
+                minute=at.minute,
+                timezone=self.tz,
+            )
+            missed = trigger.get_next_fire_time(None, now - SEND_GRACE)
+            catch_up = {"next_run_time": now} if missed is not None and missed <= now else {}
             self._scheduler.add_job(
                 self.send_mail,
-                CronTrigger(
-                    day_of_week="*" if day is None else day,
-                    hour=at.hour,
-                    minute=at.minute,
-                    timezone=self.tz,
-                ),
+                trigger,
                 args=[name],
                 id=job_id,
                 replace_existing=True,
                 max_instances=1,
                 coalesce=True,
-                misfire_grace_time=6 * 3600,
+                misfire_grace_time=int(SEND_GRACE.total_seconds()),
+                **catch_up,
             )
         for job in self._scheduler.get_jobs():
             if job.id.startswith("mail:") and job.id not in wanted:
@@ -165,6 +173,6 @@ class Scheduler:
             report = await send_due(
                 self.updater.store, self.settings, self.config.get(), name, self.updater.now
             )
-            log.info("mail %s: %s", name, report)
+            log.info("mail %s: %s", name, report or "nothing due")
         except MailError as e:
             log.error("envoi de « %s » impossible : %s", name, e)

@@ -224,8 +224,11 @@ class MailMixin(CurationMixin):
         with self.engine.connect() as conn:
             return [Delivery(**r._mapping) for r in conn.execute(query)]
 
-    def claim_delivery(self, delivery_id: int, worker: str, now: datetime) -> bool:
-        """Atomically take a pending, due row for sending; False if someone else has it.
+    def claim_delivery(
+        self, delivery_id: int, worker: str, now: datetime, *, due_only: bool = True
+    ) -> bool:
+        """Atomically take a pending row for sending — due (``due_only``), or even before its
+        next attempt (an operator's explicit send); False if someone else has it.
 
         The row is locked ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serialises writers
         anyway): a concurrent sender skips it instead of waiting, and the status condition
@@ -233,9 +236,11 @@ class MailMixin(CurationMixin):
         free = (
             sa.select(outbox_t.c.id)
             .where(outbox_t.c.id == delivery_id, outbox_t.c.status == "pending")
-            .where(sa.or_(outbox_t.c.next_attempt_at.is_(None), outbox_t.c.next_attempt_at <= now))
             .with_for_update(skip_locked=True)
         )
+        if due_only:
+            next_at = outbox_t.c.next_attempt_at
+            free = free.where(sa.or_(next_at.is_(None), next_at <= now))
         query = (
             sa.update(outbox_t)
             .where(outbox_t.c.id.in_(free.scalar_subquery()), outbox_t.c.status == "pending")

@@ -27,18 +27,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from ..issues import next_issue
+from ..issues import MailError, Prepared, choose_highlight, next_issue, prepared_issue
 from ..models import Config, DigestSpec
 from ..render.email import MailEntry, one_line
 from ..render.html import SECURITY_HEADERS
 from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
 from ..store import Store
 from ..tokens import Signer, TokenError, same, secret_problem
+from .api import rfc3339
 
 router = APIRouter(include_in_schema=False)
 BACK = (("/", "Revenir à la veille"),)
@@ -79,23 +81,30 @@ class IntroductionIn(BaseModel):
 
 @api.get("/curation")
 def get_curation(request: Request, name: str) -> dict[str, Any]:
-    spec, s = _spec_or_404(request, name), store(request)
-    number = s.last_issue_number(spec.name) + 1
+    spec, s, settings = _spec_or_404(request, name), store(request), request.app.state.settings
+    content, prepared = next_issue(s, settings, config(request), name, now(request))
     return {
         "digest": spec.name,
-        "next_issue": number,
-        "introduction": s.introduction(spec.name, number),
-        "highlights": [{"entry": h.entry_id, "note": h.note} for h in s.highlights(spec.name)],
+        "next_issue": prepared.number,
+        "period": {"start": rfc3339(prepared.period.start), "end": rfc3339(prepared.period.end)},
+        "introduction": content.introduction,
+        "highlights": [{"entry": h.id, "note": h.note} for h in content.highlights],
         "hidden": sorted(s.hidden_entries(spec.name), key=int),
     }
 
 
 @api.put("/highlights/{entry}")
 def put_highlight(request: Request, name: str, entry: str, body: NoteIn) -> dict[str, Any]:
-    spec = _spec_or_404(request, name)
-    if not store(request).set_highlight(spec.name, entry, one_line(body.note), now(request)):
+    spec, note = _spec_or_404(request, name), one_line(body.note)
+    try:
+        chosen = choose_highlight(
+            store(request), request.app.state.settings, spec, entry, note, now(request)
+        )
+    except MailError as e:
+        raise HTTPException(409, str(e)) from e
+    if not chosen:
         raise HTTPException(404, f"article inconnu : {entry}")
-    return {"entry": entry, "note": one_line(body.note)}
+    return {"entry": entry, "note": note}
 
 
 @api.delete("/highlights/{entry}", status_code=204)
@@ -120,7 +129,7 @@ def delete_hidden(request: Request, name: str, entry: str) -> Response:
 @api.put("/introduction")
 def put_introduction(request: Request, name: str, body: IntroductionIn) -> dict[str, Any]:
     spec, s = _spec_or_404(request, name), store(request)
-    number = s.last_issue_number(spec.name) + 1
+    number = _prepared(request, spec).number
     s.set_introduction(spec.name, number, body.text, now(request))
     return {"issue": number, "text": s.introduction(spec.name, number)}
 
@@ -212,17 +221,22 @@ async def curate(request: Request, name: str) -> Response:
     spec, action, entry = _spec(request, name), form.get("action", ""), form.get("entry", "")
     if spec is None or action not in ACTIONS:
         return error(400, "Action inconnue", "Cette action n'existe pas.")
-    done = _apply(store(request), name, action, form, now(request))
+    try:
+        done = _apply(request, spec, action, form)
+    except MailError as e:
+        return error(409, "Article hors de la période", str(e))
     if not done:
         return error(404, "Article introuvable", f"Aucun article « {entry} ».")
     return RedirectResponse(f"/curation/{quote(name, safe='')}", status_code=303)
 
 
-def _apply(s: Store, name: str, action: str, form: dict[str, str], when: datetime) -> bool:
-    """One editor's action; False when the entry does not exist."""
-    entry = form.get("entry", "")
+def _apply(request: Request, spec: DigestSpec, action: str, form: dict[str, str]) -> bool:
+    """One editor's action; False when the entry does not exist, MailError (French) when a
+    highlight is outside the issue being prepared."""
+    s, name, when, entry = store(request), spec.name, now(request), form.get("entry", "")
     if action == "highlight":
-        return s.set_highlight(name, entry, one_line(form.get("note", ""))[:280], when)
+        note = one_line(form.get("note", ""))[:280]
+        return choose_highlight(s, request.app.state.settings, spec, entry, note, when)
     if action == "hide":
         return s.hide_entry(name, entry, when)
     if action == "unhighlight":
@@ -230,8 +244,15 @@ def _apply(s: Store, name: str, action: str, form: dict[str, str], when: datetim
     elif action == "unhide":
         s.unhide_entry(name, entry, when)
     else:
-        s.set_introduction(name, s.last_issue_number(name) + 1, form.get("text", "")[:4000], when)
+        number = _prepared(request, spec).number
+        s.set_introduction(name, number, form.get("text", "")[:4000], when)
     return True
+
+
+def _prepared(request: Request, spec: DigestSpec) -> Prepared:
+    """The issue being prepared, which the editors' choices go to."""
+    tz = ZoneInfo(request.app.state.settings.timezone)
+    return prepared_issue(store(request), spec, now(request), tz)
 
 
 # --- sessions and forms -----------------------------------------------------------------------
