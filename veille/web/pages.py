@@ -15,12 +15,11 @@ app's JSON error handlers are for the API, so page handlers never raise them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
@@ -30,13 +29,16 @@ from .. import select
 from ..config import parse_duration
 from ..errors import QueryError
 from ..models import Config, DigestSpec, FeedState, Selection
-from ..render import html
-from ..render.feeds import alternate_links
+from ..render import headline, html
+from ..render.feeds import FeedKind, alternate_links
 from ..store import Store
 
 router = APIRouter(include_in_schema=False)
 
-PAGE_SIZE = 50
+PAGE_SIZE = 50  # entries per page of an open-ended list (a search, a long period)
+WHOLE_MAX = 500  # a period is shown whole up to this many entries (the store's page maximum)
+WHOLE_PERIOD = timedelta(days=7)  # a filtered view over at most this is a period, shown whole
+ALL_DATES = "tout"  # ?period=tout: every date
 PERIODS = (timedelta(days=1), timedelta(days=7), timedelta(days=30), timedelta(days=365))
 MAX_PERIOD = timedelta(days=366)
 STATIC = {"veille.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
@@ -70,7 +72,7 @@ def feeds_page(request: Request) -> Response:
         last_entries=_last_entries(store, states),
         now=_now(request),
         tz=request.app.state.tz,
-        chrome=_chrome(request, "/feeds"),
+        chrome=site_chrome(request, "/feeds"),
     )
     return _html(html.render_page(page))
 
@@ -78,18 +80,20 @@ def feeds_page(request: Request) -> Response:
 @router.get("/abonnement", response_class=HTMLResponse)
 def subscribe_page(request: Request) -> Response:
     config = _config(request)
-    routes = {getattr(r, "path", "") for r in request.app.routes}
     digests = tuple((d.title, _feed_links("digest", d.name, d.title)) for d in config.digests)
     themes = tuple((label, _feed_links("tag", name, label)) for name, label in _labels(config))
+    titles = _feed_titles(request, config)
+    sources = tuple(
+        (titles[f.id], _feed_links("filter", [("feed", f.id)], titles[f.id])) for f in config.feeds
+    )
     page = html.SubscribePage(
         title="S'abonner à la veille",
-        chrome=_chrome(request, "/abonnement"),
+        chrome=site_chrome(request, "/abonnement"),
         groups=(
             html.SubscribeGroup("Les sélections", digests),
             html.SubscribeGroup("Un thème", themes),
+            html.SubscribeGroup("Une source", sources),
         ),
-        available={"/digests/{name}.rss", "/tags/{tag}.rss"} <= routes,
-        opml_available="/opml" in routes,
     )
     return _html(html.render_page(page))
 
@@ -116,60 +120,105 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     query = params.get("q", "").strip()
     period_text = params.get("period", "").strip()
     cursor = params.get("cursor") or None
+    store = _store(request)
     try:
-        period = _period(period_text) if period_text else spec.window
+        period = _period_of(period_text, spec, query)
         user = select.build_selection(
             tz=tz, config=config, tags=tags, feeds=feeds, query=query, cursor=cursor
         )
-        selection = narrow(select.digest_selection(spec, now, limit=PAGE_SIZE), user, period, now)
-        result = select.select_entries(_store(request), selection)
+        selection = narrow(select.digest_selection(spec, now, limit=WHOLE_MAX), user, period, now)
+        total = store.count_selected(replace(selection, cursor=None))
+        paged = not _whole(spec, query, period) or total > WHOLE_MAX
+        if paged:
+            selection = replace(selection, limit=PAGE_SIZE)
+            first = total - store.count_selected(selection) + 1 if cursor else 1
+        else:  # the whole period on one page, whatever the address says
+            selection, first = replace(selection, cursor=None), 1
+        result = select.select_entries(store, selection)
     except QueryError as e:
         return _error(request, 400, "Filtre invalide", str(e), back=path)
-    store = _store(request)
     hidden = store.hidden_entries(spec.name)
     entries = [e for e in result.entries if e.id not in hidden]
-    picks = store.highlights(spec.name) if cursor is None else []
+    narrowed = bool(tags or feeds or query or period_text)
+    picks = store.highlights(spec.name) if not narrowed and first == 1 else []
     highlights = [v for h in picks if (v := store.get_entry(int(h.entry_id)))]
     notes = {h.entry_id: h.note for h in picks}
 
     kept = [("q", query), *(("tag", t) for t in tags), *(("feed", f) for f in feeds)]
     kept.append(("period", period_text))
     labels = dict(_labels(config))
+    titles = _feed_titles(request, config)
+    shown = headline.Shown(
+        title=spec.title,
+        total=total,
+        shown=len(entries),
+        first=first,
+        query=query,
+        themes=tuple(labels.get(t, t) for t in tags),
+        sources=tuple(titles.get(f, f) for f in feeds),
+        period=_duration_label(period) if period else "",
+        since=selection.since,
+        narrowed=narrowed,
+        paged=paged and total > PAGE_SIZE,
+    )
+    feeds_of_view = _view_feeds(spec, selection, bool(tags or feeds or query), shown)
     page = html.build_digest_page(
         entries,
-        title=spec.title,
+        title=headline.heading(shown),
         taxonomy=config.tags,
         now=now,
         tz=tz,
         tag_href=lambda tag: path + html.query_string([("tag", tag)]),
-        chrome=_chrome(request, path, alternates=_alternates(spec, tags, labels)),
-        filters=_filter_bar(request, config, spec, path, tags, feeds, query, period_text),
+        chrome=site_chrome(
+            request, path, list(dict.fromkeys(feeds_of_view + _alternates(spec, tags, labels)))
+        ),
+        filters=_filter_bar(config, titles, spec, path, tags, feeds, query, period_text, period),
         prefer=tags,
-        description=_description(selection, now, tz, cursor is not None),
+        description=headline.lead(shown, tz),
         next_href=path + html.query_string([*kept, ("cursor", result.next_cursor or "")])
-        if result.next_cursor
+        if paged and result.next_cursor
         else None,
-        first_href=path + html.query_string(kept) if cursor else None,
+        first_href=path + html.query_string(kept) if paged and cursor else None,
         highlights=highlights,
         notes=notes,
         archive_href=f"/digests/{quote(spec.name, safe='')}/archive" if spec.mail else None,
+        curation_href=f"/curation/{quote(spec.name, safe='')}" if spec.mail else None,
+        subscribe=tuple(_format_links(feeds_of_view)),
     )
     return _html(html.render_page(page))
 
 
-def narrow(base: Selection, user: Selection, period: timedelta, now: datetime) -> Selection:
+def narrow(base: Selection, user: Selection, period: timedelta | None, now: datetime) -> Selection:
     """The digest's selection narrowed by the reader's filters: a chosen theme or source
     replaces the digest's own list, a search is added to the digest's query, the period
-    replaces its window. (Candidate for ``veille.select`` when e-mails need it too.)"""
+    (None: every date) replaces its window. (Candidate for ``veille.select`` when e-mails
+    need it too.)"""
     query = " ".join(q for q in (base.query, user.query) if q)
     return replace(
         base,
         tags=user.tags or base.tags,
         feeds=user.feeds or base.feeds,
         query=query,
-        since=now - period,
+        since=now - period if period is not None else None,
         cursor=user.cursor,
     )
+
+
+def _period_of(text: str, spec: DigestSpec, query: str) -> timedelta | None:
+    """The period a view covers (None: every date): the reader's choice, else the digest's
+    window — except for a search, which looks everywhere unless told otherwise."""
+    if text == ALL_DATES:
+        return None
+    if text:
+        return _period(text)
+    return None if query else spec.window
+
+
+def _whole(spec: DigestSpec, query: str, period: timedelta | None) -> bool:
+    """Whether a view is a period to show whole (up to ``WHOLE_MAX`` entries): the digest's
+    window, or any filter over at most ``WHOLE_PERIOD``. A search, or a long period, is an
+    open-ended list shown ``PAGE_SIZE`` at a time."""
+    return not query and period is not None and period <= max(spec.window, WHOLE_PERIOD)
 
 
 def _period(text: str) -> timedelta:
@@ -183,40 +232,38 @@ def _period(text: str) -> timedelta:
 
 
 def _filter_bar(
-    request: Request,
     config: Config,
+    titles: dict[str, str],
     spec: DigestSpec,
     path: str,
     tags: list[str],
     feeds: list[str],
     query: str,
     period_text: str,
+    period: timedelta | None,
 ) -> html.FilterBar:
-    titles = _store(request).feed_titles()
-    sources = [(f.id, f.title or titles.get(f.id, f.id)) for f in config.feeds]
-    chosen = parse_duration(period_text) if period_text else spec.window  # validated before
-    default = html.Option("", f"{_duration_label(spec.window)} (par défaut)", chosen == spec.window)
-    periods = [default]
-    choices = [p for p in PERIODS if p != spec.window]
-    if chosen not in choices and chosen != spec.window:
-        choices.append(chosen)
+    # Without a search, "" is the digest's window; a search without a period looks at
+    # every date, so there the window is one choice among the others.
+    if query:
+        choices, periods = {*PERIODS, spec.window}, []
+    else:
+        choices = {p for p in PERIODS if p != spec.window}
+        label = f"{_duration_label(spec.window)} (par défaut)"
+        periods = [html.Option("", label, period == spec.window)]
+    if period is not None and (query or period != spec.window):
+        choices.add(period)
     periods += [
-        html.Option(_duration_text(p), _duration_label(p), p == chosen) for p in sorted(choices)
+        html.Option(_duration_text(p), _duration_label(p), p == period) for p in sorted(choices)
     ]
+    periods.append(html.Option(ALL_DATES, "Toutes les dates", period is None))
     return html.FilterBar(
         action=path,
         tags=tuple(html.Option(n, label, n in tags) for n, label in _labels(config)),
-        feeds=tuple(html.Option(i, t, i in feeds) for i, t in sources),
+        feeds=tuple(html.Option(f.id, titles[f.id], f.id in feeds) for f in config.feeds),
         periods=tuple(periods),
         query=query,
         active=bool(tags or feeds or query or period_text),
     )
-
-
-def _description(selection: Selection, now: datetime, tz: Any, paginated: bool) -> str:
-    since = selection.since or now
-    text = f"Articles publiés depuis le {html.french_datetime(since, tz)}"
-    return text + (", suite de la liste." if paginated else ".")
 
 
 def _duration_text(d: timedelta) -> str:
@@ -270,7 +317,7 @@ def _labels(config: Config) -> list[tuple[str, str]]:
     return list(labels.items())
 
 
-def _chrome(
+def site_chrome(
     request: Request, current: str, alternates: list[tuple[str, str, str]] | None = None
 ) -> html.Chrome:
     """Navigation: every digest (the first one is ``/``), the sources, subscribing."""
@@ -293,12 +340,39 @@ def _alternates(
     return links
 
 
-def _feed_links(kind: str, name: str, title: str) -> tuple[html.Link, ...]:
+def _feed_links(
+    kind: FeedKind, target: str | list[tuple[str, str]], title: str
+) -> tuple[html.Link, ...]:
+    return _format_links(alternate_links(kind, target, title=title))
+
+
+def _format_links(alternates: list[tuple[str, str, str]]) -> tuple[html.Link, ...]:
+    """Visible links to the feeds of ``alternate_links``, named by their format."""
     names = {"application/rss+xml": "RSS", "application/atom+xml": "Atom"}
-    return tuple(
-        html.Link(href, names.get(mime, "JSON"))
-        for mime, _, href in alternate_links(kind, name, title=title)  # type: ignore[arg-type]
-    )
+    return tuple(html.Link(href, names.get(mime, "JSON")) for mime, _, href in alternates)
+
+
+def _view_feeds(
+    spec: DigestSpec, selection: Selection, filtered: bool, shown: headline.Shown
+) -> list[tuple[str, str, str]]:
+    """The feeds that follow what a page shows: the digest's own, or for a view narrowed by
+    the reader, ``/feed.*`` with the same themes, sources and search (a feed has no period:
+    it always carries the newest articles)."""
+    if not filtered:
+        return alternate_links("digest", spec.name, title=spec.title)
+    params = [
+        *(("tag", t) for t in selection.tags),
+        *(("exclude_tag", t) for t in selection.exclude_tags),
+        *(("feed", f) for f in selection.feeds),
+        *([("q", selection.query)] if selection.query else []),
+    ]
+    return alternate_links("filter", params, title=headline.subject(shown))
+
+
+def _feed_titles(request: Request, config: Config) -> dict[str, str]:
+    """Each source's title: feeds.yaml's, else the feed's own, else its id."""
+    stored = _store(request).feed_titles()
+    return {f.id: f.title or stored.get(f.id, f.id) for f in config.feeds}
 
 
 def _in_config_order(config: Config, states: list[FeedState]) -> list[FeedState]:
@@ -325,6 +399,65 @@ def _html(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers=html.SECURITY_HEADERS)
 
 
-def _error(request: Request, status: int, title: str, message: str, back: str = "/") -> Response:
-    page = html.ErrorPage(title, message, chrome=_chrome(request, ""), back_href=back)
+def _error(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    back: str = "/",
+    links: tuple[html.Link, ...] = (),
+) -> Response:
+    page = html.ErrorPage(
+        title, message, chrome=site_chrome(request, ""), back_href=back, links=links
+    )
     return _html(html.render_page(page), status)
+
+
+# --- errors raised anywhere, for a browser (the app's error handlers call these) -------------
+
+ERROR_TITLES = {
+    400: "Demande invalide",
+    401: "Connexion requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Action impossible",
+    500: "Erreur du serveur",
+}
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page: ``text/html`` accepted, outside ``/api/``. API clients,
+    feed readers and scripts (``Accept: application/json``, ``*/*``) get JSON errors."""
+    if request.url.path.startswith("/api/"):
+        return False
+    accept = request.headers.get("accept", "").lower()
+    return "text/html" in accept and not accept.startswith("application/json")
+
+
+def error_response(
+    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The French error page of an error raised outside the page handlers (an unknown
+    address, a feed that does not exist, …); ``detail`` None for Starlette's own errors."""
+    if detail:
+        message = detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
+    elif status == 404:
+        message = f"Aucune page à l'adresse « {request.url.path} »."
+    elif status == 405:
+        message = "Cette adresse ne s'ouvre pas ainsi dans un navigateur."
+    else:
+        message = "La demande n'a pas abouti."
+    links = _suggestions(request) if status == 404 else ()
+    response = _error(request, status, ERROR_TITLES.get(status, "Erreur"), message, links=links)
+    response.headers.update(headers or {})
+    return response
+
+
+def _suggestions(request: Request) -> tuple[html.Link, ...]:
+    """Where a reader who typed ``/tags/ia`` (or ``/tags/ia/``) probably wanted to go."""
+    parts = [p for p in request.url.path.split("/") if p]
+    labels = dict(_labels(_config(request)))
+    if len(parts) == 2 and parts[0] == "tags" and parts[1] in labels:
+        tag = parts[1]
+        return (html.Link("/" + html.query_string([("tag", tag)]), f"Le thème « {labels[tag]} »"),)
+    return ()
