@@ -25,7 +25,7 @@ from ..models import Config
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
-from . import api, feeds, mail, opml, pages
+from . import api, error_pages, feeds, mail, opml, pages
 
 
 def create_app(
@@ -104,15 +104,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         generic = exc.detail == HTTPStatus(exc.status_code).phrase
         detail = HTTP_DETAILS.get(exc.status_code, exc.detail) if generic else exc.detail
-        if pages.wants_html(request):
+        if error_pages.wants_html(request):
             specific = None if generic else exc.detail
-            return pages.error_response(request, exc.status_code, specific, exc.headers)
+            return error_pages.error_response(request, exc.status_code, specific, exc.headers)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(VeilleError)
     async def _veille_error(request: Request, exc: VeilleError) -> Response:
-        if pages.wants_html(request):
-            return pages.error_response(request, 500, str(exc))
+        if error_pages.wants_html(request):
+            return error_pages.error_response(request, 500, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=500)
 
 

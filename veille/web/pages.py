@@ -8,14 +8,19 @@
     GET /abonnement           how to subscribe (RSS, Atom, JSON Feed, OPML)
     GET /static/{file}        the stylesheet and the icon (no external resource anywhere)
 
+What a digest page holds: the digest's window, or a reader's filter over at most a week, is a
+period shown whole (every section complete, up to ``WHOLE_MAX`` entries); a search, or a
+longer period, is an open-ended list shown ``PAGE_SIZE`` at a time, and says so. A search
+without a chosen period looks at every date. Every count is a count of the whole view.
+
 Every HTML answer carries ``SECURITY_HEADERS`` (strict CSP: no script, no inline style). Bad
-parameters are a French page with status 400, an unknown digest a page with status 404: the
-app's JSON error handlers are for the API, so page handlers never raise them.
+parameters are a French page with status 400, an unknown digest a page with status 404; errors
+raised elsewhere reach a browser as a French page too (``web.error_pages``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -30,8 +35,8 @@ from ..config import parse_duration
 from ..errors import QueryError
 from ..models import Config, DigestSpec, FeedState, Selection
 from ..render import headline, html
-from ..render.feeds import FeedKind, alternate_links
 from ..store import Store
+from . import feed_links
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,7 +56,7 @@ STATIC = {"veille.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml
 def home(request: Request) -> Response:
     config = _config(request)
     if not config.digests:
-        return _error(request, 404, "Aucune sélection", "feeds.yaml ne déclare aucun digest.")
+        return error_page(request, 404, "Aucune sélection", "feeds.yaml ne déclare aucun digest.")
     return _digest(request, config.digests[0], "/")
 
 
@@ -59,7 +64,7 @@ def home(request: Request) -> Response:
 def digest(request: Request, name: str) -> Response:
     spec = next((d for d in _config(request).digests if d.name == name), None)
     if spec is None:
-        return _error(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
+        return error_page(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
     return _digest(request, spec, f"/digests/{quote(name, safe='')}")
 
 
@@ -80,11 +85,12 @@ def feeds_page(request: Request) -> Response:
 @router.get("/abonnement", response_class=HTMLResponse)
 def subscribe_page(request: Request) -> Response:
     config = _config(request)
-    digests = tuple((d.title, _feed_links("digest", d.name, d.title)) for d in config.digests)
-    themes = tuple((label, _feed_links("tag", name, label)) for name, label in _labels(config))
+    digests = tuple((d.title, feed_links.links("digest", d.name, d.title)) for d in config.digests)
+    themes = tuple((label, feed_links.links("tag", name, label)) for name, label in _labels(config))
     titles = _feed_titles(request, config)
     sources = tuple(
-        (titles[f.id], _feed_links("filter", [("feed", f.id)], titles[f.id])) for f in config.feeds
+        (titles[f.id], feed_links.links("filter", [("feed", f.id)], titles[f.id]))
+        for f in config.feeds
     )
     page = html.SubscribePage(
         title="S'abonner à la veille",
@@ -136,7 +142,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
             selection, first = replace(selection, cursor=None), 1
         result = select.select_entries(store, selection)
     except QueryError as e:
-        return _error(request, 400, "Filtre invalide", str(e), back=path)
+        return error_page(request, 400, "Filtre invalide", str(e), back=path)
     hidden = store.hidden_entries(spec.name)
     entries = [e for e in result.entries if e.id not in hidden]
     narrowed = bool(tags or feeds or query or period_text)
@@ -161,7 +167,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         narrowed=narrowed,
         paged=paged and total > PAGE_SIZE,
     )
-    feeds_of_view = _view_feeds(spec, selection, bool(tags or feeds or query), shown)
+    feeds_of_view = feed_links.of_view(spec, selection, bool(tags or feeds or query), shown)
     page = html.build_digest_page(
         entries,
         title=headline.heading(shown),
@@ -170,7 +176,9 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         tz=tz,
         tag_href=lambda tag: path + html.query_string([("tag", tag)]),
         chrome=site_chrome(
-            request, path, list(dict.fromkeys(feeds_of_view + _alternates(spec, tags, labels)))
+            request,
+            path,
+            list(dict.fromkeys(feeds_of_view + feed_links.alternates(spec, tags, labels))),
         ),
         filters=_filter_bar(config, titles, spec, path, tags, feeds, query, period_text, period),
         prefer=tags,
@@ -183,7 +191,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         notes=notes,
         archive_href=f"/digests/{quote(spec.name, safe='')}/archive" if spec.mail else None,
         curation_href=f"/curation/{quote(spec.name, safe='')}" if spec.mail else None,
-        subscribe=tuple(_format_links(feeds_of_view)),
+        subscribe=tuple(feed_links.visible(feeds_of_view)),
     )
     return _html(html.render_page(page))
 
@@ -331,44 +339,6 @@ def site_chrome(
     return html.Chrome(nav=tuple(nav), alternates=tuple(alternates or ()))
 
 
-def _alternates(
-    spec: DigestSpec, tags: list[str], labels: dict[str, str]
-) -> list[tuple[str, str, str]]:
-    links = alternate_links("digest", spec.name, title=spec.title)
-    for tag in tags:
-        links += alternate_links("tag", tag, title=labels.get(tag, tag))
-    return links
-
-
-def _feed_links(
-    kind: FeedKind, target: str | list[tuple[str, str]], title: str
-) -> tuple[html.Link, ...]:
-    return _format_links(alternate_links(kind, target, title=title))
-
-
-def _format_links(alternates: list[tuple[str, str, str]]) -> tuple[html.Link, ...]:
-    """Visible links to the feeds of ``alternate_links``, named by their format."""
-    names = {"application/rss+xml": "RSS", "application/atom+xml": "Atom"}
-    return tuple(html.Link(href, names.get(mime, "JSON")) for mime, _, href in alternates)
-
-
-def _view_feeds(
-    spec: DigestSpec, selection: Selection, filtered: bool, shown: headline.Shown
-) -> list[tuple[str, str, str]]:
-    """The feeds that follow what a page shows: the digest's own, or for a view narrowed by
-    the reader, ``/feed.*`` with the same themes, sources and search (a feed has no period:
-    it always carries the newest articles)."""
-    if not filtered:
-        return alternate_links("digest", spec.name, title=spec.title)
-    params = [
-        *(("tag", t) for t in selection.tags),
-        *(("exclude_tag", t) for t in selection.exclude_tags),
-        *(("feed", f) for f in selection.feeds),
-        *([("q", selection.query)] if selection.query else []),
-    ]
-    return alternate_links("filter", params, title=headline.subject(shown))
-
-
 def _feed_titles(request: Request, config: Config) -> dict[str, str]:
     """Each source's title: feeds.yaml's, else the feed's own, else its id."""
     stored = _store(request).feed_titles()
@@ -399,7 +369,7 @@ def _html(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers=html.SECURITY_HEADERS)
 
 
-def _error(
+def error_page(
     request: Request,
     status: int,
     title: str,
@@ -413,51 +383,6 @@ def _error(
     return _html(html.render_page(page), status)
 
 
-# --- errors raised anywhere, for a browser (the app's error handlers call these) -------------
-
-ERROR_TITLES = {
-    400: "Demande invalide",
-    401: "Connexion requise",
-    403: "Accès refusé",
-    404: "Page introuvable",
-    405: "Action impossible",
-    500: "Erreur du serveur",
-}
-
-
-def wants_html(request: Request) -> bool:
-    """A browser asking for a page: ``text/html`` accepted, outside ``/api/``. API clients,
-    feed readers and scripts (``Accept: application/json``, ``*/*``) get JSON errors."""
-    if request.url.path.startswith("/api/"):
-        return False
-    accept = request.headers.get("accept", "").lower()
-    return "text/html" in accept and not accept.startswith("application/json")
-
-
-def error_response(
-    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None = None
-) -> Response:
-    """The French error page of an error raised outside the page handlers (an unknown
-    address, a feed that does not exist, …); ``detail`` None for Starlette's own errors."""
-    if detail:
-        message = detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
-    elif status == 404:
-        message = f"Aucune page à l'adresse « {request.url.path} »."
-    elif status == 405:
-        message = "Cette adresse ne s'ouvre pas ainsi dans un navigateur."
-    else:
-        message = "La demande n'a pas abouti."
-    links = _suggestions(request) if status == 404 else ()
-    response = _error(request, status, ERROR_TITLES.get(status, "Erreur"), message, links=links)
-    response.headers.update(headers or {})
-    return response
-
-
-def _suggestions(request: Request) -> tuple[html.Link, ...]:
-    """Where a reader who typed ``/tags/ia`` (or ``/tags/ia/``) probably wanted to go."""
-    parts = [p for p in request.url.path.split("/") if p]
-    labels = dict(_labels(_config(request)))
-    if len(parts) == 2 and parts[0] == "tags" and parts[1] in labels:
-        tag = parts[1]
-        return (html.Link("/" + html.query_string([("tag", tag)]), f"Le thème « {labels[tag]} »"),)
-    return ()
+def theme_label(config: Config, tag: str) -> str | None:
+    """The label of a theme a reader can pick (None: not one)."""
+    return dict(_labels(config)).get(tag)
