@@ -6,7 +6,7 @@ import itertools
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +21,7 @@ from veille.models import EntryView, Selection, TagRule
 from veille.render import html
 from veille.store import Store
 
-from .browser import ARTICLES, HOSTILE_TITLE, NOW, build_app
+from .browser import ARTICLES, HOSTILE_TITLE, NOW, build_app, fill_store
 
 PARIS = ZoneInfo("Europe/Paris")
 TAXONOMY = (
@@ -636,6 +636,31 @@ def test_static_assets(client: TestClient) -> None:
     assert client.get("/static/favicon.svg").headers["content-type"] == "image/svg+xml"
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/static/nope.js").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(since=NOW - timedelta(days=7), collapse=True, limit=7),
+        Selection(tags=("tablettes", "ia"), limit=2),
+        Selection(query="brève", limit=9),
+        Selection(feeds=("ludo",), exclude_tags=("evaluation",), limit=20),
+    ],
+)
+def test_count_selected_is_what_every_page_holds(store: Store, selection: Selection) -> None:
+    """The count a page announces is the number of entries its keyset pages hold together,
+    on either backend; with a cursor, what is left from there."""
+    fill_store(store, many=30)
+    pages, cursor = [], None
+    while True:
+        page = store.list_entries(replace(selection, cursor=cursor))
+        pages.append(len(page.entries))
+        if not (cursor := page.next_cursor):
+            break
+        # from this cursor on: what the following pages hold
+        left = store.count_selected(replace(selection, cursor=cursor))
+        assert left == len(store.list_entries(replace(selection, cursor=cursor, limit=500)).entries)
+    assert store.count_selected(selection) == sum(pages) > selection.limit
 
 
 def test_store_fixture_is_real(client: TestClient) -> None:
