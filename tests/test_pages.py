@@ -415,6 +415,18 @@ def test_a_long_period_is_paged_and_says_so(client: TestClient) -> None:
     ]
 
 
+def test_a_period_beyond_the_cap_is_paged_honestly(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.web import pages
+
+    monkeypatch.setattr(pages, "WHOLE_MAX", 40)  # the week holds 67
+    doc = get(client, "/digests/hebdo")
+    assert words(doc.all("h1")[0].text) == "La semaine du numérique éducatif"
+    assert lead(doc).startswith("50 premiers articles sur 67, du plus récent au plus ancien")
+    assert len(entry_titles(doc)) == 50 and doc.all("a", rel="next")
+
+
 def add_entries(
     store: Store, feed: str, items: list[tuple[str, timedelta, tuple[str, ...]]]
 ) -> None:

@@ -250,5 +250,9 @@ def test_on_a_desktop_the_filters_are_open(desktop: Any, server: LiveServer) -> 
     desktop.goto(server.url("/"))
     assert desktop.locator("#f-q").is_visible()
     assert not desktop.locator(".filter-box > summary").is_visible()
+    # open for assistive technologies too, not only painted
+    assert desktop.get_by_role("search").get_by_role("searchbox", name="Rechercher").is_visible()
+    snapshot = desktop.locator("main").aria_snapshot()
+    assert 'searchbox "Rechercher"' in snapshot and 'combobox "Thème"' in snapshot
     assert desktop.evaluate("document.scripts.length") == 0
     assert NOW.year == 2026  # the week's clock, shown in the leads
