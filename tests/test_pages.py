@@ -6,10 +6,11 @@ import itertools
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +21,7 @@ from veille.models import EntryView, Selection, TagRule
 from veille.render import html
 from veille.store import Store
 
-from .browser import HOSTILE_TITLE, NOW, build_app
+from .browser import ARTICLES, HOSTILE_TITLE, NOW, build_app, fill_store
 
 PARIS = ZoneInfo("Europe/Paris")
 TAXONOMY = (
@@ -55,6 +56,8 @@ class Doc(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         el = Element(tag, {k: v or "" for k, v in attrs})
         self.elements.append(el)
+        if self._open:
+            self._open[-1].children.append(el)
         if tag not in self.VOID:
             self._open.append(el)
 
@@ -386,21 +389,186 @@ def test_search(client: TestClient) -> None:
     assert "Aucun article ne correspond" in words(doc.all("main")[0].text)
 
 
-def test_pagination_with_the_keyset_cursor(client: TestClient) -> None:
+def lead(doc: Doc) -> str:
+    return words(doc.all("p", class_="lead")[0].text)
+
+
+def test_a_long_period_is_paged_and_says_so(client: TestClient) -> None:
     seen: list[str] = []
-    url: str | None = "/digests/hebdo?feed=ludo"
-    pages = 0
+    url: str | None = "/?feed=ludo&period=30d"  # 3 articles + 60 brèves, longer than a week
+    leads = []
     while url:
         doc = get(client, url)
+        assert words(doc.all("h1")[0].text) == "Source Ludomag — 63 articles sur 30 jours"
+        leads.append(lead(doc))
         seen += entry_titles(doc)
         more = [a for a in doc.all("a") if a.attrs.get("rel") == "next"]
         assert not more or words(more[0].text) == "Articles plus anciens"
         url = more[0].attrs["href"] if more else None
         if url:
-            assert "feed=ludo" in url and "cursor=" in url
-        pages += 1
-    assert pages == 2 and len(seen) == len(set(seen)) == 63  # 3 articles + 60 brèves
-    assert get(client, "/digests/hebdo?feed=ludo").all("a", rel="next")
+            assert "feed=ludo" in url and "period=30d" in url and "cursor=" in url
+    assert len(seen) == len(set(seen)) == 63
+    assert leads == [
+        "50 premiers articles sur 63, du plus récent au plus ancien "
+        "(depuis le 30 oct. 2026 à 09:00).",
+        "Articles 51 à 63 sur 63, du plus récent au plus ancien (depuis le 30 oct. 2026 à 09:00).",
+    ]
+
+
+def test_a_period_beyond_the_cap_is_paged_honestly(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.web import pages
+
+    monkeypatch.setattr(pages, "WHOLE_MAX", 40)  # the week holds 67
+    doc = get(client, "/digests/hebdo")
+    assert words(doc.all("h1")[0].text) == "La semaine du numérique éducatif"
+    assert lead(doc).startswith("50 premiers articles sur 67, du plus récent au plus ancien")
+    assert len(entry_titles(doc)) == 50 and doc.all("a", rel="next")
+
+
+def add_entries(
+    store: Store, feed: str, items: list[tuple[str, timedelta, tuple[str, ...]]]
+) -> None:
+    """``(title, age, tags)`` entries of ``feed``, tagged as given."""
+    from veille.models import ParsedEntry
+    from veille.tag import TagReason
+
+    tags = {title: t for title, _, t in items}
+    store.save_entries(
+        feed,
+        [
+            ParsedEntry(
+                key=title,
+                guid=title,
+                url=f"https://{feed}.example/{abs(hash(title))}",
+                title=title,
+                summary_html="<p>Résumé.</p>",
+                published=NOW - age,
+            )
+            for title, age, _ in items
+        ],
+        now=NOW,
+        tagger=lambda e: {t: TagReason("title", t) for t in tags[e.title]},
+    )
+
+
+def test_the_weekly_page_shows_its_whole_period(tmp_path: Path) -> None:
+    """75 articles over 7 days: every one is on the page, in its section, and every count is
+    the count of the period (no « Articles plus anciens »)."""
+    app, store = build_app(tmp_path)
+    themes = [("evaluation",), ("ia",), ("tablettes",), ()]
+    week = [
+        (f"Article de la semaine n° {i}", timedelta(minutes=10 + i * 133), themes[i % 4])
+        for i in range(75)
+    ]  # the last one is 6 days 22 h old
+    add_entries(store, "ludo", week)
+    add_entries(store, "ludo", [("Trop ancien pour la semaine", timedelta(days=7, hours=1), ())])
+    in_period = {t for t, _, _ in week} | {t for _, _, t, h, _ in ARTICLES} | {HOSTILE_TITLE}
+    with TestClient(app) as c:
+        doc = get(c, "/digests/hebdo")
+    titles = entry_titles(doc)
+    assert len(titles) == len(set(titles)) and set(titles) == in_period
+    total = len(in_period)
+    assert total == 75 + 6 + 1
+    assert "Sommaire " + f"{total} articles" in words(doc.all("nav", class_="toc")[0].text)
+    assert lead(doc) == f"{total} articles depuis le 22 nov. 2026 à 09:00."
+    for section in doc.all("section", class_="theme"):
+        heading = words(doc.by_id(section.attrs["aria-labelledby"]).text)
+        shown = sum(1 for e in _descendants(section) if e.tag == "article")
+        assert heading.endswith(f" {shown} articles"), heading
+    assert not doc.all("a", rel="next")
+    store.close()
+
+
+def _descendants(parent: Element) -> list[Element]:
+    found = []
+    for child in parent.children:
+        found += [child, *_descendants(child)]
+    return found
+
+
+def test_a_search_without_a_period_looks_at_every_date(client: TestClient) -> None:
+    store: Store = client.app.state.store  # type: ignore[attr-defined]
+    add_entries(store, "ludo", [("Tablettes : le bilan d'un an de prêt", timedelta(days=20), ())])
+    doc = get(client, "/?q=tablette")
+    assert words(doc.all("h1")[0].text) == "Recherche « tablette » — 3 articles"
+    assert "Tablettes : le bilan d'un an de prêt" in entry_titles(doc)
+    assert lead(doc) == "Du plus récent au plus ancien, toutes dates confondues."
+    assert "selected" in doc.all("option", value="tout")[0].attrs
+    day = get(client, "/?q=tablette&period=1d")
+    assert words(day.all("h1")[0].text) == "Recherche « tablette » — 2 articles sur 24 heures"
+
+
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [
+        ("/", "La veille du jour"),
+        ("/?tag=evaluation&period=7d", "Thème Évaluation — 2 articles sur 7 jours"),
+        ("/?feed=cafe", "Source Le Café pédagogique — 3 articles sur 24 heures"),
+        ("/?q=tablette&tag=evaluation", "Recherche « tablette » · Thème Évaluation — 1 article"),
+        (
+            "/digests/hebdo?tag=ia&tag=tablettes",
+            "Thèmes Intelligence artificielle ou Tablettes — 4 articles sur 7 jours",
+        ),
+        ("/?period=7d", "La veille du jour — 67 articles sur 7 jours"),
+    ],
+)
+def test_headings_say_what_is_shown(client: TestClient, url: str, heading: str) -> None:
+    doc = get(client, url)
+    assert words(doc.all("h1")[0].text) == heading
+    assert words(doc.all("title")[0].text) == f"{heading} — veille"
+    shown = len(entry_titles(doc))
+    if "—" in heading:
+        assert f"— {shown} article" in heading  # the count is what the page holds
+
+
+@pytest.mark.parametrize(
+    ("url", "feed"),
+    [
+        ("/", "/digests/quotidien.rss"),
+        ("/?period=7d", "/digests/quotidien.rss"),
+        ("/digests/hebdo?tag=ia&feed=cafe&period=30d", "/feed.rss?tag=ia&feed=cafe"),
+        ("/?q=tablette", "/feed.rss?q=tablette"),
+    ],
+)
+def test_every_view_shows_the_link_to_its_feed(client: TestClient, url: str, feed: str) -> None:
+    doc = get(client, url)
+    links = [a for a in doc.all("a") if words(a.text) == "RSS"]
+    assert [a.attrs["href"] for a in links] == [feed]
+    r = client.get(feed)
+    assert r.status_code == 200
+    if feed.startswith("/feed."):  # no window: the same articles, whatever the clock
+        rss = ET.fromstring(r.content)
+        assert set(entry_titles(doc)) <= {words(t.text or "") for t in rss.iter("title")}
+
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("url", ["/tags/ia", "/une-faute", "/digests/inconnu.rss", "/feeds/x"])
+def test_unknown_addresses_are_french_pages_for_browsers(client: TestClient, url: str) -> None:
+    r = client.get(url, headers=BROWSER)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"] == html.CSP
+    doc = Doc(r.text)
+    assert words(doc.all("h1")[0].text) == "Page introuvable"
+    assert doc.all("nav", **{"aria-label": "Navigation principale"})
+    assert client.get(url).json()["detail"]  # */*: JSON, as before
+    r = client.get(url, headers={"accept": "application/json"})
+    assert r.status_code == 404 and r.headers["content-type"] == "application/json"
+    r = client.get("/api/v1/entries/999999", headers=BROWSER)
+    assert r.status_code == 404 and r.headers["content-type"] == "application/json"
+
+
+def test_mail_pages_share_the_site_navigation(client: TestClient) -> None:
+    site = [a.attrs["href"] for a in get(client, "/").all("a") if a.attrs.get("href") == "/feeds"]
+    for url in ("/curation/connexion", "/digests/hebdo/archive"):
+        r = client.get(url)
+        doc = Doc(r.text)
+        nav = doc.all("nav", **{"aria-label": "Navigation principale"})
+        assert nav, url
+        assert [a.attrs["href"] for a in doc.all("a") if a.attrs.get("href") == "/feeds"] == site
 
 
 @pytest.mark.parametrize(
@@ -410,7 +578,7 @@ def test_pagination_with_the_keyset_cursor(client: TestClient) -> None:
         ("/?feed=nulle-part", "source inconnue"),
         ("/?period=abc", "durée invalide"),
         ("/?period=400d", "hors limites"),
-        ("/?cursor=!!!", "curseur invalide"),
+        ("/?period=30d&cursor=!!!", "curseur invalide"),
         ("/digests/hebdo?q=" + "x" * 600, "trop longue"),
     ],
 )
@@ -452,14 +620,21 @@ def test_subscribe_page(client: TestClient) -> None:
         "/tags/ia.rss",
         "/tags/actualite.json",
         "/opml",
+        "/feed.rss?feed=cafe",  # a source
     ):
         assert href in hrefs
-    # "coming in a later version" is said exactly when some of these routes do not exist yet
-    notices = " ".join(words(p.text) for p in doc.all("p", class_="notice"))
-    routes = {getattr(r, "path", "") for r in client.app.routes}  # type: ignore[attr-defined]
-    feeds_missing = not {"/digests/{name}.rss", "/tags/{tag}.atom"} <= routes
-    assert ("Ces flux arrivent" in notices) == feeds_missing
-    assert ("OPML arrive" in notices) == ("/opml" not in routes)
+    text = words(doc.all("main")[0].text)
+    assert "prochaine version" not in text and not doc.all("p", class_="notice")
+    # every address the page gives works
+    kinds = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "feed+json"}
+    feeds = [h for h in hrefs if re.search(r"\.(rss|atom|json)(\?|$)", h) or h == "/opml"]
+    assert len(feeds) >= 3 * (2 + 4 + 4) + 1  # digests, themes, sources (3 formats), OPML
+    for href in feeds:
+        r = client.get(href)
+        assert r.status_code == 200, href
+        ext = re.search(r"\.(rss|atom|json)", href)
+        expected = kinds[ext.group(1)] if ext else "opml"
+        assert expected in r.headers["content-type"], (href, r.headers["content-type"])
 
 
 def test_static_assets(client: TestClient) -> None:
@@ -473,6 +648,31 @@ def test_static_assets(client: TestClient) -> None:
     assert client.get("/static/favicon.svg").headers["content-type"] == "image/svg+xml"
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/static/nope.js").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(since=NOW - timedelta(days=7), collapse=True, limit=7),
+        Selection(tags=("tablettes", "ia"), limit=2),
+        Selection(query="brève", limit=9),
+        Selection(feeds=("ludo",), exclude_tags=("evaluation",), limit=20),
+    ],
+)
+def test_count_selected_is_what_every_page_holds(store: Store, selection: Selection) -> None:
+    """The count a page announces is the number of entries its keyset pages hold together,
+    on either backend; with a cursor, what is left from there."""
+    fill_store(store, many=30)
+    pages, cursor = [], None
+    while True:
+        page = store.list_entries(replace(selection, cursor=cursor))
+        pages.append(len(page.entries))
+        if not (cursor := page.next_cursor):
+            break
+        # from this cursor on: what the following pages hold
+        left = store.count_selected(replace(selection, cursor=cursor))
+        assert left == len(store.list_entries(replace(selection, cursor=cursor, limit=500)).entries)
+    assert store.count_selected(selection) == sum(pages) > selection.limit
 
 
 def test_store_fixture_is_real(client: TestClient) -> None:

@@ -128,6 +128,8 @@ class DigestPage:
     description: str = ""  # "Articles publiés depuis le …"
     next_href: str | None = None  # "Articles plus anciens" (keyset cursor)
     first_href: str | None = None  # back to the newest page, when paginated
+    subscribe: tuple[Link, ...] = ()  # the feeds of exactly this view (RSS, Atom, JSON)
+    curation_href: str | None = None  # preparing the next letter (editors, after login)
     template: str = "digest.html"
 
     @property
@@ -175,8 +177,6 @@ class SubscribePage:
     chrome: Chrome
     groups: tuple[SubscribeGroup, ...]
     opml_href: str = "/opml"
-    available: bool = True  # False: the feed routes do not exist yet (say so on the page)
-    opml_available: bool = True
     template: str = "subscribe.html"
 
 
@@ -186,6 +186,7 @@ class ErrorPage:
     message: str
     chrome: Chrome = field(default_factory=Chrome)
     back_href: str = "/"
+    links: tuple[Link, ...] = ()  # pages the reader probably wanted
     template: str = "error.html"
 
 
@@ -277,6 +278,8 @@ def build_digest_page(
     highlights: Sequence[EntryView] = (),
     notes: Mapping[str, str] | None = None,
     archive_href: str | None = None,
+    curation_href: str | None = None,
+    subscribe: Sequence[Link] = (),
 ) -> DigestPage:
     """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last."""
     labels = {r.name: r.label for r in taxonomy}
@@ -311,6 +314,8 @@ def build_digest_page(
             for e in highlights
         ),
         archive_href=archive_href,
+        curation_href=curation_href,
+        subscribe=tuple(subscribe),
         description=description,
         next_href=next_href,
         first_href=first_href,

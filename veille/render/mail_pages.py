@@ -1,16 +1,18 @@
 """Pages of the mail features (issue 6): unsubscribe, archive list, curation — pure, data in,
-``str`` out. They share the site's stylesheet (``/static/veille.css``) and carry no script
-and no inline style (the strict CSP of ``render.html``); templates are in
-``mail_templates/`` (Jinja2, autoescape on)."""
+``str`` out. They share the site's layout (``templates/base.html``: navigation, stylesheet)
+and carry no script and no inline style (the strict CSP of ``render.html``); their own
+templates are in ``mail_templates/`` (Jinja2, autoescape on). ``nav`` is a page's own
+links (the curation's), under the site's navigation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import jinja2
 
 from .email import MailEntry
+from .html import Chrome
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,7 @@ class MessagePage:
     form: ConfirmForm | None = None
     links: tuple[tuple[str, str], ...] = ()
     nav: tuple[tuple[str, str], ...] = ()
+    chrome: Chrome = field(default_factory=Chrome)
     template: str = "message.html"
 
 
@@ -37,6 +40,7 @@ class ArchiveListPage:
     issues: tuple[tuple[int, str, str, tuple[str, str]], ...]  # (n, href, subject, (iso, label))
     message: str = ""
     nav: tuple[tuple[str, str], ...] = ()
+    chrome: Chrome = field(default_factory=Chrome)
     template: str = "archive_list.html"
 
 
@@ -47,6 +51,7 @@ class LoginPage:
     title: str = "Connexion à la curation"
     message: str = ""
     nav: tuple[tuple[str, str], ...] = ()
+    chrome: Chrome = field(default_factory=Chrome)
     template: str = "login.html"
 
 
@@ -64,6 +69,7 @@ class CurationPage:
     archives_href: str
     message: str = ""
     nav: tuple[tuple[str, str], ...] = ()
+    chrome: Chrome = field(default_factory=Chrome)
     template: str = "curation.html"
 
 
@@ -73,7 +79,12 @@ Page = MessagePage | ArchiveListPage | LoginPage | CurationPage
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("veille.render", "mail_templates"),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("veille.render", "mail_templates"),
+                jinja2.PackageLoader("veille.render", "templates"),  # the site's base.html
+            ]
+        ),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

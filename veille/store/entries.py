@@ -245,6 +245,17 @@ class EntriesMixin(StoreBase):
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def count_selected(self, selection: Selection) -> int:
+        """How many entries ``selection`` matches, ignoring its limit: what every page of
+        ``list_entries`` would return together (after its cursor, when it has one)."""
+        dialect = self.engine.dialect.name
+        conditions = _conditions(selection, entry_t, dialect)
+        if selection.collapse:
+            conditions.append(_newest_of_its_story(selection, dialect))
+        query = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
 
 def _newest_of_its_story(selection: Selection, dialect: str) -> Any:
     """Collapse: keep an entry only if no newer entry of its cluster matches the selection."""

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -25,7 +26,7 @@ from ..render.feeds import authority_of
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
-from . import api, feeds, mail, opml, pages
+from . import api, error_pages, feeds, mail, opml, pages
 from .headers import SecurityHeaders
 
 
@@ -88,7 +89,9 @@ def create_app(
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    """HTTP status is decided here, once: every error body is ``{"detail": "…"}``."""
+    """HTTP status is decided here, once. API clients (``/api/…``, or no ``text/html`` in
+    ``Accept``: curl, feed readers, scripts) get ``{"detail": "…"}``; a browser gets the same
+    message as a French page with the site's navigation."""
 
     @app.exception_handler(QueryError)
     async def _query_error(_: Request, exc: QueryError) -> JSONResponse:
@@ -103,13 +106,26 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "; ".join(parts)}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = "ressource introuvable" if exc.detail == "Not Found" else exc.detail
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        generic = exc.detail == HTTPStatus(exc.status_code).phrase
+        detail = HTTP_DETAILS.get(exc.status_code, exc.detail) if generic else exc.detail
+        if error_pages.wants_html(request):
+            specific = None if generic else exc.detail
+            return error_pages.error_response(request, exc.status_code, specific, exc.headers)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(VeilleError)
-    async def _veille_error(_: Request, exc: VeilleError) -> JSONResponse:
+    async def _veille_error(request: Request, exc: VeilleError) -> Response:
+        if error_pages.wants_html(request):
+            return error_pages.error_response(request, 500, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=500)
+
+
+# Starlette's English reason phrases, said in French.
+HTTP_DETAILS = {
+    404: "ressource introuvable",
+    405: "méthode non autorisée",
+}
 
 
 def _french(err: dict) -> str:  # type: ignore[type-arg]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -41,6 +42,7 @@ from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, rend
 from ..store import Store
 from ..tokens import Signer, TokenError, same, secret_problem
 from .api import rfc3339
+from .pages import site_chrome
 
 router = APIRouter(include_in_schema=False)
 BACK = (("/", "Revenir à la veille"),)
@@ -154,7 +156,9 @@ async def login(request: Request) -> Response:
     form = await _form(request)
     expected = _unsign(request, "login", request.cookies.get(LOGIN, ""))
     if expected is None or not same(form.get("csrf", ""), str(expected.get("csrf", ""))):
-        return error(403, "Formulaire expiré", "Rechargez la page de connexion et recommencez.")
+        return error(
+            request, 403, "Formulaire expiré", "Rechargez la page de connexion et recommencez."
+        )
     configured = request.app.state.settings.admin_token
     if not configured or not same(form.get("password", ""), configured):
         return _login_page(request, "Mot de passe incorrect.", 401)
@@ -169,7 +173,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     session, form = _session(request), await _form(request)
     if session is None or not same(form.get("csrf", ""), session["csrf"]):
-        return error(403, "Action refusée", "Jeton de formulaire absent ou invalide.")
+        return error(request, 403, "Action refusée", "Jeton de formulaire absent ou invalide.")
     response = RedirectResponse("/curation/connexion", status_code=303)
     response.delete_cookie(SESSION, path="/curation")
     return response
@@ -180,7 +184,9 @@ def curation_index(request: Request) -> Response:
     if (refused := _require_session(request)) is not None:
         return refused
     links = tuple((f"/curation/{quote(d.name, safe='')}", d.title) for d in config(request).digests)
-    return page(MessagePage("Curation des lettres", "Choisissez une sélection :", links=links))
+    return page(
+        request, MessagePage("Curation des lettres", "Choisissez une sélection :", links=links)
+    )
 
 
 @router.get("/curation/{name}", response_class=HTMLResponse)
@@ -189,12 +195,13 @@ def curation_page(request: Request, name: str) -> Response:
         return refused
     spec = _spec(request, name)
     if spec is None:
-        return error(404, "Sélection introuvable", f"Aucune sélection « {name} ».")
+        return error(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
     s, session = store(request), _session(request)
     assert session is not None
     content, _ = next_issue(s, request.app.state.settings, config(request), name, now(request), 200)
     hidden = [s.get_entry(int(i)) for i in sorted(s.hidden_entries(name), key=int)]
     return page(
+        request,
         CurationPage(
             title=f"Curation : {spec.title}",
             action=f"/curation/{quote(name, safe='')}",
@@ -207,7 +214,7 @@ def curation_page(request: Request, name: str) -> Response:
             hidden=tuple(MailEntry(e.id, e.title, e.url, e.feed_title, "") for e in hidden if e),
             archives_href=f"/digests/{quote(name, safe='')}/archive",
             nav=(("/curation", "Curation"),),
-        )
+        ),
     )
 
 
@@ -215,18 +222,20 @@ def curation_page(request: Request, name: str) -> Response:
 async def curate(request: Request, name: str) -> Response:
     session, form = _session(request), await _form(request)
     if session is None:
-        return error(401, "Connexion requise", "Connectez-vous pour modifier la sélection.")
+        return error(
+            request, 401, "Connexion requise", "Connectez-vous pour modifier la sélection."
+        )
     if not same(form.get("csrf", ""), session["csrf"]):
-        return error(403, "Action refusée", "Jeton de formulaire absent ou invalide.")
+        return error(request, 403, "Action refusée", "Jeton de formulaire absent ou invalide.")
     spec, action, entry = _spec(request, name), form.get("action", ""), form.get("entry", "")
     if spec is None or action not in ACTIONS:
-        return error(400, "Action inconnue", "Cette action n'existe pas.")
+        return error(request, 400, "Action inconnue", "Cette action n'existe pas.")
     try:
         done = _apply(request, spec, action, form)
     except MailError as e:
-        return error(409, "Article hors de la période", str(e))
+        return error(request, 409, "Article hors de la période", str(e))
     if not done:
-        return error(404, "Article introuvable", f"Aucun article « {entry} ».")
+        return error(request, 404, "Article introuvable", f"Aucun article « {entry} ».")
     return RedirectResponse(f"/curation/{quote(name, safe='')}", status_code=303)
 
 
@@ -260,7 +269,7 @@ def _prepared(request: Request, spec: DigestSpec) -> Prepared:
 
 def _unavailable(request: Request) -> Response | None:
     problem = secret_problem(request.app.state.settings.secret_key)
-    return error(503, "Curation indisponible", problem) if problem else None
+    return error(request, 503, "Curation indisponible", problem) if problem else None
 
 
 def _signer(request: Request, purpose: str) -> Signer:
@@ -300,7 +309,7 @@ def _require_session(request: Request) -> Response | None:
 def _login_page(request: Request, problem: str = "", status: int = 200) -> Response:
     csrf = secrets.token_urlsafe(24)
     token = _signer(request, "login").sign({"csrf": csrf, "exp": _expiry(request, SESSION_TTL)})
-    response = page(LoginPage(csrf=csrf, error=problem), status)
+    response = page(request, LoginPage(csrf=csrf, error=problem), status)
     _set_cookie(request, response, LOGIN, token)
     return response
 
@@ -354,9 +363,11 @@ def now(request: Request) -> datetime:
     return clock() if clock else datetime.now(UTC)
 
 
-def page(p: Page, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(render_mail_page(p), status_code=status, headers=SECURITY_HEADERS)
+def page(request: Request, p: Page, status: int = 200) -> HTMLResponse:
+    """A page with the site's navigation, like every other page."""
+    body = render_mail_page(replace(p, chrome=site_chrome(request, request.url.path)))
+    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
 
-def error(status: int, title: str, message: str) -> HTMLResponse:
-    return page(MessagePage(title, message=message, links=BACK), status)
+def error(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return page(request, MessagePage(title, message=message, links=BACK), status)

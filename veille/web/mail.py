@@ -45,7 +45,7 @@ def unsubscribe_page(request: Request, token: str) -> Response:
         question=f"Ne plus envoyer « {_title(request, digest)} » à {address} ?",
         button="Confirmer le désabonnement",
     )
-    return page(MessagePage("Se désabonner", form=form, links=BACK))
+    return page(request, MessagePage("Se désabonner", form=form, links=BACK))
 
 
 @router.post("/desabonnement/{token}", response_class=HTMLResponse)
@@ -61,7 +61,7 @@ async def unsubscribe(request: Request, token: str) -> Response:
     message = (
         f"{address} ne recevra plus « {_title(request, digest)} ». Vous pouvez fermer cette page."
     )
-    return page(MessagePage("Désabonnement enregistré", message=message, links=BACK))
+    return page(request, MessagePage("Désabonnement enregistré", message=message, links=BACK))
 
 
 @router.get("/digests/{name}/archive", response_class=HTMLResponse)
@@ -77,9 +77,9 @@ def archive_list(request: Request, name: str) -> Response:
         for i in store(request).list_issues(name)
     )
     if not issues and _spec_title(config(request), name) is None:
-        return error(404, "Sélection introuvable", f"Aucune sélection « {name} ».")
+        return error(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
     title = f"Numéros de « {_title(request, name)} »"
-    return page(ArchiveListPage(title, f"/digests/{quote(name, safe='')}", issues))
+    return page(request, ArchiveListPage(title, f"/digests/{quote(name, safe='')}", issues))
 
 
 @router.get("/digests/{name}/archive/{number}", response_class=HTMLResponse)
@@ -87,7 +87,7 @@ def archive_issue(request: Request, name: str, number: str) -> Response:
     found = parse_id(number)
     issue = store(request).get_issue(name, found) if found is not None else None
     if issue is None:
-        return error(404, "Numéro introuvable", f"Aucun numéro {number} de « {name} ».")
+        return error(request, 404, "Numéro introuvable", f"Aucun numéro {number} de « {name} ».")
     return HTMLResponse(issue.html, headers=SECURITY_HEADERS)
 
 
@@ -106,13 +106,14 @@ def email_css() -> Response:
 def _read_token(request: Request, token: str) -> tuple[str, str] | Response:
     problem = secret_problem(request.app.state.settings.secret_key)
     if problem:
-        return error(503, "Désabonnement indisponible", problem)
+        return error(request, 503, "Désabonnement indisponible", problem)
     try:
         digest, address = Signer(request.app.state.settings.secret_key, "unsubscribe").unsign(token)
         if not isinstance(digest, str) or not isinstance(address, str):
             raise TokenError("jeton invalide")
     except (TokenError, ValueError, TypeError):
         return error(
+            request,
             400,
             "Lien de désabonnement invalide",
             "Ce lien est incomplet ou a été modifié. Utilisez le lien du dernier e-mail reçu, "

@@ -8,9 +8,14 @@
     GET /abonnement           how to subscribe (RSS, Atom, JSON Feed, OPML)
     GET /static/{file}        the stylesheet and the icon (no external resource anywhere)
 
+What a digest page holds: the digest's window, or a reader's filter over at most a week, is a
+period shown whole (every section complete, up to ``WHOLE_MAX`` entries); a search, or a
+longer period, is an open-ended list shown ``PAGE_SIZE`` at a time, and says so. A search
+without a chosen period looks at every date. Every count is a count of the whole view.
+
 Every HTML answer carries ``SECURITY_HEADERS`` (strict CSP: no script, no inline style). Bad
-parameters are a French page with status 400, an unknown digest a page with status 404: the
-app's JSON error handlers are for the API, so page handlers never raise them.
+parameters are a French page with status 400, an unknown digest a page with status 404; errors
+raised elsewhere reach a browser as a French page too (``web.error_pages``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
@@ -30,13 +34,16 @@ from .. import select
 from ..config import parse_duration
 from ..errors import QueryError
 from ..models import Config, DigestSpec, FeedState, Selection
-from ..render import html
-from ..render.feeds import alternate_links
+from ..render import headline, html
 from ..store import Store
+from . import feed_links
 
 router = APIRouter(include_in_schema=False)
 
-PAGE_SIZE = 50
+PAGE_SIZE = 50  # entries per page of an open-ended list (a search, a long period)
+WHOLE_MAX = 500  # a period is shown whole up to this many entries (the store's page maximum)
+WHOLE_PERIOD = timedelta(days=7)  # a filtered view over at most this is a period, shown whole
+ALL_DATES = "tout"  # ?period=tout: every date
 PERIODS = (timedelta(days=1), timedelta(days=7), timedelta(days=30), timedelta(days=365))
 MAX_PERIOD = timedelta(days=366)
 STATIC = {"veille.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
@@ -49,7 +56,7 @@ STATIC = {"veille.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml
 def home(request: Request) -> Response:
     config = _config(request)
     if not config.digests:
-        return _error(request, 404, "Aucune sélection", "feeds.yaml ne déclare aucun digest.")
+        return error_page(request, 404, "Aucune sélection", "feeds.yaml ne déclare aucun digest.")
     return _digest(request, config.digests[0], "/")
 
 
@@ -57,7 +64,7 @@ def home(request: Request) -> Response:
 def digest(request: Request, name: str) -> Response:
     spec = next((d for d in _config(request).digests if d.name == name), None)
     if spec is None:
-        return _error(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
+        return error_page(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
     return _digest(request, spec, f"/digests/{quote(name, safe='')}")
 
 
@@ -70,7 +77,7 @@ def feeds_page(request: Request) -> Response:
         last_entries=_last_entries(store, states),
         now=_now(request),
         tz=request.app.state.tz,
-        chrome=_chrome(request, "/feeds"),
+        chrome=site_chrome(request, "/feeds"),
     )
     return _html(html.render_page(page))
 
@@ -78,18 +85,21 @@ def feeds_page(request: Request) -> Response:
 @router.get("/abonnement", response_class=HTMLResponse)
 def subscribe_page(request: Request) -> Response:
     config = _config(request)
-    routes = {getattr(r, "path", "") for r in request.app.routes}
-    digests = tuple((d.title, _feed_links("digest", d.name, d.title)) for d in config.digests)
-    themes = tuple((label, _feed_links("tag", name, label)) for name, label in _labels(config))
+    digests = tuple((d.title, feed_links.links("digest", d.name, d.title)) for d in config.digests)
+    themes = tuple((label, feed_links.links("tag", name, label)) for name, label in _labels(config))
+    titles = _feed_titles(request, config)
+    sources = tuple(
+        (titles[f.id], feed_links.links("filter", [("feed", f.id)], titles[f.id]))
+        for f in config.feeds
+    )
     page = html.SubscribePage(
         title="S'abonner à la veille",
-        chrome=_chrome(request, "/abonnement"),
+        chrome=site_chrome(request, "/abonnement"),
         groups=(
             html.SubscribeGroup("Les sélections", digests),
             html.SubscribeGroup("Un thème", themes),
+            html.SubscribeGroup("Une source", sources),
         ),
-        available={"/digests/{name}.rss", "/tags/{tag}.rss"} <= routes,
-        opml_available="/opml" in routes,
     )
     return _html(html.render_page(page))
 
@@ -116,59 +126,106 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     query = params.get("q", "").strip()
     period_text = params.get("period", "").strip()
     cursor = params.get("cursor") or None
+    store = _store(request)
     try:
-        period = _period(period_text) if period_text else spec.window
+        period = _period_of(period_text, spec, query)
         user = select.build_selection(
             tz=tz, config=config, tags=tags, feeds=feeds, query=query, cursor=cursor
         )
-        selection = narrow(select.digest_selection(spec, now, limit=PAGE_SIZE), user, period, now)
-        result = select.select_entries(_store(request), selection)
+        selection = narrow(select.digest_selection(spec, now, limit=WHOLE_MAX), user, period, now)
+        total = store.count_selected(replace(selection, cursor=None))
+        paged = not _whole(spec, query, period) or total > WHOLE_MAX
+        if paged:
+            selection = replace(selection, limit=PAGE_SIZE)
+            first = total - store.count_selected(selection) + 1 if cursor else 1
+        else:  # the whole period on one page, whatever the address says
+            selection, first = replace(selection, cursor=None), 1
+        result = select.select_entries(store, selection)
     except QueryError as e:
-        return _error(request, 400, "Filtre invalide", str(e), back=path)
-    store = _store(request)
+        return error_page(request, 400, "Filtre invalide", str(e), back=path)
     entries = list(result.entries)
-    picks = store.highlights(spec.name) if cursor is None else []
+    narrowed = bool(tags or feeds or query or period_text)
+    picks = store.highlights(spec.name) if not narrowed and first == 1 else []
     highlights = [v for h in picks if (v := store.get_entry(int(h.entry_id)))]
     notes = {h.entry_id: h.note for h in picks}
 
     kept = [("q", query), *(("tag", t) for t in tags), *(("feed", f) for f in feeds)]
     kept.append(("period", period_text))
     labels = dict(_labels(config))
+    titles = _feed_titles(request, config)
+    shown = headline.Shown(
+        title=spec.title,
+        total=total,
+        shown=len(entries),
+        first=first,
+        query=query,
+        themes=tuple(labels.get(t, t) for t in tags),
+        sources=tuple(titles.get(f, f) for f in feeds),
+        period=_duration_label(period) if period else "",
+        since=selection.since,
+        narrowed=narrowed,
+        paged=paged and total > PAGE_SIZE,
+    )
+    feeds_of_view = feed_links.of_view(spec, selection, bool(tags or feeds or query), shown)
     page = html.build_digest_page(
         entries,
-        title=spec.title,
+        title=headline.heading(shown),
         taxonomy=config.tags,
         now=now,
         tz=tz,
         tag_href=lambda tag: path + html.query_string([("tag", tag)]),
-        chrome=_chrome(request, path, alternates=_alternates(spec, tags, labels)),
-        filters=_filter_bar(request, config, spec, path, tags, feeds, query, period_text),
+        chrome=site_chrome(
+            request,
+            path,
+            list(dict.fromkeys(feeds_of_view + feed_links.alternates(spec, tags, labels))),
+        ),
+        filters=_filter_bar(config, titles, spec, path, tags, feeds, query, period_text, period),
         prefer=tags,
-        description=_description(selection, now, tz, cursor is not None),
+        description=headline.lead(shown, tz),
         next_href=path + html.query_string([*kept, ("cursor", result.next_cursor or "")])
-        if result.next_cursor
+        if paged and result.next_cursor
         else None,
-        first_href=path + html.query_string(kept) if cursor else None,
+        first_href=path + html.query_string(kept) if paged and cursor else None,
         highlights=highlights,
         notes=notes,
         archive_href=f"/digests/{quote(spec.name, safe='')}/archive" if spec.mail else None,
+        curation_href=f"/curation/{quote(spec.name, safe='')}" if spec.mail else None,
+        subscribe=tuple(feed_links.visible(feeds_of_view)),
     )
     return _html(html.render_page(page))
 
 
-def narrow(base: Selection, user: Selection, period: timedelta, now: datetime) -> Selection:
+def narrow(base: Selection, user: Selection, period: timedelta | None, now: datetime) -> Selection:
     """The digest's selection narrowed by the reader's filters: a chosen theme or source
     replaces the digest's own list, a search is added to the digest's query, the period
-    replaces its window. (Candidate for ``veille.select`` when e-mails need it too.)"""
+    (None: every date) replaces its window. (Candidate for ``veille.select`` when e-mails
+    need it too.)"""
     query = " ".join(q for q in (base.query, user.query) if q)
     return replace(
         base,
         tags=user.tags or base.tags,
         feeds=user.feeds or base.feeds,
         query=query,
-        since=now - period,
+        since=now - period if period is not None else None,
         cursor=user.cursor,
     )
+
+
+def _period_of(text: str, spec: DigestSpec, query: str) -> timedelta | None:
+    """The period a view covers (None: every date): the reader's choice, else the digest's
+    window — except for a search, which looks everywhere unless told otherwise."""
+    if text == ALL_DATES:
+        return None
+    if text:
+        return _period(text)
+    return None if query else spec.window
+
+
+def _whole(spec: DigestSpec, query: str, period: timedelta | None) -> bool:
+    """Whether a view is a period to show whole (up to ``WHOLE_MAX`` entries): the digest's
+    window, or any filter over at most ``WHOLE_PERIOD``. A search, or a long period, is an
+    open-ended list shown ``PAGE_SIZE`` at a time."""
+    return not query and period is not None and period <= max(spec.window, WHOLE_PERIOD)
 
 
 def _period(text: str) -> timedelta:
@@ -182,40 +239,38 @@ def _period(text: str) -> timedelta:
 
 
 def _filter_bar(
-    request: Request,
     config: Config,
+    titles: dict[str, str],
     spec: DigestSpec,
     path: str,
     tags: list[str],
     feeds: list[str],
     query: str,
     period_text: str,
+    period: timedelta | None,
 ) -> html.FilterBar:
-    titles = _store(request).feed_titles()
-    sources = [(f.id, f.title or titles.get(f.id, f.id)) for f in config.feeds]
-    chosen = parse_duration(period_text) if period_text else spec.window  # validated before
-    default = html.Option("", f"{_duration_label(spec.window)} (par défaut)", chosen == spec.window)
-    periods = [default]
-    choices = [p for p in PERIODS if p != spec.window]
-    if chosen not in choices and chosen != spec.window:
-        choices.append(chosen)
+    # Without a search, "" is the digest's window; a search without a period looks at
+    # every date, so there the window is one choice among the others.
+    if query:
+        choices, periods = {*PERIODS, spec.window}, []
+    else:
+        choices = {p for p in PERIODS if p != spec.window}
+        label = f"{_duration_label(spec.window)} (par défaut)"
+        periods = [html.Option("", label, period == spec.window)]
+    if period is not None and (query or period != spec.window):
+        choices.add(period)
     periods += [
-        html.Option(_duration_text(p), _duration_label(p), p == chosen) for p in sorted(choices)
+        html.Option(_duration_text(p), _duration_label(p), p == period) for p in sorted(choices)
     ]
+    periods.append(html.Option(ALL_DATES, "Toutes les dates", period is None))
     return html.FilterBar(
         action=path,
         tags=tuple(html.Option(n, label, n in tags) for n, label in _labels(config)),
-        feeds=tuple(html.Option(i, t, i in feeds) for i, t in sources),
+        feeds=tuple(html.Option(f.id, titles[f.id], f.id in feeds) for f in config.feeds),
         periods=tuple(periods),
         query=query,
         active=bool(tags or feeds or query or period_text),
     )
-
-
-def _description(selection: Selection, now: datetime, tz: Any, paginated: bool) -> str:
-    since = selection.since or now
-    text = f"Articles publiés depuis le {html.french_datetime(since, tz)}"
-    return text + (", suite de la liste." if paginated else ".")
 
 
 def _duration_text(d: timedelta) -> str:
@@ -269,7 +324,7 @@ def _labels(config: Config) -> list[tuple[str, str]]:
     return list(labels.items())
 
 
-def _chrome(
+def site_chrome(
     request: Request, current: str, alternates: list[tuple[str, str, str]] | None = None
 ) -> html.Chrome:
     """Navigation: every digest (the first one is ``/``), the sources, subscribing."""
@@ -283,21 +338,10 @@ def _chrome(
     return html.Chrome(nav=tuple(nav), alternates=tuple(alternates or ()))
 
 
-def _alternates(
-    spec: DigestSpec, tags: list[str], labels: dict[str, str]
-) -> list[tuple[str, str, str]]:
-    links = alternate_links("digest", spec.name, title=spec.title)
-    for tag in tags:
-        links += alternate_links("tag", tag, title=labels.get(tag, tag))
-    return links
-
-
-def _feed_links(kind: str, name: str, title: str) -> tuple[html.Link, ...]:
-    names = {"application/rss+xml": "RSS", "application/atom+xml": "Atom"}
-    return tuple(
-        html.Link(href, names.get(mime, "JSON"))
-        for mime, _, href in alternate_links(kind, name, title=title)  # type: ignore[arg-type]
-    )
+def _feed_titles(request: Request, config: Config) -> dict[str, str]:
+    """Each source's title: feeds.yaml's, else the feed's own, else its id."""
+    stored = _store(request).feed_titles()
+    return {f.id: f.title or stored.get(f.id, f.id) for f in config.feeds}
 
 
 def _in_config_order(config: Config, states: list[FeedState]) -> list[FeedState]:
@@ -324,6 +368,20 @@ def _html(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers=html.SECURITY_HEADERS)
 
 
-def _error(request: Request, status: int, title: str, message: str, back: str = "/") -> Response:
-    page = html.ErrorPage(title, message, chrome=_chrome(request, ""), back_href=back)
+def error_page(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    back: str = "/",
+    links: tuple[html.Link, ...] = (),
+) -> Response:
+    page = html.ErrorPage(
+        title, message, chrome=site_chrome(request, ""), back_href=back, links=links
+    )
     return _html(html.render_page(page), status)
+
+
+def theme_label(config: Config, tag: str) -> str | None:
+    """The label of a theme a reader can pick (None: not one)."""
+    return dict(_labels(config)).get(tag)
