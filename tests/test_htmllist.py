@@ -207,6 +207,20 @@ def test_canope_page_is_read_safely() -> None:
     assert 'src="https://www.reseau-canope.fr/img/ia.png"' in first
 
 
+def test_titles_are_the_text_a_browser_shows() -> None:
+    # The page shows "… &lt;script&gt;" as text: decoded once, it is kept as such; the markup
+    # of the title element and the control characters go.
+    page = (
+        "<title>Actus\x1b</title><ul><li class='n'><h3>Le <b>numérique</b> &amp; l'école\x7f "
+        "&amp;lt;script&amp;gt;</h3><a href='/x'>lire</a><p>Corps\x0b\x1b</p></li></ul>"
+    )
+    spec = PageSpec(item="li.n", title="h3", summary="p")
+    feed = parse_page("https://s.fr/", page.encode(), {}, NOW, spec)
+    (entry,) = feed.entries
+    assert entry.title == "Le numérique & l'école &lt;script&gt;"
+    assert (entry.summary_html, feed.title) == ("<p>Corps</p>", "Actus")
+
+
 def test_structure_changed_is_an_error_not_an_empty_source() -> None:
     with pytest.raises(ParseError, match=NO_MATCH):
         parse_page("https://x.fr/", REDESIGNED_PAGE.encode(), {}, NOW, CANOPE)

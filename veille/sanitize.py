@@ -6,10 +6,15 @@ format it came from (RSS, Atom, RDF, JSON Feed), so the rules are written once:
 * HTML (summaries, contents) keeps an allow-list of tags; links and images keep only
   ``http``, ``https`` and ``mailto`` URLs, made absolute against the entry's base URL;
   links get ``rel="noopener noreferrer"``.
-* Text (titles, authors, categories) loses its tags, its entities are decoded once and its
-  whitespace collapsed.
-* Control characters (C0 except tab/newline/carriage return, U+FFFE, U+FFFF, lone
-  surrogates) are removed everywhere: they make the XML we render invalid.
+* Text (titles, authors, categories, feed titles) goes through :func:`plain_text` alone: its
+  tags go, its entities are decoded once, its whitespace is collapsed. Markup that decoding
+  reveals (a double-escaped ``&amp;lt;b&amp;gt;``) goes too: no title carries a tag, since many
+  readers render RSS titles as HTML.
+* Control characters go from every field, HTML and URLs included (:func:`strip_controls`):
+  C0 but tab/newline/carriage return, DEL, C1, U+FFFE, U+FFFF and lone surrogates. The XML
+  we render cannot carry most of them, and the others (DEL, C1) are invisible or garbage in
+  every output, JSON Feed included. A C1 character that windows-1252 defines is that
+  character mis-decoded (``\x92`` for ``’``): it becomes the character, as in feedparser.
 * Canonical links are absolute ``http(s)`` URLs without tracking parameters.
 """
 
@@ -30,12 +35,27 @@ from veille.models import ParsedEntry
 
 # --- control characters -------------------------------------------------------------------
 
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def _control_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {c: None for c in range(0x20) if chr(c) not in "\t\n\r"}
+    table |= {c: None for c in (0x7F, 0xFFFE, 0xFFFF, *range(0xD800, 0xE000))}
+    for c in range(0x80, 0xA0):
+        try:
+            table[c] = bytes([c]).decode("cp1252")
+        except UnicodeDecodeError:  # the five bytes windows-1252 leaves undefined
+            table[c] = None
+    return table
+
+
+_CONTROL_TABLE = _control_table()
 
 
 def strip_controls(s: str) -> str:
-    """Remove the characters XML 1.0 cannot carry (and lone surrogates)."""
-    return _CONTROLS.sub("", s)
+    """``s`` without control characters (C0 but tab/newline/CR, DEL, C1), U+FFFE, U+FFFF and
+    lone surrogates; a C1 character windows-1252 defines becomes that character."""
+    return s.translate(_CONTROL_TABLE) if _CONTROLS.search(s) else s
 
 
 # --- plain text ---------------------------------------------------------------------------
@@ -45,18 +65,32 @@ _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 
 
 def plain_text(s: str) -> str:
-    """Text without tags, entities decoded once, whitespace collapsed, controls removed.
+    """Text without markup: tags removed, entities decoded once, whitespace collapsed,
+    controls removed — the one rule for titles, authors and categories of every source.
 
     Titles often arrive as escaped HTML (``Caf&amp;eacute;``, ``<b>Nouveau</b>``): the tags go
-    (with the content of ``<script>``/``<style>``), the entities are decoded.
+    (with the content of ``<script>``/``<style>``), the entities are decoded. If decoding
+    reveals tags (``&amp;lt;b&amp;gt;``, escaped twice), those go too, without decoding the
+    rest a second time: the result never contains a tag.
     """
+    s = strip_controls(s)
     if "<" in s:
-        # nh3 with no allowed tag keeps the text and drops script/style content;
-        # its output escapes &, < and > again, hence the unescape below.
-        s = nh3.clean(s, tags=set(), attributes={}, strip_comments=True)
-    if "&" in s:
+        s = _without_tags(s)
+    elif "&" in s:
         s = html.unescape(s)
-    return _SPACES.sub(" ", strip_controls(s)).strip()
+    if _TAG.search(s):
+        s = _without_tags(s.replace("&", "&amp;"))
+    return _SPACES.sub(" ", s).strip()
+
+
+# What an HTML parser takes for markup: a start or end tag, a comment, a declaration.
+_TAG = re.compile(r"<[A-Za-z/!?]")
+
+
+def _without_tags(fragment: str) -> str:
+    # nh3 with no allowed tag keeps the text and drops script/style content; its output
+    # escapes &, < and > again, hence the unescape. No "<x" can remain: nh3 parsed it.
+    return html.unescape(nh3.clean(fragment, tags=set(), attributes={}, strip_comments=True))
 
 
 # --- HTML ---------------------------------------------------------------------------------
