@@ -419,9 +419,13 @@ def test_check_fetch_prints_what_the_selectors_extract(
     runner = CliRunner()
     result = runner.invoke(app, ["check", "--fetch", "canope"])
     assert result.exit_code == 0, result.output
-    assert "page « Actualités - Réseau Canopé » — 3 articles" in result.output
-    assert "L’IA en classe : un nouveau parcours de formation" in result.output
-    assert "2026-11-28T08:30:00+00:00" in result.output
+    assert (
+        "Page lue par ses sélecteurs « Actualités - Réseau Canopé » — 3 articles" in result.output
+    )
+    # 08:30 UTC, shown in Europe/Paris
+    assert (
+        "  - 28/11/2026 09:30  L’IA en classe : un nouveau parcours de formation" in result.output
+    )
     assert "Un parcours m@gistère" in result.output
 
     result = runner.invoke(app, ["check", "--fetch", "ancien"])

@@ -418,8 +418,9 @@ def test_password_env_and_check_fetch(
     monkeypatch.setenv("COLUMNS", "200")
     result = CliRunner().invoke(app, ["check", "--fetch", "lettres"])
     assert result.exit_code == 1, result.output  # one message is unreadable
-    assert "imap « INBOX » — 2 messages" in result.output
-    assert "Édu_Num n° 42 : l'IA en classe  (Édu_Num)" in result.output
+    assert "Dossier IMAP « INBOX » — 2 messages" in result.output
+    # sent at 09:15 UTC, shown in Europe/Paris
+    assert "  - 28/11/2026 10:15  Édu_Num n° 42 : l'IA en classe  (Édu_Num)" in result.output
     assert "UID 2 illisible : message MIME mal formé" in result.output
     assert dovecot.uids() == [1, 2]  # check reads, it neither remembers nor moves
 
