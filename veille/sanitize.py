@@ -38,24 +38,24 @@ from veille.models import ParsedEntry
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
-def _control_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {c: None for c in range(0x20) if chr(c) not in "\t\n\r"}
-    table |= {c: None for c in (0x7F, 0xFFFE, 0xFFFF, *range(0xD800, 0xE000))}
-    for c in range(0x80, 0xA0):
-        try:
-            table[c] = bytes([c]).decode("cp1252")
-        except UnicodeDecodeError:  # the five bytes windows-1252 leaves undefined
-            table[c] = None
-    return table
+def _cp1252(c: int) -> str:
+    try:
+        return bytes([c]).decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes windows-1252 leaves undefined
+        return ""
 
 
-_CONTROL_TABLE = _control_table()
+_C1_REPAIRS = {chr(c): _cp1252(c) for c in range(0x80, 0xA0)}
+
+
+def _repair(match: re.Match[str]) -> str:
+    return _C1_REPAIRS.get(match[0], "")
 
 
 def strip_controls(s: str) -> str:
     """``s`` without control characters (C0 but tab/newline/CR, DEL, C1), U+FFFE, U+FFFF and
     lone surrogates; a C1 character windows-1252 defines becomes that character."""
-    return s.translate(_CONTROL_TABLE) if _CONTROLS.search(s) else s
+    return _CONTROLS.sub(_repair, s)
 
 
 # --- plain text ---------------------------------------------------------------------------
