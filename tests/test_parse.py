@@ -102,6 +102,7 @@ def test_sanitize_keeps_formatting_and_adds_rel() -> None:
         ("L’IA\xa0: quels usages ?", "L’IA\xa0: quels usages ?"),  # French nbsp kept
         ("a\x00b\x1fc\ufffed\ud800e", "abcde"),
         ("a\x7fb\x1bc\x9dd\x85", "abcd…"),  # DEL, ESC, C1 gone; cp1252's C1 repaired
+        ("<i>a</i>&#27;b&#x7f;c&#x9d;d&#xfffe;e", "abcde"),  # decoded references too
         ("x < y et y > z", "x < y et y > z"),
         ("Le <b>numérique</b> &amp; l'école", "Le numérique & l'école"),
         ("<img src=x onerror=alert(1)>Piège", "Piège"),
@@ -120,6 +121,8 @@ def test_control_characters_removed_everywhere() -> None:
     feed = parse_rss(item(title="Bon\x01jour\x08", description="<p>x\x02y</p>", guid="g\x03"))
     entry = feed.entries[0]
     assert (entry.title, entry.summary_html, entry.key) == ("Bonjour", "<p>xy</p>", "g")
+    # nh3 decodes character references: what they decode to goes too
+    assert sanitize_html("<p>a&#27;b&#x7f;c&#x9d;d&#xfffe;e&#x92;</p>", None) == "<p>abcde’</p>"
 
 
 # Markup in a title, and a control character in every text field, in each feed format. The

@@ -73,14 +73,14 @@ def plain_text(s: str) -> str:
     reveals tags (``&amp;lt;b&amp;gt;``, escaped twice), those go too, without decoding the
     rest a second time: the result never contains a tag.
     """
-    s = strip_controls(s)
     if "<" in s:
         s = _without_tags(s)
     elif "&" in s:
         s = html.unescape(s)
     if _TAG.search(s):
         s = _without_tags(s.replace("&", "&amp;"))
-    return _SPACES.sub(" ", s).strip()
+    # Last: a character reference ("&#27;") decodes to a control character.
+    return _SPACES.sub(" ", strip_controls(s)).strip()
 
 
 # What an HTML parser takes for markup: a start or end tag, a comment, a declaration.
@@ -144,7 +144,8 @@ def sanitize_html(fragment: str, base_url: str | None) -> str:
         cleaned = _clean(fragment, relative)
     except ValueError:  # a base nh3 refuses (e.g. an invalid host): drop relative URLs
         cleaned = _clean(fragment, "deny")
-    return cleaned.strip()
+    # Again: nh3 decodes character references ("&#27;") into the characters themselves.
+    return strip_controls(cleaned).strip()
 
 
 def _clean(fragment: str, relative: object) -> str:
