@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.servers import FeedServer
 from veille.cli import app
 from veille.models import FeedSpec, ParsedEntry
 from veille.store import Store
@@ -159,3 +161,53 @@ def test_digest_refuses_unknown_names_and_formats(env: Path) -> None:
     assert runner.invoke(app, ["digest", "inconnue"]).exit_code == 2
     result = runner.invoke(app, ["digest", "quotidien", "--format", "pdf"])
     assert result.exit_code == 2 and "format inconnu" in result.output
+
+
+# --- veille check --fetch -----------------------------------------------------------------------
+
+BLOG_PAGE = """<!DOCTYPE html><html lang="fr"><head><title>Le blog de Léa</title>
+<link rel="alternate" type="application/atom+xml" title="Articles" href="/blog/feed.atom">
+<link rel="alternate" type="application/rss+xml" title="Commentaires" href="/blog/comments.rss">
+</head><body><h1>Le blog de Léa</h1><p>Des articles sur le numérique éducatif.</p></body></html>
+"""
+
+
+def _blog_feed(count: int) -> bytes:
+    entries = "".join(
+        f"<entry><id>urn:lea:{i}</id><title>Billet {i} : l'IA en classe</title>"
+        f'<link href="/blog/{i}.html"/><updated>2026-11-{28 - i:02d}T08:30:00Z</updated></entry>'
+        for i in range(count)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Le blog de Léa</title><id>urn:lea</id>{entries}</feed>"
+    ).encode()
+
+
+def test_check_fetch_follows_a_web_page_to_its_feed_like_update(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FeedServer() as server:
+        server.set("/blog/", BLOG_PAGE.encode(), content_type="text/html; charset=utf-8")
+        server.set("/blog/feed.atom", _blog_feed(12), content_type="application/atom+xml")
+        (env / "feeds.yaml").write_text(
+            FEEDS_YAML.replace("https://cafe.example/feed", server.url("/blog/")),
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("VEILLE_ALLOW_HOSTS", server.host_port)
+        result = runner.invoke(app, ["check", "--fetch", "cafe"])
+        base = server.url("")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"Page web {base}/blog/ : elle annonce 2 flux ; veille update lit le premier" in lines[1]
+    assert lines[2].strip() == f"{base}/blog/feed.atom"
+    assert f"(autre flux annoncé : {base}/blog/comments.rss)" in lines[3]
+    heading = r"Flux Atom « Le blog de Léa » — 12 articles \(téléchargé en \d+,\d s\)"
+    assert re.fullmatch(heading, lines[4])
+    # Dates in Europe/Paris (08:30 UTC is 09:30 in November), themes by their label.
+    assert lines[5] == (
+        f"  - 28/11/2026 09:30  Billet 0 : l'IA en classe  <{base}/blog/0.html>"
+        "  [Intelligence artificielle]"
+    )
+    assert "+00:00" not in result.output and "08:30" not in result.output
+    assert lines[-1] == "  … et 2 autres articles"

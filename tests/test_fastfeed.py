@@ -19,6 +19,7 @@ from veille.charset import decode
 from veille.config import load_config
 from veille.parse import _feedparser_read, _is_html, parse, prepare_xml
 from veille.prepare import EntryExtras, extras_for
+from veille.sanitize import build_entry
 from veille.search import index_text
 from veille.tag import RuleSet
 
@@ -105,6 +106,19 @@ def test_guid_as_link_and_its_limits() -> None:
     assert data.entries[0].link == ""  # an explicit empty link wins over the guid, as feedparser
     data = _same(_rss("<item><link>b?x=1&amp;y=2</link><guid>https://e.fr/c</guid></item>"))
     assert data.entries[0].link == "https://exemple.fr/flux/b?x=1&y=2"  # resolved, link kept
+
+
+def test_escaped_markup_and_controls_read_alike() -> None:
+    # Both readers hand the same raw title to sanitize.plain_text, which strips the markup.
+    title = "Le &lt;b&gt;numérique&lt;/b&gt; &amp;amp; l'école\x1b\x7f\x9d"
+    rss = _same(
+        _rss(f"<item><guid>a</guid><title>{title}</title><dc:creator>A\x7f</dc:creator></item>")
+    )
+    atom = _same(_atom(f'<entry><id>a</id><title type="html">{title}</title></entry>'))
+    for data in (rss, atom):
+        entry = build_entry(data.entries[0], NOW)
+        assert entry.title == "Le numérique & l'école"
+    assert build_entry(rss.entries[0], NOW).author == "A"
 
 
 def test_text_fixes_follow_feedparser() -> None:

@@ -207,6 +207,20 @@ def test_canope_page_is_read_safely() -> None:
     assert 'src="https://www.reseau-canope.fr/img/ia.png"' in first
 
 
+def test_titles_are_the_text_a_browser_shows() -> None:
+    # The page shows "… &lt;script&gt;" as text: decoded once, it is kept as such; the markup
+    # of the title element and the control characters go.
+    page = (
+        "<title>Actus\x1b</title><ul><li class='n'><h3>Le <b>numérique</b> &amp; l'école\x7f "
+        "&amp;lt;script&amp;gt;</h3><a href='/x'>lire</a><p>Corps\x0b\x1b</p></li></ul>"
+    )
+    spec = PageSpec(item="li.n", title="h3", summary="p")
+    feed = parse_page("https://s.fr/", page.encode(), {}, NOW, spec)
+    (entry,) = feed.entries
+    assert entry.title == "Le numérique & l'école &lt;script&gt;"
+    assert (entry.summary_html, feed.title) == ("<p>Corps</p>", "Actus")
+
+
 def test_structure_changed_is_an_error_not_an_empty_source() -> None:
     with pytest.raises(ParseError, match=NO_MATCH):
         parse_page("https://x.fr/", REDESIGNED_PAGE.encode(), {}, NOW, CANOPE)
@@ -405,9 +419,13 @@ def test_check_fetch_prints_what_the_selectors_extract(
     runner = CliRunner()
     result = runner.invoke(app, ["check", "--fetch", "canope"])
     assert result.exit_code == 0, result.output
-    assert "page « Actualités - Réseau Canopé » — 3 articles" in result.output
-    assert "L’IA en classe : un nouveau parcours de formation" in result.output
-    assert "2026-11-28T08:30:00+00:00" in result.output
+    assert (
+        "Page lue par ses sélecteurs « Actualités - Réseau Canopé » — 3 articles" in result.output
+    )
+    # 08:30 UTC, shown in Europe/Paris
+    assert (
+        "  - 28/11/2026 09:30  L’IA en classe : un nouveau parcours de formation" in result.output
+    )
     assert "Un parcours m@gistère" in result.output
 
     result = runner.invoke(app, ["check", "--fetch", "ancien"])

@@ -146,6 +146,19 @@ def test_date_from_header_else_internaldate(
     assert entry.published == expected
 
 
+def test_subject_is_text_and_controls_are_removed() -> None:
+    # Header values arrive RFC 2047-encoded: a control character survives the transport.
+    raw = letter(
+        "Le <b>numérique</b> & l'école\x1b",
+        sender="=?utf-8?q?=C3=89du=5FNum=7F?= <lettre@education.gouv.fr>",
+        html="<p>Corps\x0b\x7f du message</p>",
+        text=None,
+    )
+    entry = read_message(SOURCE, raw, None, NOW)
+    assert (entry.title, entry.author) == ("Le numérique & l'école", "Édu_Num")
+    assert entry.content_html == "<p>Corps du message</p>"
+
+
 def test_without_message_id_or_subject() -> None:
     entry = read_message(SOURCE, letter(subject="", message_id=None, html=None), None, NOW)
     assert entry.guid is None and entry.key.startswith("hash:")
@@ -418,8 +431,9 @@ def test_password_env_and_check_fetch(
     monkeypatch.setenv("COLUMNS", "200")
     result = CliRunner().invoke(app, ["check", "--fetch", "lettres"])
     assert result.exit_code == 1, result.output  # one message is unreadable
-    assert "imap « INBOX » — 2 messages" in result.output
-    assert "Édu_Num n° 42 : l'IA en classe  (Édu_Num)" in result.output
+    assert "Dossier IMAP « INBOX » — 2 messages" in result.output
+    # sent at 09:15 UTC, shown in Europe/Paris
+    assert "  - 28/11/2026 10:15  Édu_Num n° 42 : l'IA en classe  (Édu_Num)" in result.output
     assert "UID 2 illisible : message MIME mal formé" in result.output
     assert dovecot.uids() == [1, 2]  # check reads, it neither remembers nor moves
 

@@ -101,7 +101,15 @@ def test_sanitize_keeps_formatting_and_adds_rel() -> None:
         ("<script>alert(1)</script>Sûr", "Sûr"),
         ("L’IA\xa0: quels usages ?", "L’IA\xa0: quels usages ?"),  # French nbsp kept
         ("a\x00b\x1fc\ufffed\ud800e", "abcde"),
+        ("a\x7fb\x1bc\x9dd\x85", "abcd…"),  # DEL, ESC, C1 gone; cp1252's C1 repaired
+        ("<i>a</i>&#27;b&#x7f;c&#x9d;d&#xfffe;e", "abcde"),  # decoded references too
         ("x < y et y > z", "x < y et y > z"),
+        ("Le <b>numérique</b> &amp; l'école", "Le numérique & l'école"),
+        ("<img src=x onerror=alert(1)>Piège", "Piège"),
+        # escaped twice: decoding reveals tags, they go too; the rest is decoded only once
+        ("&lt;b&gt;Gras&lt;/b&gt; &amp;amp; co", "Gras &amp; co"),
+        ("&lt;script&gt;alert(1)&lt;/script&gt;Sûr", "Sûr"),
+        ("a &lt; b", "a < b"),
     ],
 )
 def test_plain_text(raw: str, expected: str) -> None:
@@ -109,10 +117,54 @@ def test_plain_text(raw: str, expected: str) -> None:
 
 
 def test_control_characters_removed_everywhere() -> None:
-    assert strip_controls("a\x01b\tc\nd\re\x0bf\uffff") == "ab\tc\nd\ref"
+    assert strip_controls("a\x01b\tc\nd\re\x0bf\uffff\x7f\x81\x9f") == "ab\tc\nd\refŸ"
     feed = parse_rss(item(title="Bon\x01jour\x08", description="<p>x\x02y</p>", guid="g\x03"))
     entry = feed.entries[0]
     assert (entry.title, entry.summary_html, entry.key) == ("Bonjour", "<p>xy</p>", "g")
+    # nh3 decodes character references: what they decode to goes too
+    assert sanitize_html("<p>a&#27;b&#x7f;c&#x9d;d&#xfffe;e&#x92;</p>", None) == "<p>abcde’</p>"
+
+
+# Markup in a title, and a control character in every text field, in each feed format. The
+# item with xml:lang leaves fastfeed's shapes: feedparser reads it.
+MARKED = "Le &lt;b&gt;numérique&lt;/b&gt; &amp;amp; l'école\x1b"
+CONTROLLED = {
+    "rss": rss(
+        item(guid="a", title=MARKED, author="Ana\x7f", category="IA\x9d",
+             description="&lt;p&gt;Corps\x0b\x85&lt;/p&gt;")
+    ),
+    "rss-feedparser": rss(
+        f'<item xml:lang="fr"><guid>a</guid><title>{MARKED}</title><author>Ana\x7f</author>'
+        "<category>IA\x9d</category><description>&lt;p&gt;Corps\x0b\x85&lt;/p&gt;</description></item>"
+    ),
+    "atom": (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Fil\x07</title><id>urn:f</id>'
+        f'<entry><id>a</id><title type="html">{MARKED}</title><author><name>Ana\x7f</name>'
+        '</author><category term="IA\x9d"/><summary type="html">&lt;p&gt;Corps\x0b\x85&lt;/p&gt;'
+        "</summary></entry></feed>"
+    ).encode(),
+    "json": json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Fil\x07",
+            "items": [
+                {"id": "a", "title": "Le <b>numérique</b> &amp; l'école\x1b",
+                 "authors": [{"name": "Ana\x7f"}], "tags": ["IA\x9d"],
+                 "content_html": "<p>Corps\x0b\x85</p>"}
+            ],
+        }
+    ).encode(),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", CONTROLLED)
+def test_titles_are_text_and_no_field_carries_a_control(kind: str) -> None:
+    feed = parse(URL, CONTROLLED[kind], {}, NOW)
+    (entry,) = feed.entries
+    assert entry.title == "Le numérique & l'école"
+    assert (entry.author, entry.categories) == ("Ana", ("IA",))
+    assert "<p>Corps…</p>" in (entry.summary_html, entry.content_html)
+    assert feed.title in ("Actus", "Fil")
 
 
 # --- URLs ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import logging
 import signal
 import sys
 from contextlib import suppress
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -19,20 +19,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from . import cli_data
+from .cli_check import check_fetch
 from .cli_common import STATUS_FR, _config, _fail, _open_store, _settings, err, out
 from .cli_mail import mail_app
 from .config import load_config, validate_config
-from .errors import FeedError
 from .liveconfig import LiveConfig
 from .logs import setup_logging
-from .models import FeedSpec, UpdateResult, Validators
-from .sanitize import plain_text
+from .models import UpdateResult
 from .settings import Settings
 from .store import Store
-
-if TYPE_CHECKING:
-    from .imapsource import ImapReader
-    from .workers import ParserPool
 
 app = typer.Typer(
     help="veille — agrégateur de veille pour les référents numériques.",
@@ -75,76 +70,7 @@ def check(
         spec = config.feed(fetch)
         if spec is None:
             _fail(f"source inconnue : {fetch}")
-        raise typer.Exit(asyncio.run(_check_fetch(settings, spec)))
-
-
-async def _check_fetch(settings: Settings, spec: FeedSpec) -> int:
-    """Fetch one source and show what is extracted from it; nothing is stored."""
-    from .fetch import Fetcher
-    from .service import fetch_policy, imap_reader, utcnow
-    from .workers import ParserPool
-
-    pool = ParserPool(max_workers=1, timeout=settings.parse_timeout)
-    try:
-        if spec.mailbox is not None:
-            return await _check_mailbox(imap_reader(settings), pool, spec)
-        async with Fetcher(fetch_policy(settings), now=utcnow) as fetcher:
-            fetched = await fetcher.fetch(spec.url, Validators())
-            assert fetched.body is not None
-            if spec.page is not None:
-                parsed = await pool.parse_page(
-                    fetched.url, fetched.body, fetched.headers, utcnow(), spec.page
-                )
-            else:
-                parsed = await pool.parse(fetched.url, fetched.body, fetched.headers, utcnow())
-    except FeedError as e:
-        err.print(f"Échec : {e}", highlight=False, markup=False)
-        return 1
-    finally:
-        pool.close()
-    out.print(f"{parsed.kind} « {parsed.title} » — {len(parsed.entries)} articles", highlight=False)
-    for url_found in parsed.discovered:
-        out.print(f"  flux annoncé : {url_found}", highlight=False)
-    for entry in parsed.entries[:10]:
-        when = entry.published.isoformat() if entry.published else "sans date"
-        out.print(f"  - {when}  {entry.title}  <{entry.url}>", highlight=False, markup=False)
-        if spec.page is not None and entry.summary_html:
-            summary = plain_text(entry.summary_html)
-            out.print(f"      {summary[:160]}", highlight=False, markup=False)
-    return 0
-
-
-async def _check_mailbox(reader: ImapReader, pool: ParserPool, spec: FeedSpec) -> int:
-    """The 10 most recent messages of an IMAP source, read but neither remembered nor moved."""
-    from .imapsource import message_source
-    from .service import utcnow
-
-    assert spec.mailbox is not None
-    session = reader.session(spec.url, spec.mailbox)
-    try:
-        uidvalidity, uids = await asyncio.to_thread(session.open)
-        messages = await asyncio.to_thread(session.fetch, uids[-10:])
-    finally:
-        await asyncio.to_thread(session.close)
-    out.print(
-        f"imap « {spec.mailbox.folder} » — {len(uids)} messages (UIDVALIDITY {uidvalidity})",
-        highlight=False,
-    )
-    failed = 0
-    for message in reversed(messages):
-        source = message_source(spec.url, message.uid)
-        try:
-            if message.raw is None:
-                raise FeedError(source, f"message trop gros ({message.size} octets)")
-            entry = await pool.read_message(source, message.raw, message.received, utcnow())
-        except FeedError as e:
-            failed += 1
-            out.print(f"  - UID {message.uid} illisible : {e}", highlight=False, markup=False)
-            continue
-        when = entry.published.isoformat() if entry.published else "sans date"
-        line = f"  - {when}  {entry.title}  ({entry.author or 'expéditeur inconnu'})"
-        out.print(line, highlight=False, markup=False)
-    return 1 if failed else 0
+        raise typer.Exit(asyncio.run(check_fetch(settings, config, spec)))
 
 
 @app.command()

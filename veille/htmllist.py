@@ -34,6 +34,7 @@ Run :func:`parse_page` in :class:`veille.workers.ParserPool`, like :func:`veille
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -159,24 +160,27 @@ def _select(item: LexborNode, selector: str) -> tuple[LexborNode | None, str | N
     return node, attribute
 
 
-def _text(item: LexborNode, selector: str | None, *, microdata: bool = False) -> str:
-    """The selected attribute, else (``microdata``: its ``content``/``datetime``, else) its
-    plain text; "" when nothing is selected."""
+def _markup(item: LexborNode, selector: str | None, *, microdata: bool = False) -> str:
+    """The selected attribute (escaped: it is text), else (``microdata``: its
+    ``content``/``datetime``, else) the node's HTML; "" when nothing is selected.
+
+    HTML, not text: :func:`veille.sanitize.plain_text` then decodes it exactly once.
+    """
     if not selector:
         return ""
     node, attribute = _select(item, selector)
     if node is None:
         return ""
     if attribute:
-        return node.attributes.get(attribute) or ""
+        return html.escape(node.attributes.get(attribute) or "", quote=False)
     values = node.attributes
     if microdata and (values.get("content") or values.get("datetime")):
-        return values.get("content") or values.get("datetime") or ""
-    return plain_text(node.html or "")
+        return html.escape(values.get("content") or values.get("datetime") or "", quote=False)
+    return node.html or ""
 
 
 def _date(item: LexborNode, selector: str | None) -> str:
-    return _text(item, selector, microdata=True)
+    return plain_text(_markup(item, selector, microdata=True))
 
 
 def _link(item: LexborNode, selector: str | None) -> str | None:
@@ -223,20 +227,17 @@ def parse_page(
     entries: list[ParsedEntry] = []
     try:
         for item in items:
-            title = _text(item, spec.title)
-            link = _link(item, spec.link)
-            if not title:
-                continue  # a card without a title is decoration (an ad, a placeholder)
-            published = read_date(_date(item, spec.date), spec.date_format)
             raw = RawEntry(
                 guid=None,  # identity: the canonical link (else a hash of title and summary)
-                link=link,
-                title=title,
+                link=_link(item, spec.link),
+                title=_markup(item, spec.title),
                 summary_html=_summary(item, spec.summary),
                 base=base,
-                published=published,
+                published=read_date(_date(item, spec.date), spec.date_format),
             )
-            entries.append(build_entry(raw, now))
+            entry = build_entry(raw, now)
+            if entry.title:  # a card without a title is decoration (an ad, a placeholder)
+                entries.append(entry)
     except SelectolaxError as e:
         raise ParseError(url, f"sélecteur CSS invalide ({e})") from e
     if not entries:
@@ -245,7 +246,7 @@ def parse_page(
     title_node = tree.css_first("title")
     return ParsedFeed(
         kind="page",
-        title=plain_text(title_node.text() if title_node is not None else ""),
+        title=plain_text(title_node.html or "" if title_node is not None else ""),
         site_url=url,
         entries=dedupe(entries),
     )

@@ -42,8 +42,8 @@ def _author_names(obj: dict[str, Any]) -> str | None:
     if not isinstance(authors, list):
         authors = [obj.get("author")]  # 1.0
     names = [_str(a.get("name")) for a in authors if isinstance(a, dict)]
-    names = [n for n in (plain_text(n) for n in names) if n]
-    return ", ".join(names) or None
+    # Made plain text once, by build_entry (like every author).
+    return ", ".join(n for n in names if plain_text(n)) or None
 
 
 def _item(item: dict[str, Any], base: str | None, feed_author: str | None) -> RawEntry:

@@ -155,10 +155,11 @@ def _sender(msg: Message) -> str | None:
         pairs = getaddresses([raw])
     except (ValueError, IndexError, TypeError):
         pairs = []
+    # Made plain text once, by build_entry (like every author).
     for name, address in pairs:
-        if name or address:
-            return plain_text(name or address) or None
-    return plain_text(raw) or None
+        if plain_text(name or address):
+            return name or address
+    return raw or None
 
 
 def _date(msg: Message, received: datetime | None) -> datetime | None:

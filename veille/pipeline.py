@@ -1,10 +1,11 @@
 """The update pipeline, written down once::
 
-    store.targets(due) | fetch.Fetcher.fetch | prepare.parse_prepared (in a ParserPool worker:
-                       parse, tag, index text) | store.save_entries
+    store.targets(due) | retrieve.retrieve (fetch.Fetcher.fetch | prepare.parse_prepared in a
+                       ParserPool worker: parse, tag, index text) | store.save_entries
                        | store.record_success / store.record_error
 
-    type: html   fetch.Fetcher.fetch | prepare.parse_page_prepared (CSS selectors) | save | record
+    type: html   retrieve.retrieve (fetch | prepare.parse_page_prepared: CSS selectors) | save
+                 | record
     type: imap   imapsource session.open | store.known_messages | session.fetch
                  | ParserPool.read_message (each) | save | store.remember_messages
                  | session.move (move_to) | record
@@ -53,27 +54,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import repeat
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from .cluster import ClusterItem, assign_clusters
 from .errors import FeedError, FetchError, GoneError, HTTPStatusError, ParseError
-from .extras import EntryExtras
 from .imapsource import ImapReader, MailMessage, message_source
 from .models import (
     Config,
     FeedSpec,
     FeedTarget,
-    FetchResult,
     MailboxSpec,
     ParsedEntry,
-    ParsedFeed,
     ProcessedMessage,
     UpdateResult,
     Validators,
 )
+from .retrieve import FetcherLike, ParserLike, retrieve
 from .store import FetchSuccess, Store
 from .tag import RuleSet, RulesSpec
-from .workers import PARSE_PAGE_PREPARED, PARSE_PREPARED, TAG_MANY
+from .workers import TAG_MANY
 
 log = logging.getLogger(__name__)
 
@@ -84,18 +83,6 @@ RETAG_WORKERS = 2  # processes tagging stored entries when the rules change
 JITTER = 0.1  # up to 10 % of the interval, stable per feed
 
 T = TypeVar("T")
-
-
-class FetcherLike(Protocol):
-    async def fetch(self, url: str, validators: Validators = ...) -> FetchResult: ...
-
-
-class ParserLike(Protocol):
-    async def call(self, function: Callable[..., T], url: str, *args: Any) -> T: ...
-
-    async def read_message(
-        self, source: str, raw: bytes, received: datetime | None, now: datetime
-    ) -> ParsedEntry: ...
 
 
 # --- pure scheduling rules ----------------------------------------------------------------------
@@ -255,87 +242,47 @@ class Updater:
         spec = self._specs.get(target.id)
         if spec is not None and spec.mailbox is not None:
             return await self._update_mailbox(target, spec.mailbox)
-        page = spec.page if spec is not None else None
-        fetched = await self.fetcher.fetch(target.url, target.validators)
-        if fetched.not_modified:
-            now = self.now()
+        got = await retrieve(
+            self.fetcher,
+            self.parser,
+            target.id,
+            target.url,
+            target.validators,
+            now=self.now,
+            page=spec.page if spec is not None else None,
+            rules=self._rules_spec(),
+        )
+        now = self.now()
+        if got.parsed is None:
             await self._store(
                 self.store.record_success,
                 target.id,
                 now=now,
                 next_fetch_at=next_success_fetch(now, target),
-                validators=fetched.validators,
-                fetch_url=fetched.permanent_url,
+                validators=got.fetched.validators,
+                fetch_url=got.fetch_url,
             )
             return UpdateResult(target.id, "not_modified")
-        if page is not None:
-            assert fetched.body is not None
-            parsed, extras = await self.parser.call(
-                PARSE_PAGE_PREPARED,
-                fetched.url,
-                fetched.body,
-                dict(fetched.headers),
-                self.now(),
-                page,
-                target.id,
-                self._rules_spec(),
-            )
-        else:
-            parsed, extras = await self._parse(fetched, target.id)
-        new_url = fetched.permanent_url
-        if parsed.kind == "html":
-            fetched, parsed, extras = await self._discover(target, parsed)
-            new_url = fetched.url
-        now = self.now()
         success = FetchSuccess(
             now=now,
             next_fetch_at=next_success_fetch(now, target),
-            validators=fetched.validators,
-            fetch_url=new_url,
-            title=parsed.title,
-            site_url=parsed.site_url,
+            validators=got.fetched.validators,
+            fetch_url=got.fetch_url,
+            title=got.parsed.title,
+            site_url=got.parsed.site_url,
         )
         new, updated = await self._store(
             self.store.save_entries,
             target.id,
-            parsed.entries,
+            got.parsed.entries,
             now=now,
-            extras=extras,
+            extras=got.extras,
             success=success,
         )
         return UpdateResult(target.id, "ok", new=new, updated=updated)
 
     def _rules_spec(self) -> RulesSpec | None:
         return self.rules.spec if self.rules else None
-
-    async def _parse(
-        self, fetched: FetchResult, feed_id: str
-    ) -> tuple[ParsedFeed, dict[str, EntryExtras]]:
-        """Parse in a worker, which also tags the entries and prepares their index text."""
-        assert fetched.body is not None
-        return await self.parser.call(
-            PARSE_PREPARED,
-            fetched.url,
-            fetched.body,
-            dict(fetched.headers),
-            self.now(),
-            feed_id,
-            self._rules_spec(),
-        )
-
-    async def _discover(
-        self, target: FeedTarget, page: ParsedFeed
-    ) -> tuple[FetchResult, ParsedFeed, dict[str, EntryExtras]]:
-        """The URL gave a web page: follow the first feed it advertises (same fetch policy)."""
-        if not page.discovered:
-            raise ParseError(target.url, "page web sans flux RSS/Atom annoncé")
-        fetched = await self.fetcher.fetch(page.discovered[0], Validators())
-        if fetched.not_modified:  # cannot happen without validators; be explicit anyway
-            raise ParseError(target.url, "flux découvert vide")
-        parsed, extras = await self._parse(fetched, target.id)
-        if parsed.kind == "html":
-            raise ParseError(target.url, "le lien annoncé par la page n'est pas un flux")
-        return fetched, parsed, extras
 
     async def _update_mailbox(self, target: FeedTarget, spec: MailboxSpec) -> UpdateResult:
         """A ``type: imap`` source: the folder's messages not processed yet become entries."""

@@ -6,10 +6,15 @@ format it came from (RSS, Atom, RDF, JSON Feed), so the rules are written once:
 * HTML (summaries, contents) keeps an allow-list of tags; links and images keep only
   ``http``, ``https`` and ``mailto`` URLs, made absolute against the entry's base URL;
   links get ``rel="noopener noreferrer"``.
-* Text (titles, authors, categories) loses its tags, its entities are decoded once and its
-  whitespace collapsed.
-* Control characters (C0 except tab/newline/carriage return, U+FFFE, U+FFFF, lone
-  surrogates) are removed everywhere: they make the XML we render invalid.
+* Text (titles, authors, categories, feed titles) goes through :func:`plain_text` alone: its
+  tags go, its entities are decoded once, its whitespace is collapsed. Markup that decoding
+  reveals (a double-escaped ``&amp;lt;b&amp;gt;``) goes too: no title carries a tag, since many
+  readers render RSS titles as HTML.
+* Control characters go from every field, HTML and URLs included (:func:`strip_controls`):
+  C0 but tab/newline/carriage return, DEL, C1, U+FFFE, U+FFFF and lone surrogates. The XML
+  we render cannot carry most of them, and the others (DEL, C1) are invisible or garbage in
+  every output, JSON Feed included. A C1 character that windows-1252 defines is that
+  character mis-decoded (``\x92`` for ``’``): it becomes the character, as in feedparser.
 * Canonical links are absolute ``http(s)`` URLs without tracking parameters.
 """
 
@@ -30,12 +35,27 @@ from veille.models import ParsedEntry
 
 # --- control characters -------------------------------------------------------------------
 
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def _cp1252(c: int) -> str:
+    try:
+        return bytes([c]).decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes windows-1252 leaves undefined
+        return ""
+
+
+_C1_REPAIRS = {chr(c): _cp1252(c) for c in range(0x80, 0xA0)}
+
+
+def _repair(match: re.Match[str]) -> str:
+    return _C1_REPAIRS.get(match[0], "")
 
 
 def strip_controls(s: str) -> str:
-    """Remove the characters XML 1.0 cannot carry (and lone surrogates)."""
-    return _CONTROLS.sub("", s)
+    """``s`` without control characters (C0 but tab/newline/CR, DEL, C1), U+FFFE, U+FFFF and
+    lone surrogates; a C1 character windows-1252 defines becomes that character."""
+    return _CONTROLS.sub(_repair, s)
 
 
 # --- plain text ---------------------------------------------------------------------------
@@ -45,18 +65,32 @@ _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 
 
 def plain_text(s: str) -> str:
-    """Text without tags, entities decoded once, whitespace collapsed, controls removed.
+    """Text without markup: tags removed, entities decoded once, whitespace collapsed,
+    controls removed — the one rule for titles, authors and categories of every source.
 
     Titles often arrive as escaped HTML (``Caf&amp;eacute;``, ``<b>Nouveau</b>``): the tags go
-    (with the content of ``<script>``/``<style>``), the entities are decoded.
+    (with the content of ``<script>``/``<style>``), the entities are decoded. If decoding
+    reveals tags (``&amp;lt;b&amp;gt;``, escaped twice), those go too, without decoding the
+    rest a second time: the result never contains a tag.
     """
     if "<" in s:
-        # nh3 with no allowed tag keeps the text and drops script/style content;
-        # its output escapes &, < and > again, hence the unescape below.
-        s = nh3.clean(s, tags=set(), attributes={}, strip_comments=True)
-    if "&" in s:
+        s = _without_tags(s)
+    elif "&" in s:
         s = html.unescape(s)
+    if _TAG.search(s):
+        s = _without_tags(s.replace("&", "&amp;"))
+    # Last: a character reference ("&#27;") decodes to a control character.
     return _SPACES.sub(" ", strip_controls(s)).strip()
+
+
+# What an HTML parser takes for markup: a start or end tag, a comment, a declaration.
+_TAG = re.compile(r"<[A-Za-z/!?]")
+
+
+def _without_tags(fragment: str) -> str:
+    # nh3 with no allowed tag keeps the text and drops script/style content; its output
+    # escapes &, < and > again, hence the unescape. No "<x" can remain: nh3 parsed it.
+    return html.unescape(nh3.clean(fragment, tags=set(), attributes={}, strip_comments=True))
 
 
 # --- HTML ---------------------------------------------------------------------------------
@@ -110,7 +144,8 @@ def sanitize_html(fragment: str, base_url: str | None) -> str:
         cleaned = _clean(fragment, relative)
     except ValueError:  # a base nh3 refuses (e.g. an invalid host): drop relative URLs
         cleaned = _clean(fragment, "deny")
-    return cleaned.strip()
+    # Again: nh3 decodes character references ("&#27;") into the characters themselves.
+    return strip_controls(cleaned).strip()
 
 
 def _clean(fragment: str, relative: object) -> str:

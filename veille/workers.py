@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from veille.errors import ParseError, ParseTimeoutError
-from veille.models import PageSpec, ParsedEntry, ParsedFeed
+from veille.models import ParsedEntry, ParsedFeed
 
 if TYPE_CHECKING:
     from veille.extras import EntryExtras
@@ -80,7 +80,6 @@ class WorkerFunction(Generic[T]):
 
 Prepared = tuple[ParsedFeed, dict[str, "EntryExtras"]]
 PARSE: WorkerFunction[ParsedFeed] = WorkerFunction("veille.parse:parse")
-PARSE_PAGE: WorkerFunction[ParsedFeed] = WorkerFunction("veille.htmllist:parse_page")
 READ_MESSAGE: WorkerFunction[ParsedEntry] = WorkerFunction("veille.newsletter:read_message")
 PARSE_PREPARED: WorkerFunction[Prepared] = WorkerFunction("veille.prepare:parse_prepared")
 PARSE_PAGE_PREPARED: WorkerFunction[Prepared] = WorkerFunction("veille.prepare:parse_page_prepared")
@@ -170,12 +169,6 @@ class ParserPool:
     ) -> ParsedFeed:
         """Parse a feed in a worker (see :meth:`call` for the errors)."""
         return await self.call(self._function, url, body, dict(headers), now)
-
-    async def parse_page(
-        self, url: str, body: bytes, headers: Mapping[str, str], now: datetime, spec: PageSpec
-    ) -> ParsedFeed:
-        """Read a list page with its selectors in a worker (``type: html``)."""
-        return await self.call(PARSE_PAGE, url, body, dict(headers), now, spec)
 
     async def read_message(
         self, source: str, raw: bytes, received: datetime | None, now: datetime
