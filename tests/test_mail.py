@@ -300,7 +300,7 @@ def test_killed_mid_send_never_sends_twice(tmp_path: Path) -> None:
         smtp.block_on = None
         rerun = _veille(tmp_path, env, "mail", "send", "hebdo")
         assert rerun.returncode == 1, rerun.stderr  # one delivery is uncertain
-        assert "2 envoyé(s)" in rerun.stdout and "1 incertain(s)" in rerun.stdout
+        assert "2 envoyés, 1 incertain." in rerun.stdout
         assert [smtp.count(r) for r in RECIPIENTS] == [1, 0, 1, 1]
 
         status = _veille(tmp_path, env, "mail", "status")
@@ -337,7 +337,7 @@ def test_cli_preview_dry_run_and_usage_errors(
 
     result = runner.invoke(app, ["mail", "send", "hebdo", "--dry-run"])
     assert result.exit_code == 0 and "essai à blanc" in result.output
-    assert "4 destinataire(s)" in result.output
+    assert "4 destinataires, 0 désabonné :" in result.output
     result = runner.invoke(app, ["mail", "status"])
     assert result.exit_code == 0 and "Aucun numéro" in result.output  # dry run wrote nothing
 

@@ -29,6 +29,7 @@ from .models import FeedSpec, UpdateResult, Validators
 from .sanitize import plain_text
 from .settings import Settings
 from .store import Store
+from .text import number, plural
 
 if TYPE_CHECKING:
     from .imapsource import ImapReader
@@ -64,11 +65,11 @@ def check(
     for error in errors:
         err.print(str(error), highlight=False, markup=False)
     if errors:
-        _fail(f"{len(errors)} erreur(s) : configuration refusée.")
+        _fail(f"{plural(len(errors), 'erreur')} : configuration refusée.")
     config = load_config(settings.config)
     out.print(
-        f"{settings.config} : valide — {len(config.feeds)} sources, {len(config.tags)} thèmes, "
-        f"{len(config.digests)} sélections.",
+        f"{settings.config} : valide — {plural(len(config.feeds), 'source')}, "
+        f"{plural(len(config.tags), 'thème')}, {plural(len(config.digests), 'sélection')}.",
         highlight=False,
     )
     if fetch:
@@ -160,7 +161,8 @@ def update(
     known = {f.id for f in config.feeds}
     unknown = [f for f in feed_ids or [] if f not in known]
     if unknown:
-        _fail(f"source(s) inconnue(s) : {', '.join(unknown)}")
+        what = "source inconnue" if len(unknown) == 1 else "sources inconnues"
+        _fail(f"{what} : {', '.join(unknown)}")
     store = _open_store(settings, config)
     try:
         results = asyncio.run(_run_update(settings, store, feed_ids or None, all_feeds))
@@ -206,13 +208,14 @@ def _print_results(results: list[UpdateResult]) -> None:
             STATUS_FR.get(r.status, r.status),
             str(r.new),
             str(r.updated),
-            f"{r.duration_ms / 1000:.1f} s",
+            f"{number(r.duration_ms / 1000, 1)} s",
             r.error or "",
         )
     out.print(table)
     failed = sum(r.status == "error" for r in results)
     new = sum(r.new for r in results)
-    out.print(f"{len(results)} sources, {new} nouveaux articles, {failed} en erreur.")
+    new_text = plural(new, "nouvel article", "nouveaux articles")
+    out.print(f"{plural(len(results), 'source')}, {new_text}, {failed} en erreur.")
 
 
 @app.command()

@@ -18,6 +18,7 @@ from .issues import MailError, digest_spec, next_issue, period_for, require_secr
 from .mail import SendReport, recover, retry_pending, send_issue
 from .render.email import issue_subject, render_html, render_text
 from .service import utcnow
+from .text import plural
 
 if TYPE_CHECKING:
     from .models import Config
@@ -127,7 +128,7 @@ def _dry_run(settings: Settings, config: Config, store: Store, name: str) -> Non
     if issue is not None:
         pending = store.deliveries(name, issue.number, ["pending"])
         _out(
-            f"{issue.subject} : déjà préparé ; {len(pending)} envoi(s) en attente "
+            f"{issue.subject} : déjà préparé ; {plural(len(pending), 'envoi')} en attente "
             "(essai à blanc : rien n'est envoyé)."
         )
         return
@@ -135,24 +136,26 @@ def _dry_run(settings: Settings, config: Config, store: Store, name: str) -> Non
     gone = store.unsubscribed(name)
     active = [a for a in spec.mail.to if a.strip().lower() not in gone]
     _out(f"{issue_subject(content)} (essai à blanc : rien n'est écrit ni envoyé)")
-    _out(f"{len(active)} destinataire(s), {len(spec.mail.to) - len(active)} désabonné(s) :")
+    gone_text = plural(len(spec.mail.to) - len(active), "désabonné")
+    _out(f"{plural(len(active), 'destinataire')}, {gone_text} :")
     for address in active:
         _out(f"  {address}")
     shown = len(content.highlights) + sum(len(s.entries) for s in content.sections)
-    _out(f"{shown} article(s), dont {len(content.highlights)} coup(s) de cœur.")
+    picks = plural(len(content.highlights), "coup de cœur", "coups de cœur")
+    _out(f"{plural(shown, 'article')}, dont {picks}.")
 
 
 def _print_report(report: SendReport) -> None:
     head = "nouveau numéro" if report.new_issue else "numéro déjà préparé"
     _out(f"{report.subject} ({head})")
     parts = [
-        (report.sent, "envoyé(s)"),
-        (report.retry, "à réessayer"),
-        (report.failed, "en échec"),
-        (report.unknown, "incertain(s)"),
-        (report.skipped, "ignoré(s) (désabonnés)"),
+        plural(report.sent, "envoyé") if report.sent else "",
+        f"{report.retry} à réessayer" if report.retry else "",
+        f"{report.failed} en échec" if report.failed else "",
+        plural(report.unknown, "incertain") if report.unknown else "",
+        f"{plural(report.skipped, 'ignoré')} (désabonnés)" if report.skipped else "",
     ]
-    summary = ", ".join(f"{n} {label}" for n, label in parts if n) or "rien de nouveau à envoyer"
+    summary = ", ".join(p for p in parts if p) or "rien de nouveau à envoyer"
     _out(summary + ".")
     if report.error:
         _out(f"Problème : {report.error} — nouvel essai automatique plus tard.")

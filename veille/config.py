@@ -53,6 +53,7 @@ from .config_yaml import (
 from .durations import DAYS, parse_duration, parse_mail_at
 from .errors import ConfigError
 from .models import Config, DigestSpec, FeedSpec, FeedType, MailboxSpec, MailSpec, PageSpec, TagRule
+from .text import plural
 
 __all__ = [
     "load_config",
@@ -93,8 +94,8 @@ def load_config(path: Path) -> Config:
         first = errors[0]
         more = len(errors) - 1
         if more:
-            s = "s" if more > 1 else ""
-            reason = f"{first.reason} (+{more} autre{s} erreur{s} : lancez « veille check »)"
+            others = plural(more, "autre erreur", "autres erreurs")
+            reason = f"{first.reason} (+{others} : lancez « veille check »)"
             raise ConfigError(first.path, first.line, reason)
         raise first
     assert config is not None

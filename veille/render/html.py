@@ -31,7 +31,15 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from ..models import EntryView, FeedState, TagRule
-from .french import SUMMARY_CHARS, french_datetime, plural, relative_time, summary_text
+from .french import (
+    SUMMARY_CHARS,
+    date_only,
+    french_date,
+    french_datetime,
+    plural,
+    relative_time,
+    summary_text,
+)
 
 __all__ = [
     "CSP", "SECURITY_HEADERS", "SUMMARY_CHARS", "Chrome", "DigestPage", "EntryItem", "ErrorPage",
@@ -82,7 +90,7 @@ class EntryItem:
     source: str
     datetime_iso: str  # for <time datetime>
     date_label: str  # "29 nov. 2026 à 08:30" (local time)
-    relative: str  # "il y a 3 h"
+    relative: str  # "il y a 3 h"; "" for a date without a time (then date_label is the day)
     summary: str  # plain text, truncated
     tags: tuple[Link, ...] = ()
     also_in: tuple[str, ...] = ()
@@ -236,14 +244,17 @@ def entry_item(
     tag_href: Callable[[str], str],
     note: str = "",
 ) -> EntryItem:
+    day = date_only(e.published, tz)
     return EntryItem(
         id=e.id,
         title=e.title or "(sans titre)",
         url=e.url,
         source=e.feed_title,
-        datetime_iso=e.published.astimezone(tz).isoformat(timespec="seconds"),
-        date_label=french_datetime(e.published, tz),
-        relative=relative_time(e.published, now),
+        datetime_iso=day.isoformat()
+        if day
+        else e.published.astimezone(tz).isoformat(timespec="seconds"),
+        date_label=french_date(day, tz) if day else french_datetime(e.published, tz),
+        relative="" if day else relative_time(e.published, now),
         summary=summary_text(e.summary or e.content_html),
         tags=tuple(Link(tag_href(t), labels.get(t, t)) for t in dict.fromkeys(e.tags)),
         also_in=e.also_in,

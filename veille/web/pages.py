@@ -240,7 +240,7 @@ def _duration_label(d: timedelta) -> str:
         return f"{days} jours"
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return f"{hours} heure{'s' if hours > 1 else ''}"
+        return html.plural(hours, "heure")
     return f"{seconds // 60} min"
 
 
