@@ -114,6 +114,26 @@ class Config:
         return next((f for f in self.feeds if f.id == feed_id), None)
 
 
+@dataclass(frozen=True, slots=True)
+class RefusedEdit:
+    """An edit of feeds.yaml that was not applied: where and why, and since when the previous
+    configuration is kept."""
+
+    path: str
+    line: int | None
+    reason: str  # French
+    at: datetime  # when it was refused (UTC)
+    in_force_since: datetime  # when the configuration still in force was loaded (UTC)
+
+    def __str__(self) -> str:
+        """``file:line: reason``, like ``veille check``."""
+        return (
+            f"{self.path}:{self.line}: {self.reason}"
+            if self.line
+            else f"{self.path}: {self.reason}"
+        )
+
+
 # --- fetch --------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from ..models import EntryView, FeedState, TagRule
+from ..models import EntryView, FeedState, RefusedEdit, TagRule
 from .french import (
     SUMMARY_CHARS,
     date_only,
@@ -42,8 +42,9 @@ from .french import (
 )
 
 __all__ = [
-    "CSP", "SECURITY_HEADERS", "SUMMARY_CHARS", "Chrome", "DigestPage", "EntryItem", "ErrorPage",
-    "FeedRow", "FeedsPage", "FilterBar", "Link", "Option", "Section", "SubscribeGroup",
+    "CSP", "SECURITY_HEADERS", "SUMMARY_CHARS", "Chrome", "ConfigNotice", "DigestPage",
+    "EntryItem", "ErrorPage", "FeedRow", "FeedsPage", "FilterBar", "Link", "Option", "Section",
+    "SubscribeGroup",
     "SubscribePage", "build_digest_page", "build_feeds_page", "explain_error", "french_datetime",
     "plural", "query_string", "relative_time", "render_page", "summary_text",
 ]  # fmt: skip
@@ -160,11 +161,23 @@ class FeedRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigNotice:
+    """A refused edit of feeds.yaml, told on the sources page."""
+
+    file: str
+    line: int | None
+    reason: str
+    refused: str  # "il y a 3 min (29 nov. 2026 à 08:30)"
+    in_force_since: str
+
+
+@dataclass(frozen=True, slots=True)
 class FeedsPage:
     title: str
     chrome: Chrome
     rows: tuple[FeedRow, ...]
     template: str = "feeds.html"
+    config_refused: ConfigNotice | None = None
 
     @property
     def problems(self) -> int:
@@ -372,14 +385,26 @@ def build_feeds_page(
     now: datetime,
     tz: ZoneInfo,
     chrome: Chrome,
+    refused: RefusedEdit | None = None,
 ) -> FeedsPage:
     """One row per source (in the given order); ``last_entries`` maps a feed to its newest
-    article date, for the "silent for 30 days" warning."""
+    article date, for the "silent for 30 days" warning; ``refused``: the last edit of
+    feeds.yaml, when it was refused (the page says so first)."""
 
     def when(d: datetime | None, never: str) -> str:
         if d is None:
             return never
         return f"{relative_time(d, now)} ({french_datetime(d, tz)})"
+
+    notice = None
+    if refused is not None:
+        notice = ConfigNotice(
+            refused.path,
+            refused.line,
+            refused.reason,
+            when(refused.at, ""),
+            when(refused.in_force_since, ""),
+        )
 
     rows = []
     for s in states:
@@ -410,4 +435,4 @@ def build_feeds_page(
                 silent=silent,
             )
         )
-    return FeedsPage("État des sources", chrome, tuple(rows))
+    return FeedsPage("État des sources", chrome, tuple(rows), config_refused=notice)

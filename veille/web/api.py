@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from .. import select
+from ..liveconfig import LiveConfig
 from ..models import Config, EntryView, FeedState
 from ..store import Store
 from .params import Filters, filters
@@ -58,8 +59,30 @@ def entry_json(e: EntryView) -> dict[str, Any]:
 
 @router.get("/healthz", tags=["service"])
 def healthz(request: Request) -> dict[str, Any]:
-    """Liveness and database check (used by the Docker HEALTHCHECK)."""
-    return {"status": "ok", "entries": _store(request).count_entries()}
+    """Liveness and database check (used by the Docker HEALTHCHECK), and whether the last edit
+    of feeds.yaml was refused (the service still runs on the previous configuration: 200)."""
+    return {
+        "status": "ok",
+        "entries": _store(request).count_entries(),
+        "config": config_json(request.app.state.live_config),
+    }
+
+
+def config_json(live: LiveConfig | None) -> dict[str, Any]:
+    """``{"status": "ok"}``, or ``"refused"`` with the file, line and reason of the refused
+    edit and since when the previous configuration is kept."""
+    refused = live.refused if live else None
+    if refused is None:
+        return {"status": "ok"}
+    return {
+        "status": "refused",
+        "error": str(refused),
+        "file": refused.path,
+        "line": refused.line,
+        "reason": refused.reason,
+        "refused_at": rfc3339(refused.at),
+        "in_force_since": rfc3339(refused.in_force_since),
+    }
 
 
 @router.get("/api/v1/feeds", tags=["api"])

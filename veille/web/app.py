@@ -59,6 +59,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = lambda: datetime.now(UTC)  # tests may replace it
     app.state.config = live.get() if live else config
+    app.state.live_config = live  # None when the config is fixed (tests): never refused
     app.state.tz = ZoneInfo(settings.timezone)
     if store is not None:
         app.state.store = store

@@ -71,6 +71,7 @@ def feeds_page(request: Request) -> Response:
         now=_now(request),
         tz=request.app.state.tz,
         chrome=_chrome(request, "/feeds"),
+        refused=live.refused if (live := request.app.state.live_config) else None,
     )
     return _html(html.render_page(page))
 
