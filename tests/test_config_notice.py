@@ -18,6 +18,7 @@ feeds:
   - id: cafe
     url: https://cafe.example/feed
     title: Le Café
+    every: 1h
 digests:
   quotidien:
     title: La veille du jour
@@ -52,15 +53,15 @@ def test_refused_edit_on_feeds_page_and_healthz(tmp_path: Path) -> None:
             assert health.status_code == 200 and health.json()["status"] == "ok"
             config = health.json()["config"]
             assert config["status"] == "refused"
-            assert config["file"] == str(path) and config["line"] == 10
-            assert "window" in config["reason"] and config["error"].startswith(f"{path}:10: ")
+            assert config["file"] == str(path) and config["line"] == 11
+            assert "window" in config["reason"] and config["error"].startswith(f"{path}:11: ")
             assert config["refused_at"].endswith("+00:00")
             assert config["in_force_since"] <= config["refused_at"]
 
             page = " ".join(c.get("/feeds").text.split())
             assert "Modification de feeds.yaml refusée" in page
             assert "la configuration précédente reste en vigueur" in page
-            assert f"{path}, ligne 10 : " in page and "window" in page
+            assert f"{path}, ligne 11 : " in page and "window" in page
             # the previous configuration is the one in force: no « hebdo » digest
             assert c.get("/digests/hebdo").status_code == 404
             assert c.get("/digests/quotidien").status_code == 200
