@@ -23,11 +23,14 @@ digests:
   quotidien:
     title: La veille du jour
 """
-BROKEN = GOOD + """\
+BROKEN = (
+    GOOD
+    + """\
   hebdo:
     title: La semaine
     window: 7 jours
 """
+)
 
 
 def _touch(path: Path, text: str, ahead: float) -> None:

@@ -24,7 +24,7 @@ from ..models import Config
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
-from . import api, feeds, mail, opml, pages
+from . import api, docs, feeds, mail, opml, pages
 
 
 def create_app(
@@ -55,6 +55,8 @@ def create_app(
         version=__version__,
         description="Agrégateur de veille pour les référents numériques (API JSON).",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from web.docs, with their assets served here
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = lambda: datetime.now(UTC)  # tests may replace it
@@ -80,6 +82,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(opml.router)
     app.include_router(mail.router)
+    app.include_router(docs.router)
     return app
 
 
