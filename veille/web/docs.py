@@ -23,6 +23,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from .pages import file_response
+
 router = APIRouter(include_in_schema=False)
 
 ASSETS = {
@@ -82,13 +84,7 @@ def redoc_page() -> Response:
 
 @router.get("/docs/assets/{name}")
 def asset(name: str) -> Response:
-    if name not in ASSETS:
-        return Response("introuvable", status_code=404, media_type="text/plain; charset=utf-8")
-    return Response(
-        _asset_bytes(name),
-        media_type=ASSETS[name],
-        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
-    )
+    return file_response(name, ASSETS, _asset_bytes, max_age=86400)
 
 
 @cache

@@ -97,12 +97,22 @@ def subscribe_page(request: Request) -> Response:
 
 @router.get("/static/{name}")
 def static(name: str) -> Response:
-    if name not in STATIC:
+    return file_response(name, STATIC, _static_bytes)
+
+
+def file_response(
+    name: str, types: dict[str, str], read: Callable[[str], bytes], max_age: int = 3600
+) -> Response:
+    """One of a fixed set of packaged files (``types``: name → media type), else a 404."""
+    if name not in types:
         return Response("introuvable", status_code=404, media_type="text/plain; charset=utf-8")
     return Response(
-        _static_bytes(name),
-        media_type=STATIC[name],
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        read(name),
+        media_type=types[name],
+        headers={
+            "Cache-Control": f"public, max-age={max_age}",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
