@@ -60,13 +60,13 @@ def tags_test(
     period = "du dernier jour" if days == 1 else f"des {number(days)} derniers jours"
     out.print(f"{plural(report.entries, 'article')} {period}.", highlight=False)
     table = Table("thème", "articles", "actuellement", "exemples (terme → champ)")
-    labels = {r.name: r.label for r in config.tags}
+    labels = config.tag_labels()
     for name, count in sorted(report.counts.items(), key=lambda kv: -kv[1]):
         examples = "\n".join(
             f"{title[:70]} ({reason.term} → {FIELD_FR.get(reason.field, reason.field)})"
             for title, reason in report.samples.get(name, [])
         )
-        table.add_row(labels.get(name, name), str(count), str(stored.get(name, 0)), examples)
+        table.add_row(labels.get(name) or name, str(count), str(stored.get(name, 0)), examples)
     out.print(table)
     out.print(f"Sans thème : {plural(report.untagged, 'article')}.", highlight=False)
     for title in report.untagged_samples:

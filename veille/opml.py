@@ -304,4 +304,11 @@ def export_opml(
     title: str = "Sources de veille",
 ) -> bytes:
     """The sources of ``config`` as OPML 2.0 (``now``: the current time when not given)."""
-    return render_opml(config.feeds, title, now or datetime.now(UTC), site_titles, site_urls)
+    return render_opml(
+        config.feeds,
+        title,
+        now or datetime.now(UTC),
+        site_titles,
+        site_urls,
+        labels=config.tag_labels(),
+    )

@@ -32,6 +32,9 @@ French wording, shared by pages, e-mails, the CLI and configuration messages::
 
 * ``number``: a decimal comma and a narrow no-break space (U+202F) between thousands, as French
   typography writes them (« 1 234,5 »); ``decimals`` fixes the digits after the comma.
+* ``readable``: an identifier as a reader would write it, for a tag without a declared name:
+  ``blogs-recherche`` → « Blogs recherche » (accents cannot be guessed: ``labels:`` in
+  feeds.yaml gives « Actualité » for ``actualite``).
 * ``plural``: the count, then the singular for 0 and 1 (French: « 0 article », « 1,5 jour »)
   and the plural from 2 on. The plural adds ``s`` unless the word already ends in s, x or z;
   anything else (a phrase, ``-al`` → ``-aux``…) is given explicitly.
@@ -46,8 +49,8 @@ from html import unescape
 from typing import NamedTuple
 
 __all__ = [
-    "ELISIONS", "Words", "fold", "normalize", "number", "plural", "stem", "strip_html", "tokens",
-    "words",
+    "ELISIONS", "Words", "fold", "normalize", "number", "plural", "readable", "stem", "strip_html",
+    "tokens", "words",
 ]  # fmt: skip
 
 ELISIONS = ("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu")
@@ -158,3 +161,9 @@ def plural(count: float, singular: str, plural_form: str | None = None) -> str:
     else:
         word = singular if singular.endswith(("s", "x", "z")) else singular + "s"
     return f"{number(count)} {word}"
+
+
+def readable(identifier: str) -> str:
+    """``blogs-recherche`` → ``Blogs recherche``: hyphens become spaces, first letter upper."""
+    text = " ".join(identifier.replace("-", " ").replace("_", " ").split())
+    return text[:1].upper() + text[1:]

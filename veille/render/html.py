@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from ..models import EntryView, FeedState, RefusedEdit, TagRule
+from ..text import readable
 from .french import (
     SUMMARY_CHARS,
     date_only,
@@ -251,7 +252,7 @@ def query_string(params: Iterable[tuple[str, str]]) -> str:
 def entry_item(
     e: EntryView,
     *,
-    labels: dict[str, str],
+    labels: Mapping[str, str],
     now: datetime,
     tz: ZoneInfo,
     tag_href: Callable[[str], str],
@@ -269,7 +270,7 @@ def entry_item(
         date_label=french_date(day, tz) if day else french_datetime(e.published, tz),
         relative="" if day else relative_time(e.published, now),
         summary=summary_text(e.summary or e.content_html),
-        tags=tuple(Link(tag_href(t), labels.get(t, t)) for t in dict.fromkeys(e.tags)),
+        tags=tuple(Link(tag_href(t), labels.get(t) or readable(t)) for t in dict.fromkeys(e.tags)),
         also_in=e.also_in,
         note=note,
     )
@@ -294,6 +295,7 @@ def build_digest_page(
     tag_href: Callable[[str], str],
     chrome: Chrome,
     filters: FilterBar,
+    labels: Mapping[str, str] | None = None,
     prefer: Iterable[str] = (),
     description: str = "",
     next_href: str | None = None,
@@ -302,8 +304,10 @@ def build_digest_page(
     notes: Mapping[str, str] | None = None,
     archive_href: str | None = None,
 ) -> DigestPage:
-    """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last."""
-    labels = {r.name: r.label for r in taxonomy}
+    """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last.
+    ``labels`` names every tag shown on an entry (``Config.tag_labels``; default: the
+    taxonomy's, other tags made readable)."""
+    labels = dict(labels) if labels is not None else {r.name: r.label for r in taxonomy}
     order = {r.name: i for i, r in enumerate(taxonomy)}
     wanted = frozenset(prefer)
     shown = {e.id for e in highlights}

@@ -139,7 +139,7 @@ def list_tags(request: Request) -> dict[str, Any]:
     tags = [{"id": t.name, "label": t.label, "entries": counts.get(t.name, 0)} for t in config.tags]
     theme_ids = {t.name for t in config.tags}
     for name in sorted(select.known_tags(config) - theme_ids):
-        tags.append({"id": name, "label": name, "entries": counts.get(name, 0)})
+        tags.append({"id": name, "label": config.tag_label(name), "entries": counts.get(name, 0)})
     return {"tags": tags}
 
 

@@ -150,6 +150,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         entries,
         title=spec.title,
         taxonomy=config.tags,
+        labels=labels,
         now=now,
         tz=tz,
         tag_href=lambda tag: path + html.query_string([("tag", tag)]),
@@ -274,11 +275,7 @@ def _now(request: Request) -> datetime:
 
 def _labels(config: Config) -> list[tuple[str, str]]:
     """Every theme a reader can pick: the taxonomy's, then the sources' own tags."""
-    labels = {r.name: r.label for r in config.tags}
-    for f in config.feeds:
-        for tag in f.tags:
-            labels.setdefault(tag, tag)
-    return list(labels.items())
+    return list(config.tag_labels().items())
 
 
 def _chrome(
