@@ -225,3 +225,55 @@ def test_update_durations_have_a_decimal_comma(capsys: pytest.CaptureFixture[str
     printed = capsys.readouterr().out
     assert "1,1 s" in printed and "1.1 s" not in printed
     assert "1 source, 1 nouvel article, 0 en erreur." in printed
+
+
+# --- the CLI's own texts (Typer's help and usage errors), as a user runs it -----------------------
+
+ENGLISH = (
+    "Show this message", "No such command", "Usage:", "<bool>", "<str>", "<int>", "<path>",
+    "<list", "Error", "Missing argument", "Try '", "Commands", "[default:", "[required]",
+    "No such option", "Invalid value", "Traceback",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (["--help"], 0, ["Utilisation : veille [OPTIONS] COMMANDE", "Affiche cette aide et quitte.",
+                         "Commandes", "Options"]),
+        (["update", "--help"], 0, ["Utilisation : veille update [OPTIONS] [SOURCE]...",
+                                   "Toutes les sources, même pas dues."]),
+        (["digest", "--help"], 0, ["--format", "TEXTE", "--out", "FICHIER", "[par défaut : html]",
+                                   "[obligatoire]"]),
+        (["nosuch"], 2, ["Erreur : commande inconnue : « nosuch »", "Aide : veille --help"]),
+        (["digest"], 2, ["Erreur : argument obligatoire manquant : NOM"]),
+        (["serve", "--port", "abc"], 2, ["Erreur : valeur invalide pour --port : nombre entier"]),
+        (["update", "--bogus"], 2, ["Erreur : option inconnue : --bogus"]),
+        (["tags", "test", "--days"], 2, ["Erreur : l'option --days attend une valeur"]),
+        (["opml", "import", "a", "b"], 2, ["Erreur : argument en trop : b"]),
+    ],
+)  # fmt: skip
+def test_cli_own_texts_are_french(
+    tmp_path: Path, args: list[str], code: int, expected: list[str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
+    env |= {"COLUMNS": "120", "LANG": "C.UTF-8", "VEILLE_CONFIG": str(tmp_path / "feeds.yaml")}
+    done = subprocess.run(
+        [sys.executable, "-m", "veille", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    shown = done.stdout + done.stderr
+    assert done.returncode == code, shown
+    flat = " ".join(shown.split())
+    for text in expected:
+        assert text in flat, (text, shown)
+    for english in ENGLISH:
+        assert english not in shown, (english, shown)

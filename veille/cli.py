@@ -51,7 +51,9 @@ app.add_typer(mail_app, name="mail")
 
 
 def main() -> None:
-    app()
+    from .cli_french import run
+
+    run(app)
 
 
 @app.command()

@@ -54,10 +54,10 @@ def preview(
     name: Annotated[str, typer.Argument(help="Nom de la sélection (digests: de feeds.yaml).")],
     out_file: Annotated[
         Path | None,
-        typer.Option("--out", help="Écrit le numéro dans FILE (.html, .txt ou .eml)."),
+        typer.Option("--out", help="Écrit le numéro dans FICHIER (.html, .txt ou .eml)."),
     ] = None,
 ) -> None:
-    """Montre le prochain numéro (texte à l'écran, ou HTML/texte/e-mail dans FILE)."""
+    """Montre le prochain numéro (texte à l'écran, ou HTML/texte/e-mail dans FICHIER)."""
     settings, config, store = _open()
     try:
         content, period = next_issue(store, settings, config, name, utcnow())
