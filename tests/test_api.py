@@ -166,7 +166,7 @@ def test_tag_filters_and_counts(client: TestClient) -> None:
     assert tags == [
         {"id": "ia", "label": "Intelligence artificielle", "entries": 1},
         {"id": "tablettes", "label": "Tablettes", "entries": 2},
-        {"id": "actualite", "label": "actualite", "entries": 7},
+        {"id": "actualite", "label": "Actualite", "entries": 7},
     ]
 
 

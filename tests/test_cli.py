@@ -66,7 +66,7 @@ runner = CliRunner()
 def test_check_valid(env: Path) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert "valide — 1 sources, 2 thèmes, 1 sélections" in result.output
+    assert "valide — 1 source, 2 thèmes, 1 sélection" in result.output
 
 
 def test_check_lists_every_error_with_its_line(env: Path) -> None:
@@ -100,7 +100,7 @@ def test_tags_test_is_a_dry_run_then_retag_writes(env: Path) -> None:
     result = runner.invoke(app, ["tags", "test"])
     assert result.exit_code == 0, result.output
     assert "3 articles des 30 derniers jours" in result.output
-    assert "Sans thème : 1 articles" in result.output
+    assert "Sans thème : 1 article." in result.output
     assert "L'IA au lycée" in result.output
     store = Store(f"sqlite:///{env / 'v.db'}")
     assert store.tag_counts() == {}

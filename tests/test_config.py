@@ -216,6 +216,22 @@ INVALID = [
         9,
         "clé inconnue « cc »",
     ),
+    ("labels not mapping", MINIMAL + "labels: [a]\n", 4, "dictionnaire"),
+    ("label name", MINIMAL + "    tags: [actu]\nlabels:\n  Actu: Actualité\n", 6, "nom de thème"),
+    (
+        "label of no feed tag",
+        MINIMAL + "    tags: [actu]\nlabels:\n  actus: Actualité\n",
+        6,
+        "« actus » : aucune source n'a ce thème dans ses « tags » (vouliez-vous dire « actu » ?)",
+    ),
+    (
+        "label of a theme",
+        MINIMAL + "tags:\n  ia: {}\nlabels:\n  ia: IA\n",
+        7,
+        "« ia » est un thème : son nom se donne par « label: » sous « tags: »",
+    ),
+    ("label empty", MINIMAL + "    tags: [actu]\nlabels:\n  actu: ''\n", 6, "texte non vide"),
+    ("label a list", MINIMAL + "    tags: [actu]\nlabels:\n  actu: [a]\n", 6, "texte non vide"),
 ]
 
 

@@ -306,7 +306,7 @@ def test_cli_preview_dry_run_and_usage_errors(
 
     result = runner.invoke(app, ["mail", "send", "hebdo", "--dry-run"])
     assert result.exit_code == 0 and "Essai à blanc" in result.output
-    assert "4 destinataires" in result.output
+    assert "4 destinataires, 0 désabonné :" in result.output
     result = runner.invoke(app, ["mail", "status"])
     assert result.exit_code == 0 and "Aucun numéro" in result.output  # dry run wrote nothing
 

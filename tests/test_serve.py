@@ -70,3 +70,38 @@ def test_serve_with_scheduler_then_ctrl_c(tmp_path: Path) -> None:
                 raise AssertionError("serve did not stop on Ctrl-C:\n" + output) from None
         assert proc.returncode == 0, output
         assert "Traceback" not in output, output
+
+
+def test_a_second_serve_on_a_taken_port_says_so_in_french(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        "feeds:\n  - id: a\n    url: https://a.example/feed\n", encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
+    env["VEILLE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'v.db'}"
+    # another process holds the port, as a first `make run` would
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import socket, sys, time\n"
+         "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+         "print(s.getsockname()[1], flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        port = int(holder.stdout.readline())
+        second = subprocess.run(
+            [sys.executable, "-m", "veille", "serve", "--port", str(port), "--no-scheduler"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert second.returncode == 2, second.stderr
+    assert f"Le port {port} est déjà utilisé sur 127.0.0.1" in " ".join(second.stderr.split())
+    for english in ("Traceback", "Errno", "address already in use", "Uvicorn", "ERROR"):
+        assert english not in second.stderr + second.stdout, english
+    assert not (tmp_path / "v.db").exists()  # nothing was opened

@@ -6,9 +6,11 @@ Exit codes: 0 success, 1 some work failed (a feed, a delivery), 2 bad usage or c
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import signal
+import socket
 import sys
 from contextlib import suppress
 from typing import Annotated
@@ -28,6 +30,7 @@ from .logs import setup_logging
 from .models import UpdateResult
 from .settings import Settings
 from .store import Store
+from .text import number, plural
 
 app = typer.Typer(
     help="veille — agrégateur de veille pour les référents numériques.",
@@ -43,7 +46,9 @@ app.add_typer(mail_app, name="mail")
 
 
 def main() -> None:
-    app()
+    from .cli_french import run
+
+    run(app)
 
 
 @app.command()
@@ -59,11 +64,11 @@ def check(
     for error in errors:
         err.print(str(error), highlight=False, markup=False)
     if errors:
-        _fail(f"{len(errors)} erreur(s) : configuration refusée.")
+        _fail(f"{plural(len(errors), 'erreur')} : configuration refusée.")
     config = load_config(settings.config)
     out.print(
-        f"{settings.config} : valide — {len(config.feeds)} sources, {len(config.tags)} thèmes, "
-        f"{len(config.digests)} sélections.",
+        f"{settings.config} : valide — {plural(len(config.feeds), 'source')}, "
+        f"{plural(len(config.tags), 'thème')}, {plural(len(config.digests), 'sélection')}.",
         highlight=False,
     )
     if fetch:
@@ -86,7 +91,8 @@ def update(
     known = {f.id for f in config.feeds}
     unknown = [f for f in feed_ids or [] if f not in known]
     if unknown:
-        _fail(f"source(s) inconnue(s) : {', '.join(unknown)}")
+        what = "source inconnue" if len(unknown) == 1 else "sources inconnues"
+        _fail(f"{what} : {', '.join(unknown)}")
     store = _open_store(settings, config)
     try:
         results = asyncio.run(_run_update(settings, store, feed_ids or None, all_feeds))
@@ -132,13 +138,14 @@ def _print_results(results: list[UpdateResult]) -> None:
             STATUS_FR.get(r.status, r.status),
             str(r.new),
             str(r.updated),
-            f"{r.duration_ms / 1000:.1f} s",
+            f"{number(r.duration_ms / 1000, 1)} s",
             r.error or "",
         )
     out.print(table)
     failed = sum(r.status == "error" for r in results)
     new = sum(r.new for r in results)
-    out.print(f"{len(results)} sources, {new} nouveaux articles, {failed} en erreur.")
+    new_text = plural(new, "nouvel article", "nouveaux articles")
+    out.print(f"{plural(len(results), 'source')}, {new_text}, {failed} en erreur.")
 
 
 @app.command()
@@ -186,29 +193,69 @@ def serve(
     setup_logging()
     settings = _settings()
     config = _config(settings)
+    sockets = _listen(host, port)  # before the store: a second instance touches nothing
     store = _open_store(settings, config)
     try:
-        asyncio.run(_serve(settings, store, host, port, scheduler=not no_scheduler))
+        asyncio.run(_serve(settings, store, sockets, scheduler=not no_scheduler))
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled once everything is stopped
     finally:
         store.close()
+        for sock in sockets:
+            sock.close()
     err.print("Service arrêté.")
 
 
+def _listen(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets on every address of ``host``, bound here rather than by uvicorn so
+    that a port already taken (a second ``make run``) is a French message and exit code 2,
+    not a traceback; uvicorn then serves these very sockets (no window for another process)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        _fail(f"Adresse d'écoute inconnue : {host}")
+    sockets: list[socket.socket] = []
+    for family, kind, proto, _, address in dict.fromkeys(infos):  # no address twice
+        sock = socket.socket(family, kind, proto)
+        sockets.append(sock)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is free
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        try:
+            sock.bind(address)
+            sock.listen(2048)
+        except OSError as e:
+            for s in sockets:
+                s.close()
+            if e.errno == errno.EADDRINUSE:
+                _fail(
+                    f"Le port {port} est déjà utilisé sur {host} : veille (ou un autre "
+                    "programme) y répond déjà. Arrêtez-le, ou choisissez un autre port "
+                    "avec --port."
+                )
+            if e.errno == errno.EACCES:
+                _fail(f"Le port {port} est réservé à l'administrateur : choisissez-en un autre.")
+            _fail(f"Impossible d'écouter sur {host}:{port} : {e.strerror or e}")
+    return sockets
+
+
 async def _serve(
-    settings: Settings, store: Store, host: str, port: int, *, scheduler: bool
+    settings: Settings, store: Store, sockets: list[socket.socket], *, scheduler: bool
 ) -> None:
     import uvicorn
 
     from .web import create_app
 
     live = LiveConfig.load(settings.config)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, store, live), host=host, port=port, log_config=None)
-    )
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, store, live), log_config=None))
+    for sock in sockets:
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
+        err.print(
+            f"Service en écoute sur http://{shown}:{port} (Ctrl-C pour arrêter)", highlight=False
+        )
     if not scheduler:
-        await server.serve()
+        await server.serve(sockets=sockets)
         return
     from .scheduler import Scheduler
     from .service import open_updater
@@ -218,7 +265,7 @@ async def _serve(
         stop = asyncio.Event()
         scheduling = asyncio.create_task(sched.run(stop, retry=settings.scheduler_lock_retry))
         try:
-            await server.serve()
+            await server.serve(sockets=sockets)
         finally:
             stop.set()
             await scheduling

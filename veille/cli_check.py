@@ -22,6 +22,7 @@ from .retrieve import FetcherLike, Retrieved, retrieve
 from .sanitize import plain_text
 from .settings import Settings
 from .tag import RuleSet
+from .text import number, plural
 
 if TYPE_CHECKING:
     from .imapsource import ImapReader
@@ -37,20 +38,6 @@ FORMATS = {
     "json": "JSON Feed",
     "page": "Page lue par ses sélecteurs",
 }
-
-
-def _number(value: float, decimals: int) -> str:
-    """French decimal comma: ``1.1`` → ``1,1``."""
-    return f"{value:.{decimals}f}".replace(".", ",")
-
-
-def _plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """French: 0 and 1 take the singular; the plural adds s unless the word ends in s, x, z."""
-    if count < 2:
-        word = singular
-    else:
-        word = plural_form or (singular if singular.endswith(("s", "x", "z")) else singular + "s")
-    return f"{count} {word}"
 
 
 def _when(value: datetime | None, zone: tzinfo) -> str:
@@ -73,7 +60,7 @@ def describe(
     lines = []
     if got.page_url:
         lines.append(
-            f"Page web {got.page_url} : elle annonce {_plural(len(got.discovered), 'flux')} ; "
+            f"Page web {got.page_url} : elle annonce {plural(len(got.discovered), 'flux')} ; "
             "veille update lit le premier, à sa place :"
         )
         lines.append(f"  {got.fetched.url}")
@@ -81,7 +68,7 @@ def describe(
     title = f"« {parsed.title} »" if parsed.title else "sans titre"
     lines.append(
         f"{FORMATS.get(parsed.kind, parsed.kind)} {title} — "
-        f"{_plural(len(parsed.entries), 'article')} (téléchargé en {_number(seconds, 1)} s)"
+        f"{plural(len(parsed.entries), 'article')} (téléchargé en {number(seconds, 1)} s)"
     )
     lines += [f"  attention : {warning}" for warning in parsed.warnings]
     for entry in parsed.entries[:SHOWN]:
@@ -95,7 +82,7 @@ def describe(
             lines.append(f"      {plain_text(entry.summary_html)[:160]}")
     hidden = len(parsed.entries) - SHOWN
     if hidden > 0:
-        lines.append(f"  … et {_plural(hidden, 'autre article', 'autres articles')}")
+        lines.append(f"  … et {plural(hidden, 'autre article', 'autres articles')}")
     return lines
 
 
@@ -159,7 +146,7 @@ async def _check_mailbox(reader: ImapReader, pool: ParserPool, spec: FeedSpec, z
     finally:
         await asyncio.to_thread(session.close)
     out.print(
-        f"Dossier IMAP « {spec.mailbox.folder} » — {_plural(len(uids), 'message')} "
+        f"Dossier IMAP « {spec.mailbox.folder} » — {plural(len(uids), 'message')} "
         f"(UIDVALIDITY {uidvalidity})",
         highlight=False,
         markup=False,

@@ -14,6 +14,7 @@ from rich.table import Table
 from .cli_common import FIELD_FR, _config, _fail, _open_store, _settings, err, out
 from .errors import ConfigError, StoreError
 from .store import Store
+from .text import number, plural
 
 
 def retag() -> None:
@@ -29,7 +30,8 @@ def retag() -> None:
         seen, changed = retag_all(store, rules)
     finally:
         store.close()
-    out.print(f"{seen} articles relus, {changed} avec des thèmes modifiés.")
+    seen_text = plural(seen, "article relu", "articles relus")
+    out.print(f"{seen_text}, {changed} avec des thèmes modifiés.")
 
 
 tags_app = typer.Typer(help="Thèmes : essai des règles.", no_args_is_help=True)
@@ -55,17 +57,18 @@ def tags_test(
         stored = store.tag_counts(since)
     finally:
         store.close()
-    out.print(f"{report.entries} articles des {days} derniers jours.", highlight=False)
+    period = "du dernier jour" if days == 1 else f"des {number(days)} derniers jours"
+    out.print(f"{plural(report.entries, 'article')} {period}.", highlight=False)
     table = Table("thème", "articles", "actuellement", "exemples (terme → champ)")
-    labels = {r.name: r.label for r in config.tags}
+    labels = config.tag_labels()
     for name, count in sorted(report.counts.items(), key=lambda kv: -kv[1]):
         examples = "\n".join(
             f"{title[:70]} ({reason.term} → {FIELD_FR.get(reason.field, reason.field)})"
             for title, reason in report.samples.get(name, [])
         )
-        table.add_row(labels.get(name, name), str(count), str(stored.get(name, 0)), examples)
+        table.add_row(labels.get(name) or name, str(count), str(stored.get(name, 0)), examples)
     out.print(table)
-    out.print(f"Sans thème : {report.untagged} articles.", highlight=False)
+    out.print(f"Sans thème : {plural(report.untagged, 'article')}.", highlight=False)
     for title in report.untagged_samples:
         out.print(f"  - {title}", highlight=False, markup=False)
 

@@ -17,8 +17,8 @@ from .cli_common import _config, _fail, _open_store, _settings, err, out
 from .issues import MailError, Prepared, digest_spec, next_issue, prepared_issue, require_secret
 from .mail import SendReport, recover, retry_pending, send_issue
 from .render.email import issue_subject, render_html, render_text
-from .render.french import plural
 from .service import utcnow
+from .text import plural
 
 if TYPE_CHECKING:
     from .models import Config
@@ -54,10 +54,10 @@ def preview(
     name: Annotated[str, typer.Argument(help="Nom de la sélection (digests: de feeds.yaml).")],
     out_file: Annotated[
         Path | None,
-        typer.Option("--out", help="Écrit le numéro dans FILE (.html, .txt ou .eml)."),
+        typer.Option("--out", help="Écrit le numéro dans FICHIER (.html, .txt ou .eml)."),
     ] = None,
 ) -> None:
-    """Montre le prochain numéro (texte à l'écran, ou HTML/texte/e-mail dans FILE)."""
+    """Montre le prochain numéro (texte à l'écran, ou HTML/texte/e-mail dans FICHIER)."""
     settings, config, store = _open()
     try:
         content, prepared = next_issue(store, settings, config, name, utcnow())
@@ -165,12 +165,13 @@ def _dry_run(settings: Settings, config: Config, store: Store, name: str) -> Non
         _out(f"Son contenu à cette heure : {issue_subject(content)}.")
     gone = store.unsubscribed(name)
     active = [a for a in spec.mail.to if a.strip().lower() not in gone]
-    left = len(spec.mail.to) - len(active)
-    _out(f"{plural(len(active), 'destinataire')}, {plural(left, 'désabonné')} :")
+    gone_text = plural(len(spec.mail.to) - len(active), "désabonné")
+    _out(f"{plural(len(active), 'destinataire')}, {gone_text} :")
     for address in active:
         _out(f"  {address}")
     shown = len(content.highlights) + sum(len(s.entries) for s in content.sections)
-    _out(f"{plural(shown, 'article')}, dont {plural(len(content.highlights), 'coup')} de cœur.")
+    picks = plural(len(content.highlights), "coup de cœur", "coups de cœur")
+    _out(f"{plural(shown, 'article')}, dont {picks}.")
 
 
 def _print_report(report: SendReport) -> None:
@@ -181,7 +182,7 @@ def _print_report(report: SendReport) -> None:
         f"{report.retry} à réessayer" if report.retry else "",
         f"{report.failed} en échec" if report.failed else "",
         plural(report.unknown, "incertain") if report.unknown else "",
-        f"{plural(report.skipped, 'ignoré')} (désabonnement)" if report.skipped else "",
+        f"{plural(report.skipped, 'ignoré')} (désabonnés)" if report.skipped else "",
     ]
     summary = ", ".join(p for p in parts if p) or "rien de nouveau à envoyer"
     _out(summary + ".")

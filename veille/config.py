@@ -18,8 +18,11 @@ Schema: DESIGN.md ("feeds.yaml") and the comments of the shipped feeds.yaml. Bey
 are unique and so are URLs; ``url`` is http(s) with a host (``type: feed|html``) or imap(s)
 (``type: imap``); 1 minute ≤ ``every`` ≤ 7 days; 1 minute ≤ ``window`` ≤ 366 days; feed tags are
 free slugs, but a digest's ``tags``/``exclude_tags`` must be declared under ``tags:`` or given by
-some feed, and its ``feeds`` must be declared ids. Terms (see veille.tag) are checked here only for
-form: non-empty, ``*`` only at the end, a ``/regex/`` compiles and cannot match the empty text.
+some feed, and its ``feeds`` must be declared ids. ``labels:`` names the feeds' own tags
+(``actualite: Actualité``): each key must be a tag given by some feed and not a theme (a theme
+has its ``label:``); an undeclared one is shown in a readable form (``Config.tag_labels``).
+Terms (see veille.tag) are checked here only for form: non-empty, ``*`` only at the end, a
+``/regex/`` compiles and cannot match the empty text.
 Sources without a feed (``type: html`` selectors, ``type: imap`` mailbox URL and keys) are
 checked by :mod:`veille.config_sources`.
 Durations and ``mail.at`` are read by :mod:`veille.durations` (``parse_duration``,
@@ -53,6 +56,7 @@ from .config_yaml import (
 from .durations import DAYS, parse_duration, parse_mail_at
 from .errors import ConfigError
 from .models import Config, DigestSpec, FeedSpec, FeedType, MailboxSpec, MailSpec, PageSpec, TagRule
+from .text import plural
 
 __all__ = [
     "load_config",
@@ -63,7 +67,7 @@ __all__ = [
     "validate_config",
 ]
 
-TOP_KEYS = ("feeds", "tags", "digests")
+TOP_KEYS = ("feeds", "tags", "labels", "digests")
 FEED_KEYS = ("id", "url", "title", "tags", "every", "type", *HTML_KEYS, *IMAP_KEYS)
 TAG_KEYS = ("label", "match", "exclude")
 DIGEST_KEYS = ("title", "window", "tags", "exclude_tags", "feeds", "query", "mail")
@@ -93,8 +97,8 @@ def load_config(path: Path) -> Config:
         first = errors[0]
         more = len(errors) - 1
         if more:
-            s = "s" if more > 1 else ""
-            reason = f"{first.reason} (+{more} autre{s} erreur{s} : lancez « veille check »)"
+            others = plural(more, "autre erreur", "autres erreurs")
+            reason = f"{first.reason} (+{others} : lancez « veille check »)"
             raise ConfigError(first.path, first.line, reason)
         raise first
     assert config is not None
@@ -135,8 +139,9 @@ class _Checker(NodeChecker):
         feeds = self.feeds(doc)
         tags = self.tag_rules(doc)
         known_tags = {r.name for r in tags} | {t for f in feeds for t in f.tags}
+        labels = self.labels(doc, known_tags - {r.name for r in tags}, {r.name for r in tags})
         digests = self.digests(doc, {f.id for f in feeds}, known_tags)
-        return Config(path=self.path, feeds=feeds, tags=tags, digests=digests)
+        return Config(path=self.path, feeds=feeds, tags=tags, digests=digests, labels=labels)
 
     def feeds(self, doc: CommentedMap) -> tuple[FeedSpec, ...]:
         if "feeds" not in doc:
@@ -245,6 +250,26 @@ class _Checker(NodeChecker):
                 TagRule(name, label, tuple(filter(None, match)), tuple(filter(None, exclude)))
             )
         return tuple(rules)
+
+    def labels(
+        self, doc: CommentedMap, feed_tags: set[str], themes: set[str]
+    ) -> tuple[tuple[str, str], ...]:
+        """``labels: {tag: Name}``: the names shown for the feeds' own tags."""
+        out = []
+        for name, label, line in self.section(doc, "labels", "thème"):
+            if name in themes:
+                self.error(
+                    line,
+                    f"« {name} » est un thème : son nom se donne par « label: » sous « tags: »",
+                )
+            elif name not in feed_tags:
+                hint = suggest(name, feed_tags)
+                self.error(line, f"« {name} » : aucune source n'a ce thème dans ses « tags »{hint}")
+            elif not isinstance(label, str) or not label.strip():
+                self.error(line, f"nom du thème « {name} » : un texte non vide est attendu")
+            else:
+                out.append((name, " ".join(label.split())))
+        return tuple(out)
 
     def term(self, term: str, line: int | None) -> str | None:
         if len(term) >= 2 and term.startswith("/") and term.endswith("/"):

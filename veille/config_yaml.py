@@ -29,6 +29,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .durations import parse_duration
 from .errors import ConfigError
+from .text import plural
 
 __all__ = [
     "NodeChecker",
@@ -187,5 +188,5 @@ class NodeChecker:
 
 def _fmt(td: timedelta) -> str:
     if td % timedelta(days=1) == timedelta(0):
-        return f"{td.days} jour{'s' if td.days > 1 else ''}"
-    return f"{int(td.total_seconds() // 60)} minute{'s' if td >= timedelta(minutes=2) else ''}"
+        return plural(td.days, "jour")
+    return plural(int(td.total_seconds() // 60), "minute")

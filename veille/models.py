@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from .text import readable
+
 FeedType = Literal["feed", "html", "imap"]
 FeedStatus = Literal["ok", "error", "disabled", "pending"]
 
@@ -109,9 +111,46 @@ class Config:
     feeds: tuple[FeedSpec, ...] = ()
     tags: tuple[TagRule, ...] = ()
     digests: tuple[DigestSpec, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()  # ``labels:``: names of the feeds' own tags
 
     def feed(self, feed_id: str) -> FeedSpec | None:
         return next((f for f in self.feeds if f.id == feed_id), None)
+
+    def tag_labels(self) -> dict[str, str]:
+        """Every tag a reader can pick, with the name shown for it: the themes (their
+        ``label``) in file order, then the feeds' own tags (their name under ``labels:``, else
+        a readable form of the id: ``blogs-recherche`` → « Blogs recherche »)."""
+        labels = {r.name: r.label for r in self.tags}
+        declared = dict(self.labels)
+        for f in self.feeds:
+            for tag in f.tags:
+                if tag not in labels:
+                    labels[tag] = declared.get(tag) or readable(tag)
+        return labels
+
+    def tag_label(self, tag: str) -> str:
+        """The name shown for ``tag`` (see ``tag_labels``; an unknown tag is made readable)."""
+        return self.tag_labels().get(tag) or readable(tag)
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedEdit:
+    """An edit of feeds.yaml that was not applied: where and why, and since when the previous
+    configuration is kept."""
+
+    path: str
+    line: int | None
+    reason: str  # French
+    at: datetime  # when it was refused (UTC)
+    in_force_since: datetime  # when the configuration still in force was loaded (UTC)
+
+    def __str__(self) -> str:
+        """``file:line: reason``, like ``veille check``."""
+        return (
+            f"{self.path}:{self.line}: {self.reason}"
+            if self.line
+            else f"{self.path}: {self.reason}"
+        )
 
 
 # --- fetch --------------------------------------------------------------------------------

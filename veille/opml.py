@@ -46,6 +46,7 @@ from .errors import ConfigError
 from .models import Config
 from .opml_read import MAX_ID_LENGTH, OpmlDocument, OpmlFeed, read_opml, read_opml_document, slugify
 from .render.opml import render_opml
+from .text import plural
 
 __all__ = [
     "ImportReport",
@@ -120,19 +121,23 @@ class ImportReport:
     skipped: tuple[SkippedFeed, ...] = ()
     repairs: tuple[str, ...] = ()  # what was repaired in the OPML (French, with lines)
     notes: tuple[str, ...] = ()  # e.g. folders that gave no tag
+    dry_run: bool = False  # nothing was written: the lines say what *would* be added
 
     def lines_fr(self) -> list[str]:
-        """One line per source, for the CLI: « ajoutée : … », « ignorée (…) : … »."""
+        """One line per source, for the CLI: « ajoutée : … » (« serait ajoutée : … » in a dry
+        run), « ignorée (…) : … »."""
         lines = [f"OPML réparé, {r}" for r in self.repairs] + list(self.notes)
+        verb = "serait ajoutée" if self.dry_run else "ajoutée"
         for f in self.added:
             tags = f" [{', '.join(f.tags)}]" if f.tags else ""
-            lines.append(f"ajoutée : {f.id} — {f.title} <{f.url}>{tags}")
+            lines.append(f"{verb} : {f.id} — {f.title} <{f.url}>{tags}")
         lines += [f"ignorée ({s.reason}) : {s.title} <{s.url}>" for s in self.skipped]
-        a, s = len(self.added), len(self.skipped)
-        lines.append(
-            f"{a} source{'s' if a > 1 else ''} ajoutée{'s' if a > 1 else ''}, "
-            f"{s} ignorée{'s' if s > 1 else ''}"
-        )
+        added = len(self.added)
+        if self.dry_run:
+            added_text = plural(added, "source serait ajoutée", "sources seraient ajoutées")
+        else:
+            added_text = plural(added, "source ajoutée", "sources ajoutées")
+        lines.append(f"{added_text}, {plural(len(self.skipped), 'ignorée')}")
         return lines
 
 
@@ -177,7 +182,12 @@ def import_opml(config_path: Path, opml_path: Path, *, dry_run: bool = False) ->
             if not slugify(folder) and note not in notes:
                 notes.append(note)
     report = ImportReport(
-        str(opml_path), tuple(added.values()), tuple(skipped), document.repairs, tuple(notes)
+        str(opml_path),
+        tuple(added.values()),
+        tuple(skipped),
+        document.repairs,
+        tuple(notes),
+        dry_run=dry_run,
     )
     if report.added and not dry_run:
         _write(config_path, _insert(config_path, report.added, opml_path.name))
@@ -294,4 +304,11 @@ def export_opml(
     title: str = "Sources de veille",
 ) -> bytes:
     """The sources of ``config`` as OPML 2.0 (``now``: the current time when not given)."""
-    return render_opml(config.feeds, title, now or datetime.now(UTC), site_titles, site_urls)
+    return render_opml(
+        config.feeds,
+        title,
+        now or datetime.now(UTC),
+        site_titles,
+        site_urls,
+        labels=config.tag_labels(),
+    )

@@ -72,6 +72,7 @@ from .models import (
 from .retrieve import FetcherLike, ParserLike, retrieve
 from .store import FetchSuccess, Store
 from .tag import RuleSet, RulesSpec
+from .text import plural
 from .workers import TAG_MANY
 
 log = logging.getLogger(__name__)
@@ -321,8 +322,8 @@ class Updater:
             await asyncio.to_thread(session.close)
         failures = [o.error for _, o in read if o.error]
         if failures:  # the others are saved; the referent must still hear of this one
-            s = "s" if len(failures) > 1 else ""
-            message = f"{len(failures)} message{s} illisible{s} : {failures[0]}"
+            unread = plural(len(failures), "message illisible", "messages illisibles")
+            message = f"{unread} : {failures[0]}"
             await self._store(
                 self.store.record_error,
                 target.id,

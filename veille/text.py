@@ -24,6 +24,20 @@ Same rules on both sides (the terms of feeds.yaml, a search query, an entry's te
   ``travaux`` ↛ ``travail``), ``-eux``/``-oux`` → drop ``x`` (``jeux`` → ``jeu``), final ``s``
   dropped unless ``ss`` (``évaluations`` → ``evaluation``). Feminine/verb forms are not merged:
   use a prefix term (``évalu*``) for those.
+
+French wording, shared by pages, e-mails, the CLI and configuration messages::
+
+    number(1234) == "1\u202f234";  number(1.25, 1) == "1,2";  number(0.5, 1) == "0,5"
+    plural(0, "article") == "0 article";  plural(2, "autre article", "autres articles")
+
+* ``number``: a decimal comma and a narrow no-break space (U+202F) between thousands, as French
+  typography writes them (« 1 234,5 »); ``decimals`` fixes the digits after the comma.
+* ``readable``: an identifier as a reader would write it, for a tag without a declared name:
+  ``blogs-recherche`` → « Blogs recherche » (accents cannot be guessed: ``labels:`` in
+  feeds.yaml gives « Actualité » for ``actualite``).
+* ``plural``: the count, then the singular for 0 and 1 (French: « 0 article », « 1,5 jour »)
+  and the plural from 2 on. The plural adds ``s`` unless the word already ends in s, x or z;
+  anything else (a phrase, ``-al`` → ``-aux``…) is given explicitly.
 """
 
 from __future__ import annotations
@@ -34,7 +48,10 @@ from functools import lru_cache
 from html import unescape
 from typing import NamedTuple
 
-__all__ = ["ELISIONS", "Words", "fold", "normalize", "stem", "strip_html", "tokens", "words"]
+__all__ = [
+    "ELISIONS", "Words", "fold", "normalize", "number", "plural", "readable", "stem", "strip_html",
+    "tokens", "words",
+]  # fmt: skip
 
 ELISIONS = ("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu")
 
@@ -121,3 +138,32 @@ def strip_html(html: str) -> str:
         return html
     text = _INLINE_TAG.sub("", _BLOCK_TAG.sub(" ", html))
     return " ".join(unescape(text).split())
+
+
+# French typography: a narrow no-break space groups thousands, a comma marks decimals.
+THOUSANDS = "\u202f"
+
+
+def number(value: float, decimals: int | None = None) -> str:
+    """``1234`` → ``1 234`` (narrow no-break space), ``1.1`` → ``1,1``; ``decimals`` rounds."""
+    text = f"{value:,.{decimals}f}" if decimals is not None else f"{value:,}"
+    return text.replace(",", THOUSANDS).replace(".", ",")
+
+
+def plural(count: float, singular: str, plural_form: str | None = None) -> str:
+    """``plural(1, "article") == "1 article"``, ``plural(3, "article") == "3 articles"``.
+
+    French: 0 and 1 (and anything below 2) take the singular."""
+    if abs(count) < 2:
+        word = singular
+    elif plural_form is not None:
+        word = plural_form
+    else:
+        word = singular if singular.endswith(("s", "x", "z")) else singular + "s"
+    return f"{number(count)} {word}"
+
+
+def readable(identifier: str) -> str:
+    """``blogs-recherche`` → ``Blogs recherche``: hyphens become spaces, first letter upper."""
+    text = " ".join(identifier.replace("-", " ").replace("_", " ").split())
+    return text[:1].upper() + text[1:]

@@ -281,7 +281,8 @@ def render_text(content: IssueContent, unsubscribe_url: str | None) -> str:
         for e in s.entries:
             lines += _text_entry(e)
         if s.more:
-            lines += [f"  {plural(s.more, 'autre article')} sur le site : {content.web_url}", ""]
+            more = plural(s.more, "autre article", "autres articles")
+            lines += [f"  {more} sur le site : {content.web_url}", ""]
     if not content.sections and not content.highlights:
         lines += ["Aucun article publié sur cette période.", ""]
     lines += ["-- ", f"Lire ce numéro en ligne : {content.archive_url}"]

@@ -2,37 +2,63 @@
 
 * ``french_datetime(when, tz)`` → ``29 nov. 2026 à 08:30`` (abbreviated month, local time);
 * ``relative_time(when, now)`` → ``il y a 3 h``, ``dans 20 min``, ``à l'instant``;
-* ``plural(3, "article")`` → ``3 articles`` (also the ``plural`` Jinja filter of
-  :mod:`veille.render.html`);
+* ``date_only(when, tz)``: the publisher gave a day without a time (see below);
+* ``plural(3, "article")`` → ``3 articles`` and ``number(1.5, 1)`` → ``1,5``: defined in
+  :mod:`veille.text` for the CLI and configuration messages too, re-exported here (``plural`` is
+  also a Jinja filter of :mod:`veille.render.html`);
 * ``summary_text(html)`` → the plain text of an HTML summary (scripts and styles dropped,
   blocks separated), cut at a word boundary near ``SUMMARY_CHARS`` with "…".
+
+The first day of a month is written « 1er » (« 1er déc. 2026 », « du 1er au 7 déc. »).
+
+A date without a time (``<pubDate>`` of a CMS that only knows the day, « 30 novembre 2026 » on
+a list page) reaches us as midnight: local midnight when the source wrote no zone (read in
+Europe/Paris), UTC midnight when a feed wrote ``00:00:00 +0000`` or ``GMT``. Nothing records
+that the time was missing, so a date exactly at midnight to the second, in the readers' zone or
+in UTC, is taken for a day alone: pages then show « 30 nov. 2026 », never « il y a 20 h (… à
+00:00) ». A real article published at exactly 00:00:00 loses only its time.
 
 :mod:`veille.render.html` re-exports these names.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["SUMMARY_CHARS", "french_datetime", "plural", "relative_time", "summary_text"]
+from ..text import number, plural
+
+__all__ = [
+    "SUMMARY_CHARS", "date_only", "french_date", "french_datetime", "number", "period_label",
+    "plural", "relative_time", "summary_text",
+]  # fmt: skip
 
 SUMMARY_CHARS = 240
 _MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin",
            "juil.", "août", "sept.", "oct.", "nov.", "déc.")  # fmt: skip
 
 
-def plural(n: int, word: str) -> str:
-    """``plural(1, "article") == "1 article"``, ``plural(3, "article") == "3 articles"``."""
-    return f"{n} {word}{'s' if n > 1 else ''}"
+def _day_month(day: date) -> str:
+    """``30 nov.``, ``1er déc.``."""
+    return f"{'1er' if day.day == 1 else day.day} {_MONTHS[day.month - 1]}"
 
 
 def french_datetime(when: datetime, tz: ZoneInfo) -> str:
     """``29 nov. 2026 à 08:30`` in ``tz``."""
     local = when.astimezone(tz)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"
+    return f"{_day_month(local)} {local.year} à {local:%H:%M}"
+
+
+def date_only(when: datetime, tz: ZoneInfo) -> date | None:
+    """The day meant by a date without a time (midnight exactly, in ``tz`` or in UTC), else
+    None (see the module docstring)."""
+    for zone in (tz, UTC):
+        local = when.astimezone(zone)
+        if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+            return local.date()
+    return None
 
 
 def relative_time(when: datetime, now: datetime) -> str:
@@ -46,8 +72,7 @@ def relative_time(when: datetime, now: datetime) -> str:
     elif seconds < 86400:
         amount = f"{int(seconds // 3600)} h"
     elif seconds < 60 * 86400:
-        days = int(seconds // 86400)
-        amount = f"{days} jour{'s' if days > 1 else ''}"
+        amount = plural(int(seconds // 86400), "jour")
     else:
         amount = f"{int(seconds // (30 * 86400))} mois"
     return f"dans {amount}" if ahead else f"il y a {amount}"
@@ -114,10 +139,10 @@ def summary_text(html: str, limit: int = SUMMARY_CHARS) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def french_date(when: datetime, tz: ZoneInfo) -> str:
-    """``30 nov. 2026`` (local date)."""
-    local = when.astimezone(tz)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+def french_date(when: datetime | date, tz: ZoneInfo) -> str:
+    """``30 nov. 2026`` (the local date of a datetime; a ``date`` as is)."""
+    day = when.astimezone(tz) if isinstance(when, datetime) else when
+    return f"{_day_month(day)} {day.year}"
 
 
 def period_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
@@ -125,9 +150,9 @@ def period_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     2027``."""
     a, b = start.astimezone(tz), end.astimezone(tz)
     if (a.year, a.month) == (b.year, b.month):
-        first = str(a.day)
+        first = "1er" if a.day == 1 else str(a.day)
     elif a.year == b.year:
-        first = f"{a.day} {_MONTHS[a.month - 1]}"
+        first = _day_month(a)
     else:
         first = french_date(a, tz)
     return f"du {first} au {french_date(b, tz)}"

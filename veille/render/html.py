@@ -30,12 +30,22 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from ..models import EntryView, FeedState, TagRule
-from .french import SUMMARY_CHARS, french_datetime, plural, relative_time, summary_text
+from ..models import EntryView, FeedState, RefusedEdit, TagRule
+from ..text import readable
+from .french import (
+    SUMMARY_CHARS,
+    date_only,
+    french_date,
+    french_datetime,
+    plural,
+    relative_time,
+    summary_text,
+)
 
 __all__ = [
-    "CSP", "SECURITY_HEADERS", "SUMMARY_CHARS", "Chrome", "DigestPage", "EntryItem", "ErrorPage",
-    "FeedRow", "FeedsPage", "FilterBar", "Link", "Option", "Section", "SubscribeGroup",
+    "CSP", "SECURITY_HEADERS", "SUMMARY_CHARS", "Chrome", "ConfigNotice", "DigestPage",
+    "EntryItem", "ErrorPage", "FeedRow", "FeedsPage", "FilterBar", "Link", "Option", "Section",
+    "SubscribeGroup",
     "SubscribePage", "build_digest_page", "build_feeds_page", "explain_error", "french_datetime",
     "plural", "query_string", "relative_time", "render_page", "summary_text",
 ]  # fmt: skip
@@ -82,7 +92,7 @@ class EntryItem:
     source: str
     datetime_iso: str  # for <time datetime>
     date_label: str  # "29 nov. 2026 à 08:30" (local time)
-    relative: str  # "il y a 3 h"
+    relative: str  # "il y a 3 h"; "" for a date without a time (then date_label is the day)
     summary: str  # plain text, truncated
     tags: tuple[Link, ...] = ()
     also_in: tuple[str, ...] = ()
@@ -154,11 +164,23 @@ class FeedRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigNotice:
+    """A refused edit of feeds.yaml, told on the sources page."""
+
+    file: str
+    line: int | None
+    reason: str
+    refused: str  # "il y a 3 min (29 nov. 2026 à 08:30)"
+    in_force_since: str
+
+
+@dataclass(frozen=True, slots=True)
 class FeedsPage:
     title: str
     chrome: Chrome
     rows: tuple[FeedRow, ...]
     template: str = "feeds.html"
+    config_refused: ConfigNotice | None = None
 
     @property
     def problems(self) -> int:
@@ -231,22 +253,25 @@ def query_string(params: Iterable[tuple[str, str]]) -> str:
 def entry_item(
     e: EntryView,
     *,
-    labels: dict[str, str],
+    labels: Mapping[str, str],
     now: datetime,
     tz: ZoneInfo,
     tag_href: Callable[[str], str],
     note: str = "",
 ) -> EntryItem:
+    day = date_only(e.published, tz)
     return EntryItem(
         id=e.id,
         title=e.title or "(sans titre)",
         url=e.url,
         source=e.feed_title,
-        datetime_iso=e.published.astimezone(tz).isoformat(timespec="seconds"),
-        date_label=french_datetime(e.published, tz),
-        relative=relative_time(e.published, now),
+        datetime_iso=day.isoformat()
+        if day
+        else e.published.astimezone(tz).isoformat(timespec="seconds"),
+        date_label=french_date(day, tz) if day else french_datetime(e.published, tz),
+        relative="" if day else relative_time(e.published, now),
         summary=summary_text(e.summary or e.content_html),
-        tags=tuple(Link(tag_href(t), labels.get(t, t)) for t in dict.fromkeys(e.tags)),
+        tags=tuple(Link(tag_href(t), labels.get(t) or readable(t)) for t in dict.fromkeys(e.tags)),
         also_in=e.also_in,
         note=note,
     )
@@ -271,6 +296,7 @@ def build_digest_page(
     tag_href: Callable[[str], str],
     chrome: Chrome,
     filters: FilterBar,
+    labels: Mapping[str, str] | None = None,
     prefer: Iterable[str] = (),
     description: str = "",
     next_href: str | None = None,
@@ -281,8 +307,10 @@ def build_digest_page(
     curation_href: str | None = None,
     subscribe: Sequence[Link] = (),
 ) -> DigestPage:
-    """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last."""
-    labels = {r.name: r.label for r in taxonomy}
+    """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last.
+    ``labels`` names every tag shown on an entry (``Config.tag_labels``; default: the
+    taxonomy's, other tags made readable)."""
+    labels = dict(labels) if labels is not None else {r.name: r.label for r in taxonomy}
     order = {r.name: i for i, r in enumerate(taxonomy)}
     wanted = frozenset(prefer)
     shown = {e.id for e in highlights}
@@ -366,14 +394,26 @@ def build_feeds_page(
     now: datetime,
     tz: ZoneInfo,
     chrome: Chrome,
+    refused: RefusedEdit | None = None,
 ) -> FeedsPage:
     """One row per source (in the given order); ``last_entries`` maps a feed to its newest
-    article date, for the "silent for 30 days" warning."""
+    article date, for the "silent for 30 days" warning; ``refused``: the last edit of
+    feeds.yaml, when it was refused (the page says so first)."""
 
     def when(d: datetime | None, never: str) -> str:
         if d is None:
             return never
         return f"{relative_time(d, now)} ({french_datetime(d, tz)})"
+
+    notice = None
+    if refused is not None:
+        notice = ConfigNotice(
+            refused.path,
+            refused.line,
+            refused.reason,
+            when(refused.at, ""),
+            when(refused.in_force_since, ""),
+        )
 
     rows = []
     for s in states:
@@ -404,4 +444,4 @@ def build_feeds_page(
                 silent=silent,
             )
         )
-    return FeedsPage("État des sources", chrome, tuple(rows))
+    return FeedsPage("État des sources", chrome, tuple(rows), config_refused=notice)

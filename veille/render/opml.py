@@ -1,7 +1,8 @@
 """OPML 2.0 of the sources (``GET /opml``, ``veille opml export``): pure, data in, bytes out.
 
-Sources are grouped by their tags, one folder (``<outline text="tag">``) per tag, in the order
-tags first appear in feeds.yaml; then the untagged sources, at the top level. A source with
+Sources are grouped by their tags, one folder (``<outline text="Label">``, the name shown for
+the tag: ``labels``) per tag, in the order tags first appear in feeds.yaml; then the untagged
+sources, at the top level. A source with
 several tags is written **once**, under its first tag (a reader importing it in every folder
 would subscribe several times), and its full tag list goes into the OPML 2.0 ``category``
 attribute (``"/actualite,/ia"``), which ``veille.opml.read_opml`` reads back: export → import
@@ -40,6 +41,7 @@ def render_opml(
     now: datetime,
     site_titles: Mapping[str, str] | None = None,
     site_urls: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> bytes:
     """The OPML 2.0 document (UTF-8 bytes) listing ``feeds`` (see the module docstring)."""
     site_titles = site_titles or {}
@@ -61,7 +63,8 @@ def render_opml(
             continue
         first = feed.tags[0]
         if first not in folders:
-            folders[first] = ET.SubElement(body, "outline", text=first, title=first)
+            name = _clean((labels or {}).get(first) or first)
+            folders[first] = ET.SubElement(body, "outline", text=name, title=name)
         _outline(folders[first], feed, site_titles, site_urls)
     for feed in untagged:
         _outline(body, feed, site_titles, site_urls)

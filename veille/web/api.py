@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from .. import select
 from ..limits import MAX_ID
+from ..liveconfig import LiveConfig
 from ..models import Config, EntryView, FeedState
 from ..store import Store
 from .params import Filters, filters
@@ -59,8 +60,30 @@ def entry_json(e: EntryView) -> dict[str, Any]:
 
 @router.get("/healthz", tags=["service"])
 def healthz(request: Request) -> dict[str, Any]:
-    """Liveness and database check (used by the Docker HEALTHCHECK)."""
-    return {"status": "ok", "entries": _store(request).count_entries()}
+    """Liveness and database check (used by the Docker HEALTHCHECK), and whether the last edit
+    of feeds.yaml was refused (the service still runs on the previous configuration: 200)."""
+    return {
+        "status": "ok",
+        "entries": _store(request).count_entries(),
+        "config": config_json(request.app.state.live_config),
+    }
+
+
+def config_json(live: LiveConfig | None) -> dict[str, Any]:
+    """``{"status": "ok"}``, or ``"refused"`` with the file, line and reason of the refused
+    edit and since when the previous configuration is kept."""
+    refused = live.refused if live else None
+    if refused is None:
+        return {"status": "ok"}
+    return {
+        "status": "refused",
+        "error": str(refused),
+        "file": refused.path,
+        "line": refused.line,
+        "reason": refused.reason,
+        "refused_at": rfc3339(refused.at),
+        "in_force_since": rfc3339(refused.in_force_since),
+    }
 
 
 @router.get("/api/v1/feeds", tags=["api"])
@@ -117,7 +140,7 @@ def list_tags(request: Request) -> dict[str, Any]:
     tags = [{"id": t.name, "label": t.label, "entries": counts.get(t.name, 0)} for t in config.tags]
     theme_ids = {t.name for t in config.tags}
     for name in sorted(select.known_tags(config) - theme_ids):
-        tags.append({"id": name, "label": name, "entries": counts.get(name, 0)})
+        tags.append({"id": name, "label": config.tag_label(name), "entries": counts.get(name, 0)})
     return {"tags": tags}
 
 

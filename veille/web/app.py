@@ -26,7 +26,7 @@ from ..render.feeds import authority_of
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
-from . import api, error_pages, feeds, mail, opml, pages
+from . import api, docs, error_pages, feeds, mail, opml, pages
 from .headers import SecurityHeaders
 
 
@@ -60,10 +60,13 @@ def create_app(
         version=__version__,
         description="Agrégateur de veille pour les référents numériques (API JSON).",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from web.docs, with their assets served here
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = lambda: datetime.now(UTC)  # tests may replace it
     app.state.config = live.get() if live else config
+    app.state.live_config = live  # None when the config is fixed (tests): never refused
     app.state.tz = ZoneInfo(settings.timezone)
     if store is not None:
         app.state.store = store
@@ -85,6 +88,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(opml.router)
     app.include_router(mail.router)
+    app.include_router(docs.router)
     return app
 
 

@@ -70,7 +70,7 @@ def tag_feed(fmt: str) -> Callable[..., Response]:
         selection = select.build_selection(
             tags=[tag], limit=limit, max_limit=MAX_LIMIT, tz=request.app.state.tz
         )
-        label = next((t.label for t in config.tags if t.name == tag), tag)
+        label = config.tag_label(tag)
         meta = _meta(
             request, f"Veille — {label}", "/?" + urlencode({"tag": tag}), f"Thème « {label} »"
         )

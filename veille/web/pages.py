@@ -78,6 +78,7 @@ def feeds_page(request: Request) -> Response:
         now=_now(request),
         tz=request.app.state.tz,
         chrome=site_chrome(request, "/feeds"),
+        refused=live.refused if (live := request.app.state.live_config) else None,
     )
     return _html(html.render_page(page))
 
@@ -106,12 +107,22 @@ def subscribe_page(request: Request) -> Response:
 
 @router.get("/static/{name}")
 def static(name: str) -> Response:
-    if name not in STATIC:
+    return file_response(name, STATIC, _static_bytes)
+
+
+def file_response(
+    name: str, types: dict[str, str], read: Callable[[str], bytes], max_age: int = 3600
+) -> Response:
+    """One of a fixed set of packaged files (``types``: name → media type), else a 404."""
+    if name not in types:
         return Response("introuvable", status_code=404, media_type="text/plain; charset=utf-8")
     return Response(
-        _static_bytes(name),
-        media_type=STATIC[name],
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        read(name),
+        media_type=types[name],
+        headers={
+            "Cache-Control": f"public, max-age={max_age}",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -171,6 +182,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         entries,
         title=headline.heading(shown),
         taxonomy=config.tags,
+        labels=labels,
         now=now,
         tz=tz,
         tag_href=lambda tag: path + html.query_string([("tag", tag)]),
@@ -294,7 +306,7 @@ def _duration_label(d: timedelta) -> str:
         return f"{days} jours"
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return f"{hours} heure{'s' if hours > 1 else ''}"
+        return html.plural(hours, "heure")
     return f"{seconds // 60} min"
 
 
@@ -317,11 +329,7 @@ def _now(request: Request) -> datetime:
 
 def _labels(config: Config) -> list[tuple[str, str]]:
     """Every theme a reader can pick: the taxonomy's, then the sources' own tags."""
-    labels = {r.name: r.label for r in config.tags}
-    for f in config.feeds:
-        for tag in f.tags:
-            labels.setdefault(tag, tag)
-    return list(labels.items())
+    return list(config.tag_labels().items())
 
 
 def site_chrome(
