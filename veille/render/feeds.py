@@ -51,7 +51,8 @@ ET.register_namespace("atom", ATOM_NS)
 ET.register_namespace("content", CONTENT_NS)
 ET.register_namespace("dc", DC_NS)
 
-# What XML 1.0 cannot carry (same set as sanitize.strip_controls; render imports no parser).
+# What XML 1.0 cannot carry: a last guard at the output (ingestion, sanitize.strip_controls,
+# already removes these and DEL and C1 too; render imports no parser module).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
