@@ -59,6 +59,10 @@ tags:
   inclusion:
     label: Inclusion
     match: ["inclusion", "inclusive", "handicap", "dys", "AESH", "accessibilité"]
+labels:
+  actualite: Actualité
+  institutionnel: Institutionnel
+  recherche: Recherche
 digests:
   quotidien:  # the home page
     title: La veille du jour
