@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from .. import __version__
 from ..errors import QueryError, VeilleError
@@ -26,7 +29,8 @@ from ..render.feeds import authority_of
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
-from . import api, docs, error_pages, feeds, mail, opml, pages
+from . import api, curation, docs, error_pages, feeds, mail, opml, pages
+from .bodies import BodyGuard
 from .headers import SecurityHeaders
 
 
@@ -75,6 +79,7 @@ def create_app(
     # 2.4 ms / 34 KB at level 5 and 7.9 ms at Starlette's default 9 (BENCHMARKS.md): the CPU
     # of a small school server matters more than 6 KB.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
+    app.add_middleware(BodyGuard, authorize=partial(_api_write_refusal, settings))
     app.add_middleware(SecurityHeaders)  # outermost: errors and 304s get the headers too
     if live is not None:
 
@@ -90,6 +95,15 @@ def create_app(
     app.include_router(mail.router)
     app.include_router(docs.router)
     return app
+
+
+def _api_write_refusal(settings: Settings, scope: Scope) -> StarletteHTTPException | None:
+    """Every write under ``/api/`` needs the admin token: checked before its body is read."""
+    if not scope["path"].startswith("/api/"):
+        return None
+    return curation.admin_refusal(
+        settings.admin_token, Headers(scope=scope).get("authorization", "")
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -48,26 +48,35 @@ router = APIRouter(include_in_schema=False)
 BACK = (("/", "Revenir à la veille"),)
 SESSION, LOGIN = "veille_session", "veille_login"
 SESSION_TTL = timedelta(hours=12)
-MAX_FORM = 64 * 1024
 ACTIONS = frozenset({"highlight", "unhighlight", "hide", "unhide", "introduction"})
 
 
 # --- the API --------------------------------------------------------------------------------
 
 
-def require_admin(request: Request) -> None:
-    configured = request.app.state.settings.admin_token
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+def admin_refusal(configured: str, authorization: str) -> HTTPException | None:
+    """Why an API request may not write (401/403), or None: ``Authorization: Bearer`` with
+    ``VEILLE_ADMIN_TOKEN`` (constant-time comparison)."""
+    scheme, _, given = authorization.partition(" ")
     if not configured:
-        raise HTTPException(403, "curation désactivée : VEILLE_ADMIN_TOKEN n'est pas défini")
+        return HTTPException(403, "curation désactivée : VEILLE_ADMIN_TOKEN n'est pas défini")
     if scheme.lower() != "bearer" or not given.strip():
-        raise HTTPException(
+        return HTTPException(
             401,
             "authentification requise (Authorization: Bearer …)",
             {"WWW-Authenticate": "Bearer"},
         )
     if not same(given.strip(), configured):
-        raise HTTPException(403, "jeton d'administration invalide")
+        return HTTPException(403, "jeton d'administration invalide")
+    return None
+
+
+def require_admin(request: Request) -> None:
+    refusal = admin_refusal(
+        request.app.state.settings.admin_token, request.headers.get("authorization", "")
+    )
+    if refusal is not None:
+        raise refusal
 
 
 api = APIRouter(prefix="/api/v1/digests/{name}", dependencies=[Depends(require_admin)])
@@ -171,8 +180,8 @@ async def login(request: Request) -> Response:
 
 @router.post("/curation/deconnexion")
 async def logout(request: Request) -> Response:
-    session, form = _session(request), await _form(request)
-    if session is None or not same(form.get("csrf", ""), session["csrf"]):
+    session = _session(request)
+    if session is None or not same((await _form(request)).get("csrf", ""), session["csrf"]):
         return error(request, 403, "Action refusée", "Jeton de formulaire absent ou invalide.")
     response = RedirectResponse("/curation/connexion", status_code=303)
     response.delete_cookie(SESSION, path="/curation")
@@ -220,11 +229,12 @@ def curation_page(request: Request, name: str) -> Response:
 
 @router.post("/curation/{name}")
 async def curate(request: Request, name: str) -> Response:
-    session, form = _session(request), await _form(request)
+    session = _session(request)  # before reading the body: no session, nothing is read
     if session is None:
         return error(
             request, 401, "Connexion requise", "Connectez-vous pour modifier la sélection."
         )
+    form = await _form(request)
     if not same(form.get("csrf", ""), session["csrf"]):
         return error(request, 403, "Action refusée", "Jeton de formulaire absent ou invalide.")
     spec, action, entry = _spec(request, name), form.get("action", ""), form.get("entry", "")
@@ -327,10 +337,9 @@ def _set_cookie(request: Request, response: Response, name: str, value: str) -> 
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """An urlencoded form (first value of each field); oversized bodies read as empty."""
+    """An urlencoded form (first value of each field); its size is capped while it is read
+    (``bodies.BodyGuard``: 413 beyond ``FORM_LIMIT``)."""
     body = await request.body()
-    if len(body) > MAX_FORM:
-        return {}
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     return {k: v[0] for k, v in fields.items()}
 

@@ -18,6 +18,8 @@ ERROR_TITLES = {
     403: "Accès refusé",
     404: "Page introuvable",
     405: "Action impossible",
+    413: "Requête trop volumineuse",
+    429: "Trop de tentatives",
     500: "Erreur du serveur",
 }
 
