@@ -45,7 +45,9 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as e:
         lines = [
-            f"  VEILLE_{'_'.join(map(str, x['loc'])).upper()} : {x['msg']}" for x in e.errors()
+            f"  VEILLE_{'_'.join(map(str, x['loc'])).upper()} : "
+            + str(x["msg"]).removeprefix("Value error, ")
+            for x in e.errors()
         ]
         _fail("Réglages invalides :\n" + "\n".join(lines))
 

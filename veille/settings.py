@@ -12,6 +12,10 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .text import plural
+
+MIN_SECRET_LENGTH = 16
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VEILLE_", env_file=".env", extra="ignore")
@@ -76,6 +80,18 @@ class Settings(BaseSettings):
     def _check_tls(cls, v: str) -> str:
         if v not in {"none", "starttls", "ssl"}:
             raise ValueError("doit valoir none, starttls ou ssl")
+        return v
+
+    @field_validator("admin_token", "secret_key")
+    @classmethod
+    def _check_secret(cls, v: str) -> str:
+        # A short secret is guessed in minutes even when guessing is slowed down.
+        if v and len(v) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"trop court ({plural(len(v), 'caractère')}, au moins {MIN_SECRET_LENGTH}) ; "
+                "par exemple : "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         return v
 
     @property

@@ -15,7 +15,9 @@ import hmac
 import json
 from typing import Any
 
-MIN_SECRET = 16
+from .settings import MIN_SECRET_LENGTH
+
+MIN_SECRET = MIN_SECRET_LENGTH
 
 
 class TokenError(ValueError):

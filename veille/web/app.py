@@ -31,6 +31,7 @@ from ..settings import Settings
 from ..store import Store
 from . import api, curation, docs, error_pages, feeds, mail, opml, pages
 from .bodies import BodyGuard
+from .guard import Guard, Once
 from .headers import SecurityHeaders
 
 
@@ -72,6 +73,8 @@ def create_app(
     app.state.config = live.get() if live else config
     app.state.live_config = live  # None when the config is fixed (tests): never refused
     app.state.tz = ZoneInfo(settings.timezone)
+    app.state.guard = Guard()  # failed logins and tokens, per client (web/guard.py)
+    app.state.once = Once()  # login forms already used
     if store is not None:
         app.state.store = store
     _install_error_handlers(app)
@@ -101,8 +104,10 @@ def _api_write_refusal(settings: Settings, scope: Scope) -> StarletteHTTPExcepti
     """Every write under ``/api/`` needs the admin token: checked before its body is read."""
     if not scope["path"].startswith("/api/"):
         return None
+    authorization = Headers(scope=scope).get("authorization", "")
+    guard = scope["app"].state.guard
     return curation.admin_refusal(
-        settings.admin_token, Headers(scope=scope).get("authorization", "")
+        settings.admin_token, authorization, guard, curation.client_of(scope)
     )
 
 

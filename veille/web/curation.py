@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
+from starlette.types import Scope
 
 from ..issues import MailError, Prepared, choose_highlight, next_issue, prepared_issue
 from ..models import Config, DigestSpec
@@ -40,23 +41,29 @@ from ..render.email import MailEntry, one_line
 from ..render.html import SECURITY_HEADERS
 from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
 from ..store import Store
+from ..text import plural
 from ..tokens import Signer, TokenError, same, secret_problem
 from .api import rfc3339
+from .guard import Guard
 from .pages import site_chrome
 
 router = APIRouter(include_in_schema=False)
 BACK = (("/", "Revenir à la veille"),)
 SESSION, LOGIN = "veille_session", "veille_login"
 SESSION_TTL = timedelta(hours=12)
+LOGIN_TTL = timedelta(minutes=30)  # a login page's form
 ACTIONS = frozenset({"highlight", "unhighlight", "hide", "unhide", "introduction"})
 
 
 # --- the API --------------------------------------------------------------------------------
 
 
-def admin_refusal(configured: str, authorization: str) -> HTTPException | None:
-    """Why an API request may not write (401/403), or None: ``Authorization: Bearer`` with
-    ``VEILLE_ADMIN_TOKEN`` (constant-time comparison)."""
+def admin_refusal(
+    configured: str, authorization: str, guard: Guard, client: str
+) -> HTTPException | None:
+    """Why an API request may not go on (401/403/429), or None: ``Authorization: Bearer``
+    with ``VEILLE_ADMIN_TOKEN`` (constant-time comparison), wrong tokens slowed down per
+    client (``guard``)."""
     scheme, _, given = authorization.partition(" ")
     if not configured:
         return HTTPException(403, "curation désactivée : VEILLE_ADMIN_TOKEN n'est pas défini")
@@ -66,14 +73,31 @@ def admin_refusal(configured: str, authorization: str) -> HTTPException | None:
             "authentification requise (Authorization: Bearer …)",
             {"WWW-Authenticate": "Bearer"},
         )
+    if wait := guard.wait(client):
+        return HTTPException(429, too_many(wait), {"Retry-After": str(wait)})
     if not same(given.strip(), configured):
+        guard.failed(client)
         return HTTPException(403, "jeton d'administration invalide")
+    guard.succeeded(client)
     return None
+
+
+def too_many(wait: int) -> str:
+    return f"trop d'essais : réessayez dans {plural(wait, 'seconde')}"
+
+
+def client_of(scope: Scope) -> str:
+    """The client's address (the proxy's, behind one that uvicorn does not trust)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "?"
 
 
 def require_admin(request: Request) -> None:
     refusal = admin_refusal(
-        request.app.state.settings.admin_token, request.headers.get("authorization", "")
+        request.app.state.settings.admin_token,
+        request.headers.get("authorization", ""),
+        request.app.state.guard,
+        client_of(request.scope),
     )
     if refusal is not None:
         raise refusal
@@ -162,15 +186,28 @@ def login_form(request: Request) -> Response:
 async def login(request: Request) -> Response:
     if (down := _unavailable(request)) is not None:
         return down
+    guard, client = request.app.state.guard, client_of(request.scope)
+    if wait := guard.wait(client):
+        response = _login_page(request, too_many(wait).capitalize() + ".", 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     form = await _form(request)
     expected = _unsign(request, "login", request.cookies.get(LOGIN, ""))
-    if expected is None or not same(form.get("csrf", ""), str(expected.get("csrf", ""))):
+    csrf = str((expected or {}).get("csrf", ""))
+    if (
+        expected is None
+        or not same(form.get("csrf", ""), csrf)
+        # Single use: each attempt needs a fresh login page.
+        or not request.app.state.once.spend(csrf, float(expected.get("exp", 0)))
+    ):
         return error(
             request, 403, "Formulaire expiré", "Rechargez la page de connexion et recommencez."
         )
     configured = request.app.state.settings.admin_token
     if not configured or not same(form.get("password", ""), configured):
+        guard.failed(client)
         return _login_page(request, "Mot de passe incorrect.", 401)
+    guard.succeeded(client)
     data = {"csrf": secrets.token_urlsafe(24), "exp": _expiry(request, SESSION_TTL)}
     response = RedirectResponse("/curation", status_code=303)
     _set_cookie(request, response, SESSION, _signer(request, "session").sign(data))
@@ -318,7 +355,7 @@ def _require_session(request: Request) -> Response | None:
 
 def _login_page(request: Request, problem: str = "", status: int = 200) -> Response:
     csrf = secrets.token_urlsafe(24)
-    token = _signer(request, "login").sign({"csrf": csrf, "exp": _expiry(request, SESSION_TTL)})
+    token = _signer(request, "login").sign({"csrf": csrf, "exp": _expiry(request, LOGIN_TTL)})
     response = page(request, LoginPage(csrf=csrf, error=problem), status)
     _set_cookie(request, response, LOGIN, token)
     return response
