@@ -109,3 +109,12 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
         assert "frame-ancestors 'none'" in headers["content-security-policy"], url
     # A page keeps its own policy (styles from this origin).
     assert "style-src 'self'" in client.get("/").headers["content-security-policy"]
+
+
+def test_every_page_offers_the_source_code(client: TestClient) -> None:
+    """AGPL §13: a network service offers its users its source."""
+    from veille import PROJECT_URL
+
+    for url in ["/", "/feeds", "/abonnement", "/nulle-part", "/curation/connexion"]:
+        page = client.get(url, headers={"accept": "text/html"}).text
+        assert f'<a href="{PROJECT_URL}">Code source (licence AGPL)</a>' in page, url

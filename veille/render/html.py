@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from .. import PROJECT_URL
 from ..models import EntryView, FeedState, RefusedEdit, TagRule
 from ..text import readable
 from .french import (
@@ -218,16 +219,19 @@ Page = DigestPage | FeedsPage | SubscribePage | ErrorPage
 # --- rendering -------------------------------------------------------------------------------
 
 
-def jinja_environment(folder: str) -> jinja2.Environment:
-    """Templates of ``veille/render/<folder>``: autoescaped, strict, French filters."""
+def jinja_environment(*folders: str) -> jinja2.Environment:
+    """Templates of ``veille/render/<folder>`` (the first folder that has a name wins):
+    autoescaped, strict, French filters."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("veille.render", folder),
+        loader=jinja2.ChoiceLoader([jinja2.PackageLoader("veille.render", f) for f in folders]),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
     env.filters["plural"] = plural
+    # AGPL §13: users of the service are offered its source, on every page.
+    env.globals["source_url"] = PROJECT_URL
     return env
 
 

@@ -12,7 +12,7 @@ from functools import cache
 import jinja2
 
 from .email import MailEntry
-from .html import Chrome
+from .html import Chrome, jinja_environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +78,7 @@ Page = MessagePage | ArchiveListPage | LoginPage | CurationPage
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(
-            [
-                jinja2.PackageLoader("veille.render", "mail_templates"),
-                jinja2.PackageLoader("veille.render", "templates"),  # the site's base.html
-            ]
-        ),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    return jinja_environment("mail_templates", "templates")  # the site's base.html too
 
 
 def render_mail_page(page: Page) -> str:
