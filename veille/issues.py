@@ -49,7 +49,7 @@ from .select import digest_selection, select_entries
 from .settings import Settings
 from .store import Store
 from .store.mail import Delivery, IssueDraft, IssueRecord
-from .tokens import Signer, secret_problem
+from .tokens import Signer, secret_problem, signer_for
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def require_secret(settings: Settings) -> Signer:
     problem = secret_problem(settings.secret_key)
     if problem:
         raise MailError(problem)
-    return Signer(settings.secret_key, "unsubscribe")
+    return signer_for(settings, "unsubscribe")
 
 
 def mail_jobs(config: Config) -> list[tuple[str, int | None, time]]:

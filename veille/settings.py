@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     mail_from: str = Field("veille@localhost", description="Expéditeur des e-mails.")
     admin_token: str = Field("", description="Jeton d'administration de l'API (Bearer).")
     secret_key: str = Field("", description="Clé secrète pour signer les jetons.")
+    old_secret_keys: str = Field(
+        "",
+        description="Anciennes clés secrètes, séparées par des virgules : les liens déjà "
+        "envoyés (désabonnement) restent valables après un changement de `VEILLE_SECRET_KEY`.",
+    )
 
     fetch_timeout: float = Field(20.0, description="Délai total d'une requête HTTP (secondes).")
     max_body_bytes: int = Field(
@@ -93,6 +98,10 @@ class Settings(BaseSettings):
                 "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
         return v
+
+    @property
+    def old_secrets(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in self.old_secret_keys.split(",") if k.strip())
 
     @property
     def allowed_hosts(self) -> frozenset[str]:

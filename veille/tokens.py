@@ -15,7 +15,7 @@ import hmac
 import json
 from typing import Any
 
-from .settings import MIN_SECRET_LENGTH
+from .settings import MIN_SECRET_LENGTH, Settings
 
 MIN_SECRET = MIN_SECRET_LENGTH
 
@@ -46,14 +46,17 @@ def secret_problem(secret: str) -> str | None:
 
 
 class Signer:
-    def __init__(self, secret: str, purpose: str) -> None:
+    """Signs with ``secret``; verifies with it and with ``old_secrets`` (the keys used before
+    a rotation: links already sent keep working, new ones use the new key)."""
+
+    def __init__(self, secret: str, purpose: str, old_secrets: tuple[str, ...] = ()) -> None:
         problem = secret_problem(secret)
         if problem:
             raise TokenError(problem)
-        self._key = hmac.new(secret.encode(), b"veille:" + purpose.encode(), "sha256").digest()
+        self._keys = [_derive(s, purpose) for s in (secret, *old_secrets) if s]
 
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()[:20]
+    def _mac(self, payload: bytes, key: bytes | None = None) -> bytes:
+        return hmac.new(key or self._keys[0], payload, hashlib.sha256).digest()[:20]
 
     def sign(self, data: Any) -> str:
         """A token carrying ``data`` (anything JSON can hold)."""
@@ -67,12 +70,26 @@ class Signer:
             payload, mac = _unb64(payload_text), _unb64(mac_text)
         except (ValueError, binascii.Error) as e:
             raise TokenError("jeton illisible") from e
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        if not any(hmac.compare_digest(mac, self._mac(payload, key)) for key in self._keys):
             raise TokenError("jeton invalide")
         try:
             return json.loads(payload)
         except ValueError as e:  # pragma: no cover - only reachable with a valid MAC
             raise TokenError("jeton illisible") from e
+
+
+def _derive(secret: str, purpose: str) -> bytes:
+    return hmac.new(secret.encode(), b"veille:" + purpose.encode(), "sha256").digest()
+
+
+def signer_for(settings: Settings, purpose: str) -> Signer:
+    """The signer of ``purpose`` with the deployment's key and its old keys."""
+    return Signer(settings.secret_key, purpose, settings.old_secrets)
+
+
+def fingerprint(secret: str) -> str:
+    """A short digest of a secret, to tell whether it changed without storing it."""
+    return hashlib.blake2b(secret.encode(), digest_size=8, person=b"veille-pw").hexdigest()
 
 
 def same(a: str, b: str) -> bool:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from ..limits import parse_id
-from .base import StoreBase, curation_key, entry_t, write_meta
+from .base import StoreBase, curation_key, entry_t, meta_t, write_meta
 from .tables import UTCDateTime
 
 highlight_t = sa.Table(
@@ -54,6 +54,9 @@ unsubscribe_t = sa.Table(
     sa.Column("address", sa.String(), primary_key=True),  # lower-case
     sa.Column("created_at", UTCDateTime(), nullable=False),
 )
+
+
+REVOKED = "revoked_session:"  # meta keys of ended curation sessions (value: their expiry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +189,22 @@ class CurationMixin(StoreBase):
         )
         with self.engine.connect() as conn:
             return conn.execute(query).scalar() or ""
+
+    # --- curation sessions ----------------------------------------------------------------
+
+    def revoke_session(self, session_id: str, until: datetime, now: datetime) -> None:
+        """End a curation session for good (logout): its cookie, even copied, no longer
+        opens anything until it would have expired. Expired revocations are dropped."""
+        with self._write() as conn:
+            conn.execute(
+                sa.delete(meta_t).where(
+                    meta_t.c.key.like(f"{REVOKED}%"), meta_t.c.value < now.isoformat()
+                )
+            )
+            write_meta(conn, REVOKED + session_id, until.isoformat())
+
+    def session_revoked(self, session_id: str) -> bool:
+        return self.get_meta(REVOKED + session_id) is not None
 
     # --- unsubscriptions -----------------------------------------------------------------
 

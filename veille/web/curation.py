@@ -42,7 +42,7 @@ from ..render.html import SECURITY_HEADERS
 from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
 from ..store import Store
 from ..text import plural
-from ..tokens import Signer, TokenError, same, secret_problem
+from ..tokens import Signer, TokenError, fingerprint, same, secret_problem, signer_for
 from .api import rfc3339
 from .guard import Guard
 from .pages import site_chrome
@@ -208,7 +208,12 @@ async def login(request: Request) -> Response:
         guard.failed(client)
         return _login_page(request, "Mot de passe incorrect.", 401)
     guard.succeeded(client)
-    data = {"csrf": secrets.token_urlsafe(24), "exp": _expiry(request, SESSION_TTL)}
+    data = {
+        "csrf": secrets.token_urlsafe(24),
+        "exp": _expiry(request, SESSION_TTL),
+        "sid": secrets.token_urlsafe(16),  # what logout revokes
+        "pw": fingerprint(configured),  # a new password ends every session
+    }
     response = RedirectResponse("/curation", status_code=303)
     _set_cookie(request, response, SESSION, _signer(request, "session").sign(data))
     response.delete_cookie(LOGIN, path="/curation")
@@ -220,6 +225,8 @@ async def logout(request: Request) -> Response:
     session = _session(request)
     if session is None or not same((await _form(request)).get("csrf", ""), session["csrf"]):
         return error(request, 403, "Action refusée", "Jeton de formulaire absent ou invalide.")
+    until = datetime.fromtimestamp(int(session["exp"]), UTC)
+    store(request).revoke_session(session["sid"], until, now(request))
     response = RedirectResponse("/curation/connexion", status_code=303)
     response.delete_cookie(SESSION, path="/curation")
     return response
@@ -320,7 +327,7 @@ def _unavailable(request: Request) -> Response | None:
 
 
 def _signer(request: Request, purpose: str) -> Signer:
-    return Signer(request.app.state.settings.secret_key, purpose)
+    return signer_for(request.app.state.settings, purpose)
 
 
 def _expiry(request: Request, ttl: timedelta) -> int:
@@ -341,8 +348,14 @@ def _unsign(request: Request, purpose: str, token: str) -> dict[str, Any] | None
 
 
 def _session(request: Request) -> dict[str, str] | None:
+    """The curation session of this request: signed, unexpired, opened with the current
+    password, and not ended by a logout (checked in the store: every replica knows)."""
     data = _unsign(request, "session", request.cookies.get(SESSION, ""))
-    return data if data is not None and isinstance(data.get("csrf"), str) else None
+    if data is None or not all(isinstance(data.get(k), str) for k in ("csrf", "sid", "pw")):
+        return None
+    if not same(data["pw"], fingerprint(request.app.state.settings.admin_token)):
+        return None
+    return None if store(request).session_revoked(data["sid"]) else data
 
 
 def _require_session(request: Request) -> Response | None:

@@ -26,7 +26,7 @@ from ..models import Config
 from ..render.email import french_date, stylesheet
 from ..render.html import SECURITY_HEADERS
 from ..render.mail_pages import ArchiveListPage, ConfirmForm, MessagePage
-from ..tokens import Signer, TokenError, secret_problem
+from ..tokens import TokenError, secret_problem, signer_for
 from . import curation
 from .curation import BACK, config, error, now, page, store
 
@@ -108,7 +108,7 @@ def _read_token(request: Request, token: str) -> tuple[str, str] | Response:
     if problem:
         return error(request, 503, "Désabonnement indisponible", problem)
     try:
-        digest, address = Signer(request.app.state.settings.secret_key, "unsubscribe").unsign(token)
+        digest, address = signer_for(request.app.state.settings, "unsubscribe").unsign(token)
         if not isinstance(digest, str) or not isinstance(address, str):
             raise TokenError("jeton invalide")
     except (TokenError, ValueError, TypeError):
