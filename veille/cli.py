@@ -245,9 +245,10 @@ async def _serve(
     import uvicorn
 
     from .web import create_app
+    from .web.server import server_config
 
     live = LiveConfig.load(settings.config)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, store, live), log_config=None))
+    server = uvicorn.Server(server_config(create_app(settings, store, live)))
     for sock in sockets:
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if sock.family == socket.AF_INET6 else host

@@ -1,0 +1,90 @@
+"""uvicorn as ``veille serve`` runs it (``web.server.server_config``): slow clients are cut
+at the header deadline, normal ones are served meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.mail_support import CONFIG, settings
+from veille.store import Store
+from veille.web import create_app
+from veille.web.server import MAX_CONCURRENCY, server_config
+
+DEADLINE = 1.0
+
+
+@pytest.fixture
+def port(tmp_path: Path) -> Iterator[int]:
+    store = Store(f"sqlite:///{tmp_path / 'v.db'}")
+    store.migrate()
+    app = create_app(settings(1), store, CONFIG)
+    config = server_config(app, header_timeout=DEADLINE)
+    assert config.limit_concurrency == MAX_CONCURRENCY
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        config.port = s.getsockname()[1]
+    config.host = "127.0.0.1"
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield config.port
+    server.should_exit = True
+    thread.join(15)
+    store.close()
+
+
+def closed_by_server(conn: socket.socket, within: float) -> bool:
+    conn.settimeout(within)
+    try:
+        return conn.recv(1024) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_slow_headers_are_cut_and_others_are_served(port: int) -> None:
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(30)]
+    for conn in slow:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
+    # Meanwhile a normal client is served.
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+        assert r.status == 200
+    started = time.monotonic()
+    for conn in slow:
+        conn.sendall(b"X-Lent: 1\r\n")  # a byte now and then does not help
+    assert all(closed_by_server(c, DEADLINE + 3) for c in slow)
+    assert time.monotonic() - started < DEADLINE + 3
+    for conn in slow:
+        conn.close()
+
+
+def test_a_kept_alive_connection_gets_the_same_deadline(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+        conn.sendall(b"GET /healthz HTTP/1.1\r\n")  # the second request stalls
+        assert closed_by_server(conn, DEADLINE + 3)
+
+
+def test_a_complete_request_is_not_cut_while_it_runs(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        time.sleep(DEADLINE / 2)
+        conn.sendall(b"GET /digests/hebdo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")
