@@ -16,6 +16,7 @@ from contextlib import suppress
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -25,11 +26,13 @@ from .cli_check import check_fetch
 from .cli_common import STATUS_FR, _config, _fail, _open_store, _settings, err, out
 from .cli_mail import mail_app
 from .config import load_config, validate_config
+from .errors import StoreError
 from .liveconfig import LiveConfig
 from .logs import setup_logging
 from .models import UpdateResult
 from .settings import Settings
 from .store import Store
+from .store.base import explain
 from .text import number, plural
 
 app = typer.Typer(
@@ -45,10 +48,21 @@ app.add_typer(cli_data.db_app, name="db")
 app.add_typer(mail_app, name="mail")
 
 
+def _database_url() -> str | None:
+    with suppress(Exception):  # only to word an error: settings were valid to get here
+        return Settings().database_url
+    return None
+
+
 def main() -> None:
     from .cli_french import run
 
-    run(app)
+    try:
+        run(app)
+    except (StoreError, sa.exc.DBAPIError) as e:  # a full disk, a base turned read-only…
+        cause = str(e) if isinstance(e, StoreError) else explain(e, _database_url())
+        err.print(f"Erreur de la base de données : {cause}", style="red", highlight=False)
+        sys.exit(2)
 
 
 @app.command()
@@ -194,9 +208,17 @@ def serve(
     settings = _settings()
     config = _config(settings)
     sockets = _listen(host, port)  # before the store: a second instance touches nothing
-    store = _open_store(settings, config)
+    store = _open_store(settings, config, read_only_ok=True)
+    if store.read_only:
+        err.print(
+            "Base de données en lecture seule : les pages et les flux sont servis, mais rien "
+            "n'est mis à jour (ni planificateur, ni curation).",
+            style="yellow",
+            highlight=False,
+        )
     try:
-        asyncio.run(_serve(settings, store, sockets, scheduler=not no_scheduler))
+        scheduler = not (no_scheduler or store.read_only)
+        asyncio.run(_serve(settings, store, sockets, scheduler=scheduler))
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled once everything is stopped
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+import sqlalchemy as sa
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -14,6 +15,7 @@ from .errors import ConfigError, StoreError
 from .models import Config
 from .settings import Settings
 from .store import Store
+from .store.base import explain, read_only
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -59,11 +61,22 @@ def _config(settings: Settings) -> Config:
         _fail(f"Configuration refusée — {e}")
 
 
-def _open_store(settings: Settings, config: Config) -> Store:
+def _open_store(settings: Settings, config: Config, *, read_only_ok: bool = False) -> Store:
+    """The migrated store, its feeds in step with feeds.yaml; a French message and exit 2
+    when it cannot be used. ``read_only_ok``: a base that cannot be written is still
+    returned (``store.read_only``), for serving pages."""
     try:
         store = Store(settings.database_url)
         store.migrate()
-        store.sync_feeds(config.feeds)
     except StoreError as e:
         _fail(f"Base de données inutilisable : {e}")
+    except sa.exc.DBAPIError as e:
+        _fail(f"Base de données inutilisable : {explain(e, settings.database_url)}")
+    try:
+        store.sync_feeds(config.feeds)
+    except sa.exc.DBAPIError as e:
+        if not (read_only_ok and read_only(e)):
+            store.close()
+            _fail(f"Base de données inutilisable : {explain(e, settings.database_url)}")
+        store.read_only = True
     return store

@@ -56,8 +56,10 @@ from functools import partial
 from itertools import repeat
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
+
 from .cluster import ClusterItem, assign_clusters
-from .errors import FeedError, FetchError, GoneError, HTTPStatusError, ParseError
+from .errors import FeedError, FetchError, GoneError, HTTPStatusError, ParseError, StoreError
 from .imapsource import ImapReader, MailMessage, message_source
 from .models import (
     Config,
@@ -71,6 +73,7 @@ from .models import (
 )
 from .retrieve import FetcherLike, ParserLike, retrieve
 from .store import FetchSuccess, Store
+from .store.base import explain
 from .tag import RuleSet, RulesSpec
 from .text import plural
 from .workers import TAG_MANY
@@ -214,6 +217,10 @@ class Updater:
             result = await self._fetch_parse_save(target)
         except FeedError as e:
             result = await self._record_failure(target, e)
+        except sa.exc.OperationalError as e:
+            # The database itself (full disk, read-only, unreachable), not this feed: nothing
+            # can be saved for any feed, so the update stops with the cause in French.
+            raise StoreError(f"écriture impossible : {explain(e, self.store.url)}") from e
         except Exception as e:  # a bug must not stop the other feeds: record it and go on
             log.exception("unexpected error", extra={"feed": target.id})
             result = await self._record_failure(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from ..errors import StoreError
 from .db import create_engine
@@ -35,6 +38,7 @@ class StoreBase:
         self.url = url
         self.engine = create_engine(url)
         self._authority: str | None = None
+        self.read_only = False  # set when writes were refused (pages are still served)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -53,11 +57,19 @@ class StoreBase:
         return self.engine.execution_options(sqlite_immediate=True).begin()
 
     def migrate(self) -> None:
-        """Bring the schema to the latest Alembic revision."""
-        if self._schema_version() == SCHEMA_HEAD:
+        """Bring the schema to the latest Alembic revision; StoreError (French) for a database
+        written by a newer veille (never downgraded: its data would be lost)."""
+        version = self._schema_version()
+        if version == SCHEMA_HEAD:
             return  # the usual start: nothing to do, and no need to load Alembic (~12 MB)
+        if version is not None and version > SCHEMA_HEAD:
+            raise StoreError(
+                f"la base vient d'une version plus récente de veille (schéma {version}, "
+                f"celle-ci connaît jusqu'au schéma {SCHEMA_HEAD}) : mettez veille à jour"
+            )
         from alembic import command
         from alembic.config import Config as AlembicConfig
+        from alembic.util import CommandError
 
         ini = resources.files("veille.store") / "alembic.ini"
         cfg = AlembicConfig(str(ini))
@@ -68,8 +80,8 @@ class StoreBase:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-        except sa.exc.SQLAlchemyError as e:
-            raise StoreError(f"migration de la base impossible : {e}") from e
+        except (sa.exc.SQLAlchemyError, CommandError) as e:
+            raise StoreError(f"migration de la base impossible : {explain(e, self.url)}") from e
 
     def _schema_version(self) -> str | None:
         """The Alembic revision the database is at (None: not a veille database yet)."""
@@ -100,12 +112,14 @@ class StoreBase:
         a deployment moving to its real address must not make every article appear again in
         its subscribers' readers. ``veille db copy`` carries it over with the meta table."""
         if self._authority is None:
-            with self._write() as conn:
-                found = conn.execute(
-                    sa.select(meta_t.c.value).where(meta_t.c.key == ID_AUTHORITY_KEY)
-                ).scalar()
-                if found is None:
-                    write_meta(conn, ID_AUTHORITY_KEY, candidate)
+            found = self.get_meta(ID_AUTHORITY_KEY)  # a read: a read-only base serves feeds
+            if found is None and not self.read_only:
+                with self._write() as conn:
+                    found = conn.execute(
+                        sa.select(meta_t.c.value).where(meta_t.c.key == ID_AUTHORITY_KEY)
+                    ).scalar()
+                    if found is None:
+                        write_meta(conn, ID_AUTHORITY_KEY, candidate)
             self._authority = found or candidate
         return self._authority
 
@@ -117,6 +131,48 @@ class StoreBase:
         with self.engine.connect() as conn:
             values = conn.execute(sa.select(meta_t.c.value).where(meta_t.c.key.in_(keys)))
             return max((datetime.fromisoformat(v) for v in values.scalars()), default=None)
+
+
+# What the database says when it cannot write, and what an administrator should read instead.
+_CAUSES = (
+    ("readonly database", "la base est en lecture seule (droits du fichier ou du dossier)"),
+    ("disk is full", "le disque est plein"),
+    ("unable to open database file", "impossible d'ouvrir le fichier de la base"),
+    ("disk i/o error", "erreur d'entrée-sortie sur le disque"),
+    ("no space left", "le disque est plein"),
+    ("connection refused", "le serveur de base de données ne répond pas"),
+)
+
+
+def explain(error: BaseException, url: str | None = None) -> str:
+    """A French cause for a database error, else its own text (first line). With the
+    database's ``url``, an I/O error on a SQLite file whose disk has no room left is told as
+    such (SQLite reports a full disk while creating its WAL files as an I/O error)."""
+    text = str(getattr(error, "orig", None) or error)
+    lowered = text.lower()
+    if "disk i/o error" in lowered and url and _disk_full(url):
+        return "le disque est plein"
+    for needle, cause in _CAUSES:
+        if needle in lowered:
+            return cause
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _disk_full(url: str) -> bool:
+    database = make_url(url).database
+    if make_url(url).get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return False
+    try:
+        return shutil.disk_usage(Path(database).parent).free < FULL_BELOW
+    except OSError:
+        return False
+
+
+FULL_BELOW = 1024 * 1024  # less free space than this: the disk is full for a database
+
+
+def read_only(error: BaseException) -> bool:
+    return "readonly database" in str(getattr(error, "orig", None) or error).lower()
 
 
 ID_AUTHORITY_KEY = "id_authority"

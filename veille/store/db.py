@@ -6,13 +6,24 @@ writer takes the lock up front and waits (busy timeout) instead of failing on a 
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from ..errors import StoreError
+
 BUSY_TIMEOUT_MS = 30_000
+_OS_CAUSES = {
+    errno.ENOTDIR: "un élément du chemin est un fichier, pas un dossier",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ENOSPC: "le disque est plein",
+    errno.ENOENT: "chemin introuvable",
+}
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -21,7 +32,12 @@ def create_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            cause = _OS_CAUSES.get(e.errno or 0, e.strerror or str(e))
+            raise StoreError(f"impossible de créer le dossier de la base {folder} : {cause}") from e
     engine = sa.create_engine(
         url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
     )
