@@ -1,6 +1,6 @@
-"""``veille mail …``: preview, send, status and resend of the e-mailed digests (issue 6).
+"""``veille mail …``: preview, send, status and resend of the e-mailed digests.
 
-Exit codes (DESIGN): 0 success, 1 some delivery failed or is waiting for a retry,
+Exit codes: 0 success, 1 some delivery failed or is waiting for a retry,
 2 bad usage or configuration (unknown digest, no recipients, no VEILLE_SECRET_KEY).
 """
 

@@ -13,7 +13,8 @@ Validation collects *every* problem rather than stopping at the first one:
 
 Reasons are in French: referents read them as is.
 
-Schema: DESIGN.md ("feeds.yaml") and the comments of the shipped feeds.yaml. Beyond types:
+Schema: the README (« Configurer les sources ») and the comments of the shipped feeds.yaml.
+Beyond types:
 ``feeds`` is required; ids, tag and digest names are slugs (``[a-z0-9][a-z0-9-]*``); feed ids
 are unique and so are URLs; ``url`` is http(s) with a host (``type: feed|html``) or imap(s)
 (``type: imap``); 1 minute ≤ ``every`` ≤ 7 days; 1 minute ≤ ``window`` ≤ 366 days; feed tags are

@@ -1,4 +1,4 @@
-"""``feeds.yaml``: the keys of sources without a feed (issue 9), checked for veille.config.
+"""``feeds.yaml``: the keys of sources without a feed, checked for veille.config.
 
 ``type: html`` (a list page read with CSS selectors, see :mod:`veille.htmllist`)::
 

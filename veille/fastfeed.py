@@ -1,6 +1,6 @@
 """A fast reader for the common shape of feed: plain RSS 2.0 (WordPress, most CMSs) and Atom 1.0.
 
-feedparser is thorough but slow (~35 ms for a 200 KB feed, 40 % of a refresh, issue 7): a SAX
+feedparser is thorough but slow (~35 ms for a 200 KB feed, 40 % of a refresh): a SAX
 handler in Python for every element, plus passes over every string. Most feeds in the wild
 are well-formed RSS 2.0 with a dozen known elements; for those, one ``xml.etree`` parse
 (expat, in C) and a walk over the items give **the same entries feedparser gives** — this

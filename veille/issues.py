@@ -1,4 +1,4 @@
-"""E-mail issues (issue 6): which period an issue covers, what it carries, its allocation.
+"""E-mail issues: which period an issue covers, what it carries, its allocation.
 
 ::
 

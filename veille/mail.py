@@ -1,4 +1,4 @@
-"""SMTP delivery of the e-mailed digests, through an outbox (issue 6).
+"""SMTP delivery of the e-mailed digests, through an outbox.
 
 ::
 

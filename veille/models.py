@@ -23,7 +23,7 @@ FeedStatus = Literal["ok", "error", "disabled", "pending"]
 
 @dataclass(frozen=True, slots=True)
 class PageSpec:
-    """How to read entries out of a web page without a feed (``type: html``, issue 9).
+    """How to read entries out of a web page without a feed (``type: html``).
 
     Each selector is CSS, optionally followed by ``@attribute`` to read that attribute instead
     of the text (``time@datetime``, ``[itemprop=datePublished]@content``); a lone
@@ -43,7 +43,7 @@ ImapTLS = Literal["ssl", "starttls", "none"]
 
 @dataclass(frozen=True, slots=True)
 class MailboxSpec:
-    """A mailbox folder read for newsletters (``type: imap``, issue 9).
+    """A mailbox folder read for newsletters (``type: imap``).
 
     From ``url: imaps://user@host[:port]/folder`` (RFC 5092 form) and the feed's keys.
     Without a user in the URL, ``VEILLE_IMAP_USER`` is used. The password is never in

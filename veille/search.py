@@ -5,7 +5,7 @@ elisions dropped; then ``stem``: light plurals), so ``evaluation`` finds ``Éval
 ``l'IA``/``l’IA`` find ``IA``, ``tablette`` finds ``Tablettes``; and words stay whole words
 (``IA`` never matches ``via``/``média``, ``ENT`` never ``enseignement``).
 
-Index side (issue 3, item 4): ``index_text(...) -> IndexedText(title, body)``, two columns of
+Index side: ``index_text(...) -> IndexedText(title, body)``, two columns of
 space-separated stems. Recommended SQLite table (the store owns the SQL)::
 
     CREATE VIRTUAL TABLE entry_fts USING fts5(
@@ -19,7 +19,7 @@ space-separated stems. Recommended SQLite table (the store owns the SQL)::
 ``detail=full`` (the default) is needed for phrases. The text is already normalised, so the
 tokenizer only splits on spaces; ``remove_diacritics 2`` is kept so that a letter
 ``fold`` leaves alone (``ø``, ``ł``) is treated the same way on both sides, since quoted query
-strings are tokenised by FTS5 too. PostgreSQL (issue 8): ``setweight(to_tsvector('simple',
+strings are tokenised by FTS5 too. PostgreSQL: ``setweight(to_tsvector('simple',
 title), 'A') || setweight(to_tsvector('simple', body), 'B')`` (TS_WEIGHTS), queried with
 ``to_tsquery('simple', to_tsquery(compiled))`` and ordered by ``ts_rank``.
 

@@ -2,7 +2,7 @@
 
 Pure: ``compile_rules(config.tags)`` once, then ``tag(EntryText(...), compiled)`` per entry.
 
-Term semantics (DESIGN.md, "Term semantics"); both the term and the text go through
+Term semantics (the README, « Thèmes et règles »); both the term and the text go through
 ``veille.text`` (see its docstring), so everything is case- and accent-insensitive:
 
 * a **plain term** (``évaluation``, ``classe inversée``, ``IA``) matches whole words, or a

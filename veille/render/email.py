@@ -1,4 +1,4 @@
-"""The e-mailed digest (issue 6): pure composition, data in, message out.
+"""The e-mailed digest: pure composition, data in, message out.
 
 ::
 

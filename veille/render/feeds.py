@@ -1,4 +1,4 @@
-"""Output feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 from one selection — pure (issue 5).
+"""Output feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 from one selection — pure.
 
 ::
 

@@ -10,7 +10,7 @@ in. Templates live in ``templates/`` (Jinja2, autoescape on: every string coming
 is escaped); the stylesheet is ``static/veille.css``. Pages carry no script and no inline
 style, so the strict Content-Security-Policy of ``CSP`` holds.
 
-Grouping rule (issue 4): sections follow the taxonomy (``tags:`` of feeds.yaml, in file
+Grouping rule: sections follow the taxonomy (``tags:`` of feeds.yaml, in file
 order); an entry appears once, under its first theme in that order — a theme the reader
 filtered on wins over the others — and entries without a declared theme go to "Autres", last.
 Tags that are not declared (free feed tags) are shown on entries but make no section.

@@ -1,4 +1,4 @@
-"""Pages of the mail features (issue 6): unsubscribe, archive list, curation — pure, data in,
+"""Pages of the mail features: unsubscribe, archive list, curation — pure, data in,
 ``str`` out. They share the site's layout (``templates/base.html``: navigation, stylesheet)
 and carry no script and no inline style (the strict CSP of ``render.html``); their own
 templates are in ``mail_templates/`` (Jinja2, autoescape on). ``nav`` is a page's own

@@ -7,7 +7,7 @@ tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``), same-story clusters
 (``clusters``: ``cluster_pending``) and the IMAP messages already read (``sources``:
 ``known_messages``, ``remember_messages``).
 
-Durability rules (DESIGN): a feed's entries are committed (in batches, each its own
+Durability rules : a feed's entries are committed (in batches, each its own
 transaction) *before* its validators (ETag/Last-Modified) are recorded, so a crash costs a
 refetch, never an entry. A fetch never deletes entries.
 """

@@ -1,4 +1,4 @@
-"""Editors' curation of the e-mailed digests (issue 6): highlights ("coups de cœur") with a
+"""Editors' curation of the e-mailed digests: highlights ("coups de cœur") with a
 one-line note, entries hidden from a digest, the introduction of an issue — and the
 unsubscribed addresses.
 

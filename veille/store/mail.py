@@ -1,4 +1,4 @@
-"""E-mail issues and their outbox (issue 6).
+"""E-mail issues and their outbox.
 
 An issue is allocated once per ``(digest, period)`` (UNIQUE), with its number, its archived
 rendering and a JSON snapshot of its content. In the same transaction, one outbox row per

@@ -1,4 +1,4 @@
-"""Sources without a feed (issue 9): the IMAP messages already processed, per folder.
+"""Sources without a feed: the IMAP messages already processed, per folder.
 
 A message is known by ``(feed, mailbox, UIDVALIDITY, UID)``: UIDs are unique and never reused
 within one UIDVALIDITY of one folder. When the server changes the folder's UIDVALIDITY (or the

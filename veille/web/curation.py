@@ -1,4 +1,4 @@
-"""Editors' curation of the e-mailed digests (issue 6): API and pages.
+"""Editors' curation of the e-mailed digests: API and pages.
 
 ::
 

@@ -1,5 +1,5 @@
 """Output feed routes: RSS 2.0, Atom 1.0 and JSON Feed 1.1 of every digest, every theme and
-any ad-hoc filter (issue 5).
+any ad-hoc filter.
 
 ::
 

@@ -1,4 +1,4 @@
-"""Routes of the e-mailed digests (issue 6)::
+"""Routes of the e-mailed digests::
 
     GET  /desabonnement/{token}           confirmation page (a button POSTs to the same URL)
     POST /desabonnement/{token}           unsubscribes; RFC 8058 one-click: the mail client

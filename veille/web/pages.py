@@ -1,4 +1,4 @@
-"""HTML page routes (issue 4): parse the query, select once, render with ``render.html``.
+"""HTML page routes: parse the query, select once, render with ``render.html``.
 
 ::
 

@@ -1,4 +1,4 @@
-"""E-mail issues (issue 6): archived issues, the outbox (one row per digest, issue and
+"""E-mail issues: archived issues, the outbox (one row per digest, issue and
 recipient), unsubscriptions, and the editors' curation (highlights, hidden entries,
 introductions).
 

@@ -1,4 +1,4 @@
-"""Sources without a feed (issue 9): IMAP messages already processed, per folder and
+"""Sources without a feed: IMAP messages already processed, per folder and
 UIDVALIDITY.
 
 Revision ID: 0006
