@@ -1,5 +1,5 @@
 """The largest cached SQLite store loaded into PostgreSQL (127.0.0.1:5432 only), for the same
-read scenarios on both backends (issue 8).
+read scenarios on both backends.
 
 The load is a bulk copy that gives the rows ``Store.copy_to`` would give, much faster:
 

@@ -14,7 +14,7 @@ import psutil
 
 BEGIN = "<!-- bench:begin -->"
 END = "<!-- bench:end -->"
-# The PostgreSQL part (issue 8) has its own block, so that ``--only postgres`` keeps the rest.
+# The PostgreSQL part has its own block, so that ``--only postgres`` keeps the rest.
 PG_BEGIN = "<!-- bench:postgres:begin -->"
 PG_END = "<!-- bench:postgres:end -->"
 HEADERS = ("mesure", "veille", "reader", "rapport", "cible", "verdict")

@@ -1,4 +1,4 @@
-"""The pages in a real browser (issue 4): headless Debian Chromium through Playwright, against
+"""The pages in a real browser: headless Debian Chromium through Playwright, against
 a real uvicorn server over a real SQLite file; axe-core (bundled with axe-playwright-python,
 injected from disk: no network) for WCAG 2.1 A/AA.
 

@@ -1,4 +1,4 @@
-"""Sources without a feed, ``type: html`` (issue 9): list pages read with CSS selectors.
+"""Sources without a feed, ``type: html``: list pages read with CSS selectors.
 
 Pure parts table-driven (selector syntax, French dates), then a realistic Canopé-like page and
 a page whose structure changed, served on loopback and run through the real Updater (fetcher,

@@ -1,4 +1,4 @@
-"""Newsletters by e-mail, ``type: imap`` (issue 9).
+"""Newsletters by e-mail, ``type: imap``.
 
 The message reader is pure and tested on crafted messages; the mailbox side runs against a
 real Dovecot on 127.0.0.1 (``tests.imap_support``), through the real Updater (parser processes,

@@ -1,4 +1,4 @@
-"""E-mailed digests against a real SMTP server on loopback (issue 6): message structure and
+"""E-mailed digests against a real SMTP server on loopback: message structure and
 headers (strict parsing), the outbox (never twice, retries, crash in the middle of a send),
 curation in the message, unsubscriptions, the CLI."""
 

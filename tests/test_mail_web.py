@@ -1,4 +1,4 @@
-"""Web side of the e-mailed digests (issue 6), in-process against real SQLite and a real SMTP
+"""Web side of the e-mailed digests, in-process against real SQLite and a real SMTP
 server: unsubscribe (page + RFC 8058 one-click), archive pages, curation API and pages."""
 
 from __future__ import annotations

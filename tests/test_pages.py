@@ -1,4 +1,4 @@
-"""HTML pages in-process (issue 4): pure rendering rules, then the routes against real SQLite."""
+"""HTML pages in-process: pure rendering rules, then the routes against real SQLite."""
 
 from __future__ import annotations
 
