@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     extra: list[str] = []
     pg_sections: list[Section] = []
     pg_extra: list[str] = []
-    # PostgreSQL is not one of issue 7's scenarios: asked for, it adds ~9 min the
+    # PostgreSQL is not one of the benchmark's targets: asked for, it adds ~9 min the
     # first time (loading 1M entries) and ~2.5 min later; `make bench` stays under 20 min.
     with_pg = args.only == "postgres" or (args.only != "refresh" and bool(args.postgres))
     status = 0

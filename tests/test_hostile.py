@@ -1,4 +1,4 @@
-"""Acceptance of issue 2, through the real command line: ~80 feeds mixing good sources with
+"""Ingestion end to end, through the real command line: ~80 feeds mixing good sources with
 hostile publishers, one ``veille update --all`` (time and whole-process-tree memory bounded),
 then a second conditional run; and a SIGKILL in the middle of a 5,000-item feed."""
 
