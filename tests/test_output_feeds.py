@@ -581,3 +581,15 @@ def test_hidden_stories_do_not_shorten_a_feed(store: Store, client: TestClient) 
         item_id(HOST, "cafe", "cafe-1"),
         item_id(HOST, "cafe", "cafe-2"),
     }
+
+
+def test_digest_feeds_follow_the_apps_clock(store: Store) -> None:
+    """One clock for every route: a digest feed's window ends at the app's ``now``."""
+    later = datetime.now(UTC) + timedelta(days=2)
+    populate(store, datetime.now(UTC))
+    app = create_app(Settings(base_url=BASE + "/"), store, CONFIG)
+    app.state.clock = lambda: later
+    with TestClient(app) as c:
+        # quotidien (1 day): two days later, nothing of today's entries is in its window.
+        assert ids_of(c, "/digests/quotidien.rss") == []
+        assert ids_of(c, "/digests/hebdo.rss")  # a week: still there

@@ -142,7 +142,7 @@ def digest(
         _fail(f"format inconnu « {fmt} » (attendu : {', '.join(DIGEST_FORMATS)})")
     settings = _settings()
     config = _config(settings)
-    spec = next((d for d in config.digests if d.name == name), None)
+    spec = config.digest(name)
     if spec is None:
         known = ", ".join(d.name for d in config.digests) or "aucune"
         _fail(f"sélection inconnue : {name} (sélections : {known})")

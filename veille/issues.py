@@ -144,7 +144,7 @@ def prepared_issue(store: Store, spec: DigestSpec, now: datetime, tz: ZoneInfo) 
 
 
 def digest_spec(config: Config, name: str) -> DigestSpec:
-    spec = next((d for d in config.digests if d.name == name), None)
+    spec = config.digest(name)
     if spec is None:
         known = ", ".join(d.name for d in config.digests) or "aucune"
         raise MailError(f"sélection inconnue « {name} » (connues : {known})")

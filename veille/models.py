@@ -116,6 +116,10 @@ class Config:
     def feed(self, feed_id: str) -> FeedSpec | None:
         return next((f for f in self.feeds if f.id == feed_id), None)
 
+    def digest(self, name: str) -> DigestSpec | None:
+        """The digest of feeds.yaml called ``name`` (the one lookup every caller uses)."""
+        return next((d for d in self.digests if d.name == name), None)
+
     def tag_labels(self) -> dict[str, str]:
         """Every tag a reader can pick, with the name shown for it: the themes (their
         ``label``) in file order, then the feeds' own tags (their name under ``labels:``, else

@@ -398,7 +398,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _spec(request: Request, name: str) -> DigestSpec | None:
-    return next((d for d in config(request).digests if d.name == name), None)
+    return config(request).digest(name)
 
 
 def _spec_or_404(request: Request, name: str) -> DigestSpec:

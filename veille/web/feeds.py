@@ -42,8 +42,9 @@ Limit = Annotated[
 ]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _now(request: Request) -> datetime:
+    """The app's clock (``app.state.clock``, which tests replace), as every route uses."""
+    return request.app.state.clock()  # type: ignore[no-any-return]
 
 
 # --- handlers (one per kind; registered for each format below) -----------------------------
@@ -52,10 +53,10 @@ def _now() -> datetime:
 def digest_feed(fmt: str) -> Callable[..., Response]:
     def handler(request: Request, name: str, limit: Limit = DEFAULT_LIMIT) -> Response:
         config = _config(request)
-        spec = next((d for d in config.digests if d.name == name), None)
+        spec = config.digest(name)
         if spec is None:
             raise HTTPException(404, f"sélection inconnue : {name}")
-        selection = select.digest_selection(spec, _now(), limit=limit)
+        selection = select.digest_selection(spec, _now(request), limit=limit)
         meta = _meta(request, spec.title, f"/digests/{name}", f"Sélection « {spec.title} »")
         return _feed_response(request, fmt, meta, selection)
 

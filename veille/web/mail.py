@@ -123,7 +123,8 @@ def _read_token(request: Request, token: str) -> tuple[str, str] | Response:
 
 
 def _spec_title(cfg: Config, name: str) -> str | None:
-    return next((d.title for d in cfg.digests if d.name == name), None)
+    spec = cfg.digest(name)
+    return spec.title if spec else None
 
 
 def _title(request: Request, name: str) -> str:

@@ -62,7 +62,7 @@ def home(request: Request) -> Response:
 
 @router.get("/digests/{name}", response_class=HTMLResponse)
 def digest(request: Request, name: str) -> Response:
-    spec = next((d for d in _config(request).digests if d.name == name), None)
+    spec = _config(request).digest(name)
     if spec is None:
         return error_page(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
     return _digest(request, spec, f"/digests/{quote(name, safe='')}")
