@@ -17,6 +17,8 @@ import pytest
 
 from .browser import HOSTILE_TITLE, LiveServer, browser, build_app, violations
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 pytest.importorskip("playwright")
 
 __all__ = ["browser"]  # a fixture of this module

@@ -21,6 +21,8 @@ from veille.store import Store
 from veille.web import create_app
 from veille.web.bodies import FORM_LIMIT, JSON_LIMIT
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 MiB = 1024 * 1024
 
 

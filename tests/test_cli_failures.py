@@ -20,6 +20,8 @@ import pytest
 from tests.feedgen import rss
 from tests.servers import FeedServer
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 FEEDS = """\
 feeds:
   - id: source

@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 
 from .browser import LiveServer, build_app, chromium
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:

@@ -25,6 +25,8 @@ from tests.feedgen import atom, rss
 from tests.servers import FeedServer
 from veille.parse import parse
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 MiB = 1024 * 1024
 
 # Real captures from the shared corpus, served as good feeds (French ISO-8859-1 first).

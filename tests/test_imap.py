@@ -38,6 +38,8 @@ from veille.pipeline import Updater
 from veille.store import Store
 from veille.workers import ParserPool
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 SOURCE = "imap://veille@127.0.0.1/INBOX;UID=1"
 

@@ -37,7 +37,10 @@ from veille.store import Store
 from veille.tag import RuleSet
 
 NEWSBOAT = shutil.which("newsboat")
-pytestmark = pytest.mark.skipif(NEWSBOAT is None, reason="newsboat absent (`make test` l'installe)")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(NEWSBOAT is None, reason="newsboat absent (`make test` l'installe)"),
+]
 
 FEEDS_YAML = """\
 feeds:

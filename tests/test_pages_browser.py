@@ -15,6 +15,8 @@ import pytest
 from .browser import LiveServer, browser, violations
 from .week import ADMIN, ITEMS, NOW, build_week_app
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 pytest.importorskip("playwright")
 
 __all__ = ["browser"]  # a fixture of this module

@@ -13,8 +13,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.feedgen import rss
 from tests.servers import FeedServer
+
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 
 
 def free_port() -> int:

@@ -19,6 +19,8 @@ from veille.store import Store
 from veille.web import create_app
 from veille.web.server import MAX_CONCURRENCY, server_config
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 DEADLINE = 1.0
 
 

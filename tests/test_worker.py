@@ -22,6 +22,8 @@ from tests.servers import FeedServer
 from veille.store import Store
 from veille.store.lock import ADVISORY_KEY, SCHEMA_KEY
 
+pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
