@@ -23,7 +23,7 @@ from rich.table import Table
 
 from . import cli_data
 from .cli_check import check_fetch
-from .cli_common import STATUS_FR, _config, _fail, _open_store, _settings, err, out
+from .cli_common import FEED_STATUS_FR, _config, _fail, _open_store, _settings, err, out
 from .cli_mail import mail_app
 from .config import load_config, validate_config
 from .errors import StoreError
@@ -149,7 +149,7 @@ def _print_results(results: list[UpdateResult]) -> None:
     for r in sorted(results, key=lambda r: r.feed_id):
         table.add_row(
             r.feed_id,
-            STATUS_FR.get(r.status, r.status),
+            FEED_STATUS_FR.get(r.status, r.status),
             str(r.new),
             str(r.updated),
             f"{number(r.duration_ms / 1000, 1)} s",
@@ -190,7 +190,11 @@ def feeds(
             else "jamais"
         )
         table.add_row(
-            f.id, STATUS_FR.get(f.status, f.status), str(f.entries), fetched, f.last_error or ""
+            f.id,
+            FEED_STATUS_FR.get(f.status, f.status),
+            str(f.entries),
+            fetched,
+            f.last_error or "",
         )
     out.print(table)
 

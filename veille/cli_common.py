@@ -20,7 +20,7 @@ from .store.base import explain, read_only
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
-STATUS_FR = {
+FEED_STATUS_FR = {
     "ok": "ok",
     "not_modified": "inchangé",
     "error": "erreur",

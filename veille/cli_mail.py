@@ -29,7 +29,7 @@ mail_app = typer.Typer(
     help="Lettre par e-mail : aperçu, envoi, état des envois.", no_args_is_help=True
 )
 
-STATUS_FR = {
+DELIVERY_STATUS_FR = {
     "pending": "en attente",
     "sending": "en cours",
     "sent": "envoyé",
@@ -209,10 +209,10 @@ def status(
         _out("Aucun numéro envoyé pour l'instant.")
         return
     tz = ZoneInfo(settings.timezone)
-    table = Table("sélection", "n°", "sujet", *STATUS_FR.values())
+    table = Table("sélection", "n°", "sujet", *DELIVERY_STATUS_FR.values())
     for issue in issues:
         mine = [d for d in deliveries if (d.digest, d.number) == (issue.digest, issue.number)]
-        counts = [str(sum(d.status == s for d in mine) or "") for s in STATUS_FR]
+        counts = [str(sum(d.status == s for d in mine) or "") for s in DELIVERY_STATUS_FR]
         table.add_row(issue.digest, str(issue.number), issue.subject, *counts)
     from .cli import out
 
@@ -229,7 +229,7 @@ def status(
                 else ""
             )
             detail.add_row(
-                d.digest, str(d.number), d.recipient, STATUS_FR.get(d.status, d.status),
+                d.digest, str(d.number), d.recipient, DELIVERY_STATUS_FR.get(d.status, d.status),
                 str(d.attempts), when, d.last_error or "",
             )  # fmt: skip
         out.print(detail)

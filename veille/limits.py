@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 
 from .errors import QueryError
 
-__all__ = ["EARLIEST", "LATEST", "MAX_ID", "check_date", "parse_id"]
+__all__ = ["EARLIEST", "LATEST", "MAX_ENTRIES", "MAX_ID", "check_date", "parse_id"]
 
 # Wide enough for any archive, narrow enough that moving a date between time zones or
 # subtracting a window from it never overflows.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+MAX_ENTRIES = 500  # entries one request may ask for (API, store); output feeds allow fewer
 MAX_ID = 2**63 - 1  # the largest id a 64-bit integer column holds (SQLite and PostgreSQL)
 _DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII digits only: "²".isdigit() is True
 

@@ -11,11 +11,10 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from .errors import QueryError
-from .limits import check_date
+from .limits import MAX_ENTRIES, check_date
 from .models import Config, DigestSpec, EntryPage, Selection
 from .store import Store
 
-MAX_LIMIT = 500
 MAX_QUERY = 500
 
 
@@ -55,7 +54,7 @@ def build_selection(
     since: str | None = None,
     until: str | None = None,
     limit: int = 50,
-    max_limit: int = MAX_LIMIT,
+    max_limit: int = MAX_ENTRIES,
     cursor: str | None = None,
     collapse: bool = False,
     known_feeds: Sequence[str] | None = None,

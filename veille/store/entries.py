@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from ..errors import QueryError
-from ..limits import check_date, parse_id
+from ..limits import MAX_ENTRIES, check_date, parse_id
 from ..models import EntryPage, EntryView, ParsedEntry, Selection
 from ..search import compile_query, index_text, to_tsquery
 from .base import StoreBase, entry_t, feed_t, tag_t
@@ -23,7 +23,6 @@ from .feeds import FetchSuccess
 from .tags import Reason, tag_rows
 
 BATCH = 500  # entries per transaction when saving a feed
-MAX_LIMIT = 500
 
 # Tags of one parsed entry of a given feed: {tag: reason}.
 EntryTagger = Callable[[ParsedEntry], Mapping[str, Reason]]
@@ -175,8 +174,8 @@ class EntriesMixin(StoreBase):
 
     def list_entries(self, selection: Selection) -> EntryPage:
         """Entries newest first (publication date, then id), one keyset page."""
-        if not 1 <= selection.limit <= MAX_LIMIT:
-            raise QueryError(f"limit doit être compris entre 1 et {MAX_LIMIT}")
+        if not 1 <= selection.limit <= MAX_ENTRIES:
+            raise QueryError(f"limit doit être compris entre 1 et {MAX_ENTRIES}")
         query = (
             sa.select(entry_t, feed_t.c.title.label("feed_own_title"), feed_t.c.config_title)
             .join(feed_t, feed_t.c.id == entry_t.c.feed_id)

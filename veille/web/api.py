@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from .. import select
-from ..limits import MAX_ID
+from ..limits import MAX_ENTRIES, MAX_ID
 from ..liveconfig import LiveConfig
 from ..models import Config, EntryView, FeedState
 from ..store import Store
@@ -98,7 +98,7 @@ def list_entries(
     chosen: Annotated[Filters, Depends(filters)],
     collapse: Annotated[bool, Query(description="Une ligne par sujet")] = False,
     until: Annotated[str | None, Query(description="Publiés avant (RFC 3339 ou date)")] = None,
-    limit: Annotated[int, Query(ge=1, le=select.MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 50,
     cursor: Annotated[str | None, Query(description="Curseur de la page suivante")] = None,
 ) -> dict[str, Any]:
     """Entries newest first, one keyset page; ``next_cursor`` is null on the last page."""

@@ -33,12 +33,10 @@ from .params import Filters, filters
 
 router = APIRouter(tags=["flux"])
 
-DEFAULT_LIMIT = FEED_LIMIT
-MAX_LIMIT = MAX_FEED_LIMIT
 CACHE_CONTROL = "public, max-age=300"
 
 Limit = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description=f"Nombre d'articles (au plus {MAX_LIMIT})")
+    int, Query(ge=1, le=MAX_FEED_LIMIT, description=f"Nombre d'articles (au plus {MAX_FEED_LIMIT})")
 ]
 
 
@@ -51,7 +49,7 @@ def _now(request: Request) -> datetime:
 
 
 def digest_feed(fmt: str) -> Callable[..., Response]:
-    def handler(request: Request, name: str, limit: Limit = DEFAULT_LIMIT) -> Response:
+    def handler(request: Request, name: str, limit: Limit = FEED_LIMIT) -> Response:
         config = _config(request)
         spec = config.digest(name)
         if spec is None:
@@ -64,12 +62,12 @@ def digest_feed(fmt: str) -> Callable[..., Response]:
 
 
 def tag_feed(fmt: str) -> Callable[..., Response]:
-    def handler(request: Request, tag: str, limit: Limit = DEFAULT_LIMIT) -> Response:
+    def handler(request: Request, tag: str, limit: Limit = FEED_LIMIT) -> Response:
         config = _config(request)
         if tag not in select.known_tags(config):
             raise HTTPException(404, f"thème inconnu : {tag}")
         selection = select.build_selection(
-            tags=[tag], limit=limit, max_limit=MAX_LIMIT, tz=request.app.state.tz
+            tags=[tag], limit=limit, max_limit=MAX_FEED_LIMIT, tz=request.app.state.tz
         )
         label = config.tag_label(tag)
         meta = _meta(
@@ -84,12 +82,12 @@ def filter_feed(fmt: str) -> Callable[..., Response]:
     def handler(
         request: Request,
         chosen: Annotated[Filters, Depends(filters)],
-        limit: Limit = DEFAULT_LIMIT,
+        limit: Limit = FEED_LIMIT,
     ) -> Response:
         selection = select.build_selection(
             **chosen.selection_args(),
             limit=limit,
-            max_limit=MAX_LIMIT,
+            max_limit=MAX_FEED_LIMIT,
             tz=request.app.state.tz,
             config=_config(request),
         )
