@@ -167,7 +167,7 @@ def feeds(
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON (comme l'API).")] = False,
 ) -> None:
     """Liste les sources et leur état."""
-    from .web.api import feed_json
+    from .render.json import feed_json
 
     settings = _settings()
     config = _config(settings)

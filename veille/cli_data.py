@@ -134,9 +134,9 @@ def digest(
     from .outputs import FEED_LIMIT, feed_document
     from .render.email import render_html, render_text
     from .render.feeds import FeedMeta, authority_of
+    from .render.json import entry_json
     from .select import digest_selection
     from .service import utcnow
-    from .web.api import entry_json
 
     if fmt not in DIGEST_FORMATS:
         _fail(f"format inconnu « {fmt} » (attendu : {', '.join(DIGEST_FORMATS)})")

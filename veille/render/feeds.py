@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ..models import EntryView
 from ..text import strip_html
+from .json import rfc3339
 
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"
@@ -96,10 +97,6 @@ def feed_updated(meta: FeedMeta, entries: Sequence[EntryView]) -> datetime:
 
 def rfc822(when: datetime) -> str:
     return format_datetime(when.astimezone(UTC), usegmt=True)
-
-
-def rfc3339(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def clean(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -10,7 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from .. import select
 from ..limits import MAX_ENTRIES, MAX_ID
 from ..liveconfig import LiveConfig
-from ..models import Config, EntryView, FeedState
+from ..models import Config
+from ..render.json import entry_json, feed_json, rfc3339_or_none
 from ..store import Store
 from .params import Filters, filters
 
@@ -19,43 +19,6 @@ router = APIRouter()
 
 def _store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
-
-
-def rfc3339(when: datetime | None) -> str | None:
-    return when.astimezone(UTC).isoformat(timespec="seconds") if when else None
-
-
-def feed_json(f: FeedState) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "url": f.url,
-        "title": f.title,
-        "status": f.status,
-        "last_error": f.last_error,
-        "entries": f.entries,
-        "last_fetched_at": rfc3339(f.last_fetched_at),
-        "next_fetch_at": rfc3339(f.next_fetch_at),
-        "site_url": f.site_url,
-        "error_count": f.error_count,
-        "last_success_at": rfc3339(f.last_success_at),
-    }
-
-
-def entry_json(e: EntryView) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "feed": e.feed,
-        "feed_title": e.feed_title,
-        "title": e.title,
-        "url": e.url,
-        "published": rfc3339(e.published),
-        "author": e.author,
-        "summary": e.summary,
-        "content_html": e.content_html,
-        "tags": list(e.tags),
-        "cluster": e.cluster,
-        "also_in": list(e.also_in),
-    }
 
 
 @router.get("/healthz", tags=["service"])
@@ -81,8 +44,8 @@ def config_json(live: LiveConfig | None) -> dict[str, Any]:
         "file": refused.path,
         "line": refused.line,
         "reason": refused.reason,
-        "refused_at": rfc3339(refused.at),
-        "in_force_since": rfc3339(refused.in_force_since),
+        "refused_at": rfc3339_or_none(refused.at),
+        "in_force_since": rfc3339_or_none(refused.in_force_since),
     }
 
 

@@ -39,11 +39,11 @@ from ..issues import MailError, Prepared, choose_highlight, next_issue, prepared
 from ..models import Config, DigestSpec
 from ..render.email import MailEntry, one_line
 from ..render.html import SECURITY_HEADERS
+from ..render.json import rfc3339
 from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
 from ..store import Store
 from ..text import plural
 from ..tokens import Signer, TokenError, fingerprint, same, secret_problem, signer_for
-from .api import rfc3339
 from .guard import Guard
 from .pages import site_chrome
 
