@@ -29,7 +29,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
 from ..models import EntryView
-from ..text import strip_html
+from .french import summary_text
 from .json import rfc3339
 
 RSS_TYPE = "application/rss+xml"
@@ -200,11 +200,7 @@ def _json_item(meta: FeedMeta, e: EntryView) -> dict[str, Any]:
 
 
 def _plain_summary(html: str) -> str:
-    text = strip_html(html)
-    if len(text) <= SUMMARY_CHARS:
-        return text
-    cut = text[:SUMMARY_CHARS].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.") + "…"
+    return summary_text(html, SUMMARY_CHARS)
 
 
 def _clean_json(value: Any) -> Any:

@@ -24,11 +24,9 @@ in UTC, is taken for a day alone: pages then show « 30 nov. 2026 », never « i
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..text import number, plural
+from ..text import number, plural, strip_html
 
 __all__ = [
     "SUMMARY_CHARS", "date_only", "french_date", "french_datetime", "number", "period_label",
@@ -78,61 +76,10 @@ def relative_time(when: datetime, now: datetime) -> str:
     return f"dans {amount}" if ahead else f"il y a {amount}"
 
 
-class _TextExtractor(HTMLParser):
-    _BLOCKS = frozenset(
-        [
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "blockquote",
-            "pre",
-            "table",
-            "tr",
-            "td",
-            "th",
-            "figure",
-        ]
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in {"script", "style", "template"}:
-            self._skip += 1
-        elif tag in self._BLOCKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style", "template"}:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
 def summary_text(html: str, limit: int = SUMMARY_CHARS) -> str:
-    """Plain text of an HTML summary, cut at a word boundary near ``limit`` with "…"."""
-    if "<" in html or "&" in html:
-        parser = _TextExtractor()
-        parser.feed(html)
-        parser.close()
-        html = "".join(parser.parts)
-    text = " ".join(html.split())
+    """Plain text of an HTML summary (``text.strip_html``: the one HTML → text rule of stored
+    HTML), cut at a word boundary near ``limit`` with "…"."""
+    text = strip_html(html)
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
