@@ -19,10 +19,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
+from .text import WEEKDAY_ABBREVIATIONS, WEEKDAYS
+
 FUTURE_TOLERANCE = timedelta(minutes=10)
 PARIS = ZoneInfo("Europe/Paris")
 
-_MONTHS = {
+MONTHS = {  # French month names and abbreviations (folded) → number
     "janvier": 1, "janv": 1, "jan": 1,
     "fevrier": 2, "fevr": 2, "fev": 2, "fevier": 2,
     "mars": 3, "mar": 3,
@@ -36,8 +38,6 @@ _MONTHS = {
     "novembre": 11, "nov": 11,
     "decembre": 12, "dec": 12,
 }  # fmt: skip
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_DAY_ABBREVIATIONS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
 _ZONES = {
     "gmt": 0, "ut": 0, "utc": 0, "z": 0, "cet": 60, "cest": 120, "hnec": 60, "hnee": 120,
     "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420, "mdt": -360,
@@ -54,7 +54,7 @@ FRENCH_MARKERS = re.compile(
 
 # A weekday, written out anywhere or abbreviated at the start ("mar." is also March).
 _WEEKDAY = re.compile(
-    rf"\b(?:{'|'.join(_DAYS)})\b\.?,?|^\s*(?:{'|'.join(_DAY_ABBREVIATIONS)})\b\.?,?"
+    rf"\b(?:{'|'.join(WEEKDAYS)})\b\.?,?|^\s*(?:{'|'.join(WEEKDAY_ABBREVIATIONS)})\b\.?,?"
 )
 _FRENCH_DATE = re.compile(
     r"(?P<day>\d{1,2})\s*(?:er)?\s+(?P<month>[a-z]+)\.?,?\s+(?P<year>\d{4}|\d{2})\b"
@@ -86,7 +86,7 @@ def parse_french_date(raw: str) -> datetime | None:
     folded = re.sub(r"\b(le|du|publie|mis a jour)\b", " ", folded)
     folded = _WEEKDAY.sub(" ", folded)
     match = _FRENCH_DATE.search(folded)
-    if not match or match["month"] not in _MONTHS:
+    if not match or match["month"] not in MONTHS:
         return None
     year = int(match["year"])
     if year < 100:
@@ -94,7 +94,7 @@ def parse_french_date(raw: str) -> datetime | None:
     try:
         local = datetime(
             year,
-            _MONTHS[match["month"]],
+            MONTHS[match["month"]],
             int(match["day"]),
             int(match["hour"] or 0),
             int(match["minute"] or 0),

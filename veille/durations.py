@@ -18,12 +18,13 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 
+from .text import WEEKDAY_ABBREVIATIONS
+
 __all__ = ["DAYS", "parse_duration", "parse_mail_at"]
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
 _MAIL_AT = re.compile(r"(?:([a-z]+)\s+)?(\d{1,2}):(\d{2})\Z")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FRENCH_DAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -59,6 +60,6 @@ def parse_mail_at(text: str) -> tuple[int | None, time]:
         return None, time(hh, mm)
     if day in DAYS:
         return DAYS.index(day), time(hh, mm)
-    french = next((i for i, f in enumerate(_FRENCH_DAYS) if day.startswith(f)), None)
+    french = next((i for i, f in enumerate(WEEKDAY_ABBREVIATIONS) if day.startswith(f)), None)
     hint = f" ; « {day} » s'écrit « {DAYS[french]} »" if french is not None else ""
     raise ValueError(f"jour inconnu « {day} » : utilisez {', '.join(DAYS)}{hint}")

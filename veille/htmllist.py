@@ -44,12 +44,13 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from veille.charset import decode
-from veille.dates import _MONTHS, PARIS, parse_date
+from veille.dates import MONTHS, PARIS, parse_date
 from veille.errors import ParseError
 from veille.models import PageSpec, ParsedEntry, ParsedFeed
 from veille.parse import dedupe
 from veille.sanitize import RawEntry, build_entry, plain_text, text_to_html
 from veille.selectors import DATE_DIRECTIVE, date_format_problem, selector_problem, split_selector
+from veille.text import WEEKDAY_ABBREVIATIONS, WEEKDAYS
 
 __all__ = [
     "NO_MATCH",
@@ -71,10 +72,10 @@ _ENGLISH_MONTHS = (
 )  # fmt: skip
 _MONTH_NUMBERS = {m: i for i, m in enumerate(_ENGLISH_MONTHS, 1)}
 _MONTH_NUMBERS |= {m[:3]: i for i, m in enumerate(_ENGLISH_MONTHS, 1)}
-_MONTH_NUMBERS |= _MONTHS  # the French names and abbreviations of veille.dates
+_MONTH_NUMBERS |= MONTHS  # the French names and abbreviations of veille.dates
 _DAY_NAMES = (
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-    "lun", "mar", "mer", "jeu", "ven", "sam", "dim",
+    *WEEKDAYS,
+    *WEEKDAY_ABBREVIATIONS,
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "mon", "tue", "wed", "thu", "fri", "sat", "sun",
 )  # fmt: skip

@@ -140,6 +140,10 @@ def strip_html(html: str) -> str:
     return " ".join(unescape(text).split())
 
 
+# French day names, Monday first (``datetime.weekday()`` order), as dates are written and read.
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+WEEKDAY_ABBREVIATIONS = tuple(day[:3] for day in WEEKDAYS)
+
 # French typography: a narrow no-break space groups thousands, a comma marks decimals.
 THOUSANDS = "\u202f"
 
