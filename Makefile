@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-LOCKS := requirements/build.txt requirements/runtime.txt requirements/test.txt
 # The tool that writes the lock files (uv: one wheel, resolves for every platform at once).
 UV_VERSION := 0.13.9
 UV_COMPILE := pip compile --generate-hashes --universal --python-version 3.11 --quiet \
