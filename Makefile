@@ -1,4 +1,6 @@
-# One entry point for dev work. `make run` and `make test` bootstrap .venv on a fresh machine.
+# One entry point for dev work. `make run` and `make test` bootstrap .venv on a fresh machine,
+# from the lock files in requirements/ (exact versions, every file checked against its hash);
+# `make lock` writes them again from pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +8,12 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint bench clean system-deps
+# The tool that writes the lock files (uv: one wheel, resolves for every platform at once).
+UV_VERSION := 0.13.9
+UV_COMPILE := pip compile --generate-hashes --universal --python-version 3.11 --quiet \
+	--custom-compile-command "make lock"
+
+.PHONY: run test lint bench clean system-deps lock
 
 # Debian packages the tests drive for real (headless browser, an RSS reader, an IMAP server).
 SYSTEM_DEPS := chromium:/usr/bin/chromium newsboat:/usr/bin/newsboat dovecot-imapd:/usr/lib/dovecot/imap
@@ -15,12 +22,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# The locked packages, then veille itself without resolving anything more (built by the locked
+# setuptools: no build isolation, which would fetch the newest one).
+$(STAMP): pyproject.toml requirements/build.txt requirements/runtime.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/build.txt -r requirements/runtime.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+$(TEST_STAMP): pyproject.toml requirements/build.txt requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/build.txt -r requirements/test.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP) $@
 
 run: $(STAMP)
@@ -44,12 +55,25 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check veille tests bench
 	$(BIN)/mypy veille
 
-$(BENCH_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test,bench]'
-	touch $(STAMP) $(TEST_STAMP) $@
+# The bench extras are pinned in pyproject.toml (a measurement names its versions), not locked.
+$(BENCH_STAMP): $(TEST_STAMP)
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $@
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Writes requirements/*.txt from pyproject.toml (needs the package index, as `pip install`).
+# The versions already locked are kept when they still fit; `make lock UPGRADE=1` takes the
+# newest that fit. Run it after any change to the dependencies in pyproject.toml.
+lock: | $(BIN)/python
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) pyproject.toml --extra postgresql \
+	  -o requirements/runtime.txt
+	$(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) pyproject.toml --extra postgresql \
+	  --extra test -c requirements/runtime.txt -o requirements/test.txt
+	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	  | $(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) - -c requirements/test.txt -o requirements/build.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

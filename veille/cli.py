@@ -21,7 +21,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import cli_data
+from . import __version__, cli_data
 from .cli_check import check_fetch
 from .cli_common import FEED_STATUS_FR, _config, _fail, _open_store, _settings, err, out
 from .cli_mail import mail_app
@@ -46,6 +46,27 @@ app.add_typer(cli_data.tags_app, name="tags")
 app.add_typer(cli_data.opml_app, name="opml")
 app.add_typer(cli_data.db_app, name="db")
 app.add_typer(mail_app, name="mail")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"veille {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Affiche la version et quitte.",
+        ),
+    ] = False,
+) -> None:
+    pass
 
 
 def _database_url() -> str | None:

@@ -30,7 +30,17 @@ def create_engine(url: str) -> sa.Engine:
     """Build an engine for ``url``; for SQLite, create the file's folder and set the pragmas."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        try:
+            return sa.create_engine(url, pool_pre_ping=True)
+        except ImportError as e:
+            # The PostgreSQL driver is an optional extra: SQLite needs nothing more.
+            form = (
+                "" if "+" in parsed.drivername else ", et écrivez l'adresse postgresql+psycopg://…"
+            )
+            raise StoreError(
+                f"le pilote PostgreSQL ({e.name}) n'est pas installé : installez veille avec "
+                f"l'option postgresql (pip install 'veille[postgresql]'){form}"
+            ) from e
     if parsed.database and parsed.database != ":memory:":
         folder = Path(parsed.database).parent
         try:
