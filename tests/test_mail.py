@@ -20,7 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from veille.cli import app
-from veille.issues import MailError, mail_jobs, message_id, period_for
+from veille.errors import MailError
+from veille.issues import mail_jobs, message_id, period_for
 from veille.mail import BACKOFF_CAP, backoff, is_dead, retry_pending, send_issue
 from veille.models import DigestSpec, MailSpec
 from veille.store import Store

@@ -14,7 +14,8 @@ import typer
 from rich.table import Table
 
 from .cli_common import _config, _fail, _open_store, _settings, err, out
-from .issues import MailError, Prepared, digest_spec, next_issue, prepared_issue, require_secret
+from .errors import MailError
+from .issues import Prepared, digest_spec, next_issue, prepared_issue, require_secret
 from .mail import SendReport, recover, retry_pending, send_issue
 from .render.email import issue_subject, render_html, render_text
 from .service import utcnow

@@ -30,7 +30,7 @@ from email.message import EmailMessage
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from .config import parse_mail_at
+from .durations import parse_mail_at
 from .errors import MailError
 from .models import Config, DigestSpec, EntryView
 from .render.email import (

@@ -35,7 +35,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.types import Scope
 
-from ..issues import MailError, Prepared, choose_highlight, next_issue, prepared_issue
+from ..errors import MailError
+from ..issues import Prepared, choose_highlight, next_issue, prepared_issue
 from ..models import Config, DigestSpec
 from ..render.email import MailEntry, one_line
 from ..render.html import SECURITY_HEADERS

@@ -31,7 +31,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from .. import select
-from ..config import parse_duration
+from ..durations import parse_duration
 from ..errors import QueryError
 from ..models import Config, DigestSpec, FeedState, Selection
 from ..render import headline, html
