@@ -54,6 +54,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check veille tests bench
 	$(BIN)/ruff format --check veille tests bench
 	$(BIN)/mypy veille
+	$(BIN)/lint-imports  # the layer rules of docs/ARCHITECTURE.md ([tool.importlinter])
 
 # The bench extras are pinned in pyproject.toml (a measurement names its versions), not locked.
 $(BENCH_STAMP): $(TEST_STAMP)
