@@ -104,68 +104,12 @@ class EntriesMixin(StoreBase):
         extras: Mapping[str, Extras],
         success: FetchSuccess | None,
     ) -> tuple[int, int]:
-        inserts: list[ParsedEntry] = []
-        updates: list[tuple[int, ParsedEntry]] = []
+        """One transaction: match the batch with what is stored, insert the new entries,
+        rewrite the changed ones, then (last batch) the fetch outcome."""
         with self._write() as conn:
-            existing = {
-                r.key: r
-                for r in conn.execute(
-                    sa.select(entry_t.c.id, entry_t.c.key, entry_t.c.content_hash).where(
-                        entry_t.c.feed_id == feed_id,
-                        entry_t.c.key.in_([e.key for e in batch]),
-                    )
-                )
-            }
-            unknown_urls = [e.url for e in batch if e.key not in existing and e.url]
-            by_link: dict[tuple[str | None, str], Any] = {}
-            if unknown_urls:
-                by_link = {
-                    (r.url, r.title): r
-                    for r in conn.execute(
-                        sa.select(
-                            entry_t.c.id, entry_t.c.url, entry_t.c.title, entry_t.c.content_hash
-                        ).where(entry_t.c.feed_id == feed_id, entry_t.c.url.in_(unknown_urls))
-                    )
-                }
-            for e in batch:
-                row = existing.get(e.key) or by_link.get((e.url, e.title))
-                if row is None:
-                    inserts.append(e)
-                elif row.content_hash != e.content_hash:
-                    updates.append((row.id, e))
-            tags: list[dict[str, Any]] = []
-            if inserts:
-                ids = (
-                    conn.execute(
-                        sa.insert(entry_t).returning(entry_t.c.id, sort_by_parameter_order=True),
-                        [_entry_values(feed_id, e, now) | {"first_seen_at": now} for e in inserts],
-                    )
-                    .scalars()
-                    .all()
-                )
-                if tagger:
-                    for entry_id, e in zip(ids, inserts, strict=True):
-                        tags += tag_rows(entry_id, tagger(e))
-                _index(conn, list(zip(ids, inserts, strict=True)), extras)
-                conn.execute(
-                    sa.update(feed_t)
-                    .where(feed_t.c.id == feed_id)
-                    .values(entry_count=feed_t.c.entry_count + len(inserts))
-                )
-            for entry_id, e in updates:
-                values = _entry_values(feed_id, e, now)
-                values.pop("key")  # keep the identity the entry was first stored under
-                values.pop("guid")
-                if e.published is None:
-                    values.pop("published_at")  # keep the first-seen date
-                conn.execute(sa.update(entry_t).where(entry_t.c.id == entry_id).values(**values))
-                if tagger:
-                    conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id == entry_id))
-                    tags += tag_rows(entry_id, tagger(e))
-            if updates:
-                deletes = [{"id": entry_id} for entry_id, _ in updates]
-                conn.execute(FTS_DELETE[conn.dialect.name], deletes)
-                _index(conn, updates, extras)
+            inserts, updates = _match_existing(conn, feed_id, batch)
+            tags = _insert_new(conn, feed_id, inserts, now, tagger, extras)
+            tags += _rewrite_changed(conn, feed_id, updates, now, tagger, extras)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
             if success is not None:
@@ -254,6 +198,106 @@ class EntriesMixin(StoreBase):
         query = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
         with self._read() as conn:
             return int(conn.execute(query).scalar_one())
+
+
+# --- saving a batch: the identity rules ---------------------------------------------------------
+
+
+def _match_existing(
+    conn: sa.Connection, feed_id: str, batch: Sequence[ParsedEntry]
+) -> tuple[list[ParsedEntry], list[tuple[int, ParsedEntry]]]:
+    """``(new entries, (id, entry) of changed ones)``. An entry is known by its key; a new key
+    whose link and title match a stored entry of the feed is that entry (publishers that
+    regenerate GUIDs on every fetch). An unchanged entry (same content hash) is neither."""
+    existing = {
+        r.key: r
+        for r in conn.execute(
+            sa.select(entry_t.c.id, entry_t.c.key, entry_t.c.content_hash).where(
+                entry_t.c.feed_id == feed_id,
+                entry_t.c.key.in_([e.key for e in batch]),
+            )
+        )
+    }
+    unknown_urls = [e.url for e in batch if e.key not in existing and e.url]
+    by_link: dict[tuple[str | None, str], Any] = {}
+    if unknown_urls:
+        by_link = {
+            (r.url, r.title): r
+            for r in conn.execute(
+                sa.select(
+                    entry_t.c.id, entry_t.c.url, entry_t.c.title, entry_t.c.content_hash
+                ).where(entry_t.c.feed_id == feed_id, entry_t.c.url.in_(unknown_urls))
+            )
+        }
+    inserts: list[ParsedEntry] = []
+    updates: list[tuple[int, ParsedEntry]] = []
+    for e in batch:
+        row = existing.get(e.key) or by_link.get((e.url, e.title))
+        if row is None:
+            inserts.append(e)
+        elif row.content_hash != e.content_hash:
+            updates.append((row.id, e))
+    return inserts, updates
+
+
+def _insert_new(
+    conn: sa.Connection,
+    feed_id: str,
+    inserts: list[ParsedEntry],
+    now: datetime,
+    tagger: EntryTagger | None,
+    extras: Mapping[str, Extras],
+) -> list[dict[str, Any]]:
+    """Insert new entries (first seen now) and index them; returns their tag rows."""
+    if not inserts:
+        return []
+    ids = (
+        conn.execute(
+            sa.insert(entry_t).returning(entry_t.c.id, sort_by_parameter_order=True),
+            [_entry_values(feed_id, e, now) | {"first_seen_at": now} for e in inserts],
+        )
+        .scalars()
+        .all()
+    )
+    tags: list[dict[str, Any]] = []
+    if tagger:
+        for entry_id, e in zip(ids, inserts, strict=True):
+            tags += tag_rows(entry_id, tagger(e))
+    _index(conn, list(zip(ids, inserts, strict=True)), extras)
+    conn.execute(
+        sa.update(feed_t)
+        .where(feed_t.c.id == feed_id)
+        .values(entry_count=feed_t.c.entry_count + len(inserts))
+    )
+    return tags
+
+
+def _rewrite_changed(
+    conn: sa.Connection,
+    feed_id: str,
+    updates: list[tuple[int, ParsedEntry]],
+    now: datetime,
+    tagger: EntryTagger | None,
+    extras: Mapping[str, Extras],
+) -> list[dict[str, Any]]:
+    """Rewrite changed entries under the identity they were first stored with, and their
+    index; returns their new tag rows (the old ones are deleted)."""
+    tags: list[dict[str, Any]] = []
+    for entry_id, e in updates:
+        values = _entry_values(feed_id, e, now)
+        values.pop("key")  # keep the identity the entry was first stored under
+        values.pop("guid")
+        if e.published is None:
+            values.pop("published_at")  # keep the first-seen date
+        conn.execute(sa.update(entry_t).where(entry_t.c.id == entry_id).values(**values))
+        if tagger:
+            conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id == entry_id))
+            tags += tag_rows(entry_id, tagger(e))
+    if updates:
+        deletes = [{"id": entry_id} for entry_id, _ in updates]
+        conn.execute(FTS_DELETE[conn.dialect.name], deletes)
+        _index(conn, updates, extras)
+    return tags
 
 
 def _newest_of_its_story(selection: Selection, dialect: str) -> Any:
