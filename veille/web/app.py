@@ -29,7 +29,7 @@ from ..render.feeds import authority_of
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
-from . import api, curation, docs, error_pages, feeds, mail, opml, pages
+from . import api, curation, docs, error_pages, feeds, mail, metrics, opml, pages
 from .bodies import BodyGuard
 from .guard import Guard, Once
 from .headers import SecurityHeaders
@@ -91,6 +91,7 @@ def create_app(
             app.state.config = live.get()
             return await call_next(request)
 
+    metrics.install(app)  # outermost middleware: times every request
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
