@@ -152,7 +152,8 @@ def test_serve_reports_health_and_metrics_after_a_real_update(tmp_path: Path) ->
                 if name == "veille_http_request_seconds_count"
             }
             assert {"/api/v1/entries/{entry_id}", "/healthz", "unmatched"} <= routes
-            assert not any(str(entry_id) in r or "such" in r for r in routes)
+            assert f"/api/v1/entries/{entry_id}" not in routes
+            assert not any("such" in r for r in routes)
             ok_entry = value(
                 found,
                 "veille_http_request_seconds_count",
@@ -196,9 +197,9 @@ def test_replica_reads_the_workers_heartbeat_and_logs_are_json(tmp_path: Path) -
                 assert value(found, "veille_scheduler_last_tick_timestamp_seconds")
         assert worker.proc.returncode == 0
     records = [json.loads(line) for line in worker.log.read_text(encoding="utf-8").splitlines()]
-    assert records and all(
-        {"time", "level", "logger", "message"} <= set(r) for r in records
-    ), records
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records), (
+        records
+    )
     updated = [r for r in records if r["message"] == "feed updated"]
     assert updated[0] | {"duration_ms": 0} == {
         "time": updated[0]["time"],
@@ -218,8 +219,9 @@ def test_replica_reads_the_workers_heartbeat_and_logs_are_json(tmp_path: Path) -
 
 
 HEAVY = "/api/v1/entries?limit=500"
-CLIENTS = 50
-HEALTH_BOUND = 2.0  # seconds: Docker's check gives up at 5 s; it took 10 s before
+CLIENTS = 150  # as in the review that found /healthz taking 10 s
+HEALTH_BOUND = 1.5  # seconds: Docker gives up at 5 s; it took 7 to 10 s before, 2 to 4 s with
+# an async /healthz alone (the event loop starved of the GIL by 40 rendering threads)
 
 
 def test_healthz_stays_fast_under_heavy_requests(tmp_path: Path) -> None:
@@ -243,8 +245,8 @@ def test_healthz_stays_fast_under_heavy_requests(tmp_path: Path) -> None:
                 return status
 
             with ThreadPoolExecutor(CLIENTS) as pool:
-                statuses = pool.map(heavy, range(CLIENTS * 2))
-                time.sleep(max(0.5, one_heavy))  # the server is busy with heavy pages
+                statuses = pool.map(heavy, range(CLIENTS))
+                time.sleep(1.0)  # every heavy request is in, most are queued
                 timings = []
                 for _ in range(3):
                     asked = time.monotonic()
@@ -255,5 +257,5 @@ def test_healthz_stays_fast_under_heavy_requests(tmp_path: Path) -> None:
                 assert all(s == 200 for s in statuses)
             still_busy = sum(t > answered for t in finished)
             print(f"one heavy: {one_heavy:.2f} s; /healthz: {timings}; busy after: {still_busy}")
-            assert still_busy >= CLIENTS // 2, "the load ended before /healthz was measured"
+            assert still_busy >= CLIENTS // 5, "the load ended before /healthz was measured"
             assert max(timings) < HEALTH_BOUND, timings

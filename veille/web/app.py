@@ -29,7 +29,7 @@ from ..render.feeds import authority_of
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
-from . import api, curation, docs, error_pages, feeds, mail, metrics, opml, pages
+from . import api, curation, docs, error_pages, feeds, health, mail, metrics, opml, pages
 from .bodies import BodyGuard
 from .guard import Guard, Once
 from .headers import SecurityHeaders
@@ -54,6 +54,7 @@ def create_app(
         # The first start records the authority of the entries' ids for good.
         app.state.store.id_authority(authority_of(settings.base_url))
         settle()
+        health.bound_request_threads()  # an event loop free to answer /healthz under load
         try:
             yield
         finally:
