@@ -76,6 +76,7 @@ def create_app(
     app.state.tz = ZoneInfo(settings.timezone)
     app.state.guard = Guard()  # failed logins and tokens, per client (web/guard.py)
     app.state.once = Once()  # login forms already used
+    app.state.probe = health.Probe()  # /healthz's own threads (web/health.py)
     if store is not None:
         app.state.store = store
     _install_error_handlers(app)
@@ -92,13 +93,14 @@ def create_app(
             app.state.config = live.get()
             return await call_next(request)
 
-    metrics.install(app)  # outermost middleware: times every request
+    app.add_middleware(metrics.HttpTiming)  # outermost: times every answer
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.include_router(opml.router)
     app.include_router(mail.router)
     app.include_router(docs.router)
+    app.include_router(metrics.router)
     return app
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,32 +29,20 @@ from ..store.mail import DeliveryStatus
 from ..tokens import same
 from .curation import client_of, too_many
 from .guard import Guard
-from .health import Probe
 
 router = APIRouter()
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Anything else (uvicorn accepts any token as a method) is counted as "other": bounded labels.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-UNDELIVERED: tuple[DeliveryStatus, ...] = (
-    "pending",
-    "sending",
-    "unknown",
-)  # outbox rows not settled yet
-
-
-def install(app: FastAPI) -> None:
-    """The timing middleware (outermost: it times everything), ``/metrics`` and the health
-    probe's threads."""
-    app.state.probe = Probe()
-    app.add_middleware(HttpTiming)
-    app.include_router(router)
+# Outbox rows not settled yet (sent, failed and skipped ones only grow: not counted).
+UNDELIVERED: tuple[DeliveryStatus, ...] = ("pending", "sending", "unknown")
 
 
 class HttpTiming:
-    """Times each HTTP request, labelled by the template of the route that answered
-    (``/api/v1/entries/{entry_id}``, never the raw path: bounded cardinality), ``unmatched``
-    for a 404 outside every route."""
+    """Times each HTTP request (the app's outermost middleware: errors and refusals too),
+    labelled by the template of the route that answered (``/api/v1/entries/{entry_id}``,
+    never the raw path: bounded cardinality), ``unmatched`` for a 404 outside every route."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
