@@ -229,8 +229,8 @@ def serve(
     ] = False,
 ) -> None:
     """Lance le service web (et le planificateur, sauf --no-scheduler)."""
-    setup_logging()
     settings = _settings()
+    setup_logging(log_format=settings.log_format)
     config = _config(settings)
     sockets = _listen(host, port)  # before the store: a second instance touches nothing
     store = _open_store(settings, config, read_only_ok=True)
@@ -322,8 +322,8 @@ async def _serve(
 @app.command()
 def worker() -> None:
     """Lance le planificateur seul (sans service web)."""
-    setup_logging()
     settings = _settings()
+    setup_logging(log_format=settings.log_format)
     config = _config(settings)
     store = _open_store(settings, config)
     try:

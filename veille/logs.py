@@ -1,11 +1,17 @@
-"""Structured logs: ``key=value`` lines with the fixed keys of STYLE (feed, status, duration_ms,
-new, updated) when a record carries them."""
+"""Structured logs with the fixed keys of STYLE (feed, status, duration_ms, new, updated,
+error) when a record carries them: ``key=value`` lines (``text``), or one JSON object per line
+(``json``, ``VEILLE_LOG_FORMAT=json``) with ``time``, ``level``, ``logger``, ``message``,
+those keys and ``exception`` (the traceback) — for a log collector (Loki, journald, ELK)."""
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
+from typing import Any
 
 FIXED_KEYS = ("feed", "status", "duration_ms", "new", "updated", "error")
+LOG_FORMATS = ("text", "json")
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -19,9 +25,28 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
-def setup_logging(level: int = logging.INFO) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: a traceback stays inside its record (``exception``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC)
+        fields: dict[str, Any] = {
+            "time": when.isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields |= {k: getattr(record, k) for k in FIXED_KEYS if hasattr(record, k)}
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return json.dumps(fields, ensure_ascii=False, default=str)
+
+
+def setup_logging(level: int = logging.INFO, log_format: str = "text") -> None:
+    """Log to stderr in ``log_format`` (``VEILLE_LOG_FORMAT``), for this process's loggers and
+    uvicorn's (they propagate here: the app is served with ``log_config=None``)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(KeyValueFormatter())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else KeyValueFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

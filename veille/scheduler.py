@@ -8,14 +8,15 @@ The lock can also be lost while its holder lives (PostgreSQL restarted, its sess
 terminated): the holder checks it before each job and every ``retry`` seconds, stops
 scheduling as soon as it is gone and waits to take it again like any other worker.
 
-Every minute (``TICK``) it picks up feeds.yaml changes (``LiveConfig``: new sources, changed
-rules → re-tag, mail schedules), updates the feeds that are due and retries the e-mail
-deliveries whose back-off has passed. Each digest with ``mail: {at: "mon 07:30"}`` gets a cron
-job (Europe/Paris) that sends its issue (``mail.send_due``: once per period, never twice), the
-one whose period ends at that slot — still when the job runs late, up to ``SEND_GRACE``.
-Each feed's interval (``every``, default 30 min, plus a stable jitter) and its back-off live
-in the store's ``next_fetch_at``, so a restart keeps the rhythm. Runs never overlap
-(``max_instances=1``, ``coalesce``).
+Every minute (``TICK``) it records its heartbeat in the store (``heartbeat``: read by
+``/healthz`` and ``/metrics`` of every replica), picks up feeds.yaml changes (``LiveConfig``:
+new sources, changed rules → re-tag, mail schedules), updates the feeds that are due and retries
+the e-mail deliveries whose back-off has passed. Each digest with ``mail: {at: "mon 07:30"}``
+gets a cron job (Europe/Paris) that sends its issue (``mail.send_due``: once per period, never
+twice), the one whose period ends at that slot — still when the job runs late, up to
+``SEND_GRACE``. Each feed's interval (``every``, default 30 min, plus a stable jitter) and its
+back-off live in the store's ``next_fetch_at``, so a restart keeps the rhythm. Runs never
+overlap (``max_instances=1``, ``coalesce``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from .heartbeat import record_tick
 from .issues import SEND_GRACE, MailError, mail_jobs
 from .liveconfig import LiveConfig
 from .mail import retry_due, send_due
+from .metrics import SCHEDULER_ACTIVE
 from .models import Config
 from .pipeline import Updater
 from .settings import Settings
@@ -70,12 +73,14 @@ class Scheduler:
                 lock = await asyncio.to_thread(store.try_scheduler_lock)
             self._lock = lock
             log.info("planificateur actif")
+            SCHEDULER_ACTIVE.set(1)
             try:
                 self.start()
                 while not stop.is_set() and await self._holding():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=retry)
             finally:
+                SCHEDULER_ACTIVE.set(0)
                 self.shutdown()
                 self._lock = None
                 await asyncio.to_thread(lock.release)
@@ -119,6 +124,7 @@ class Scheduler:
         """One tick: follow feeds.yaml, update the due feeds, retry due e-mail deliveries."""
         if not await self._holding():
             return
+        await asyncio.to_thread(record_tick, self.updater.store, self.updater.now())
         config = self.config.get()
         if config is not self._applied:
             await self.updater.apply_config(config)

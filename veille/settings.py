@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .logs import LOG_FORMATS
 from .text import plural
 
 MIN_SECRET_LENGTH = 16
@@ -50,6 +51,16 @@ class Settings(BaseSettings):
         description="Anciennes clés secrètes, séparées par des virgules : les liens déjà "
         "envoyés (désabonnement) restent valables après un changement de `VEILLE_SECRET_KEY`.",
     )
+    metrics_token: str = Field(
+        "",
+        description="Jeton (Bearer) exigé pour lire `/metrics` (vide : `/metrics` est public, "
+        "comme `/feeds`).",
+    )
+    log_format: str = Field(
+        "text",
+        description="Format des journaux : `text` (lignes `clé=valeur`) ou `json` (un objet "
+        "JSON par ligne).",
+    )
 
     fetch_timeout: float = Field(20.0, description="Délai total d'une requête HTTP (secondes).")
     max_body_bytes: int = Field(
@@ -87,7 +98,14 @@ class Settings(BaseSettings):
             raise ValueError("doit valoir none, starttls ou ssl")
         return v
 
-    @field_validator("admin_token", "secret_key")
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, v: str) -> str:
+        if v not in LOG_FORMATS:
+            raise ValueError("doit valoir text ou json")
+        return v
+
+    @field_validator("admin_token", "secret_key", "metrics_token")
     @classmethod
     def _check_secret(cls, v: str) -> str:
         # A short secret is guessed in minutes even when guessing is slowed down.

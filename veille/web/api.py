@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from .. import select
+from ..heartbeat import process_id
 from ..limits import MAX_ENTRIES, MAX_ID
 from ..liveconfig import LiveConfig
 from ..models import Config
 from ..render.json import entry_json, feed_json, rfc3339_or_none
 from ..store import Store
+from .health import Reading
 from .params import Filters, filters
 
 router = APIRouter()
@@ -21,14 +25,40 @@ def _store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-@router.get("/healthz", tags=["service"])
-def healthz(request: Request) -> dict[str, Any]:
-    """Liveness and database check (used by the Docker HEALTHCHECK), and whether the last edit
-    of feeds.yaml was refused (the service still runs on the previous configuration: 200)."""
-    return {
+@router.get("/healthz", tags=["service"], response_model=None)
+async def healthz(request: Request) -> JSONResponse:
+    """Health check (Docker HEALTHCHECK, load balancers): 503 when the database does not
+    answer; a late scheduler or a refused edit of feeds.yaml (the service still runs on the
+    previous configuration) is reported with a 200. Cheap: no count over the entries."""
+    reading = await request.app.state.probe.read(_store(request))
+    status, body = health_json(reading, request.app.state.clock())
+    body["config"] = config_json(request.app.state.live_config)
+    return JSONResponse(body, status_code=status)
+
+
+def health_json(reading: Reading | str, now: datetime) -> tuple[int, dict[str, Any]]:
+    """Status code and body of ``/healthz`` (without ``config``). 503 when the database fails:
+    a replica that cannot read its database only serves errors, so it leaves the rotation.
+    ``scheduler.here``: this process ran the last tick (``veille serve`` with its scheduler
+    active); a web-only replica reads the same heartbeat from the store."""
+    if isinstance(reading, str):
+        return 503, {
+            "status": "error",
+            "entries": None,
+            "database": {"status": "error", "error": reading},
+            "scheduler": {"status": "unknown", "last_tick": None, "here": False},
+        }
+    tick = reading.tick
+    scheduler = {
+        "status": tick.status(now) if tick else "never",
+        "last_tick": rfc3339_or_none(tick.at) if tick else None,
+        "here": tick is not None and tick.by == process_id(),
+    }
+    return 200, {
         "status": "ok",
-        "entries": _store(request).count_entries(),
-        "config": config_json(request.app.state.live_config),
+        "entries": reading.entries,
+        "database": {"status": "ok"},
+        "scheduler": scheduler,
     }
 
 

@@ -29,7 +29,7 @@ from ..render.feeds import authority_of
 from ..runtime import settle
 from ..settings import Settings
 from ..store import Store
-from . import api, curation, docs, error_pages, feeds, mail, opml, pages
+from . import api, curation, docs, error_pages, feeds, health, mail, metrics, opml, pages
 from .bodies import BodyGuard
 from .guard import Guard, Once
 from .headers import SecurityHeaders
@@ -54,6 +54,7 @@ def create_app(
         # The first start records the authority of the entries' ids for good.
         app.state.store.id_authority(authority_of(settings.base_url))
         settle()
+        health.bound_request_threads()  # an event loop free to answer /healthz under load
         try:
             yield
         finally:
@@ -75,6 +76,7 @@ def create_app(
     app.state.tz = ZoneInfo(settings.timezone)
     app.state.guard = Guard()  # failed logins and tokens, per client (web/guard.py)
     app.state.once = Once()  # login forms already used
+    app.state.probe = health.Probe()  # /healthz's own threads (web/health.py)
     if store is not None:
         app.state.store = store
     _install_error_handlers(app)
@@ -91,12 +93,14 @@ def create_app(
             app.state.config = live.get()
             return await call_next(request)
 
+    app.add_middleware(metrics.HttpTiming)  # outermost: times every answer
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.include_router(opml.router)
     app.include_router(mail.router)
     app.include_router(docs.router)
+    app.include_router(metrics.router)
     return app
 
 
