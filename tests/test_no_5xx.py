@@ -5,6 +5,7 @@ cursors, control characters), answers below 500. Property-based (Hypothesis), bo
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Route
 
-from tests.mail_support import CONFIG, populate
+from tests.mail_support import ADMIN, CONFIG, SECRET, populate
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app
@@ -50,15 +51,32 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('no5xx') / 'v.db'}")
     store.migrate()
     populate(store, datetime.now(UTC) - timedelta(hours=1))
-    app = create_app(Settings(database_url=store.url, _env_file=None), store, CONFIG)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=store.url, admin_token=ADMIN, secret_key=SECRET
+    )  # configured as deployed: curation and unsubscribe links work
+    app = create_app(settings, store, CONFIG)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
     store.close()
 
 
+def routes_of(client: TestClient) -> list[Route]:
+    """Every route of the app, those of included routers too (FastAPI wraps them)."""
+    found: list[Route] = []
+    pending = list(client.app.routes)  # type: ignore[attr-defined]
+    while pending:
+        route = pending.pop()
+        if isinstance(route, Route):
+            found.append(route)
+        elif (router := getattr(route, "original_router", None)) is not None:
+            pending += router.routes
+    return found
+
+
 def get_paths(client: TestClient) -> list[str]:
-    routes = [r for r in client.app.routes if isinstance(r, Route)]  # type: ignore[attr-defined]
-    return sorted({r.path for r in routes if "GET" in (r.methods or ())})
+    paths = sorted({r.path for r in routes_of(client) if "GET" in (r.methods or ())})
+    assert len(paths) > 20, paths  # the included routers were walked
+    return paths
 
 
 def fill(path: str, segment: str) -> str:
@@ -118,3 +136,80 @@ def test_every_page_offers_the_source_code(client: TestClient) -> None:
     for url in ["/", "/feeds", "/abonnement", "/nulle-part", "/curation/connexion"]:
         page = client.get(url, headers={"accept": "text/html"}).text
         assert f'<a href="{PROJECT_URL}">Code source (licence AGPL)</a>' in page, url
+
+
+# --- writes: with the admin token and a logged-in editor -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    """A client with the admin token and a curation session; yields it and the session's CSRF."""
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('no5xx-w') / 'v.db'}")
+    store.migrate()
+    populate(store, datetime.now(UTC) - timedelta(hours=1))
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=store.url, admin_token=ADMIN, secret_key=SECRET
+    )
+    app = create_app(settings, store, CONFIG)
+    with TestClient(app, raise_server_exceptions=False, base_url="https://testserver") as c:
+        token = re.search(r'name="csrf" value="([^"]+)"', c.get("/curation/connexion").text)
+        assert token
+        c.post("/curation/connexion", data={"csrf": token.group(1), "password": ADMIN})
+        csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/curation/hebdo").text)
+        assert csrf
+        yield c, csrf.group(1)
+    store.close()
+
+
+def write_routes(client: TestClient) -> list[tuple[str, str]]:
+    routes = routes_of(client)
+    found = sorted({(m, r.path) for r in routes for m in (r.methods or ()) if m not in READS})
+    assert len(found) > 8, found
+    return found
+
+
+READS = {"GET", "HEAD", "OPTIONS"}
+json_values = st.one_of(st.text(max_size=50), st.integers(), st.none())
+FIELDS = ("action", "entry", "note", "text", "password", "csrf")
+ACTIONS = st.sampled_from(["highlight", "unhighlight", "hide", "unhide", "introduction", "x"])
+form_values = st.one_of(values, ACTIONS)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.data(),
+    segment=segments,
+    form=st.dictionaries(st.sampled_from(FIELDS), form_values, max_size=5),
+    body=st.one_of(
+        st.dictionaries(
+            st.sampled_from(["note", "text"]),
+            st.one_of(st.text(max_size=50), st.integers(), st.none()),
+        ),
+        st.text(max_size=40),
+    ),
+    with_csrf=st.booleans(),
+)
+def test_no_write_route_answers_5xx(
+    writer: tuple[TestClient, str],
+    data: st.DataObject,
+    segment: str,
+    form: dict[str, str],
+    body: object,
+    with_csrf: bool,
+) -> None:
+    client, csrf = writer
+    method, path = data.draw(st.sampled_from(write_routes(client)))
+    url = fill(path, segment)
+    if path.startswith("/api/"):
+        response = client.request(
+            method,
+            url,
+            content=json.dumps(body) if not isinstance(body, str) else body,
+            headers={"authorization": f"Bearer {ADMIN}", "content-type": "application/json"},
+        )
+    else:
+        fields = form | ({"csrf": csrf} if with_csrf else {})
+        response = client.request(method, url, data=fields, follow_redirects=False)
+    assert response.status_code < 500, (method, url, form, body, response.text[:300])
