@@ -14,15 +14,11 @@ from ..limits import MAX_ENTRIES, MAX_ID
 from ..liveconfig import LiveConfig
 from ..models import Config
 from ..render.json import entry_json, feed_json, rfc3339_or_none
-from ..store import Store
+from . import state
 from .health import Reading
 from .params import Filters, filters
 
 router = APIRouter()
-
-
-def _store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
 
 
 @router.get("/healthz", tags=["service"], response_model=None)
@@ -30,8 +26,8 @@ async def healthz(request: Request) -> JSONResponse:
     """Health check (Docker HEALTHCHECK, load balancers): 503 when the database does not
     answer; a late scheduler or a refused edit of feeds.yaml (the service still runs on the
     previous configuration) is reported with a 200. Cheap: no count over the entries."""
-    reading = await request.app.state.probe.read(_store(request))
-    status, body = health_json(reading, request.app.state.clock())
+    reading = await request.app.state.probe.read(state.store(request))
+    status, body = health_json(reading, state.now(request))
     body["config"] = config_json(request.app.state.live_config)
     return JSONResponse(body, status_code=status)
 
@@ -82,7 +78,7 @@ def config_json(live: LiveConfig | None) -> dict[str, Any]:
 @router.get("/api/v1/feeds", tags=["api"])
 def list_feeds(request: Request) -> dict[str, Any]:
     """Every configured source with its fetch status."""
-    return {"feeds": [feed_json(f) for f in _store(request).feed_states()]}
+    return {"feeds": [feed_json(f) for f in state.store(request).feed_states()]}
 
 
 @router.get("/api/v1/entries", tags=["api"])
@@ -95,7 +91,7 @@ def list_entries(
     cursor: Annotated[str | None, Query(description="Curseur de la page suivante")] = None,
 ) -> dict[str, Any]:
     """Entries newest first, one keyset page; ``next_cursor`` is null on the last page."""
-    store = _store(request)
+    store = state.store(request)
     selection = select.build_selection(
         tz=request.app.state.tz,
         config=request.app.state.config,
@@ -112,7 +108,7 @@ def list_entries(
 @router.get("/api/v1/entries/{entry_id}", tags=["api"])
 def get_entry(request: Request, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
     """One entry, with the reason of each of its tags (term and field that matched)."""
-    store = _store(request)
+    store = state.store(request)
     entry = store.get_entry(entry_id)
     if entry is None:
         raise HTTPException(404, "article introuvable")
@@ -129,7 +125,7 @@ def get_entry(request: Request, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)])
 def list_tags(request: Request) -> dict[str, Any]:
     """Themes of the taxonomy (in its order), then feed tags, with their entry counts."""
     config: Config = request.app.state.config
-    counts = _store(request).tag_counts()
+    counts = state.store(request).tag_counts()
     tags = [{"id": t.name, "label": t.label, "entries": counts.get(t.name, 0)} for t in config.tags]
     theme_ids = {t.name for t in config.tags}
     for name in sorted(select.known_tags(config) - theme_ids):

@@ -23,7 +23,6 @@ synchroniser CSRF token; every form repeats it and a POST without the right one 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,14 +36,14 @@ from starlette.types import Scope
 
 from ..errors import MailError
 from ..issues import Prepared, choose_highlight, next_issue, prepared_issue
-from ..models import Config, DigestSpec
+from ..models import DigestSpec
 from ..render.email import MailEntry, one_line
 from ..render.html import SECURITY_HEADERS
 from ..render.json import rfc3339
 from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
-from ..store import Store
 from ..text import plural
 from ..tokens import Signer, TokenError, fingerprint, same, secret_problem, signer_for
+from . import state
 from .guard import Guard
 from .pages import site_chrome
 
@@ -117,8 +116,12 @@ class IntroductionIn(BaseModel):
 
 @api.get("/curation")
 def get_curation(request: Request, name: str) -> dict[str, Any]:
-    spec, s, settings = _spec_or_404(request, name), store(request), request.app.state.settings
-    content, prepared = next_issue(s, settings, config(request), name, now(request))
+    spec, s, settings = (
+        _spec_or_404(request, name),
+        state.store(request),
+        request.app.state.settings,
+    )
+    content, prepared = next_issue(s, settings, state.config(request), name, state.now(request))
     return {
         "digest": spec.name,
         "next_issue": prepared.number,
@@ -134,7 +137,7 @@ def put_highlight(request: Request, name: str, entry: str, body: NoteIn) -> dict
     spec, note = _spec_or_404(request, name), one_line(body.note)
     try:
         chosen = choose_highlight(
-            store(request), request.app.state.settings, spec, entry, note, now(request)
+            state.store(request), request.app.state.settings, spec, entry, note, state.now(request)
         )
     except MailError as e:
         raise HTTPException(409, str(e)) from e
@@ -145,28 +148,30 @@ def put_highlight(request: Request, name: str, entry: str, body: NoteIn) -> dict
 
 @api.delete("/highlights/{entry}", status_code=204)
 def delete_highlight(request: Request, name: str, entry: str) -> Response:
-    store(request).remove_highlight(_spec_or_404(request, name).name, entry)
+    state.store(request).remove_highlight(_spec_or_404(request, name).name, entry)
     return Response(status_code=204)
 
 
 @api.put("/hidden/{entry}", status_code=204)
 def put_hidden(request: Request, name: str, entry: str) -> Response:
-    if not store(request).hide_entry(_spec_or_404(request, name).name, entry, now(request)):
+    if not state.store(request).hide_entry(
+        _spec_or_404(request, name).name, entry, state.now(request)
+    ):
         raise HTTPException(404, f"article inconnu : {entry}")
     return Response(status_code=204)
 
 
 @api.delete("/hidden/{entry}", status_code=204)
 def delete_hidden(request: Request, name: str, entry: str) -> Response:
-    store(request).unhide_entry(_spec_or_404(request, name).name, entry, now(request))
+    state.store(request).unhide_entry(_spec_or_404(request, name).name, entry, state.now(request))
     return Response(status_code=204)
 
 
 @api.put("/introduction")
 def put_introduction(request: Request, name: str, body: IntroductionIn) -> dict[str, Any]:
-    spec, s = _spec_or_404(request, name), store(request)
+    spec, s = _spec_or_404(request, name), state.store(request)
     number = _prepared(request, spec).number
-    s.set_introduction(spec.name, number, body.text, now(request))
+    s.set_introduction(spec.name, number, body.text, state.now(request))
     return {"issue": number, "text": s.introduction(spec.name, number)}
 
 
@@ -227,7 +232,7 @@ async def logout(request: Request) -> Response:
     if session is None or not same((await _form(request)).get("csrf", ""), session["csrf"]):
         return error(request, 403, "Action refusée", "Jeton de formulaire absent ou invalide.")
     until = datetime.fromtimestamp(int(session["exp"]), UTC)
-    store(request).revoke_session(session["sid"], until, now(request))
+    state.store(request).revoke_session(session["sid"], until, state.now(request))
     response = RedirectResponse("/curation/connexion", status_code=303)
     response.delete_cookie(SESSION, path="/curation")
     return response
@@ -237,7 +242,9 @@ async def logout(request: Request) -> Response:
 def curation_index(request: Request) -> Response:
     if (refused := _require_session(request)) is not None:
         return refused
-    links = tuple((f"/curation/{quote(d.name, safe='')}", d.title) for d in config(request).digests)
+    links = tuple(
+        (f"/curation/{quote(d.name, safe='')}", d.title) for d in state.config(request).digests
+    )
     return page(
         request, MessagePage("Curation des lettres", "Choisissez une sélection :", links=links)
     )
@@ -250,9 +257,11 @@ def curation_page(request: Request, name: str) -> Response:
     spec = _spec(request, name)
     if spec is None:
         return error(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
-    s, session = store(request), _session(request)
+    s, session = state.store(request), _session(request)
     assert session is not None
-    content, _ = next_issue(s, request.app.state.settings, config(request), name, now(request), 200)
+    content, _ = next_issue(
+        s, request.app.state.settings, state.config(request), name, state.now(request), 200
+    )
     hidden = [s.get_entry(int(i)) for i in sorted(s.hidden_entries(name), key=int)]
     return page(
         request,
@@ -297,7 +306,12 @@ async def curate(request: Request, name: str) -> Response:
 def _apply(request: Request, spec: DigestSpec, action: str, form: dict[str, str]) -> bool:
     """One editor's action; False when the entry does not exist, MailError (French) when a
     highlight is outside the issue being prepared."""
-    s, name, when, entry = store(request), spec.name, now(request), form.get("entry", "")
+    s, name, when, entry = (
+        state.store(request),
+        spec.name,
+        state.now(request),
+        form.get("entry", ""),
+    )
     if action == "highlight":
         note = one_line(form.get("note", ""))[:280]
         return choose_highlight(s, request.app.state.settings, spec, entry, note, when)
@@ -316,7 +330,7 @@ def _apply(request: Request, spec: DigestSpec, action: str, form: dict[str, str]
 def _prepared(request: Request, spec: DigestSpec) -> Prepared:
     """The issue being prepared, which the editors' choices go to."""
     tz = ZoneInfo(request.app.state.settings.timezone)
-    return prepared_issue(store(request), spec, now(request), tz)
+    return prepared_issue(state.store(request), spec, state.now(request), tz)
 
 
 # --- sessions and forms -----------------------------------------------------------------------
@@ -332,7 +346,7 @@ def _signer(request: Request, purpose: str) -> Signer:
 
 
 def _expiry(request: Request, ttl: timedelta) -> int:
-    return int((now(request) + ttl).timestamp())
+    return int((state.now(request) + ttl).timestamp())
 
 
 def _unsign(request: Request, purpose: str, token: str) -> dict[str, Any] | None:
@@ -343,7 +357,7 @@ def _unsign(request: Request, purpose: str, token: str) -> dict[str, Any] | None
         data = _signer(request, purpose).unsign(token)
     except TokenError:
         return None
-    if not isinstance(data, dict) or int(data.get("exp", 0)) < now(request).timestamp():
+    if not isinstance(data, dict) or int(data.get("exp", 0)) < state.now(request).timestamp():
         return None
     return data
 
@@ -356,7 +370,7 @@ def _session(request: Request) -> dict[str, str] | None:
         return None
     if not same(data["pw"], fingerprint(request.app.state.settings.admin_token)):
         return None
-    return None if store(request).session_revoked(data["sid"]) else data
+    return None if state.store(request).session_revoked(data["sid"]) else data
 
 
 def _require_session(request: Request) -> Response | None:
@@ -399,7 +413,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _spec(request: Request, name: str) -> DigestSpec | None:
-    return config(request).digest(name)
+    return state.config(request).digest(name)
 
 
 def _spec_or_404(request: Request, name: str) -> DigestSpec:
@@ -407,20 +421,6 @@ def _spec_or_404(request: Request, name: str) -> DigestSpec:
     if spec is None:
         raise HTTPException(404, f"sélection inconnue : {name}")
     return spec
-
-
-def store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
-
-
-def config(request: Request) -> Config:
-    return request.app.state.config  # type: ignore[no-any-return]
-
-
-def now(request: Request) -> datetime:
-    """The clock, injectable for tests: ``app.state.clock`` (a callable) when set."""
-    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
-    return clock() if clock else datetime.now(UTC)
 
 
 def page(request: Request, p: Page, status: int = 200) -> HTMLResponse:

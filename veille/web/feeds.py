@@ -25,10 +25,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from .. import __version__, select
-from ..models import Config, Selection
+from ..models import Selection
 from ..outputs import FEED_LIMIT, FORMATS, MAX_FEED_LIMIT, feed_document
 from ..render.feeds import FeedMeta, authority_of
-from ..store import Store
+from . import state
 from .params import Filters, filters
 
 router = APIRouter(tags=["flux"])
@@ -40,21 +40,16 @@ Limit = Annotated[
 ]
 
 
-def _now(request: Request) -> datetime:
-    """The app's clock (``app.state.clock``, which tests replace), as every route uses."""
-    return request.app.state.clock()  # type: ignore[no-any-return]
-
-
 # --- handlers (one per kind; registered for each format below) -----------------------------
 
 
 def digest_feed(fmt: str) -> Callable[..., Response]:
     def handler(request: Request, name: str, limit: Limit = FEED_LIMIT) -> Response:
-        config = _config(request)
+        config = state.config(request)
         spec = config.digest(name)
         if spec is None:
             raise HTTPException(404, f"sélection inconnue : {name}")
-        selection = select.digest_selection(spec, _now(request), limit=limit)
+        selection = select.digest_selection(spec, state.now(request), limit=limit)
         meta = _meta(request, spec.title, f"/digests/{name}", f"Sélection « {spec.title} »")
         return _feed_response(request, fmt, meta, selection)
 
@@ -63,7 +58,7 @@ def digest_feed(fmt: str) -> Callable[..., Response]:
 
 def tag_feed(fmt: str) -> Callable[..., Response]:
     def handler(request: Request, tag: str, limit: Limit = FEED_LIMIT) -> Response:
-        config = _config(request)
+        config = state.config(request)
         if tag not in select.known_tags(config):
             raise HTTPException(404, f"thème inconnu : {tag}")
         selection = select.build_selection(
@@ -89,7 +84,7 @@ def filter_feed(fmt: str) -> Callable[..., Response]:
             limit=limit,
             max_limit=MAX_FEED_LIMIT,
             tz=request.app.state.tz,
-            config=_config(request),
+            config=state.config(request),
         )
         query = request.url.query
         meta = _meta(request, "Veille — sélection", "/" + (f"?{query}" if query else ""), "")
@@ -119,14 +114,6 @@ for _path, _factory, _summary in ROUTES:
 # --- shared steps ----------------------------------------------------------------------------
 
 
-def _store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
-
-
-def _config(request: Request) -> Config:
-    return request.app.state.config  # type: ignore[no-any-return]
-
-
 def _meta(request: Request, title: str, home_path: str, description: str) -> FeedMeta:
     base = request.app.state.settings.base_url.rstrip("/")
     query = request.url.query
@@ -134,14 +121,14 @@ def _meta(request: Request, title: str, home_path: str, description: str) -> Fee
         title=title,
         home_url=base + home_path,
         self_url=base + request.url.path + (f"?{query}" if query else ""),
-        id_authority=_store(request).id_authority(authority_of(base)),
+        id_authority=state.store(request).id_authority(authority_of(base)),
         description=description or title,
         generator=f"veille {__version__}",
     )
 
 
 def _feed_response(request: Request, fmt: str, meta: FeedMeta, selection: Selection) -> Response:
-    doc = feed_document(_store(request), fmt, meta, selection)
+    doc = feed_document(state.store(request), fmt, meta, selection)
     headers = {"ETag": doc.etag, "Cache-Control": CACHE_CONTROL}
     if doc.last_modified is not None:
         headers["Last-Modified"] = format_datetime(doc.last_modified.astimezone(UTC), usegmt=True)

@@ -28,7 +28,8 @@ from ..render.html import SECURITY_HEADERS
 from ..render.mail_pages import ArchiveListPage, ConfirmForm, MessagePage
 from ..tokens import TokenError, secret_problem, signer_for
 from . import curation
-from .curation import BACK, config, error, now, page, store
+from .curation import BACK, error, page
+from .state import config, now, store
 
 router = APIRouter(include_in_schema=False)
 router.include_router(curation.router)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ..models import Config
 from ..opml import export_opml
 from ..render.opml import OPML_CONTENT_TYPE
+from . import state
 
 router = APIRouter()
 
@@ -14,11 +14,11 @@ router = APIRouter()
 @router.get("/opml", tags=["feeds"], response_class=Response)
 def opml(request: Request) -> Response:
     """Every source of feeds.yaml, with its site address when known."""
-    config: Config = request.app.state.config
-    states = {f.id: f for f in request.app.state.store.feed_states()}
+    config = state.config(request)
+    states = {f.id: f for f in state.store(request).feed_states()}
     body = export_opml(
         config,
-        now=request.app.state.clock(),
+        now=state.now(request),
         site_titles={i: s.title for i, s in states.items() if s.title},
         site_urls={i: s.site_url for i, s in states.items() if s.site_url},
         title="Sources de veille",

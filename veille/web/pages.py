@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 from urllib.parse import quote
@@ -36,7 +36,7 @@ from ..errors import QueryError
 from ..models import Config, DigestSpec, FeedState, Selection
 from ..render import headline, html
 from ..store import Store
-from . import feed_links
+from . import feed_links, state
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +54,7 @@ STATIC = {"veille.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    config = _config(request)
+    config = state.config(request)
     if not config.digests:
         return error_page(request, 404, "Aucune sélection", "feeds.yaml ne déclare aucun digest.")
     return _digest(request, config.digests[0], "/")
@@ -62,7 +62,7 @@ def home(request: Request) -> Response:
 
 @router.get("/digests/{name}", response_class=HTMLResponse)
 def digest(request: Request, name: str) -> Response:
-    spec = _config(request).digest(name)
+    spec = state.config(request).digest(name)
     if spec is None:
         return error_page(request, 404, "Sélection introuvable", f"Aucune sélection « {name} ».")
     return _digest(request, spec, f"/digests/{quote(name, safe='')}")
@@ -70,12 +70,12 @@ def digest(request: Request, name: str) -> Response:
 
 @router.get("/feeds", response_class=HTMLResponse)
 def feeds_page(request: Request) -> Response:
-    config, store = _config(request), _store(request)
+    config, store = state.config(request), state.store(request)
     states = _in_config_order(config, store.feed_states())
     page = html.build_feeds_page(
         states,
         last_entries=_last_entries(store, states),
-        now=_now(request),
+        now=state.now(request),
         tz=request.app.state.tz,
         chrome=site_chrome(request, "/feeds"),
         refused=live.refused if (live := request.app.state.live_config) else None,
@@ -85,7 +85,7 @@ def feeds_page(request: Request) -> Response:
 
 @router.get("/abonnement", response_class=HTMLResponse)
 def subscribe_page(request: Request) -> Response:
-    config = _config(request)
+    config = state.config(request)
     digests = tuple((d.title, feed_links.links("digest", d.name, d.title)) for d in config.digests)
     themes = tuple((label, feed_links.links("tag", name, label)) for name, label in _labels(config))
     titles = _feed_titles(request, config)
@@ -130,14 +130,14 @@ def file_response(
 
 
 def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
-    config, tz, now = _config(request), request.app.state.tz, _now(request)
+    config, tz, now = state.config(request), request.app.state.tz, state.now(request)
     params = request.query_params
     tags = [t for t in params.getlist("tag") if t]
     feeds = [f for f in params.getlist("feed") if f]
     query = params.get("q", "").strip()
     period_text = params.get("period", "").strip()
     cursor = params.get("cursor") or None
-    store = _store(request)
+    store = state.store(request)
     try:
         period = _period_of(period_text, spec, query)
         user = select.build_selection(
@@ -313,20 +313,6 @@ def _duration_label(d: timedelta) -> str:
 # --- shared steps ----------------------------------------------------------------------------
 
 
-def _store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
-
-
-def _config(request: Request) -> Config:
-    return request.app.state.config  # type: ignore[no-any-return]
-
-
-def _now(request: Request) -> datetime:
-    """The clock, injectable for tests: ``app.state.clock`` (a callable) when set."""
-    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
-    return clock() if clock else datetime.now(UTC)
-
-
 def _labels(config: Config) -> list[tuple[str, str]]:
     """Every theme a reader can pick: the taxonomy's, then the sources' own tags."""
     return list(config.tag_labels().items())
@@ -337,7 +323,7 @@ def site_chrome(
 ) -> html.Chrome:
     """Navigation: every digest (the first one is ``/``), the sources, subscribing."""
     nav = []
-    for i, d in enumerate(_config(request).digests):
+    for i, d in enumerate(state.config(request).digests):
         href = f"/digests/{quote(d.name, safe='')}"
         here = current == href or (i == 0 and current == "/")
         nav.append(html.Link("/" if i == 0 else href, d.title, here))
@@ -348,7 +334,7 @@ def site_chrome(
 
 def _feed_titles(request: Request, config: Config) -> dict[str, str]:
     """Each source's title: feeds.yaml's, else the feed's own, else its id."""
-    stored = _store(request).feed_titles()
+    stored = state.store(request).feed_titles()
     return {f.id: f.title or stored.get(f.id, f.id) for f in config.feeds}
 
 

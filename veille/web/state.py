@@ -1,0 +1,29 @@
+"""What every route reads from the application, in one place: the store, the configuration in
+force (``LiveConfig`` swaps it when feeds.yaml changes), the clock (``app.state.clock``, which
+tests replace: every route uses it, never ``datetime.now``) and the settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import Request
+
+from ..models import Config
+from ..settings import Settings
+from ..store import Store
+
+
+def store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def config(request: Request) -> Config:
+    return request.app.state.config  # type: ignore[no-any-return]
+
+
+def now(request: Request) -> datetime:
+    return request.app.state.clock()  # type: ignore[no-any-return]
+
+
+def settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
