@@ -13,48 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
 
 from ..limits import parse_id
 from .base import StoreBase, curation_key, entry_t, meta_t, write_meta
-from .tables import UTCDateTime
-
-highlight_t = sa.Table(
-    "mail_highlight",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column(
-        "entry_id", sa.Integer(), sa.ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("note", sa.String(), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("issue_number", sa.Integer(), nullable=True),
-)
-hidden_t = sa.Table(
-    "mail_hidden",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column(
-        "entry_id", sa.Integer(), sa.ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-)
-intro_t = sa.Table(
-    "mail_intro",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column("number", sa.Integer(), primary_key=True),
-    sa.Column("text", sa.Text(), nullable=False),
-    sa.Column("updated_at", UTCDateTime(), nullable=False),
-)
-unsubscribe_t = sa.Table(
-    "mail_unsubscribe",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column("address", sa.String(), primary_key=True),  # lower-case
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-)
-
+from .tables import hidden_t, highlight_t, intro_t, unsubscribe_t
 
 REVOKED = "revoked_session:"  # meta keys of ended curation sessions (value: their expiry)
 

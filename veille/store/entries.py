@@ -18,8 +18,8 @@ from ..models import EntryPage, EntryView, ParsedEntry, Selection
 from ..search import compile_query, index_text, to_tsquery
 from .base import StoreBase, entry_t, feed_t, tag_t
 from .clusters import also_in
-from .curation import hidden_t
 from .feeds import FetchSuccess
+from .tables import hidden_t
 from .tags import Reason, tag_rows
 
 BATCH = 500  # entries per transaction when saving a feed

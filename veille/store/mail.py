@@ -23,49 +23,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
 
-from .curation import CurationMixin, highlight_t, unsubscribe_t
-from .tables import UTCDateTime
+from .curation import CurationMixin
+from .tables import highlight_t, issue_t, outbox_t, unsubscribe_t
 
 DeliveryStatus = Literal["pending", "sending", "sent", "failed", "unknown", "skipped"]
-
-issue_t = sa.Table(
-    "mail_issue",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column("number", sa.Integer(), primary_key=True),
-    sa.Column("period", sa.String(), nullable=False),
-    sa.Column("period_start", UTCDateTime(), nullable=False),
-    sa.Column("period_end", UTCDateTime(), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("subject", sa.String(), nullable=False),
-    sa.Column("html", sa.Text(), nullable=False),
-    sa.Column("text", sa.Text(), nullable=False),
-    sa.Column("content", sa.Text(), nullable=False),
-    sa.UniqueConstraint("digest", "period", name="uq_mail_issue_period"),
-)
-outbox_t = sa.Table(
-    "mail_outbox",
-    SQLModel.metadata,
-    sa.Column("id", sa.Integer(), primary_key=True),
-    sa.Column("digest", sa.String(), nullable=False),
-    sa.Column("number", sa.Integer(), nullable=False),
-    sa.Column("recipient", sa.String(), nullable=False),
-    sa.Column("message_id", sa.String(), nullable=False),
-    sa.Column("status", sa.String(), nullable=False),
-    sa.Column("attempts", sa.Integer(), nullable=False, default=0),
-    sa.Column("last_error", sa.String(), nullable=True),
-    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
-    sa.Column("claimed_by", sa.String(), nullable=True),
-    sa.Column("claimed_at", UTCDateTime(), nullable=True),
-    sa.Column("sent_at", UTCDateTime(), nullable=True),
-    sa.ForeignKeyConstraint(
-        ["digest", "number"], ["mail_issue.digest", "mail_issue.number"], ondelete="CASCADE"
-    ),
-    sa.UniqueConstraint("digest", "number", "recipient", name="uq_mail_outbox_recipient"),
-    sa.Index("ix_mail_outbox_status", "status", "next_attempt_at"),
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,25 +14,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
 
 from ..models import ProcessedMessage
 from .base import StoreBase
-from .tables import UTCDateTime
-
-imap_message_t = sa.Table(
-    "imap_message",
-    SQLModel.metadata,
-    sa.Column(
-        "feed_id", sa.String(), sa.ForeignKey("feed.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("mailbox", sa.String(), primary_key=True),  # the feed's imap(s):// URL
-    sa.Column("uidvalidity", sa.BigInteger(), primary_key=True),  # 32-bit unsigned in IMAP
-    sa.Column("uid", sa.BigInteger(), primary_key=True),
-    sa.Column("key", sa.String(), nullable=True),
-    sa.Column("error", sa.String(), nullable=True),
-    sa.Column("processed_at", UTCDateTime(), nullable=False),
-)
+from .tables import imap_message_t
 
 _CHUNK = 500  # UIDs per IN (…) clause
 

@@ -1,5 +1,10 @@
-"""SQLModel tables. They never leave the store: callers get the frozen dataclasses of models.py.
+"""Every table of the store, in one module. They never leave the store: callers get the frozen
+dataclasses of models.py.
 
+The core tables (feeds, entries, tags, facts) are SQLModel classes. The mail, curation and
+IMAP tables are plain SQLAlchemy ``Table`` objects on the same metadata (composite keys and
+multi-column foreign keys with ``ON DELETE``, written as they are migrated); the full-text
+indexes (FTS5 on SQLite, a ``tsvector`` table on PostgreSQL) exist only in their migration.
 Datetimes are stored as naive UTC (``UTCDateTime``) and come back timezone-aware.
 """
 
@@ -103,3 +108,91 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+# --- mail, curation and IMAP: plain tables on the same metadata ----------------------------
+
+highlight_t = sa.Table(
+    "mail_highlight",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column(
+        "entry_id", sa.Integer(), sa.ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("note", sa.String(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("issue_number", sa.Integer(), nullable=True),
+)
+hidden_t = sa.Table(
+    "mail_hidden",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column(
+        "entry_id", sa.Integer(), sa.ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+intro_t = sa.Table(
+    "mail_intro",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column("number", sa.Integer(), primary_key=True),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+unsubscribe_t = sa.Table(
+    "mail_unsubscribe",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column("address", sa.String(), primary_key=True),  # lower-case
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+issue_t = sa.Table(
+    "mail_issue",
+    SQLModel.metadata,
+    sa.Column("digest", sa.String(), primary_key=True),
+    sa.Column("number", sa.Integer(), primary_key=True),
+    sa.Column("period", sa.String(), nullable=False),
+    sa.Column("period_start", UTCDateTime(), nullable=False),
+    sa.Column("period_end", UTCDateTime(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("subject", sa.String(), nullable=False),
+    sa.Column("html", sa.Text(), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("content", sa.Text(), nullable=False),
+    sa.UniqueConstraint("digest", "period", name="uq_mail_issue_period"),
+)
+outbox_t = sa.Table(
+    "mail_outbox",
+    SQLModel.metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("digest", sa.String(), nullable=False),
+    sa.Column("number", sa.Integer(), nullable=False),
+    sa.Column("recipient", sa.String(), nullable=False),
+    sa.Column("message_id", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, default=0),
+    sa.Column("last_error", sa.String(), nullable=True),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("claimed_by", sa.String(), nullable=True),
+    sa.Column("claimed_at", UTCDateTime(), nullable=True),
+    sa.Column("sent_at", UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(
+        ["digest", "number"], ["mail_issue.digest", "mail_issue.number"], ondelete="CASCADE"
+    ),
+    sa.UniqueConstraint("digest", "number", "recipient", name="uq_mail_outbox_recipient"),
+    sa.Index("ix_mail_outbox_status", "status", "next_attempt_at"),
+)
+imap_message_t = sa.Table(
+    "imap_message",
+    SQLModel.metadata,
+    sa.Column(
+        "feed_id", sa.String(), sa.ForeignKey("feed.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("mailbox", sa.String(), primary_key=True),  # the feed's imap(s):// URL
+    sa.Column("uidvalidity", sa.BigInteger(), primary_key=True),  # 32-bit unsigned in IMAP
+    sa.Column("uid", sa.BigInteger(), primary_key=True),
+    sa.Column("key", sa.String(), nullable=True),
+    sa.Column("error", sa.String(), nullable=True),
+    sa.Column("processed_at", UTCDateTime(), nullable=False),
+)
