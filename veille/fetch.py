@@ -230,6 +230,37 @@ class _Decoder:
 # --- address policy in the connector --------------------------------------------------------
 
 
+def connection_error(url: str, current: URL, e: aiohttp.ClientError, after: str) -> FetchError:
+    """The French error of a failed request to ``current`` (a hop of ``url``)."""
+    if isinstance(e, aiohttp.ClientConnectorDNSError):
+        if isinstance(e.os_error, _AddressRefused):
+            return BlockedURLError(url, f"{e.os_error}{after}")
+        return FetchError(url, f"nom d'hôte introuvable : {current.host}{after}")
+    if isinstance(e, aiohttp.ClientConnectorError):  # refused, unreachable, TLS…
+        reason = e.strerror or e.os_error
+        return FetchError(
+            url, f"connexion impossible à {current.host}:{current.port} ({reason}){after}"
+        )
+    return FetchError(url, f"erreur réseau : {e or type(e).__name__}{after}")
+
+
+def redirect_target(
+    url: str, current: URL, status: int, location: str | None, seen: set[str], after: str
+) -> URL:
+    """The next hop of a redirect answered by ``current``; FetchError for a missing or invalid
+    ``Location`` and for a loop. ``seen`` (the hops so far) gets the new one."""
+    if not location:
+        raise FetchError(url, f"redirection {status} sans en-tête Location{after}")
+    try:
+        target = current.join(URL(location)).with_fragment(None)
+    except (ValueError, TypeError) as e:
+        raise FetchError(url, f"redirection invalide : {location!r}") from e
+    if str(target) in seen:
+        raise TooManyRedirectsError(url, f"boucle de redirections : {target}")
+    seen.add(str(target))
+    return target
+
+
 class _AddressRefused(OSError):
     """Raised by the resolver (French message); aiohttp wraps it in ClientConnectorDNSError."""
 
@@ -352,29 +383,10 @@ class Fetcher:
                             permanent = str(current) if hop and all_permanent else None
                             return await self._answer(url, current, resp, validators, permanent)
                         status, location = resp.status, resp.headers.get("Location")
-                except aiohttp.ClientConnectorDNSError as e:
-                    if isinstance(e.os_error, _AddressRefused):
-                        raise BlockedURLError(url, f"{e.os_error}{after}") from e
-                    message = f"nom d'hôte introuvable : {current.host}{after}"
-                    raise FetchError(url, message) from e
-                except aiohttp.ClientConnectorError as e:  # refused, unreachable, TLS…
-                    reason = e.strerror or e.os_error
-                    message = (
-                        f"connexion impossible à {current.host}:{current.port} ({reason}){after}"
-                    )
-                    raise FetchError(url, message) from e
                 except aiohttp.ClientError as e:
-                    raise FetchError(url, f"erreur réseau : {e or type(e).__name__}{after}") from e
+                    raise connection_error(url, current, e, after) from e
             all_permanent = all_permanent and status in PERMANENT_REDIRECTS
-            if not location:
-                raise FetchError(url, f"redirection {status} sans en-tête Location{after}")
-            try:
-                current = current.join(URL(location)).with_fragment(None)
-            except (ValueError, TypeError) as e:
-                raise FetchError(url, f"redirection invalide : {location!r}") from e
-            if str(current) in seen:
-                raise TooManyRedirectsError(url, f"boucle de redirections : {current}")
-            seen.add(str(current))
+            current = redirect_target(url, current, status, location, seen, after)
         raise TooManyRedirectsError(
             url, f"trop de redirections (plus de {self.policy.max_redirects})"
         )
