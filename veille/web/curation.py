@@ -41,10 +41,9 @@ from ..render.email import MailEntry, one_line
 from ..render.html import SECURITY_HEADERS
 from ..render.json import rfc3339
 from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
-from ..text import plural
 from ..tokens import Signer, TokenError, fingerprint, same, secret_problem, signer_for
 from . import state
-from .guard import Guard
+from .guard import Guard, bearer_refusal, too_many
 from .pages import site_chrome
 
 router = APIRouter(include_in_schema=False)
@@ -64,26 +63,9 @@ def admin_refusal(
     """Why an API request may not go on (401/403/429), or None: ``Authorization: Bearer``
     with ``VEILLE_ADMIN_TOKEN`` (constant-time comparison), wrong tokens slowed down per
     client (``guard``)."""
-    scheme, _, given = authorization.partition(" ")
     if not configured:
         return HTTPException(403, "curation désactivée : VEILLE_ADMIN_TOKEN n'est pas défini")
-    if scheme.lower() != "bearer" or not given.strip():
-        return HTTPException(
-            401,
-            "authentification requise (Authorization: Bearer …)",
-            {"WWW-Authenticate": "Bearer"},
-        )
-    if wait := guard.wait(client):
-        return HTTPException(429, too_many(wait), {"Retry-After": str(wait)})
-    if not same(given.strip(), configured):
-        guard.failed(client)
-        return HTTPException(403, "jeton d'administration invalide")
-    guard.succeeded(client)
-    return None
-
-
-def too_many(wait: int) -> str:
-    return f"trop d'essais : réessayez dans {plural(wait, 'seconde')}"
+    return bearer_refusal(configured, authorization, guard, client, "jeton d'administration")
 
 
 def client_of(scope: Scope) -> str:

@@ -20,6 +20,11 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fastapi import HTTPException
+
+from ..text import plural
+from ..tokens import same
+
 FREE = 3
 BASE = 1.0
 CAP = 15 * 60.0
@@ -65,6 +70,32 @@ class Guard:
 
     def succeeded(self, client: str) -> None:
         self._clients.pop(client, None)
+
+
+def too_many(wait: int) -> str:
+    return f"trop d'essais : réessayez dans {plural(wait, 'seconde')}"
+
+
+def bearer_refusal(
+    configured: str, authorization: str, guard: Guard, client: str, what: str
+) -> HTTPException | None:
+    """Why a request may not go on with ``Authorization: Bearer`` (401 without, 429 while
+    the client waits, 403 when wrong: ``what`` names the token), or None; constant-time
+    comparison, wrong tokens slowed down per client."""
+    scheme, _, given = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return HTTPException(
+            401,
+            "authentification requise (Authorization: Bearer …)",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    if wait := guard.wait(client):
+        return HTTPException(429, too_many(wait), {"Retry-After": str(wait)})
+    if not same(given.strip(), configured):
+        guard.failed(client)
+        return HTTPException(403, f"{what} invalide")
+    guard.succeeded(client)
+    return None
 
 
 class Once:

@@ -26,9 +26,8 @@ from ..heartbeat import last_tick
 from ..metrics import HTTP_SECONDS
 from ..store import Store
 from ..store.mail import DeliveryStatus
-from ..tokens import same
-from .curation import client_of, too_many
-from .guard import Guard
+from .curation import client_of
+from .guard import Guard, bearer_refusal
 
 router = APIRouter()
 
@@ -92,18 +91,7 @@ def metrics_refusal(
     down per client like the admin token's."""
     if not configured:
         return None
-    scheme, _, given = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        return HTTPException(
-            401, "jeton requis (Authorization: Bearer …)", {"WWW-Authenticate": "Bearer"}
-        )
-    if wait := guard.wait(client):
-        return HTTPException(429, too_many(wait), {"Retry-After": str(wait)})
-    if not same(given.strip(), configured):
-        guard.failed(client)
-        return HTTPException(403, "jeton de supervision invalide")
-    guard.succeeded(client)
-    return None
+    return bearer_refusal(configured, authorization, guard, client, "jeton de supervision")
 
 
 class StoreGauges:
