@@ -215,8 +215,6 @@ def status(
         mine = [d for d in deliveries if (d.digest, d.number) == (issue.digest, issue.number)]
         counts = [str(sum(d.status == s for d in mine) or "") for s in DELIVERY_STATUS_FR]
         table.add_row(issue.digest, str(issue.number), issue.subject, *counts)
-    from .cli import out
-
     out.print(table)
     problems = [d for d in deliveries if d.status not in {"sent", "skipped"}]
     if problems:
