@@ -37,7 +37,7 @@ def test_no_import_cycle() -> None:
         for imported in sorted(edges.get(module, ())):
             if state.get(imported) == 1:
                 here = [*path, module]
-                return here[here.index(imported) :] + [imported]  # the cycle alone
+                return [*here[here.index(imported) :], imported]  # the cycle alone
             if imported not in state and (cycle := visit(imported, [*path, module])):
                 return cycle
         state[module] = 2
