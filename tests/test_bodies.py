@@ -164,7 +164,7 @@ def flood(port: int, method: str, path: str, declared: int | None, send: int) ->
             while chunk := conn.recv(65536):
                 answer += chunk
         except OSError:
-            pass
+            pass  # the server closed the connection after answering: the answer is in
     return answer
 
 

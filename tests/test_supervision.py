@@ -76,7 +76,7 @@ def wait_until(check: Any, timeout: float = 40, what: str = "") -> Any:
             if value := check():
                 return value
         except OSError:
-            pass
+            pass  # not listening yet: poll again until the deadline
         time.sleep(0.2)
     raise AssertionError(f"not reached in {timeout} s: {what}")
 

@@ -66,7 +66,7 @@ def _options(
         ),
     ] = False,
 ) -> None:
-    pass
+    """Options of ``veille`` itself (``--version``); the sub-commands do the work."""
 
 
 def _database_url() -> str | None:
