@@ -33,12 +33,12 @@ from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
-from veille.cluster import ClusterItem, assign_clusters
+from veille.ingest.parse.prepare import extras_for
+from veille.ingest.parse.sanitize import build_entry
 from veille.models import FeedSpec, ParsedEntry
-from veille.prepare import extras_for
-from veille.sanitize import build_entry
+from veille.rules.clustering import ClusterItem, assign_clusters
+from veille.rules.tagging import RuleSet
 from veille.store import Store
-from veille.tag import RuleSet
 
 from . import corpus
 from .child import FEED_TAGS, bench_config

@@ -28,7 +28,7 @@ FEED_TAGS = (("actualite",), (), ("institutionnel",), (), ("recherche",), ())
 
 def bench_config(urls: list[str]) -> Any:
     """The shipped feeds.yaml (its taxonomy and digests) with the corpus feeds as sources."""
-    from veille.config import load_config
+    from veille.config.load import load_config
     from veille.models import FeedSpec
 
     shipped = load_config(SHIPPED_CONFIG)
@@ -46,7 +46,7 @@ def bench_config(urls: list[str]) -> Any:
 
 
 def run_veille(spec: dict[str, Any]) -> dict[str, Any]:
-    from veille.service import open_updater
+    from veille.ingest.service import open_updater
     from veille.settings import Settings
     from veille.store import Store
 

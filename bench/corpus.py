@@ -22,7 +22,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from veille.sanitize import RawEntry
+from veille.ingest.parse.sanitize import RawEntry
 
 from .vocabulary import (
     ACTORS,

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from veille.pipeline import retag_all
+from veille.ingest.pipeline import retag_all
+from veille.rules.tagging import RuleSet
 from veille.settings import Settings
 from veille.store import Store
-from veille.tag import RuleSet
 from veille.web import create_app
 
 from .child import bench_config

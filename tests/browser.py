@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from veille.models import FeedSpec, ParsedEntry, Validators
+from veille.rules.tagging import TagReason
 from veille.store import Store
-from veille.tag import TagReason
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 
@@ -214,7 +214,7 @@ class LiveServer:
 
 def build_app(tmp: Path, *, many: int = 0) -> tuple[Any, Store]:
     """The app over a fresh SQLite file filled by ``fill_store``, its clock fixed at NOW."""
-    from veille.config import load_config
+    from veille.config.load import load_config
     from veille.settings import Settings
     from veille.web import create_app
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.corpus_files import corpus_root, manifest, url_of
 from veille.errors import ParseError
-from veille.parse import parse
+from veille.ingest.parse.feed import parse
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

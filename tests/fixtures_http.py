@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.servers import FeedServer
-from veille.fetch import Fetcher, FetchPolicy
+from veille.ingest.fetch import Fetcher, FetchPolicy
 from veille.models import FetchResult, Validators
 
 

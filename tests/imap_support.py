@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from veille.imapsource import imap_utf7
+from veille.ingest.imap import imap_utf7
 
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"

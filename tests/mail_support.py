@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
-from veille.durations import DAYS
+from veille.config.durations import DAYS
 from veille.models import (
     Config,
     DigestSpec,
@@ -35,9 +35,9 @@ from veille.models import (
     Selection,
     TagRule,
 )
+from veille.rules.tagging import RuleSet
 from veille.settings import Settings
 from veille.store import Store
-from veille.tag import RuleSet
 
 BASE = "https://veille.example.org"
 SECRET = "une-clé-secrète-de-test-assez-longue"

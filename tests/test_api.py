@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from veille.models import Config, DigestSpec, FeedSpec, ParsedEntry, TagRule, Validators
+from veille.rules.tagging import RuleSet
 from veille.settings import Settings
 from veille.store import Store
-from veille.tag import RuleSet
 from veille.web import create_app
 
 CONFIG = Config(

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.servers import FeedServer
-from veille.cli import app
+from veille.cli.app import app
 from veille.models import FeedSpec, ParsedEntry
 from veille.store import Store
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from veille.cluster import (
+from veille.rules.clustering import (
     ClusterItem,
     assign_clusters,
     link_key,
@@ -639,7 +639,7 @@ def test_the_sliding_window_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> 
     shared links across weeks included."""
     import random
 
-    from veille import cluster
+    from veille.rules import clustering as cluster
 
     rnd = random.Random(11)
     titles = [t for pair in SAME for t in pair]

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from veille.config import (
+from veille.config.durations import parse_duration, parse_mail_at
+from veille.config.load import (
     load_config,
-    parse_duration,
-    parse_mail_at,
-    read_document,
-    round_trip_yaml,
     validate_config,
 )
+from veille.config.yamldoc import read_document, round_trip_yaml
 from veille.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from veille.liveconfig import LiveConfig
+from veille.config.live import LiveConfig
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app

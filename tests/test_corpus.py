@@ -18,8 +18,8 @@ import pytest
 
 from tests.corpus_files import CorpusFile, corpus_root, manifest, url_of
 from veille.errors import ParseError
+from veille.ingest.parse.feed import parse
 from veille.models import ParsedFeed
-from veille.parse import parse
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 GOLDEN_DIR = Path(__file__).parent / "golden"

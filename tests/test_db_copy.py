@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import postgres_schema
 from tests.feedgen import SUBJECTS, item_title
-from veille.cluster import ClusterItem, assign_clusters
 from veille.models import Config, FeedSpec, ParsedEntry, TagRule, Validators
+from veille.rules.clustering import ClusterItem, assign_clusters
+from veille.rules.tagging import RuleSet
 from veille.settings import Settings
 from veille.store import Store
 from veille.store import copy as copy_module
-from veille.tag import RuleSet
 from veille.web import create_app
 
 CONFIG = Config(

@@ -1,4 +1,5 @@
-"""The fast reader (``veille.fastfeed``) reads exactly what feedparser reads, or nothing.
+"""The fast reader (``veille.ingest.parse.fastfeed``) reads exactly what feedparser reads, or
+nothing.
 
 Differential: every document it accepts — real-world corpus, benchmark corpus, crafted edge
 cases — is also read by feedparser (``parse._feedparser_read``) and both results must be
@@ -14,14 +15,14 @@ import pytest
 
 from bench import corpus as bench_corpus
 from tests.corpus_files import corpus_root, manifest, url_of
-from veille import fastfeed
-from veille.charset import decode
-from veille.config import load_config
-from veille.parse import _feedparser_read, _is_html, parse, prepare_xml
-from veille.prepare import EntryExtras, extras_for
-from veille.sanitize import build_entry
-from veille.search import index_text
-from veille.tag import RuleSet
+from veille.config.load import load_config
+from veille.ingest.parse import fastfeed
+from veille.ingest.parse.charset import decode
+from veille.ingest.parse.feed import _feedparser_read, _is_html, parse, prepare_xml
+from veille.ingest.parse.prepare import EntryExtras, extras_for
+from veille.ingest.parse.sanitize import build_entry
+from veille.rules.search import index_text
+from veille.rules.tagging import RuleSet
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 BASE = "https://exemple.fr/flux/"

@@ -34,7 +34,7 @@ from veille.errors import (
     TooLargeError,
     TooManyRedirectsError,
 )
-from veille.fetch import (
+from veille.ingest.fetch import (
     DEFAULT_USER_AGENT,
     Fetcher,
     FetchPolicy,

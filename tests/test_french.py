@@ -201,7 +201,7 @@ OPML_ONE = """<?xml version="1.0"?>
 def test_opml_dry_run_says_serait_ajoutee(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from veille.cli import app
+    from veille.cli.app import app
 
     config = tmp_path / "feeds.yaml"
     config.write_text("feeds:\n  - id: cafe\n    url: https://cafe.example/feed\n", "utf-8")
@@ -218,7 +218,7 @@ def test_opml_dry_run_says_serait_ajoutee(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_update_durations_have_a_decimal_comma(capsys: pytest.CaptureFixture[str]) -> None:
-    from veille.cli import _print_results
+    from veille.cli.app import _print_results
     from veille.models import UpdateResult
 
     _print_results([UpdateResult("cafe", "ok", new=1, duration_ms=1100)])

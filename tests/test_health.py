@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.test_api import CONFIG, client  # noqa: F401  (the fixture)
-from veille.heartbeat import LATE_AFTER, record_tick
+from veille.ingest.heartbeat import LATE_AFTER, record_tick
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app

@@ -23,7 +23,7 @@ import pytest
 from tests.corpus_files import corpus_root
 from tests.feedgen import atom, rss
 from tests.servers import FeedServer
-from veille.parse import parse
+from veille.ingest.parse.feed import parse
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 
@@ -52,7 +52,8 @@ EXTERNAL_ENTITY = (
     b"<link>https://exemple.fr/xxe</link><description>&xxe;</description></item></channel></rss>"
 )
 # feedparser's e-mail regex backtracks for minutes on this author; the "@" sends the document
-# to feedparser (veille.fastfeed leaves authors with an address to it): the parse timeout must
+# to feedparser (veille.ingest.parse.fastfeed leaves authors with an address to it): the parse
+# timeout must
 # kill the worker and the other feeds must not notice.
 CATASTROPHIC_AUTHOR = (
     b'<rss version="2.0"><channel><title>t</title><item><title>x</title><author>'

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.servers import FeedServer
-from veille.cli import app
-from veille.config import load_config, validate_config
+from veille.cli.app import app
+from veille.config.load import load_config, validate_config
 from veille.errors import ParseError
-from veille.fetch import Fetcher, FetchPolicy
-from veille.htmllist import (
+from veille.ingest.fetch import Fetcher, FetchPolicy
+from veille.ingest.parse.htmllist import (
     NO_MATCH,
     date_format_problem,
     parse_page,
@@ -29,10 +29,10 @@ from veille.htmllist import (
     selector_problem,
     split_selector,
 )
+from veille.ingest.pipeline import Updater
+from veille.ingest.workers import ParserPool
 from veille.models import Config, FeedSpec, PageSpec, Selection, UpdateResult
-from veille.pipeline import Updater
 from veille.store import Store
-from veille.workers import ParserPool
 
 from .conftest import ROOT
 

@@ -27,16 +27,16 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from tests.imap_support import PASSWORD, USER, DovecotServer
-from veille.cli import app
-from veille.config import load_config, validate_config
+from veille.cli.app import app
+from veille.config.load import load_config, validate_config
 from veille.errors import FetchError, ParseError
-from veille.fetch import Fetcher, FetchPolicy
-from veille.imapsource import ImapReader, imap_utf7
+from veille.ingest.fetch import Fetcher, FetchPolicy
+from veille.ingest.imap import ImapReader, imap_utf7
+from veille.ingest.parse.newsletter import read_message
+from veille.ingest.pipeline import Updater
+from veille.ingest.workers import ParserPool
 from veille.models import Config, FeedSpec, MailboxSpec, Selection, UpdateResult
-from veille.newsletter import read_message
-from veille.pipeline import Updater
 from veille.store import Store
-from veille.workers import ParserPool
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 

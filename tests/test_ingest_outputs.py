@@ -19,13 +19,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.servers import FeedServer
-from veille.fetch import Fetcher, FetchPolicy
+from veille.ingest.fetch import Fetcher, FetchPolicy
+from veille.ingest.pipeline import Updater
+from veille.ingest.workers import ParserPool
 from veille.models import Config, DigestSpec, FeedSpec, UpdateResult
-from veille.pipeline import Updater
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app
-from veille.workers import ParserPool
 
 # C0 but tab/newline/CR, DEL, C1, and what XML 1.0 cannot carry.
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from veille.config import load_config
+from veille.config.load import load_config
 from veille.models import Config, FeedSpec, TagRule
 
 from .browser import FEEDS_YAML, build_app

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from veille.cli import app
+from veille.cli.app import app
 from veille.errors import MailError
-from veille.issues import mail_jobs, message_id, period_for
-from veille.mail import BACKOFF_CAP, backoff, is_dead, retry_pending, send_issue
+from veille.mailing.delivery import BACKOFF_CAP, backoff, is_dead, retry_pending, send_issue
+from veille.mailing.issues import mail_jobs, message_id, period_for
 from veille.models import DigestSpec, MailSpec
 from veille.store import Store
 

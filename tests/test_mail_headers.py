@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from veille.mail import send_issue
+from veille.mailing.delivery import send_issue
 from veille.store import Store
 
 from .mail_support import CONFIG, NOW, RECIPIENTS, Clock, MailServer, populate, settings

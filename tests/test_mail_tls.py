@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.mail_support import CONFIG, NOW, RECIPIENTS, Clock, MailServer, populate, settings
-from veille.mail import send_issue
+from veille.mailing.delivery import send_issue
 from veille.store import Store
 
 

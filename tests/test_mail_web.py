@@ -11,10 +11,10 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from veille.mail import send_issue
+from veille.mailing.delivery import send_issue
 from veille.render.html import CSP
+from veille.signing import Signer
 from veille.store import Store
-from veille.tokens import Signer
 from veille.web import create_app
 
 from .mail_support import ADMIN, CONFIG, NOW, RECIPIENTS, SECRET, Clock, MailServer, populate

@@ -17,14 +17,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from veille import cli_mail
-from veille.cli import app
-from veille.issues import SEND_GRACE, allocate, choose_highlight, prepared_issue
-from veille.mail import retry_pending, send_issue
+from veille.cli import mail as cli_mail
+from veille.cli.app import app
+from veille.mailing.delivery import retry_pending, send_issue
+from veille.mailing.issues import SEND_GRACE, allocate, choose_highlight, prepared_issue
 from veille.models import Selection
+from veille.rules.tagging import RuleSet
 from veille.scheduler import Scheduler
 from veille.store import Store
-from veille.tag import RuleSet
 from veille.web import create_app
 
 from .mail_support import (

@@ -30,11 +30,11 @@ import feedparser
 import pytest
 
 from tests.servers import FeedServer
-from veille.config import load_config
+from veille.config.load import load_config
 from veille.models import ParsedEntry
 from veille.render.feeds import authority_of, item_id
+from veille.rules.tagging import RuleSet
 from veille.store import Store
-from veille.tag import RuleSet
 
 NEWSBOAT = shutil.which("newsboat")
 pytestmark = [

@@ -12,19 +12,13 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from veille import opml as opml_module
-from veille.config import load_config, validate_config
+from veille.config import opml as opml_module
+from veille.config.load import load_config, validate_config
+from veille.config.opml import import_opml, url_key
+from veille.config.opml_read import read_opml, read_opml_document, slugify
 from veille.errors import ConfigError
 from veille.models import FeedSpec
-from veille.opml import (
-    export_opml,
-    import_opml,
-    read_opml,
-    read_opml_document,
-    slugify,
-    url_key,
-)
-from veille.render.opml import render_opml
+from veille.render.opml import export_opml, render_opml
 
 from .conftest import corpus_dir
 
@@ -357,7 +351,7 @@ def test_export_import_round_trip(tmp_path: Path) -> None:
     import_opml(source, _require(OPML / "plenary_France_with_category.opml"))
     config = load_config(source)
     exported = tmp_path / "export.opml"
-    exported.write_bytes(export_opml(config, now=NOW))
+    exported.write_bytes(export_opml(config, NOW))
 
     target = tmp_path / "feeds.yaml"
     target.write_text("feeds: []\n", encoding="utf-8")
@@ -367,7 +361,7 @@ def test_export_import_round_trip(tmp_path: Path) -> None:
         (f.url, f.tags) for f in config.feeds
     }
     again = tmp_path / "again.opml"
-    again.write_bytes(export_opml(load_config(target), now=NOW))
+    again.write_bytes(export_opml(load_config(target), NOW))
     assert {(f.xml_url, f.tags) for f in read_opml(again.read_bytes())} == {
         (f.url, f.tags) for f in config.feeds
     }

@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
+from veille.ingest.parse.feed import parse
 from veille.models import (
     Config,
     DigestSpec,
@@ -31,7 +32,6 @@ from veille.models import (
     TagRule,
     Validators,
 )
-from veille.parse import parse
 from veille.render.feeds import (
     FeedMeta,
     alternate_links,
@@ -40,9 +40,9 @@ from veille.render.feeds import (
     render_atom,
     render_rss,
 )
+from veille.rules.tagging import RuleSet
 from veille.settings import Settings
 from veille.store import Store
-from veille.tag import RuleSet
 from veille.web import create_app
 
 BASE = "https://veille.example.org"

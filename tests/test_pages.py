@@ -432,7 +432,7 @@ def add_entries(
 ) -> None:
     """``(title, age, tags)`` entries of ``feed``, tagged as given."""
     from veille.models import ParsedEntry
-    from veille.tag import TagReason
+    from veille.rules.tagging import TagReason
 
     tags = {title: t for title, _, t in items}
     store.save_entries(

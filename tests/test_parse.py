@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from veille.dates import parse_date, parse_french_date
 from veille.errors import ParseError
+from veille.ingest.parse.dates import parse_date, parse_french_date
+from veille.ingest.parse.feed import parse
+from veille.ingest.parse.sanitize import canonical_url, plain_text, sanitize_html, strip_controls
 from veille.models import ParsedFeed
-from veille.parse import parse
-from veille.sanitize import canonical_url, plain_text, sanitize_html, strip_controls
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 URL = "https://ecole.example.fr/actualites/feed.xml"

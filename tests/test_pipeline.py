@@ -13,11 +13,11 @@ import sqlalchemy as sa
 
 from tests.feedgen import atom, rss
 from tests.servers import FeedServer
-from veille.fetch import Fetcher, FetchPolicy
+from veille.ingest.fetch import Fetcher, FetchPolicy
+from veille.ingest.pipeline import Updater, jitter, next_error_fetch
+from veille.ingest.workers import ParserPool
 from veille.models import FeedSpec, UpdateResult
-from veille.pipeline import Updater, jitter, next_error_fetch
 from veille.store import Store
-from veille.workers import ParserPool
 
 
 class Clock:
@@ -207,7 +207,7 @@ def test_tags_and_index_computed_in_workers_match_the_store_side(
     store: Store, server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
     from veille.models import Config, Selection, TagRule
-    from veille.tag import RuleSet
+    from veille.rules.tagging import RuleSet
 
     config = Config(
         path="feeds.yaml",

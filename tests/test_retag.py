@@ -7,11 +7,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from veille.liveconfig import LiveConfig
+from veille.config.live import LiveConfig
+from veille.ingest.pipeline import retag_if_needed
 from veille.models import Config, FeedSpec, ParsedEntry, Selection, TagRule
-from veille.pipeline import retag_if_needed
+from veille.rules.tagging import RuleSet, preview
 from veille.store import Store
-from veille.tag import RuleSet, preview
 
 TITLES = [
     "Les tablettes entrent au collège",
@@ -107,7 +107,7 @@ def test_live_config_reloads_and_keeps_the_last_valid(tmp_path: Path) -> None:
 
 
 def test_parallel_retag_gives_the_serial_tags(tmp_path: Path, now: datetime) -> None:
-    from veille.pipeline import retag_all
+    from veille.ingest.pipeline import retag_all
 
     rules = RuleSet.from_config(
         config(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from veille.errors import QueryError
-from veille.search import (
+from veille.rules.search import (
     BM25_WEIGHTS,
     FTS_COLUMNS,
     FTS_PREFIX,

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.mail_support import ADMIN, CONFIG, SECRET, settings
+from veille.signing import Signer
 from veille.store import Store
-from veille.tokens import Signer
 from veille.web import create_app
 
 

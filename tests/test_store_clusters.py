@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from veille.cluster import ClusterItem, assign_clusters
 from veille.models import FeedSpec, ParsedEntry, Selection
+from veille.rules.clustering import ClusterItem, assign_clusters
 from veille.store import Store
 
 

@@ -204,7 +204,7 @@ def test_replica_reads_the_workers_heartbeat_and_logs_are_json(tmp_path: Path) -
     assert updated[0] | {"duration_ms": 0} == {
         "time": updated[0]["time"],
         "level": "INFO",
-        "logger": "veille.pipeline",
+        "logger": "veille.ingest.pipeline",
         "message": "feed updated",
         "feed": "source",
         "status": "ok",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from veille.config import load_config
+from veille.config.load import load_config
 from veille.models import ParsedEntry, TagRule
-from veille.tag import CompiledRules, EntryText, TagReason, compile_rules, tag
+from veille.rules.tagging import CompiledRules, EntryText, TagReason, compile_rules, tag
 
 ROOT = Path(__file__).resolve().parents[1]
 

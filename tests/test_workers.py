@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from veille.errors import ParseError, ParseTimeoutError
+from veille.ingest.workers import ParserPool
 from veille.models import ParsedFeed
-from veille.workers import ParserPool
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 FEED = (
@@ -21,7 +21,7 @@ FEED = (
 # feedparser's e-mail regex is quadratic on a long author without "@": about 5 s for this one
 # (it holds the GIL all along). This is the kind of input the pool exists for.
 # feedparser's e-mail regex backtracks on this author for minutes (the "@" keeps the document
-# away from veille.fastfeed, which leaves authors with an address to feedparser).
+# away from veille.ingest.parse.fastfeed, which leaves authors with an address to feedparser).
 CATASTROPHIC = (
     '<rss version="2.0"><channel><title>t</title><item><title>x</title><author>'
     + "a" * 40_000
@@ -119,11 +119,11 @@ def test_memory_limit_is_a_parse_error() -> None:
 def test_worker_functions_pickle_as_names_and_arrive_as_functions() -> None:
     import pickle
 
-    from veille.parse import parse
-    from veille.workers import PARSE, TAG_MANY
+    from veille.ingest.parse.feed import parse
+    from veille.ingest.workers import PARSE, TAG_MANY
 
     data = pickle.dumps(PARSE)
-    assert b"veille.parse:parse" in data
+    assert b"veille.ingest.parse.feed:parse" in data
     assert pickle.loads(data) is parse
     assert pickle.loads(pickle.dumps(TAG_MANY)).__name__ == "tag_many"
 
@@ -135,8 +135,10 @@ def test_the_updating_process_does_not_import_the_parsers() -> None:
     import sys
 
     code = (
-        "import sys, veille.service, veille.scheduler, veille.config, veille.pipeline\n"
-        "heavy = ('feedparser', 'nh3', 'charset_normalizer', 'veille.parse', 'veille.htmllist')\n"
+        "import sys, veille.ingest.service, veille.scheduler, veille.config.load\n"
+        "import veille.ingest.pipeline\n"
+        "heavy = ('feedparser', 'nh3', 'charset_normalizer', 'veille.ingest.parse.feed',\n"
+        "         'veille.ingest.parse.htmllist', 'veille.ingest.parse.sanitize')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
     )
     out = subprocess.run(

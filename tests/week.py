@@ -305,7 +305,7 @@ def write_config(folder: Path) -> Path:
 
 def fill_week(store: Store, config: Any) -> None:
     """The items above, tagged by the config's rules, every source refreshed just now."""
-    from veille.tag import RuleSet
+    from veille.rules.tagging import RuleSet
 
     rules = RuleSet.from_config(config)
     store.sync_feeds([FeedSpec(f.id, f.url, title=f.title) for f in config.feeds])
@@ -331,7 +331,7 @@ def fill_week(store: Store, config: Any) -> None:
 def build_week_app(folder: Path) -> tuple[Any, Store]:
     """The app over a fresh SQLite file holding the week, its clock fixed at NOW, curation
     enabled (``ADMIN`` is the editors' password)."""
-    from veille.config import load_config
+    from veille.config.load import load_config
     from veille.settings import Settings
     from veille.web import create_app
 

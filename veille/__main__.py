@@ -1,5 +1,5 @@
 """Run the command line with ``python -m veille``."""
 
-from .cli import main
+from veille.cli import main
 
 main()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from .errors import QueryError
+from veille.errors import QueryError
 
 __all__ = ["EARLIEST", "LATEST", "MAX_ENTRIES", "MAX_ID", "check_date", "parse_id"]
 

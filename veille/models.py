@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from .text import readable
+from veille.text import readable
 
 FeedType = Literal["feed", "html", "imap"]
 FeedStatus = Literal["ok", "error", "disabled", "pending"]
@@ -27,7 +27,7 @@ class PageSpec:
 
     Each selector is CSS, optionally followed by ``@attribute`` to read that attribute instead
     of the text (``time@datetime``, ``[itemprop=datePublished]@content``); a lone
-    ``@attribute`` reads the item element itself. See :mod:`veille.htmllist`.
+    ``@attribute`` reads the item element itself. See :mod:`veille.ingest.parse.htmllist`.
     """
 
     item: str

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .models import EntryView, Selection
-from .render.feeds import FeedMeta, render_atom, render_jsonfeed, render_rss
-from .select import select_entries
-from .store import Store
+from veille.models import EntryView, Selection
+from veille.render.feeds import FeedMeta, render_atom, render_jsonfeed, render_rss
+from veille.selection import select_entries
+from veille.store import Store
 
 FEED_LIMIT = 50  # entries of an output feed unless the request asks (``limit=``)
 MAX_FEED_LIMIT = 200

@@ -31,15 +31,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .heartbeat import record_tick
-from .issues import SEND_GRACE, MailError, mail_jobs
-from .liveconfig import LiveConfig
-from .mail import retry_due, send_due
-from .metrics import SCHEDULER_ACTIVE
-from .models import Config
-from .pipeline import Updater
-from .settings import Settings
-from .store.lock import Lock
+from veille.config.live import LiveConfig
+from veille.errors import MailError
+from veille.ingest.heartbeat import record_tick
+from veille.ingest.pipeline import Updater
+from veille.mailing.delivery import retry_due, send_due
+from veille.mailing.issues import SEND_GRACE, mail_jobs
+from veille.metrics import SCHEDULER_ACTIVE
+from veille.models import Config
+from veille.settings import Settings
+from veille.store.lock import Lock
 
 log = logging.getLogger(__name__)
 

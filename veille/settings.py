@@ -12,8 +12,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .logs import LOG_FORMATS
-from .text import plural
+from veille.logs import LOG_FORMATS
+from veille.text import plural
 
 MIN_SECRET_LENGTH = 16
 

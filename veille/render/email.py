@@ -39,9 +39,9 @@ from zoneinfo import ZoneInfo
 import css_inline
 import jinja2
 
-from ..models import DigestSpec, EntryView, TagRule
-from .french import french_date, period_label
-from .html import OTHERS, first_theme, jinja_environment, plural, summary_text
+from veille.models import DigestSpec, EntryView, TagRule
+from veille.render.french import french_date, period_label
+from veille.render.html import OTHERS, first_theme, jinja_environment, plural, summary_text
 
 __all__ = [
     "Envelope", "IssueContent", "MailEntry", "MailSection", "compose_issue", "french_date",

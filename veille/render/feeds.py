@@ -28,9 +28,9 @@ from email.utils import format_datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
-from ..models import EntryView
-from .french import summary_text
-from .json import rfc3339
+from veille.models import EntryView
+from veille.render.french import summary_text
+from veille.render.json import rfc3339
 
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"

@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from ..text import number, plural, strip_html
+from veille.text import number, plural, strip_html
 
 __all__ = [
     "SUMMARY_CHARS", "date_only", "french_date", "french_datetime", "number", "period_label",

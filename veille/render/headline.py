@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .french import french_datetime, plural
+from veille.render.french import french_datetime, plural
 
 
 @dataclass(frozen=True, slots=True)

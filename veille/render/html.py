@@ -30,10 +30,9 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from .. import PROJECT_URL
-from ..models import EntryView, FeedState, RefusedEdit, TagRule
-from ..text import readable
-from .french import (
+from veille import PROJECT_URL
+from veille.models import EntryView, FeedState, RefusedEdit, TagRule
+from veille.render.french import (
     SUMMARY_CHARS,
     date_only,
     french_date,
@@ -42,6 +41,7 @@ from .french import (
     relative_time,
     summary_text,
 )
+from veille.text import readable
 
 __all__ = [
     "CSP", "SECURITY_HEADERS", "SUMMARY_CHARS", "Chrome", "ConfigNotice", "DigestPage",

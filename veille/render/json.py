@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..models import EntryView, FeedState
+from veille.models import EntryView, FeedState
 
 __all__ = ["entry_json", "feed_json", "rfc3339", "rfc3339_or_none"]
 

@@ -11,8 +11,8 @@ from functools import cache
 
 import jinja2
 
-from .email import MailEntry
-from .html import Chrome, jinja_environment
+from veille.render.email import MailEntry
+from veille.render.html import Chrome, jinja_environment
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ the tag: ``labels``) per tag, in the order tags first appear in feeds.yaml; then
 sources, at the top level. A source with
 several tags is written **once**, under its first tag (a reader importing it in every folder
 would subscribe several times), and its full tag list goes into the OPML 2.0 ``category``
-attribute (``"/actualite,/ia"``), which ``veille.opml.read_opml`` reads back: export → import
+attribute (``"/actualite,/ia"``), which ``veille.config.opml.read_opml`` reads back: export → import
 gives the same tags. Only ``type: feed`` sources are written (an ``html`` page or an ``imap``
 mailbox is nothing an RSS reader can subscribe to).
 
@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from ..models import FeedSpec
+from veille.models import Config, FeedSpec
 
-__all__ = ["OPML_CONTENT_TYPE", "render_opml"]
+__all__ = ["OPML_CONTENT_TYPE", "export_opml", "render_opml"]
 
 OPML_CONTENT_TYPE = "text/x-opml; charset=utf-8"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -86,3 +86,15 @@ def _outline(
     if feed.tags:
         attrs["category"] = ",".join(f"/{tag}" for tag in feed.tags)
     ET.SubElement(parent, "outline", attrs)
+
+
+def export_opml(
+    config: Config,
+    now: datetime,
+    *,
+    site_titles: Mapping[str, str] | None = None,
+    site_urls: Mapping[str, str] | None = None,
+    title: str = "Sources de veille",
+) -> bytes:
+    """The sources of ``config`` as OPML 2.0, in folders named after its themes' labels."""
+    return render_opml(config.feeds, title, now, site_titles, site_urls, labels=config.tag_labels())

@@ -14,14 +14,14 @@ refetch, never an entry. A fetch never deletes entries.
 
 from __future__ import annotations
 
-from .clusters import ClustersMixin
-from .copy import CopyMixin
-from .entries import EntriesMixin, decode_cursor, encode_cursor
-from .feeds import FeedsMixin, FetchSuccess
-from .lock import LockMixin
-from .mail import MailMixin
-from .sources import SourcesMixin
-from .tags import TagsMixin
+from veille.store.clusters import ClustersMixin
+from veille.store.copy import CopyMixin
+from veille.store.entries import EntriesMixin, decode_cursor, encode_cursor
+from veille.store.feeds import FeedsMixin, FetchSuccess
+from veille.store.lock import LockMixin
+from veille.store.mail import MailMixin
+from veille.store.sources import SourcesMixin
+from veille.store.tags import TagsMixin
 
 __all__ = ["FetchSuccess", "Store", "decode_cursor", "encode_cursor"]
 

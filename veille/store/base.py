@@ -11,9 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from ..errors import StoreError
-from .db import create_engine
-from .tables import Entry, EntryTag, Feed, Meta
+from veille.errors import StoreError
+from veille.store.db import create_engine
+from veille.store.tables import Entry, EntryTag, Feed, Meta
 
 # The newest migration (tests check it is Alembic's head): a database already there starts
 # without importing Alembic at all.

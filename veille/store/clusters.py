@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .base import StoreBase, entry_t, feed_display_title, feed_t
+from veille.store.base import StoreBase, entry_t, feed_display_title, feed_t
 
 # cluster.assign_clusters: (new items, candidates) -> {key: cluster key}; items are built with
 # the ``item`` factory handed over by the caller (the store does not import the domain rules).

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 
-from ..search import index_text
-from .base import ID_AUTHORITY_KEY, StoreBase, entry_t
-from .entries import FTS_INSERT
+from veille.rules.search import index_text
+from veille.store.base import ID_AUTHORITY_KEY, StoreBase, entry_t
+from veille.store.entries import FTS_INSERT
 
 COPY_BATCH = 1000
 

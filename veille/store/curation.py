@@ -14,9 +14,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..limits import parse_id
-from .base import StoreBase, curation_key, entry_t, meta_t, write_meta
-from .tables import hidden_t, highlight_t, intro_t, unsubscribe_t
+from veille.limits import parse_id
+from veille.store.base import StoreBase, curation_key, entry_t, meta_t, write_meta
+from veille.store.tables import hidden_t, highlight_t, intro_t, unsubscribe_t
 
 REVOKED = "revoked_session:"  # meta keys of ended curation sessions (value: their expiry)
 

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from ..errors import StoreError
+from veille.errors import StoreError
 
 BUSY_TIMEOUT_MS = 30_000
 _OS_CAUSES = {

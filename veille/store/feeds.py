@@ -10,9 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
-from ..models import FeedSpec, FeedState, FeedTarget, Validators
-from .base import StoreBase, feed_display_title
-from .base import feed_t as _feed
+from veille.models import FeedSpec, FeedState, FeedTarget, Validators
+from veille.store.base import StoreBase, feed_display_title
+from veille.store.base import feed_t as _feed
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from .base import StoreBase
+from veille.store.base import StoreBase
 
 ADVISORY_KEY = 0x7665_696C  # "veil": the scheduler's advisory lock class
 # The second key: the schema, so that two deployments sharing one PostgreSQL database in two

@@ -24,8 +24,8 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from .curation import CurationMixin
-from .tables import highlight_t, issue_t, outbox_t, unsubscribe_t
+from veille.store.curation import CurationMixin
+from veille.store.tables import highlight_t, issue_t, outbox_t, unsubscribe_t
 
 DeliveryStatus = Literal["pending", "sending", "sent", "failed", "unknown", "skipped"]
 

@@ -15,9 +15,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..models import ProcessedMessage
-from .base import StoreBase
-from .tables import imap_message_t
+from veille.models import ProcessedMessage
+from veille.store.base import StoreBase
+from veille.store.tables import imap_message_t
 
 _CHUNK = 500  # UIDs per IN (…) clause
 

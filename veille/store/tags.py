@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from .base import RETAGGED_KEY, StoreBase, entry_t, tag_t, write_meta
+from veille.store.base import RETAGGED_KEY, StoreBase, entry_t, tag_t, write_meta
 
 RULES_KEY = "rules_fingerprint"
 RETAG_BATCH = 2000

@@ -1,5 +1,5 @@
 """The web service: ``create_app(settings)`` builds the FastAPI application."""
 
-from .app import create_app
+from veille.web.app import create_app
 
 __all__ = ["create_app"]

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from .. import select
-from ..heartbeat import process_id
-from ..limits import MAX_ENTRIES, MAX_ID
-from ..liveconfig import LiveConfig
-from ..models import Config
-from ..render.json import entry_json, feed_json, rfc3339_or_none
-from . import state
-from .health import Reading
-from .params import Filters, filters
+from veille.config.live import LiveConfig
+from veille.ingest.heartbeat import process_id
+from veille.limits import MAX_ENTRIES, MAX_ID
+from veille.models import Config
+from veille.render.json import entry_json, feed_json, rfc3339_or_none
+from veille.selection import build_selection, known_tags, select_entries
+from veille.web import state
+from veille.web.health import Reading
+from veille.web.params import Filters, filters
 
 router = APIRouter()
 
@@ -92,7 +92,7 @@ def list_entries(
 ) -> dict[str, Any]:
     """Entries newest first, one keyset page; ``next_cursor`` is null on the last page."""
     store = state.store(request)
-    selection = select.build_selection(
+    selection = build_selection(
         tz=request.app.state.tz,
         config=request.app.state.config,
         **chosen.selection_args(),
@@ -101,7 +101,7 @@ def list_entries(
         cursor=cursor,
         collapse=collapse,
     )
-    page = select.select_entries(store, selection)
+    page = select_entries(store, selection)
     return {"entries": [entry_json(e) for e in page.entries], "next_cursor": page.next_cursor}
 
 
@@ -128,7 +128,7 @@ def list_tags(request: Request) -> dict[str, Any]:
     counts = state.store(request).tag_counts()
     tags = [{"id": t.name, "label": t.label, "entries": counts.get(t.name, 0)} for t in config.tags]
     theme_ids = {t.name for t in config.tags}
-    for name in sorted(select.known_tags(config) - theme_ids):
+    for name in sorted(known_tags(config) - theme_ids):
         tags.append({"id": name, "label": config.tag_label(name), "entries": counts.get(name, 0)})
     return {"tags": tags}
 

@@ -21,18 +21,18 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
-from .. import __version__
-from ..errors import QueryError, VeilleError
-from ..liveconfig import LiveConfig
-from ..models import Config
-from ..render.feeds import authority_of
-from ..runtime import settle
-from ..settings import Settings
-from ..store import Store
-from . import api, curation, docs, error_pages, feeds, health, mail, metrics, opml, pages
-from .bodies import BodyGuard
-from .guard import Guard, Once
-from .headers import SecurityHeaders
+from veille import __version__
+from veille.config.live import LiveConfig
+from veille.errors import QueryError, VeilleError
+from veille.models import Config
+from veille.render.feeds import authority_of
+from veille.runtime import settle
+from veille.settings import Settings
+from veille.store import Store
+from veille.web import api, curation, docs, error_pages, feeds, health, mail, metrics, opml, pages
+from veille.web.bodies import BodyGuard
+from veille.web.guard import Guard, Once
+from veille.web.headers import SecurityHeaders
 
 
 def create_app(

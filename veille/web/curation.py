@@ -34,17 +34,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.types import Scope
 
-from ..errors import MailError
-from ..issues import Prepared, choose_highlight, next_issue, prepared_issue
-from ..models import DigestSpec
-from ..render.email import MailEntry, one_line
-from ..render.html import SECURITY_HEADERS
-from ..render.json import rfc3339
-from ..render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
-from ..tokens import Signer, TokenError, fingerprint, same, secret_problem, signer_for
-from . import state
-from .guard import Guard, bearer_refusal, too_many
-from .pages import site_chrome
+from veille.errors import MailError
+from veille.mailing.issues import Prepared, choose_highlight, next_issue, prepared_issue
+from veille.models import DigestSpec
+from veille.render.email import MailEntry, one_line
+from veille.render.html import SECURITY_HEADERS
+from veille.render.json import rfc3339
+from veille.render.mail_pages import CurationPage, LoginPage, MessagePage, Page, render_mail_page
+from veille.signing import Signer, TokenError, fingerprint, same, secret_problem, signer_for
+from veille.web import state
+from veille.web.guard import Guard, bearer_refusal, too_many
+from veille.web.pages import site_chrome
 
 router = APIRouter(include_in_schema=False)
 BACK = (("/", "Revenir à la veille"),)

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 from fastapi import Request, Response
 
-from ..render import html
-from . import pages
+from veille.render import html
+from veille.web import pages
 
 ERROR_TITLES = {
     400: "Demande invalide",

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from ..models import DigestSpec, Selection
-from ..render import headline, html
-from ..render.feeds import FeedKind, alternate_links
+from veille.models import DigestSpec, Selection
+from veille.render import headline, html
+from veille.render.feeds import FeedKind, alternate_links
 
 
 def alternates(

@@ -24,12 +24,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from .. import __version__, select
-from ..models import Selection
-from ..outputs import FEED_LIMIT, FORMATS, MAX_FEED_LIMIT, feed_document
-from ..render.feeds import FeedMeta, authority_of
-from . import state
-from .params import Filters, filters
+from veille import __version__
+from veille.models import Selection
+from veille.outputs import FEED_LIMIT, FORMATS, MAX_FEED_LIMIT, feed_document
+from veille.render.feeds import FeedMeta, authority_of
+from veille.selection import build_selection, digest_selection, known_tags
+from veille.web import state
+from veille.web.params import Filters, filters
 
 router = APIRouter(tags=["flux"])
 
@@ -49,7 +50,7 @@ def digest_feed(fmt: str) -> Callable[..., Response]:
         spec = config.digest(name)
         if spec is None:
             raise HTTPException(404, f"sélection inconnue : {name}")
-        selection = select.digest_selection(spec, state.now(request), limit=limit)
+        selection = digest_selection(spec, state.now(request), limit=limit)
         meta = _meta(request, spec.title, f"/digests/{name}", f"Sélection « {spec.title} »")
         return _feed_response(request, fmt, meta, selection)
 
@@ -59,9 +60,9 @@ def digest_feed(fmt: str) -> Callable[..., Response]:
 def tag_feed(fmt: str) -> Callable[..., Response]:
     def handler(request: Request, tag: str, limit: Limit = FEED_LIMIT) -> Response:
         config = state.config(request)
-        if tag not in select.known_tags(config):
+        if tag not in known_tags(config):
             raise HTTPException(404, f"thème inconnu : {tag}")
-        selection = select.build_selection(
+        selection = build_selection(
             tags=[tag], limit=limit, max_limit=MAX_FEED_LIMIT, tz=request.app.state.tz
         )
         label = config.tag_label(tag)
@@ -79,7 +80,7 @@ def filter_feed(fmt: str) -> Callable[..., Response]:
         chosen: Annotated[Filters, Depends(filters)],
         limit: Limit = FEED_LIMIT,
     ) -> Response:
-        selection = select.build_selection(
+        selection = build_selection(
             **chosen.selection_args(),
             limit=limit,
             max_limit=MAX_FEED_LIMIT,

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException
 
-from ..text import plural
-from ..tokens import same
+from veille.signing import same
+from veille.text import plural
 
 FREE = 3
 BASE = 1.0

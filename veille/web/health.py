@@ -16,8 +16,8 @@ import anyio
 import anyio.to_thread
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..heartbeat import Tick, last_tick
-from ..store import Store
+from veille.ingest.heartbeat import Tick, last_tick
+from veille.store import Store
 
 log = logging.getLogger(__name__)
 

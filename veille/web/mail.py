@@ -8,7 +8,7 @@
     GET  /mail/email.css                  the archive's stylesheet (the e-mail's, not inlined)
     …    /curation, /api/v1/digests/{name}/…   editors' curation: ``veille.web.curation``
 
-The token is the capability: signed with VEILLE_SECRET_KEY (``veille.tokens``), it names the
+The token is the capability: signed with VEILLE_SECRET_KEY (``veille.signing``), it names the
 digest and the address, and never expires. Without a usable key, these routes answer 503
 with a French explanation instead of trusting unsigned links.
 """
@@ -21,15 +21,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from ..limits import parse_id
-from ..models import Config
-from ..render.email import french_date, stylesheet
-from ..render.html import SECURITY_HEADERS
-from ..render.mail_pages import ArchiveListPage, ConfirmForm, MessagePage
-from ..tokens import TokenError, secret_problem, signer_for
-from . import curation
-from .curation import BACK, error, page
-from .state import config, now, store
+from veille.limits import parse_id
+from veille.models import Config
+from veille.render.email import french_date, stylesheet
+from veille.render.html import SECURITY_HEADERS
+from veille.render.mail_pages import ArchiveListPage, ConfirmForm, MessagePage
+from veille.signing import TokenError, secret_problem, signer_for
+from veille.web import curation
+from veille.web.curation import BACK, error, page
+from veille.web.state import config, now, store
 
 router = APIRouter(include_in_schema=False)
 router.include_router(curation.router)

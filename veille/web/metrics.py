@@ -22,12 +22,12 @@ from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..heartbeat import last_tick
-from ..metrics import HTTP_SECONDS
-from ..store import Store
-from ..store.mail import DeliveryStatus
-from .curation import client_of
-from .guard import Guard, bearer_refusal
+from veille.ingest.heartbeat import last_tick
+from veille.metrics import HTTP_SECONDS
+from veille.store import Store
+from veille.store.mail import DeliveryStatus
+from veille.web.curation import client_of
+from veille.web.guard import Guard, bearer_refusal
 
 router = APIRouter()
 

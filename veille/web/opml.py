@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ..opml import export_opml
-from ..render.opml import OPML_CONTENT_TYPE
-from . import state
+from veille.render.opml import OPML_CONTENT_TYPE, export_opml
+from veille.web import state
 
 router = APIRouter()
 
@@ -18,7 +17,7 @@ def opml(request: Request) -> Response:
     states = {f.id: f for f in state.store(request).feed_states()}
     body = export_opml(
         config,
-        now=state.now(request),
+        state.now(request),
         site_titles={i: s.title for i, s in states.items() if s.title},
         site_urls={i: s.site_url for i, s in states.items() if s.site_url},
         title="Sources de veille",

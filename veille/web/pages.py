@@ -30,13 +30,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from .. import select
-from ..durations import parse_duration
-from ..errors import QueryError
-from ..models import Config, DigestSpec, FeedState, Selection
-from ..render import headline, html
-from ..store import Store
-from . import feed_links, state
+from veille.config.durations import parse_duration
+from veille.errors import QueryError
+from veille.models import Config, DigestSpec, FeedState, Selection
+from veille.render import headline, html
+from veille.selection import build_selection, digest_selection, select_entries
+from veille.store import Store
+from veille.web import feed_links, state
 
 router = APIRouter(include_in_schema=False)
 
@@ -140,10 +140,10 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     store = state.store(request)
     try:
         period = _period_of(period_text, spec, query)
-        user = select.build_selection(
+        user = build_selection(
             tz=tz, config=config, tags=tags, feeds=feeds, query=query, cursor=cursor
         )
-        selection = narrow(select.digest_selection(spec, now, limit=WHOLE_MAX), user, period, now)
+        selection = narrow(digest_selection(spec, now, limit=WHOLE_MAX), user, period, now)
         total = store.count_selected(replace(selection, cursor=None))
         paged = not _whole(spec, query, period) or total > WHOLE_MAX
         if paged:
@@ -151,7 +151,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
             first = total - store.count_selected(selection) + 1 if cursor else 1
         else:  # the whole period on one page, whatever the address says
             selection, first = replace(selection, cursor=None), 1
-        result = select.select_entries(store, selection)
+        result = select_entries(store, selection)
     except QueryError as e:
         return error_page(request, 400, "Filtre invalide", str(e), back=path)
     entries = list(result.entries)
@@ -210,7 +210,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
 def narrow(base: Selection, user: Selection, period: timedelta | None, now: datetime) -> Selection:
     """The digest's selection narrowed by the reader's filters: a chosen theme or source
     replaces the digest's own list, a search is added to the digest's query, the period
-    (None: every date) replaces its window. (Candidate for ``veille.select`` when e-mails
+    (None: every date) replaces its window. (Candidate for ``veille.selection`` when e-mails
     need it too.)"""
     query = " ".join(q for q in (base.query, user.query) if q)
     return replace(

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from fastapi import Request
 
-from ..models import Config
-from ..settings import Settings
-from ..store import Store
+from veille.models import Config
+from veille.settings import Settings
+from veille.store import Store
 
 
 def store(request: Request) -> Store:

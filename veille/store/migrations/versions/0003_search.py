@@ -1,6 +1,6 @@
 """Full-text search over French-normalised text, filled from the entries already stored.
 
-The indexed text is computed by ``veille.search.index_text`` (accents folded, elisions split,
+The indexed text is computed by ``veille.rules.search.index_text`` (accents folded, elisions split,
 light plural stemming), so search semantics live in one place and are the same on both
 backends: SQLite gets an FTS5 table ``entry_fts`` (rowid = entry id); PostgreSQL a table
 ``entry_search`` with a ``tsvector`` built with the ``simple`` configuration over that
@@ -23,7 +23,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from veille.search import FTS_PREFIX, FTS_TOKENIZE, index_text
+    from veille.rules.search import FTS_PREFIX, FTS_TOKENIZE, index_text
 
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":

@@ -1,0 +1,1 @@
+"""feeds.yaml: loading with file:line errors, source checks, durations, live reload, OPML import."""

@@ -1,0 +1,1 @@
+"""Getting articles in: the update pipeline, fetching (HTTP, IMAP), the parser worker pool."""

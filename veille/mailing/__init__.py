@@ -1,0 +1,1 @@
+"""The e-mailed letter: numbered issues and their content, delivery through an outbox."""

@@ -1,0 +1,1 @@
+"""Pure rules over text: themes (tagging), same-story grouping (clustering), search."""

@@ -1,0 +1,112 @@
+"""One selection for every output: parse user filters into a ``Selection``, run it.
+
+The API, the pages, the output feeds and the e-mail build their ``Selection`` here, so a
+filter means the same thing everywhere. Digests (feeds.yaml) become selections here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from veille.errors import QueryError
+from veille.limits import MAX_ENTRIES, check_date
+from veille.models import Config, DigestSpec, EntryPage, Selection
+from veille.store import Store
+
+MAX_QUERY = 500
+
+
+def parse_when(text: str, field: str, tz: ZoneInfo) -> datetime:
+    """An RFC 3339 / ISO 8601 date or datetime; without an offset it is read in ``tz``
+    (Europe/Paris by default: the users' local time). A date alone means its midnight."""
+    value = text.strip()
+    if "T" in value and " " in value:
+        # An unencoded "+01:00" in a query string arrives as " 01:00".
+        value = value.replace(" ", "+")
+    try:
+        if len(value) == 10:
+            when = datetime.combine(date.fromisoformat(value), time(0), tz)
+        else:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise QueryError(
+            f"{field} : date invalide « {text} » "
+            "(attendu : 2026-11-29 ou 2026-11-29T07:30:00+01:00)"
+        ) from e
+    return check_date(when if when.tzinfo else when.replace(tzinfo=tz), field)
+
+
+def known_tags(config: Config) -> set[str]:
+    """Themes of the taxonomy plus the feeds' own tags."""
+    return {t.name for t in config.tags} | {tag for f in config.feeds for tag in f.tags}
+
+
+def build_selection(
+    *,
+    tz: ZoneInfo,
+    config: Config | None = None,
+    tags: Sequence[str] = (),
+    exclude_tags: Sequence[str] = (),
+    feeds: Sequence[str] = (),
+    query: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 50,
+    max_limit: int = MAX_ENTRIES,
+    cursor: str | None = None,
+    collapse: bool = False,
+    known_feeds: Sequence[str] | None = None,
+) -> Selection:
+    """Validate user filters (French messages) and build the ``Selection``. With ``config``,
+    unknown feeds and tags are refused."""
+    if not 1 <= limit <= max_limit:
+        raise QueryError(f"limit doit être compris entre 1 et {max_limit}")
+    if config is not None and known_feeds is None:
+        known_feeds = [f.id for f in config.feeds]
+    if known_feeds is not None:
+        unknown = sorted(set(feeds) - set(known_feeds))
+        if unknown:
+            raise QueryError(f"source inconnue : {', '.join(unknown)}")
+    if config is not None:
+        unknown = sorted((set(tags) | set(exclude_tags)) - known_tags(config))
+        if unknown:
+            raise QueryError(f"thème inconnu : {', '.join(unknown)}")
+    query = (query or "").strip()
+    if len(query) > MAX_QUERY:
+        raise QueryError(f"recherche trop longue (plus de {MAX_QUERY} caractères)")
+    start = parse_when(since, "since", tz) if since else None
+    end = parse_when(until, "until", tz) if until else None
+    if start and end and start >= end:
+        raise QueryError("since doit précéder until")
+    return Selection(
+        tags=tuple(dict.fromkeys(tags)),
+        exclude_tags=tuple(dict.fromkeys(exclude_tags)),
+        feeds=tuple(dict.fromkeys(feeds)),
+        query=query,
+        since=start,
+        until=end,
+        limit=limit,
+        cursor=cursor,
+        collapse=collapse,
+    )
+
+
+def digest_selection(digest: DigestSpec, now: datetime, *, limit: int = 50) -> Selection:
+    """The selection of a digest of feeds.yaml: its window up to ``now``, its filters, without
+    the stories its editors hid."""
+    return Selection(
+        tags=digest.tags,
+        exclude_tags=digest.exclude_tags,
+        feeds=digest.feeds,
+        query=digest.query,
+        since=now - digest.window,
+        limit=limit,
+        collapse=True,
+        hidden_from=digest.name,
+    )
+
+
+def select_entries(store: Store, selection: Selection) -> EntryPage:
+    return store.list_entries(selection)
