@@ -13,17 +13,12 @@ from sqlalchemy.engine import make_url
 
 from veille.errors import StoreError
 from veille.store.db import create_engine
-from veille.store.tables import Entry, EntryTag, Feed, Meta
+from veille.store.tables import feed_t, meta_t
 
 # The newest migration (tests check it is Alembic's head): a database already there starts
 # without importing Alembic at all.
 SCHEMA_HEAD = "0006"
 MIGRATION_LOCK = 0x7665_696D  # advisory lock key serialising migrations on PostgreSQL
-
-feed_t: sa.Table = Feed.__table__  # type: ignore[attr-defined]
-entry_t: sa.Table = Entry.__table__  # type: ignore[attr-defined]
-tag_t: sa.Table = EntryTag.__table__  # type: ignore[attr-defined]
-meta_t: sa.Table = Meta.__table__  # type: ignore[attr-defined]
 
 
 def feed_display_title() -> Any:

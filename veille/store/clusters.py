@@ -8,7 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from veille.store.base import StoreBase, entry_t, feed_display_title, feed_t
+from veille.store.base import StoreBase, feed_display_title
+from veille.store.tables import entry_t, feed_t
 
 # cluster.assign_clusters: (new items, candidates) -> {key: cluster key}; items are built with
 # the ``item`` factory handed over by the caller (the store does not import the domain rules).

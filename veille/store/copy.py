@@ -16,11 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel
 
 from veille.rules.search import index_text
-from veille.store.base import ID_AUTHORITY_KEY, StoreBase, entry_t
+from veille.store.base import ID_AUTHORITY_KEY, StoreBase
 from veille.store.entries import FTS_INSERT
+from veille.store.tables import entry_t, metadata
 
 COPY_BATCH = 1000
 
@@ -43,7 +43,7 @@ class CopyMixin(StoreBase):
         target.migrate()
         copied: dict[str, int] = {}
         batches = 0
-        for table in SQLModel.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             if table.name not in _existing_tables(self.engine):
                 continue
             key = list(table.primary_key.columns)
@@ -123,7 +123,7 @@ def _index_copied(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
 
 def _reset_sequences(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        for table in SQLModel.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             key = list(table.primary_key.columns)
             if len(key) == 1 and isinstance(key[0].type, sa.Integer):
                 conn.exec_driver_sql(

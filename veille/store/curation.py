@@ -15,8 +15,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from veille.limits import parse_id
-from veille.store.base import StoreBase, curation_key, entry_t, meta_t, write_meta
-from veille.store.tables import hidden_t, highlight_t, intro_t, unsubscribe_t
+from veille.store.base import StoreBase, curation_key, write_meta
+from veille.store.tables import entry_t, hidden_t, highlight_t, intro_t, meta_t, unsubscribe_t
 
 REVOKED = "revoked_session:"  # meta keys of ended curation sessions (value: their expiry)
 

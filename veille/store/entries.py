@@ -16,10 +16,10 @@ from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date, parse_id
 from veille.models import EntryPage, EntryView, ParsedEntry, Selection
 from veille.rules.search import compile_query, index_text, to_tsquery
-from veille.store.base import StoreBase, entry_t, feed_t, tag_t
+from veille.store.base import StoreBase
 from veille.store.clusters import also_in
 from veille.store.feeds import FetchSuccess
-from veille.store.tables import hidden_t
+from veille.store.tables import entry_t, feed_t, hidden_t, tag_t
 from veille.store.tags import Reason, tag_rows
 
 BATCH = 500  # entries per transaction when saving a feed

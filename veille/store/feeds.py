@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from veille.models import FeedSpec, FeedState, FeedTarget, Validators
 from veille.store.base import StoreBase, feed_display_title
-from veille.store.base import feed_t as _feed
+from veille.store.tables import feed_t as _feed
 
 
 @dataclass(frozen=True, slots=True)

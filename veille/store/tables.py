@@ -1,10 +1,10 @@
 """Every table of the store, in one module. They never leave the store: callers get the frozen
 dataclasses of models.py.
 
-The core tables (feeds, entries, tags, facts) are SQLModel classes. The mail, curation and
-IMAP tables are plain SQLAlchemy ``Table`` objects on the same metadata (composite keys and
-multi-column foreign keys with ``ON DELETE``, written as they are migrated); the full-text
-indexes (FTS5 on SQLite, a ``tsvector`` table on PostgreSQL) exist only in their migration.
+Every table is a SQLModel class, declared exactly as its migrations build it
+(``tests/test_schema.py`` compares the two on SQLite and PostgreSQL); the store writes its
+SQL with SQLAlchemy Core on their tables (``entry_t``, ``outbox_t``…, at the end). The one
+exception, the full-text index, exists only in its migration (see the comment below).
 Datetimes are stored as naive UTC (``UTCDateTime``) and come back timezone-aware.
 """
 
@@ -77,9 +77,9 @@ class Entry(SQLModel, table=True):
     url: str | None = None
     title: str = ""
     author: str | None = None
-    summary_html: str = ""
-    content_html: str = ""
-    categories: str = "[]"  # JSON list of plain-text categories
+    summary_html: str = Field(default="", sa_type=sa.Text)
+    content_html: str = Field(default="", sa_type=sa.Text)
+    categories: str = Field(default="[]", sa_type=sa.Text)  # JSON list of plain-text categories
     content_hash: str = ""
     published_at: datetime = Field(sa_type=UTCDateTime)  # the publisher's date, else first seen
     date_missing: bool = False
@@ -110,89 +110,133 @@ class Meta(SQLModel, table=True):
     value: str
 
 
-# --- mail, curation and IMAP: plain tables on the same metadata ----------------------------
+# --- mail and curation ---------------------------------------------------------------------
 
-highlight_t = sa.Table(
-    "mail_highlight",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column(
-        "entry_id", sa.Integer(), sa.ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("note", sa.String(), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("issue_number", sa.Integer(), nullable=True),
-)
-hidden_t = sa.Table(
-    "mail_hidden",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column(
-        "entry_id", sa.Integer(), sa.ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-)
-intro_t = sa.Table(
-    "mail_intro",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column("number", sa.Integer(), primary_key=True),
-    sa.Column("text", sa.Text(), nullable=False),
-    sa.Column("updated_at", UTCDateTime(), nullable=False),
-)
-unsubscribe_t = sa.Table(
-    "mail_unsubscribe",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column("address", sa.String(), primary_key=True),  # lower-case
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-)
-issue_t = sa.Table(
-    "mail_issue",
-    SQLModel.metadata,
-    sa.Column("digest", sa.String(), primary_key=True),
-    sa.Column("number", sa.Integer(), primary_key=True),
-    sa.Column("period", sa.String(), nullable=False),
-    sa.Column("period_start", UTCDateTime(), nullable=False),
-    sa.Column("period_end", UTCDateTime(), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("subject", sa.String(), nullable=False),
-    sa.Column("html", sa.Text(), nullable=False),
-    sa.Column("text", sa.Text(), nullable=False),
-    sa.Column("content", sa.Text(), nullable=False),
-    sa.UniqueConstraint("digest", "period", name="uq_mail_issue_period"),
-)
-outbox_t = sa.Table(
-    "mail_outbox",
-    SQLModel.metadata,
-    sa.Column("id", sa.Integer(), primary_key=True),
-    sa.Column("digest", sa.String(), nullable=False),
-    sa.Column("number", sa.Integer(), nullable=False),
-    sa.Column("recipient", sa.String(), nullable=False),
-    sa.Column("message_id", sa.String(), nullable=False),
-    sa.Column("status", sa.String(), nullable=False),
-    sa.Column("attempts", sa.Integer(), nullable=False, default=0),
-    sa.Column("last_error", sa.String(), nullable=True),
-    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
-    sa.Column("claimed_by", sa.String(), nullable=True),
-    sa.Column("claimed_at", UTCDateTime(), nullable=True),
-    sa.Column("sent_at", UTCDateTime(), nullable=True),
-    sa.ForeignKeyConstraint(
-        ["digest", "number"], ["mail_issue.digest", "mail_issue.number"], ondelete="CASCADE"
-    ),
-    sa.UniqueConstraint("digest", "number", "recipient", name="uq_mail_outbox_recipient"),
-    sa.Index("ix_mail_outbox_status", "status", "next_attempt_at"),
-)
-imap_message_t = sa.Table(
-    "imap_message",
-    SQLModel.metadata,
-    sa.Column(
-        "feed_id", sa.String(), sa.ForeignKey("feed.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("mailbox", sa.String(), primary_key=True),  # the feed's imap(s):// URL
-    sa.Column("uidvalidity", sa.BigInteger(), primary_key=True),  # 32-bit unsigned in IMAP
-    sa.Column("uid", sa.BigInteger(), primary_key=True),
-    sa.Column("key", sa.String(), nullable=True),
-    sa.Column("error", sa.String(), nullable=True),
-    sa.Column("processed_at", UTCDateTime(), nullable=False),
-)
+
+class MailIssue(SQLModel, table=True):
+    """A numbered letter of a digest: allocated once per period, with its archived rendering
+    and the JSON snapshot every recipient's message is rendered from."""
+
+    __tablename__ = "mail_issue"
+    __table_args__ = (sa.UniqueConstraint("digest", "period", name="uq_mail_issue_period"),)
+
+    digest: str = Field(primary_key=True)
+    number: int = Field(primary_key=True)
+    period: str
+    period_start: datetime = Field(sa_type=UTCDateTime)
+    period_end: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    subject: str
+    html: str = Field(sa_type=sa.Text)
+    text: str = Field(sa_type=sa.Text)
+    content: str = Field(sa_type=sa.Text)
+
+
+class MailOutbox(SQLModel, table=True):
+    """One message of an issue to one recipient, and where its delivery stands."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["digest", "number"], ["mail_issue.digest", "mail_issue.number"], ondelete="CASCADE"
+        ),
+        sa.UniqueConstraint("digest", "number", "recipient", name="uq_mail_outbox_recipient"),
+        sa.Index("ix_mail_outbox_status", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str
+    number: int
+    recipient: str
+    message_id: str
+    status: str  # pending | sending | sent | failed | unknown | skipped
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = _dt()
+    claimed_by: str | None = None
+    claimed_at: datetime | None = _dt()
+    sent_at: datetime | None = _dt()
+
+
+class MailUnsubscribe(SQLModel, table=True):
+    __tablename__ = "mail_unsubscribe"
+
+    digest: str = Field(primary_key=True)
+    address: str = Field(primary_key=True)  # lower-case
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MailHighlight(SQLModel, table=True):
+    """An editor's pick, with a one-line note; ``issue_number`` NULL: waiting for the next."""
+
+    __tablename__ = "mail_highlight"
+
+    digest: str = Field(primary_key=True)
+    entry_id: int = Field(foreign_key="entry.id", primary_key=True, ondelete="CASCADE")
+    note: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    issue_number: int | None = None
+
+
+class MailHidden(SQLModel, table=True):
+    """An entry (and its story) an editor hid from every output of a digest."""
+
+    __tablename__ = "mail_hidden"
+
+    digest: str = Field(primary_key=True)
+    entry_id: int = Field(foreign_key="entry.id", primary_key=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MailIntro(SQLModel, table=True):
+    """The introduction an editor wrote for issue ``number``."""
+
+    __tablename__ = "mail_intro"
+
+    digest: str = Field(primary_key=True)
+    number: int = Field(primary_key=True)
+    text: str = Field(sa_type=sa.Text)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# --- sources without a feed ----------------------------------------------------------------
+
+
+class ImapMessage(SQLModel, table=True):
+    """An IMAP message already processed (``error``: it could not be read)."""
+
+    __tablename__ = "imap_message"
+
+    feed_id: str = Field(foreign_key="feed.id", primary_key=True, ondelete="CASCADE")
+    mailbox: str = Field(primary_key=True)  # the feed's imap(s):// URL
+    uidvalidity: int = Field(sa_type=sa.BigInteger, primary_key=True)  # 32-bit unsigned in IMAP
+    uid: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    key: str | None = None
+    error: str | None = None
+    processed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# Not here: the full-text index (migration 0003) is an FTS5 virtual table on SQLite and a
+# tsvector table on PostgreSQL, which one dialect-neutral metadata cannot declare.
+
+
+# Every table above: Alembic's target and what ``db copy`` walks (SQLModel keeps one registry).
+metadata = SQLModel.metadata
+
+
+def _core(model: type[SQLModel]) -> sa.Table:
+    """The table of a table class: the store writes its SQL with SQLAlchemy Core."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+feed_t = _core(Feed)
+entry_t = _core(Entry)
+tag_t = _core(EntryTag)
+meta_t = _core(Meta)
+issue_t = _core(MailIssue)
+outbox_t = _core(MailOutbox)
+unsubscribe_t = _core(MailUnsubscribe)
+highlight_t = _core(MailHighlight)
+hidden_t = _core(MailHidden)
+intro_t = _core(MailIntro)
+imap_message_t = _core(ImapMessage)

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from veille.store.base import RETAGGED_KEY, StoreBase, entry_t, tag_t, write_meta
+from veille.store.base import RETAGGED_KEY, StoreBase, write_meta
+from veille.store.tables import entry_t, tag_t
 
 RULES_KEY = "rules_fingerprint"
 RETAG_BATCH = 2000

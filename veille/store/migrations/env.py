@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from veille.store.tables import SQLModel
+from veille.store.tables import metadata as target_metadata
 
-target_metadata = SQLModel.metadata
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
