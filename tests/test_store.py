@@ -235,6 +235,31 @@ def test_feed_titles_and_last_success(store: Store, now: datetime) -> None:
     assert store.last_success_at() == now
 
 
+def test_a_feeds_shown_title_is_the_same_everywhere(store: Store, now: datetime) -> None:
+    """feeds.yaml's title, else the feed's own, else its id: in the feeds' states, the menus'
+    titles and the entries alike (one rule, in SQL)."""
+    store.sync_feeds(
+        [
+            FeedSpec("conf", "https://a.example/f", title="Titre choisi"),
+            FeedSpec("own", "https://b.example/f"),
+            FeedSpec("bare", "https://c.example/f"),
+        ]
+    )
+    for feed_id in ("conf", "own"):
+        store.record_success(
+            feed_id, now=now, next_fetch_at=now, validators=Validators(), title="Titre du flux"
+        )
+        store.save_entries(feed_id, [entry(0)], now=now)
+    store.save_entries("bare", [entry(0)], now=now)
+    expected = {"conf": "Titre choisi", "own": "Titre du flux", "bare": "bare"}
+    assert {s.id: s.title for s in store.feed_states()} == expected
+    assert store.feed_titles() == expected
+    listed = store.list_entries(Selection(limit=10)).entries
+    assert {e.feed: e.feed_title for e in listed} == expected
+    shown = {e.feed: store.get_entry(int(e.id)) for e in listed}
+    assert {f: e.feed_title for f, e in shown.items() if e is not None} == expected
+
+
 def test_postgres_search_plans_agree(
     store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:

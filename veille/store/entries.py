@@ -16,7 +16,7 @@ from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date, parse_id
 from veille.models import EntryPage, EntryView, ParsedEntry, Selection
 from veille.rules.search import compile_query, index_text, to_tsquery
-from veille.store.base import StoreBase
+from veille.store.base import StoreBase, feed_display_title
 from veille.store.clusters import also_in
 from veille.store.feeds import FetchSuccess
 from veille.store.tables import entry_t, feed_t, hidden_t, tag_t
@@ -121,7 +121,7 @@ class EntriesMixin(StoreBase):
         if not 1 <= selection.limit <= MAX_ENTRIES:
             raise QueryError(f"limit doit être compris entre 1 et {MAX_ENTRIES}")
         query = (
-            sa.select(entry_t, feed_t.c.title.label("feed_own_title"), feed_t.c.config_title)
+            sa.select(entry_t, feed_display_title().label("feed_title"))
             .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
             .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
             .limit(selection.limit + 1)
@@ -171,7 +171,7 @@ class EntriesMixin(StoreBase):
 
     def get_entry(self, entry_id: int) -> EntryView | None:
         query = (
-            sa.select(entry_t, feed_t.c.title.label("feed_own_title"), feed_t.c.config_title)
+            sa.select(entry_t, feed_display_title().label("feed_title"))
             .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
             .where(entry_t.c.id == entry_id)
         )
@@ -587,7 +587,7 @@ def _entry_view(r: Any, tags: tuple[str, ...], also_in: tuple[str, ...] = ()) ->
     return EntryView(
         id=str(r.id),
         feed=r.feed_id,
-        feed_title=r.config_title or r.feed_own_title or r.feed_id,
+        feed_title=r.feed_title,
         title=r.title,
         url=r.url,
         published=r.published_at,

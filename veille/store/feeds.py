@@ -46,6 +46,23 @@ class FetchSuccess:
         conn.execute(sa.update(_feed).where(_feed.c.id == feed_id).values(**values))
 
 
+# A feed as ``FeedState`` shows it, its fields named in SQL (the shown title: feeds.yaml's,
+# else the feed's own, else its id).
+_STATE = (
+    _feed.c.id,
+    _feed.c.url,
+    feed_display_title().label("title"),
+    _feed.c.status,
+    _feed.c.last_error,
+    _feed.c.entry_count.label("entries"),
+    _feed.c.last_fetched_at,
+    _feed.c.next_fetch_at,
+    _feed.c.site_url,
+    _feed.c.error_count,
+    _feed.c.last_success_at,
+)
+
+
 class FeedsMixin(StoreBase):
     def sync_feeds(self, specs: Sequence[FeedSpec]) -> None:
         """Make the feed table follow feeds.yaml: add new feeds, update changed ones, and mark
@@ -84,11 +101,11 @@ class FeedsMixin(StoreBase):
 
     def feed_states(self, ids: Iterable[str] | None = None) -> list[FeedState]:
         """Configured feeds (in feeds.yaml order is the caller's business: sorted by id here)."""
-        query = sa.select(_feed).where(_feed.c.in_config.is_(True)).order_by(_feed.c.id)
+        query = sa.select(*_STATE).where(_feed.c.in_config.is_(True)).order_by(_feed.c.id)
         if ids is not None:
             query = query.where(_feed.c.id.in_(list(ids)))
         with self.engine.connect() as conn:
-            return [_feed_state(r) for r in conn.execute(query)]
+            return [FeedState(**{**r._mapping, "url": _public(r.url)}) for r in conn.execute(query)]
 
     def feed_titles(self) -> dict[str, str]:
         """``{id: display title}`` of the configured feeds (a light query for menus)."""
@@ -178,19 +195,3 @@ def _public(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
-def _feed_state(r: Any) -> FeedState:
-    return FeedState(
-        id=r.id,
-        url=_public(r.url),
-        title=r.config_title or r.title or r.id,
-        status=r.status,
-        last_error=r.last_error,
-        entries=r.entry_count,
-        last_fetched_at=r.last_fetched_at,
-        next_fetch_at=r.next_fetch_at,
-        site_url=r.site_url,
-        error_count=r.error_count,
-        last_success_at=r.last_success_at,
-    )
