@@ -28,9 +28,6 @@ Sources without a feed (``type: html`` selectors, ``type: imap`` mailbox URL and
 checked by :mod:`veille.config.sources`.
 Durations and ``mail.at`` are read by :mod:`veille.config.durations` (``parse_duration``,
 ``parse_mail_at``); ``mail.at`` is stored normalised (``"mon 07:30"``).
-
-``parse_duration``, ``parse_mail_at``, ``read_document`` and ``round_trip_yaml`` are
-re-exported here.
 """
 
 from __future__ import annotations
