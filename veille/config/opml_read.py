@@ -19,8 +19,8 @@ are not in the declared encoding) is refused with ``ConfigError(file, line, rais
 unclosed tag the reason names the line where it was opened.
 
 ``slugify`` (folder name → tag, title → feed id) lives here because ``OpmlFeed.tags`` needs it.
-Merging into feeds.yaml and exporting live in :mod:`veille.config.opml`, which re-exports the public
-names of this module.
+Merging into feeds.yaml lives in :mod:`veille.config.opml`; exporting is rendering
+(:func:`veille.render.opml.export_opml`).
 """
 
 from __future__ import annotations
