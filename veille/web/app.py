@@ -17,7 +17,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
@@ -29,9 +28,10 @@ from veille.render.feeds import authority_of
 from veille.runtime import settle
 from veille.settings import Settings
 from veille.store import Store
-from veille.web import api, curation, docs, error_pages, feeds, health, mail, metrics, opml, pages
+from veille.web import api, docs, error_pages, feeds, health, mail, metrics, opml, pages
 from veille.web.bodies import BodyGuard
-from veille.web.guard import Guard, Once
+from veille.web.curation_api import admin_refusal
+from veille.web.guard import Guard, Once, refusal_of
 from veille.web.headers import SecurityHeaders
 
 
@@ -108,11 +108,7 @@ def _api_write_refusal(settings: Settings, scope: Scope) -> StarletteHTTPExcepti
     """Every write under ``/api/`` needs the admin token: checked before its body is read."""
     if not scope["path"].startswith("/api/"):
         return None
-    authorization = Headers(scope=scope).get("authorization", "")
-    guard = scope["app"].state.guard
-    return curation.admin_refusal(
-        settings.admin_token, authorization, guard, curation.client_of(scope)
-    )
+    return refusal_of(scope, admin_refusal, settings.admin_token)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
