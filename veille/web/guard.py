@@ -121,8 +121,8 @@ class Once:
     """Tokens that may be used once (a login form's CSRF token), remembered until they
     expire; bounded like ``Guard``."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock  # the app's (the tokens' expiry is written with it), in seconds
         self._used: OrderedDict[str, float] = OrderedDict()
 
     def spend(self, token: str, expires: float) -> bool:
