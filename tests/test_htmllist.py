@@ -221,6 +221,22 @@ def test_titles_are_the_text_a_browser_shows() -> None:
     assert (entry.summary_html, feed.title) == ("<p>Corps</p>", "Actus")
 
 
+def test_attributes_are_text_in_every_field() -> None:
+    """A selected attribute is text: escaped in a title or a date, paragraphs in a summary
+    (never markup, whatever it holds); without an attribute the element's HTML is read."""
+    page = (
+        "<ul><li class='n' data-t='La R&amp;amp;D au collège' "
+        "data-s='Premier &lt;i&gt;§&lt;/i&gt;\n\nSecond'>"
+        "<time datetime='2026-11-29T10:00:00+01:00'>hier</time><a href='/x'>lire</a>"
+        "</li></ul>"
+    )
+    spec = PageSpec(item="li.n", title="@data-t", summary="@data-s", date="time")
+    (entry,) = parse_page("https://s.fr/", page.encode(), {}, NOW, spec).entries
+    assert entry.title == "La R&amp;D au collège"  # the text the page holds, decoded once
+    assert entry.summary_html == "<p>Premier &lt;i&gt;§&lt;/i&gt;</p><p>Second</p>"
+    assert entry.published == datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+
+
 def test_structure_changed_is_an_error_not_an_empty_source() -> None:
     with pytest.raises(ParseError, match=NO_MATCH):
         parse_page("https://x.fr/", REDESIGNED_PAGE.encode(), {}, NOW, CANOPE)

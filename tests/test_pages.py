@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from veille.models import EntryView, Selection, TagRule
-from veille.render import html
+from veille.render import digest_page, french, html, site_pages
 from veille.store import Store
 
 from .browser import ARTICLES, HOSTILE_TITLE, NOW, build_app, fill_store
@@ -103,8 +103,8 @@ def view(ident: str, tags: tuple[str, ...] = (), hours: float = 1, **kw: object)
     )
 
 
-def page(entries: list[EntryView], prefer: tuple[str, ...] = ()) -> html.DigestPage:
-    return html.build_digest_page(
+def page(entries: list[EntryView], prefer: tuple[str, ...] = ()) -> digest_page.DigestPage:
+    return digest_page.build_digest_page(
         entries,
         title="La veille du jour",
         taxonomy=TAXONOMY,
@@ -112,7 +112,7 @@ def page(entries: list[EntryView], prefer: tuple[str, ...] = ()) -> html.DigestP
         tz=PARIS,
         tag_href=lambda t: f"/?tag={t}",
         chrome=html.Chrome(),
-        filters=html.FilterBar(action="/"),
+        filters=digest_page.FilterBar(action="/"),
         prefer=prefer,
     )
 
@@ -127,7 +127,7 @@ def page(entries: list[EntryView], prefer: tuple[str, ...] = ()) -> html.DigestP
     ],
 )
 def test_french_datetime(when: datetime, expected: str) -> None:
-    assert html.french_datetime(when, PARIS) == expected
+    assert french.french_datetime(when, PARIS) == expected
 
 
 @pytest.mark.parametrize(
@@ -143,17 +143,17 @@ def test_french_datetime(when: datetime, expected: str) -> None:
     ],
 )
 def test_relative_time(ago: timedelta, expected: str) -> None:
-    assert html.relative_time(NOW - ago, NOW) == expected
+    assert french.relative_time(NOW - ago, NOW) == expected
 
 
 def test_summary_text_is_plain_and_short() -> None:
-    assert html.summary_text("<p>Un <b>é</b>té</p><p>Deux&nbsp;&amp; trois</p>") == (
+    assert french.summary_text("<p>Un <b>é</b>té</p><p>Deux&nbsp;&amp; trois</p>") == (
         "Un été Deux\xa0& trois"
     ).replace("\xa0", " ")
-    assert html.summary_text("<script>alert(1)</script>ok") == "ok"
+    assert french.summary_text("<script>alert(1)</script>ok") == "ok"
     long = "<p>" + "mot " * 200 + "</p>"
-    text = html.summary_text(long)
-    assert len(text) <= html.SUMMARY_CHARS + 1 and text.endswith("mot…")
+    text = french.summary_text(long)
+    assert len(text) <= french.SUMMARY_CHARS + 1 and text.endswith("mot…")
 
 
 def test_sections_follow_the_taxonomy_each_entry_once_others_last() -> None:
@@ -188,7 +188,7 @@ def test_a_filtered_theme_wins_the_section() -> None:
 
 def test_highlights_come_first_and_are_not_repeated() -> None:
     entries = [view("1", ("ia",)), view("2", ("ia",))]
-    p = html.build_digest_page(
+    p = digest_page.build_digest_page(
         entries,
         title="t",
         taxonomy=TAXONOMY,
@@ -196,7 +196,7 @@ def test_highlights_come_first_and_are_not_repeated() -> None:
         tz=PARIS,
         tag_href=str,
         chrome=html.Chrome(),
-        filters=html.FilterBar(action="/"),
+        filters=digest_page.FilterBar(action="/"),
         highlights=[entries[1]],
         notes={"2": "À lire avant le conseil pédagogique <b>"},
     )
@@ -259,7 +259,7 @@ def test_feeds_page_rows() -> None:
                   "réponse HTTP 410 (Gone) : le flux a été supprimé par son éditeur", 9,
                   NOW, None),
     ]  # fmt: skip
-    p = html.build_feeds_page(
+    p = site_pages.build_feeds_page(
         states,
         last_entries={"a": NOW - timedelta(days=31), "c": NOW - timedelta(days=2)},
         now=NOW,

@@ -47,9 +47,15 @@ class LiveConfig:
         self._last_error: ConfigError | None = None
 
     @classmethod
-    def load(cls, path: Path, *, interval: float = 2.0) -> LiveConfig:
-        """Load ``path`` (raises ConfigError when invalid)."""
-        return cls(path, load_config(path), interval=interval)
+    def load(
+        cls,
+        path: Path,
+        *,
+        interval: float = 2.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> LiveConfig:
+        """Load ``path`` (raises ConfigError when invalid); ``clock`` dates the refusals."""
+        return cls(path, load_config(path), interval=interval, clock=clock)
 
     @property
     def last_error(self) -> ConfigError | None:

@@ -40,8 +40,9 @@ import css_inline
 import jinja2
 
 from veille.models import DigestSpec, EntryView, TagRule
-from veille.render.french import french_date, period_label
-from veille.render.html import OTHERS, first_theme, jinja_environment, plural, summary_text
+from veille.render.digest_page import OTHERS, first_theme
+from veille.render.french import french_date, period_label, plural, summary_text
+from veille.render.html import jinja_environment
 
 __all__ = [
     "Envelope", "IssueContent", "MailEntry", "MailSection", "compose_issue", "french_date",

@@ -17,8 +17,6 @@ Europe/Paris), UTC midnight when a feed wrote ``00:00:00 +0000`` or ``GMT``. Not
 that the time was missing, so a date exactly at midnight to the second, in the readers' zone or
 in UTC, is taken for a day alone: pages then show « 30 nov. 2026 », never « il y a 20 h (… à
 00:00) ». A real article published at exactly 00:00:00 loses only its time.
-
-:mod:`veille.render.html` re-exports these names.
 """
 
 from __future__ import annotations

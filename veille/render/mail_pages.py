@@ -1,8 +1,8 @@
 """Pages of the mail features: unsubscribe, archive list, curation — pure, data in,
 ``str`` out. They share the site's layout (``templates/base.html``: navigation, stylesheet)
 and carry no script and no inline style (the strict CSP of ``render.html``); their own
-templates are in ``mail_templates/`` (Jinja2, autoescape on). ``nav`` is a page's own
-links (the curation's), under the site's navigation."""
+templates are in ``mail_templates/`` (Jinja2, autoescape on), each extending
+``layout.html``, which reads the fields of ``Layout``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,17 @@ from veille.render.email import MailEntry
 from veille.render.html import Chrome, jinja_environment
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Layout:
+    """What ``mail_templates/layout.html`` reads of every page beside its title: a status
+    line (``message``), the page's own links under the site's navigation (``nav``: the
+    curation's), and the site's chrome (set by the route)."""
+
+    message: str = ""
+    nav: tuple[tuple[str, str], ...] = ()
+    chrome: Chrome = field(default_factory=Chrome)
+
+
 @dataclass(frozen=True, slots=True)
 class ConfirmForm:
     action: str
@@ -23,40 +34,31 @@ class ConfirmForm:
 
 
 @dataclass(frozen=True, slots=True)
-class MessagePage:
+class MessagePage(Layout):
     title: str
-    message: str = ""
     form: ConfirmForm | None = None
     links: tuple[tuple[str, str], ...] = ()
-    nav: tuple[tuple[str, str], ...] = ()
-    chrome: Chrome = field(default_factory=Chrome)
     template: str = "message.html"
 
 
 @dataclass(frozen=True, slots=True)
-class ArchiveListPage:
+class ArchiveListPage(Layout):
     title: str
     digest_href: str
     issues: tuple[tuple[int, str, str, tuple[str, str]], ...]  # (n, href, subject, (iso, label))
-    message: str = ""
-    nav: tuple[tuple[str, str], ...] = ()
-    chrome: Chrome = field(default_factory=Chrome)
     template: str = "archive_list.html"
 
 
 @dataclass(frozen=True, slots=True)
-class LoginPage:
+class LoginPage(Layout):
     csrf: str
     error: str = ""
     title: str = "Connexion à la curation"
-    message: str = ""
-    nav: tuple[tuple[str, str], ...] = ()
-    chrome: Chrome = field(default_factory=Chrome)
     template: str = "login.html"
 
 
 @dataclass(frozen=True, slots=True)
-class CurationPage:
+class CurationPage(Layout):
     title: str
     action: str
     csrf: str
@@ -67,9 +69,6 @@ class CurationPage:
     entries: tuple[MailEntry, ...]
     hidden: tuple[MailEntry, ...]
     archives_href: str
-    message: str = ""
-    nav: tuple[tuple[str, str], ...] = ()
-    chrome: Chrome = field(default_factory=Chrome)
     template: str = "curation.html"
 
 

@@ -5,7 +5,7 @@ The app never starts the scheduler: ``veille serve`` runs both (one scheduler pe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -17,7 +17,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
@@ -29,21 +28,25 @@ from veille.render.feeds import authority_of
 from veille.runtime import settle
 from veille.settings import Settings
 from veille.store import Store
-from veille.web import api, curation, docs, error_pages, feeds, health, mail, metrics, opml, pages
+from veille.web import api, docs, error_pages, feeds, health, mail, metrics, opml, pages
 from veille.web.bodies import BodyGuard
-from veille.web.guard import Guard, Once
+from veille.web.curation_api import admin_refusal
+from veille.web.guard import Guard, Once, refusal_of
 from veille.web.headers import SecurityHeaders
 
 
 def create_app(
-    settings: Settings, store: Store | None = None, config: Config | LiveConfig | None = None
+    settings: Settings,
+    store: Store | None = None,
+    config: Config | LiveConfig | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """Build the app. Without ``store``, one is opened (and migrated) in the lifespan; without
     ``config``, feeds.yaml is read from ``settings.config`` and followed while it changes.
-    Handlers find the current config in ``request.app.state.config``."""
-    if config is None:
-        config = LiveConfig.load(settings.config)
-    live = config if isinstance(config, LiveConfig) else None
+    Handlers find the current config in ``request.app.state.config``. ``clock`` (default: the
+    system's) is the one "now" of the app: every route, the login forms' expiry and, when the
+    app reads feeds.yaml itself, the times of its refused edits read it (``app.state.clock``,
+    which tests may also replace afterwards)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,12 +73,19 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.clock = lambda: datetime.now(UTC)  # tests may replace it
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+
+    def now() -> datetime:  # read at each call: a clock replaced later counts too
+        return app.state.clock()  # type: ignore[no-any-return]
+
+    if config is None:
+        config = LiveConfig.load(settings.config, clock=now)
+    live = config if isinstance(config, LiveConfig) else None
     app.state.config = live.get() if live else config
     app.state.live_config = live  # None when the config is fixed (tests): never refused
     app.state.tz = ZoneInfo(settings.timezone)
     app.state.guard = Guard()  # failed logins and tokens, per client (web/guard.py)
-    app.state.once = Once()  # login forms already used
+    app.state.once = Once(lambda: now().timestamp())  # login forms already used
     app.state.probe = health.Probe()  # /healthz's own threads (web/health.py)
     if store is not None:
         app.state.store = store
@@ -108,11 +118,7 @@ def _api_write_refusal(settings: Settings, scope: Scope) -> StarletteHTTPExcepti
     """Every write under ``/api/`` needs the admin token: checked before its body is read."""
     if not scope["path"].startswith("/api/"):
         return None
-    authorization = Headers(scope=scope).get("authorization", "")
-    guard = scope["app"].state.guard
-    return curation.admin_refusal(
-        settings.admin_token, authorization, guard, curation.client_of(scope)
-    )
+    return refusal_of(scope, admin_refusal, settings.admin_token)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -21,6 +21,8 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from veille.web.asgi import HttpMiddleware
+
 FORM_LIMIT = 64 * 1024
 JSON_LIMIT = 1024 * 1024
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -33,15 +35,15 @@ def too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"requête trop volumineuse : {size} au plus")
 
 
-class BodyGuard:
-    """Pure ASGI middleware (see the module docstring)."""
+class BodyGuard(HttpMiddleware):
+    """See the module docstring."""
 
     def __init__(self, app: ASGIApp, authorize: Authorize | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.authorize = authorize
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in READ_ONLY:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] in READ_ONLY:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

@@ -46,10 +46,7 @@ Limit = Annotated[
 
 def digest_feed(fmt: str) -> Callable[..., Response]:
     def handler(request: Request, name: str, limit: Limit = FEED_LIMIT) -> Response:
-        config = state.config(request)
-        spec = config.digest(name)
-        if spec is None:
-            raise HTTPException(404, f"sélection inconnue : {name}")
+        spec = state.digest(request, name)
         selection = digest_selection(spec, state.now(request), limit=limit)
         meta = _meta(request, spec.title, f"/digests/{name}", f"Sélection « {spec.title} »")
         return _feed_response(request, fmt, meta, selection)

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import HTTPException
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from veille.signing import same
 from veille.text import plural
@@ -98,12 +100,29 @@ def bearer_refusal(
     return None
 
 
+def client_of(scope: Scope) -> str:
+    """The client's address (the proxy's, behind one that uvicorn does not trust)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "?"
+
+
+BearerCheck = Callable[[str, str, Guard, str], HTTPException | None]
+
+
+def refusal_of(scope: Scope, check: BearerCheck, configured: str) -> HTTPException | None:
+    """``check`` (``bearer_refusal`` with its own rule for an unset token) applied to a
+    request: the ``configured`` token, its ``Authorization`` header, the app's guard, its
+    client."""
+    authorization = Headers(scope=scope).get("authorization", "")
+    return check(configured, authorization, scope["app"].state.guard, client_of(scope))
+
+
 class Once:
     """Tokens that may be used once (a login form's CSRF token), remembered until they
     expire; bounded like ``Guard``."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock  # the app's (the tokens' expiry is written with it), in seconds
         self._used: OrderedDict[str, float] = OrderedDict()
 
     def spend(self, token: str, expires: float) -> bool:

@@ -7,7 +7,9 @@ API documentation's) keeps it; the others get the strictest one (nothing to load
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from veille.web.asgi import HttpMiddleware
 
 DEFAULTS = {
     "content-security-policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
@@ -16,17 +18,10 @@ DEFAULTS = {
 }
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware (no body buffering): adds the headers a response lacks."""
+class SecurityHeaders(HttpMiddleware):
+    """Adds the headers a response lacks."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)

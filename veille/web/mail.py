@@ -28,7 +28,7 @@ from veille.render.html import SECURITY_HEADERS
 from veille.render.mail_pages import ArchiveListPage, ConfirmForm, MessagePage
 from veille.signing import TokenError, secret_problem, signer_for
 from veille.web import curation
-from veille.web.curation import BACK, error, page
+from veille.web.mail_pages import BACK, error, page
 from veille.web.state import config, now, store
 
 router = APIRouter(include_in_schema=False)

@@ -20,14 +20,15 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from veille.ingest.heartbeat import last_tick
 from veille.metrics import HTTP_SECONDS
 from veille.store import Store
 from veille.store.mail import DeliveryStatus
-from veille.web.curation import client_of
-from veille.web.guard import Guard, bearer_refusal
+from veille.web import state
+from veille.web.asgi import HttpMiddleware
+from veille.web.guard import Guard, bearer_refusal, refusal_of
 
 router = APIRouter()
 
@@ -38,18 +39,12 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 UNDELIVERED: tuple[DeliveryStatus, ...] = ("pending", "sending", "unknown")
 
 
-class HttpTiming:
+class HttpTiming(HttpMiddleware):
     """Times each HTTP request (the app's outermost middleware: errors and refusals too),
     labelled by the template of the route that answered (``/api/v1/entries/{entry_id}``,
     never the raw path: bounded cardinality), ``unmatched`` for a 404 outside every route."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # an exception that escaped every handler
 
@@ -70,15 +65,10 @@ class HttpTiming:
 @router.get("/metrics", tags=["service"], include_in_schema=False)
 def metrics(request: Request) -> Response:
     """Prometheus text format: this process's metrics, then the store's gauges."""
-    refusal = metrics_refusal(
-        request.app.state.settings.metrics_token,
-        request.headers.get("authorization", ""),
-        request.app.state.guard,
-        client_of(request.scope),
-    )
+    refusal = refusal_of(request.scope, metrics_refusal, request.app.state.settings.metrics_token)
     if refusal is not None:
         raise refusal
-    store_part = StoreGauges(request.app.state.store, request.app.state.clock())
+    store_part = StoreGauges(state.store(request), state.now(request))
     return Response(
         generate_latest(REGISTRY) + generate_latest(store_part), media_type=CONTENT_TYPE
     )

@@ -1,4 +1,5 @@
-"""HTML page routes: parse the query, select once, render with ``render.html``.
+"""HTML page routes: parse the query, select once, build a page of ``render.digest_page`` or
+``render.site_pages`` and render it with ``render.html``.
 
 ::
 
@@ -33,9 +34,10 @@ from fastapi.responses import HTMLResponse
 from veille.config.durations import parse_duration
 from veille.errors import QueryError
 from veille.models import Config, DigestSpec, FeedState, Selection
-from veille.render import headline, html
+from veille.render import digest_page, headline, html, site_pages
 from veille.selection import build_selection, digest_selection, select_entries
 from veille.store import Store
+from veille.text import plural
 from veille.web import feed_links, state
 
 router = APIRouter(include_in_schema=False)
@@ -72,7 +74,7 @@ def digest(request: Request, name: str) -> Response:
 def feeds_page(request: Request) -> Response:
     config, store = state.config(request), state.store(request)
     states = _in_config_order(config, store.feed_states())
-    page = html.build_feeds_page(
+    page = site_pages.build_feeds_page(
         states,
         last_entries=_last_entries(store, states),
         now=state.now(request),
@@ -93,13 +95,13 @@ def subscribe_page(request: Request) -> Response:
         (titles[f.id], feed_links.links("filter", [("feed", f.id)], titles[f.id]))
         for f in config.feeds
     )
-    page = html.SubscribePage(
+    page = site_pages.SubscribePage(
         title="S'abonner à la veille",
         chrome=site_chrome(request, "/abonnement"),
         groups=(
-            html.SubscribeGroup("Les sélections", digests),
-            html.SubscribeGroup("Un thème", themes),
-            html.SubscribeGroup("Une source", sources),
+            site_pages.SubscribeGroup("Les sélections", digests),
+            site_pages.SubscribeGroup("Un thème", themes),
+            site_pages.SubscribeGroup("Une source", sources),
         ),
     )
     return _html(html.render_page(page))
@@ -178,7 +180,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         paged=paged and total > PAGE_SIZE,
     )
     feeds_of_view = feed_links.of_view(spec, selection, bool(tags or feeds or query), shown)
-    page = html.build_digest_page(
+    page = digest_page.build_digest_page(
         entries,
         title=headline.heading(shown),
         taxonomy=config.tags,
@@ -260,7 +262,7 @@ def _filter_bar(
     query: str,
     period_text: str,
     period: timedelta | None,
-) -> html.FilterBar:
+) -> digest_page.FilterBar:
     # Without a search, "" is the digest's window; a search without a period looks at
     # every date, so there the window is one choice among the others.
     if query:
@@ -268,17 +270,18 @@ def _filter_bar(
     else:
         choices = {p for p in PERIODS if p != spec.window}
         label = f"{_duration_label(spec.window)} (par défaut)"
-        periods = [html.Option("", label, period == spec.window)]
+        periods = [digest_page.Option("", label, period == spec.window)]
     if period is not None and (query or period != spec.window):
         choices.add(period)
     periods += [
-        html.Option(_duration_text(p), _duration_label(p), p == period) for p in sorted(choices)
+        digest_page.Option(_duration_text(p), _duration_label(p), p == period)
+        for p in sorted(choices)
     ]
-    periods.append(html.Option(ALL_DATES, "Toutes les dates", period is None))
-    return html.FilterBar(
+    periods.append(digest_page.Option(ALL_DATES, "Toutes les dates", period is None))
+    return digest_page.FilterBar(
         action=path,
-        tags=tuple(html.Option(n, label, n in tags) for n, label in _labels(config)),
-        feeds=tuple(html.Option(f.id, titles[f.id], f.id in feeds) for f in config.feeds),
+        tags=tuple(digest_page.Option(n, label, n in tags) for n, label in _labels(config)),
+        feeds=tuple(digest_page.Option(f.id, titles[f.id], f.id in feeds) for f in config.feeds),
         periods=tuple(periods),
         query=query,
         active=bool(tags or feeds or query or period_text),
@@ -306,7 +309,7 @@ def _duration_label(d: timedelta) -> str:
         return f"{days} jours"
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return html.plural(hours, "heure")
+        return plural(hours, "heure")
     return f"{seconds // 60} min"
 
 
@@ -370,7 +373,7 @@ def error_page(
     back: str = "/",
     links: tuple[html.Link, ...] = (),
 ) -> Response:
-    page = html.ErrorPage(
+    page = site_pages.ErrorPage(
         title, message, chrome=site_chrome(request, ""), back_href=back, links=links
     )
     return _html(html.render_page(page), status)

@@ -1,14 +1,15 @@
 """What every route reads from the application, in one place: the store, the configuration in
 force (``LiveConfig`` swaps it when feeds.yaml changes), the clock (``app.state.clock``, which
-tests replace: every route uses it, never ``datetime.now``) and the settings."""
+tests replace: every route uses it, never ``datetime.now``), the settings, and a digest by its
+name (a 404 without one)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
-from veille.models import Config
+from veille.models import Config, DigestSpec
 from veille.settings import Settings
 from veille.store import Store
 
@@ -19,6 +20,14 @@ def store(request: Request) -> Store:
 
 def config(request: Request) -> Config:
     return request.app.state.config  # type: ignore[no-any-return]
+
+
+def digest(request: Request, name: str) -> DigestSpec:
+    """The digest ``name`` of the configuration in force; a 404 (in French) without one."""
+    spec = config(request).digest(name)
+    if spec is None:
+        raise HTTPException(404, f"sélection inconnue : {name}")
+    return spec
 
 
 def now(request: Request) -> datetime:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -167,9 +167,20 @@ def _select(item: LexborNode, selector: str) -> tuple[LexborNode | None, str | N
     return node, attribute
 
 
-def _markup(item: LexborNode, selector: str | None, *, microdata: bool = False) -> str:
-    """The selected attribute (escaped: it is text), else (``microdata``: its
-    ``content``/``datetime``, else) the node's HTML; "" when nothing is selected.
+def _escaped(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _markup(
+    item: LexborNode,
+    selector: str | None,
+    *,
+    microdata: bool = False,
+    attribute_html: Callable[[str], str] = _escaped,
+) -> str:
+    """The selected attribute (it is text: made HTML by ``attribute_html``, escaped by
+    default), else (``microdata``: its ``content``/``datetime``, escaped, else) the node's
+    HTML; "" when nothing is selected.
 
     HTML, not text: :func:`veille.ingest.parse.sanitize.plain_text` then decodes it exactly once.
     """
@@ -179,10 +190,10 @@ def _markup(item: LexborNode, selector: str | None, *, microdata: bool = False) 
     if node is None:
         return ""
     if attribute:
-        return html.escape(node.attributes.get(attribute) or "", quote=False)
+        return attribute_html(node.attributes.get(attribute) or "")
     values = node.attributes
     if microdata and (values.get("content") or values.get("datetime")):
-        return html.escape(values.get("content") or values.get("datetime") or "", quote=False)
+        return _escaped(values.get("content") or values.get("datetime") or "")
     return node.html or ""
 
 
@@ -203,14 +214,8 @@ def _link(item: LexborNode, selector: str | None) -> str | None:
 
 
 def _summary(item: LexborNode, selector: str | None) -> str:
-    if not selector:
-        return ""
-    node, attribute = _select(item, selector)
-    if node is None:
-        return ""
-    if attribute:
-        return text_to_html(node.attributes.get(attribute) or "")
-    return node.html or ""
+    """The summary's HTML: a selected attribute's text becomes paragraphs."""
+    return _markup(item, selector, attribute_html=text_to_html)
 
 
 def _base_href(tree: LexborHTMLParser, url: str) -> str:
