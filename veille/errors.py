@@ -16,7 +16,8 @@
     │       └── ParseTimeoutError      the parser exceeded its time limit (worker killed)
     ├── StoreError             the database refused an operation
     ├── QueryError             a user query/filter is invalid (mapped to HTTP 400)
-    └── MailError              e-mail cannot work (settings) or an issue cannot be prepared
+    ├── MailError              e-mail cannot work (settings) or an issue cannot be prepared
+    └── NotifyError            a notification target refused it (room, token), or cannot work
 
 Messages (``str(error)``) are in French: they are shown to referents as is
 (CLI tables, ``last_error`` in the API and on the sources page).
@@ -105,3 +106,13 @@ class QueryError(VeilleError):
 
 class MailError(VeilleError):
     """The mail features cannot work (configuration), or an issue cannot be prepared."""
+
+
+class NotifyError(VeilleError):
+    """A Matrix room or a webhook cannot receive the digest (an encrypted room, a refused
+    token, a missing secret), or a notification cannot be prepared. ``permanent``: trying
+    again later cannot help (the row fails at once, instead of being retried)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
