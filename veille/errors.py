@@ -7,6 +7,7 @@
     ├── FeedError              something went wrong with one feed (carries the feed URL)
     │   ├── FetchError         the network step failed
     │   │   ├── BlockedURLError        scheme or address refused by policy (private network…)
+    │   │   ├── ConnectError           no connection could be made: nothing was sent
     │   │   ├── FetchTimeoutError      the total deadline passed
     │   │   ├── TooLargeError          the decompressed body exceeded the cap
     │   │   ├── TooManyRedirectsError  more than the allowed redirects, or a loop
@@ -61,6 +62,11 @@ class BlockedURLError(FetchError):
     """The URL (or one of its redirects) is refused by policy."""
 
 
+class ConnectError(FetchError):
+    """The server could not be reached (name unknown, connection refused, TLS refused): the
+    request was not sent, so sending it again later is always safe."""
+
+
 class FetchTimeoutError(FetchError):
     """The total deadline of the request passed."""
 
@@ -111,8 +117,12 @@ class MailError(VeilleError):
 class NotifyError(VeilleError):
     """A Matrix room or a webhook cannot receive the digest (an encrypted room, a refused
     token, a missing secret), or a notification cannot be prepared. ``permanent``: trying
-    again later cannot help (the row fails at once, instead of being retried)."""
+    again later cannot help (the row fails at once, instead of being retried);
+    ``retry_after``: the server asked to wait that long (429)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: timedelta | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = retry_after

@@ -49,6 +49,7 @@ from yarl import URL
 from veille import PROJECT_URL, __version__
 from veille.errors import (
     BlockedURLError,
+    ConnectError,
     FetchError,
     FetchTimeoutError,
     GoneError,
@@ -239,10 +240,10 @@ def connection_error(url: str, current: URL, e: aiohttp.ClientError, after: str)
     if isinstance(e, aiohttp.ClientConnectorDNSError):
         if isinstance(e.os_error, _AddressRefused):
             return BlockedURLError(url, f"{e.os_error}{after}")
-        return FetchError(url, f"nom d'hôte introuvable : {current.host}{after}")
+        return ConnectError(url, f"nom d'hôte introuvable : {current.host}{after}")
     if isinstance(e, aiohttp.ClientConnectorError):  # refused, unreachable, TLS…
         reason = e.strerror or e.os_error
-        return FetchError(
+        return ConnectError(
             url, f"connexion impossible à {current.host}:{current.port} ({reason}){after}"
         )
     return FetchError(url, f"erreur réseau : {e or type(e).__name__}{after}")

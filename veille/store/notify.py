@@ -55,15 +55,23 @@ class NotifyMixin(StoreBase):
             return conn.execute(query).first() is not None
 
     def queue_notification(
-        self, draft: NotificationDraft, now: datetime, *, status: DeliveryStatus = "pending"
+        self,
+        draft: NotificationDraft,
+        now: datetime,
+        *,
+        status: DeliveryStatus = "pending",
+        note: str | None = None,
     ) -> bool:
         """Queue ``draft`` (False: that event was already queued for that target — by this
-        run or another). ``status`` 'skipped' records an event with nothing to announce."""
+        run or another). ``status`` 'skipped' records an event with nothing to announce,
+        ``note`` saying why."""
         values = {name: getattr(draft, name) for name in NotificationDraft.__slots__}  # type: ignore[attr-defined]
         try:
             with self._write() as conn:
                 conn.execute(
-                    sa.insert(notify_t).values(**values, status=status, attempts=0, created_at=now)
+                    sa.insert(notify_t).values(
+                        **values, status=status, attempts=0, created_at=now, last_error=note
+                    )
                 )
         except sa.exc.IntegrityError:
             return False
