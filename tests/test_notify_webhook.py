@@ -86,24 +86,25 @@ def answers(*responses: Response) -> Any:
 
 
 def test_signed_post_retried_after_a_500_then_delivered_once(
-    sqlite_store: Store, receiver: FeedServer
+    store: Store, receiver: FeedServer
 ) -> None:
+    """On SQLite and PostgreSQL (the outbox's claim and UNIQUE)."""
     receiver.route(
         "/hook", answers(Response(500, b"oups", "text/plain"), Response(200, b"{}", JSON))
     )
     config = with_targets(hook(receiver.url("/hook")))
-    s = setup(sqlite_store, allow_hosts=receiver.host_port)
+    s = setup(store, allow_hosts=receiver.host_port)
     clock = Clock()
 
-    first = run(sqlite_store, s, config, clock)
+    first = run(store, s, config, clock)
     assert (first.queued, first.sent, first.retry) == (1, 0, 1)
-    (row,) = sqlite_store.notifications()
+    (row,) = store.notifications()
     assert (row.status, row.last_error) == ("pending", "le webhook a répondu 500")
-    assert run(sqlite_store, s, config, clock) == NotifyReport()  # its back-off: 1 min
+    assert run(store, s, config, clock) == NotifyReport()  # its back-off: 1 min
     clock.advance(minutes=2)
-    assert run(sqlite_store, s, config, clock).sent == 1
+    assert run(store, s, config, clock).sent == 1
     clock.advance(hours=1)
-    assert run(sqlite_store, s, config, clock) == NotifyReport()
+    assert run(store, s, config, clock) == NotifyReport()
 
     tries = receiver.requests_for("/hook")
     assert [r.method for r in tries] == ["POST", "POST"]
