@@ -101,7 +101,9 @@ def _due(
         if store.notification_queued(spec.name, target.key, event):
             return None
         content = IssueContent.from_json(issue.content)
-        entries = [e for id_ in _issue_ids(content) if (e := store.get_entry(int(id_)))]
+        # The webhook's items: the articles the letter shows (a Matrix message has none).
+        ids = _issue_ids(content) if target.kind == "webhook" else []
+        entries = [e for id_ in ids if (e := store.get_entry(int(id_)))]
         return _draft(store, settings, spec, target, event, issue_notice(content), entries), None
     tz = ZoneInfo(settings.timezone)
     slot = daily_slot(target.at, now, tz)
