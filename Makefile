@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# The Matrix homeserver the tests start on loopback (Synapse): a venv of its own, never one of
+# veille's dependencies (tests/matrix_support.py finds it there).
+SYNAPSE_VENV := .venv-synapse
+SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
 # The tool that writes the lock files (uv: one wheel, resolves for every platform at once).
@@ -34,6 +38,12 @@ $(TEST_STAMP): pyproject.toml requirements/build.txt requirements/test.txt | $(B
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP) $@
 
+$(SYNAPSE_STAMP): requirements/synapse.txt
+	$(PYTHON) -m venv $(SYNAPSE_VENV)
+	$(SYNAPSE_VENV)/bin/pip install -q --upgrade pip
+	$(SYNAPSE_VENV)/bin/pip install -q --require-hashes -r requirements/synapse.txt
+	touch $@
+
 run: $(STAMP)
 	@test -f feeds.yaml || { echo "feeds.yaml introuvable"; exit 2; }
 	$(BIN)/veille serve
@@ -47,7 +57,7 @@ system-deps:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
 	fi
 
-test: $(TEST_STAMP) system-deps
+test: $(TEST_STAMP) $(SYNAPSE_STAMP) system-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
@@ -75,6 +85,7 @@ lock: | $(BIN)/python
 	  --extra test -c requirements/runtime.txt -o requirements/test.txt
 	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
 	  | $(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) - -c requirements/test.txt -o requirements/build.txt
+	$(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) requirements/synapse.in -o requirements/synapse.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SYNAPSE_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -212,8 +212,9 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def build_app(tmp: Path, *, many: int = 0) -> tuple[Any, Store]:
-    """The app over a fresh SQLite file filled by ``fill_store``, its clock fixed at NOW."""
+def build_app(tmp: Path, *, many: int = 0, **settings: Any) -> tuple[Any, Store]:
+    """The app over a fresh SQLite file filled by ``fill_store``, its clock fixed at NOW
+    (``settings``: more of its settings, e.g. ``frame_ancestors``)."""
     from veille.config.load import load_config
     from veille.settings import Settings
     from veille.web import create_app
@@ -222,7 +223,9 @@ def build_app(tmp: Path, *, many: int = 0) -> tuple[Any, Store]:
     store = Store(f"sqlite:///{tmp / 'veille.db'}")
     store.migrate()
     fill_store(store, many=many)
-    app = create_app(Settings(config=config, database_url=store.url), store, load_config(config))
+    app = create_app(
+        Settings(config=config, database_url=store.url, **settings), store, load_config(config)
+    )
     app.state.config = load_config(config)
     app.state.clock = lambda: NOW
     return app, store

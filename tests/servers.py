@@ -9,6 +9,7 @@
         server.trickle("/slow")                             # 1 byte per second
         server.gzip_bomb("/bomb")                           # 1 GiB of zeros, ~1 MiB on the wire
         server.route("/custom", lambda request: Response(status=418, body=b"teapot"))
+        server.route("/hook", …)                            # POST and PUT too, body logged
         fetch(server.url("/feed.xml"))                      # allow server.host_port first
         assert server.requests[0].headers["user-agent"].startswith("veille/")
 
@@ -57,6 +58,7 @@ class Request(NamedTuple):
     method: str
     path: str  # with its query string
     headers: Headers
+    body: bytes = b""  # a POST's or a PUT's (Content-Length)
 
 
 @dataclass(frozen=True)
@@ -180,13 +182,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._dispatch(head=True)
 
+    def do_POST(self) -> None:
+        self._dispatch(head=False)
+
+    do_PUT = do_POST
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _dispatch(self, head: bool) -> None:
         owner = self.server.owner
         headers = Headers((k.lower(), v) for k, v in self.headers.items())
-        request = Request(self.command, self.path, headers)
+        length = int(headers.get("content-length") or 0)
+        request = Request(self.command, self.path, headers, self.rfile.read(length))
         with owner._track(request):
             handler = owner._handler_for(self.path)
             if handler is None:

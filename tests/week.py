@@ -328,9 +328,9 @@ def fill_week(store: Store, config: Any) -> None:
         )
 
 
-def build_week_app(folder: Path) -> tuple[Any, Store]:
+def build_week_app(folder: Path, **more: Any) -> tuple[Any, Store]:
     """The app over a fresh SQLite file holding the week, its clock fixed at NOW, curation
-    enabled (``ADMIN`` is the editors' password)."""
+    enabled (``ADMIN`` is the editors' password); ``more``: other settings."""
     from veille.config.load import load_config
     from veille.settings import Settings
     from veille.web import create_app
@@ -346,6 +346,7 @@ def build_week_app(folder: Path) -> tuple[Any, Store]:
         secret_key=SECRET,
         admin_token=ADMIN,
         base_url="http://127.0.0.1",
+        **more,
     )
     app = create_app(settings, store, config)
     app.state.clock = lambda: NOW

@@ -7,6 +7,7 @@
     ├── FeedError              something went wrong with one feed (carries the feed URL)
     │   ├── FetchError         the network step failed
     │   │   ├── BlockedURLError        scheme or address refused by policy (private network…)
+    │   │   ├── ConnectError           no connection could be made: nothing was sent
     │   │   ├── FetchTimeoutError      the total deadline passed
     │   │   ├── TooLargeError          the decompressed body exceeded the cap
     │   │   ├── TooManyRedirectsError  more than the allowed redirects, or a loop
@@ -16,7 +17,8 @@
     │       └── ParseTimeoutError      the parser exceeded its time limit (worker killed)
     ├── StoreError             the database refused an operation
     ├── QueryError             a user query/filter is invalid (mapped to HTTP 400)
-    └── MailError              e-mail cannot work (settings) or an issue cannot be prepared
+    ├── MailError              e-mail cannot work (settings) or an issue cannot be prepared
+    └── NotifyError            a notification target refused it (room, token), or cannot work
 
 Messages (``str(error)``) are in French: they are shown to referents as is
 (CLI tables, ``last_error`` in the API and on the sources page).
@@ -58,6 +60,11 @@ class FetchError(FeedError):
 
 class BlockedURLError(FetchError):
     """The URL (or one of its redirects) is refused by policy."""
+
+
+class ConnectError(FetchError):
+    """The server could not be reached (name unknown, connection refused, TLS refused): the
+    request was not sent, so sending it again later is always safe."""
 
 
 class FetchTimeoutError(FetchError):
@@ -105,3 +112,17 @@ class QueryError(VeilleError):
 
 class MailError(VeilleError):
     """The mail features cannot work (configuration), or an issue cannot be prepared."""
+
+
+class NotifyError(VeilleError):
+    """A Matrix room or a webhook cannot receive the digest (an encrypted room, a refused
+    token, a missing secret), or a notification cannot be prepared. ``permanent``: trying
+    again later cannot help (the row fails at once, instead of being retried);
+    ``retry_after``: the server asked to wait that long (429)."""
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: timedelta | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after

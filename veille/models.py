@@ -91,6 +91,33 @@ class MailSpec:
     at: str  # "mon 07:30" (Europe/Paris)
 
 
+NotifyKind = Literal["matrix", "webhook"]
+NotifyWhen = Literal["issue", "daily"]
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyTarget:
+    """A place a digest is announced (``notify:`` of a digest): a Matrix room (Tchap) or a
+    webhook, when an issue goes out or every day at ``at``. Secrets stay in the environment:
+    ``secret_env`` names the variable of the Matrix access token or the webhook's key."""
+
+    kind: NotifyKind
+    url: str  # the homeserver's base URL (matrix) or the URL posted to (webhook)
+    when: NotifyWhen
+    room: str = ""  # matrix: "!id:server" or "#alias:server"
+    secret_env: str = ""  # matrix: required (token_env); webhook: optional (signature)
+    at: str = ""  # daily: "08:00" (Europe/Paris)
+    min_entries: int = 1  # daily: no message for fewer new articles
+    max_entries: int = 10  # daily: lines of articles at most, then a link
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the target in the outbox: what it sends where, never a secret
+        (an edit of its limits keeps its history; a new room or URL is a new target)."""
+        where = f"{self.kind}|{self.url}|{self.room}|{self.when}|{self.at}"
+        return f"{self.kind}:{hashlib.sha256(where.encode()).hexdigest()[:16]}"
+
+
 @dataclass(frozen=True, slots=True)
 class DigestSpec:
     name: str
@@ -101,6 +128,7 @@ class DigestSpec:
     feeds: tuple[str, ...] = ()
     query: str = ""
     mail: MailSpec | None = None
+    notify: tuple[NotifyTarget, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +198,11 @@ class Validators:
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:
-    """A successful fetch: either a body, or "not modified" (a 304)."""
+    """A successful fetch: either a body, or "not modified" (a 304); or the answer of a
+    ``Fetcher.request``, whatever its status."""
 
     url: str  # the URL finally answered (after redirects)
-    status: int  # final HTTP status (200 or 304)
+    status: int  # final HTTP status: 2xx or 304 (``fetch``), any (``Fetcher.request``)
     body: bytes | None  # decompressed body; None for a 304
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
     validators: Validators = Validators()

@@ -11,7 +11,9 @@ scheduling as soon as it is gone and waits to take it again like any other worke
 Every minute (``TICK``) it records its heartbeat in the store (``heartbeat``: read by
 ``/healthz`` and ``/metrics`` of every replica), picks up feeds.yaml changes (``LiveConfig``:
 new sources, changed rules → re-tag, mail schedules), updates the feeds that are due and retries
-the e-mail deliveries whose back-off has passed. Each digest with ``mail: {at: "mon 07:30"}``
+the e-mail deliveries whose back-off has passed, then announces in Matrix rooms and webhooks
+what is due (``notify.notify_due``: a letter that went out, a day's slot) and retries those
+whose back-off has passed. Each digest with ``mail: {at: "mon 07:30"}``
 gets a cron job (Europe/Paris) that sends its issue (``mail.send_due``: once per period, never
 twice), the one whose period ends at that slot — still when the job runs late, up to
 ``SEND_GRACE``. Each feed's interval (``every``, default 30 min, plus a stable jitter) and its
@@ -39,6 +41,7 @@ from veille.mailing.delivery import retry_due, send_due
 from veille.mailing.issues import SEND_GRACE, mail_jobs
 from veille.metrics import SCHEDULER_ACTIVE
 from veille.models import Config
+from veille.notify import notify_due
 from veille.settings import Settings
 from veille.store.lock import Lock
 
@@ -139,6 +142,14 @@ class Scheduler:
             await retry_due(self.updater.store, self.settings, self.updater.now)
         except MailError as e:
             log.error("relance des envois impossible : %s", e)
+        await self.notify(config)
+
+    async def notify(self, config: Config) -> None:
+        """Announce what is due (a letter that went out, a day's slot) and retry the
+        notifications whose back-off has passed (``notify.notify_due``)."""
+        report = await notify_due(self.updater.store, self.settings, config, self.updater.now)
+        if report.queued or report.sent or not report.ok:
+            log.info("notifications: %s", report)
 
     def _schedule_mail(self, config: Config) -> None:
         """One cron job per mailed digest; jobs of digests no longer mailed are removed. A slot
@@ -183,3 +194,5 @@ class Scheduler:
             log.info("mail %s: %s", name, report or "nothing due")
         except MailError as e:
             log.error("envoi de « %s » impossible : %s", name, e)
+            return
+        await self.notify(self.config.get())  # the letter's announcements, now

@@ -7,6 +7,7 @@ is checked against this class by a test. Nothing here is read at import time: bu
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -55,6 +56,12 @@ class Settings(BaseSettings):
         "",
         description="Jeton (Bearer) exigé pour lire `/metrics` (vide : `/metrics` est public, "
         "comme `/feeds`).",
+    )
+    frame_ancestors: str = Field(
+        "",
+        description="Sites autorisés à afficher les pages et le widget dans un cadre (iframe), "
+        "séparés par des espaces, ex. `https://ent.example.fr https://moodle.example.fr` "
+        "(vide : aucun).",
     )
     log_format: str = Field(
         "text",
@@ -105,6 +112,15 @@ class Settings(BaseSettings):
             raise ValueError("doit valoir text ou json")
         return v
 
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _check_frame_ancestors(cls, v: str) -> str:
+        for source in v.replace(",", " ").split():
+            problem = frame_source_problem(source)
+            if problem:
+                raise ValueError(problem)
+        return v
+
     @field_validator("admin_token", "secret_key", "metrics_token")
     @classmethod
     def _check_secret(cls, v: str) -> str:
@@ -125,3 +141,23 @@ class Settings(BaseSettings):
     def allowed_hosts(self) -> frozenset[str]:
         """``VEILLE_ALLOW_HOSTS`` as a set of lower-case ``host:port`` strings."""
         return frozenset(h.strip().lower() for h in self.allow_hosts.split(",") if h.strip())
+
+    @property
+    def frame_sources(self) -> tuple[str, ...]:
+        """``VEILLE_FRAME_ANCESTORS`` as CSP sources (commas accepted as separators)."""
+        return tuple(dict.fromkeys(self.frame_ancestors.replace(",", " ").split()))
+
+
+# An origin as CSP writes it: scheme, host (a leading "*." for every sub-domain), optional port.
+_FRAME_SOURCE = re.compile(r"https?://(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?\Z")
+
+
+def frame_source_problem(source: str) -> str | None:
+    """Why ``source`` cannot be a ``frame-ancestors`` source (French), or None. Only origins
+    and ``'self'``: a path, a quote or a semicolon would change the policy's meaning."""
+    if source == "'self'" or _FRAME_SOURCE.match(source.lower()):
+        return None
+    return (
+        f"« {source} » n'est pas une origine : https://serveur[:port] attendu "
+        "(ex. https://ent.example.fr), sans chemin"
+    )

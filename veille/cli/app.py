@@ -26,6 +26,7 @@ from veille.cli import data as cli_data
 from veille.cli.check import check_fetch
 from veille.cli.common import FEED_STATUS_FR, _config, _fail, _open_store, _settings, err, out
 from veille.cli.mail import mail_app
+from veille.cli.notify import notify_app
 from veille.config.live import LiveConfig
 from veille.config.load import load_config, validate_config
 from veille.errors import StoreError
@@ -47,6 +48,7 @@ app.add_typer(cli_data.tags_app, name="tags")
 app.add_typer(cli_data.opml_app, name="opml")
 app.add_typer(cli_data.db_app, name="db")
 app.add_typer(mail_app, name="mail")
+app.add_typer(notify_app, name="notify")
 
 
 def _print_version(value: bool) -> None:

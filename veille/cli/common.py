@@ -28,6 +28,14 @@ FEED_STATUS_FR = {
     "skipped": "ignoré",
     "pending": "en attente",
 }
+DELIVERY_STATUS_FR = {
+    "pending": "en attente",
+    "sending": "en cours",
+    "sent": "envoyé",
+    "failed": "échec",
+    "unknown": "incertain",
+    "skipped": "ignoré",
+}
 FIELD_FR = {
     "title": "titre",
     "summary": "résumé",
@@ -80,3 +88,15 @@ def _open_store(settings: Settings, config: Config, *, read_only_ok: bool = Fals
             _fail(f"Base de données inutilisable : {explain(e, settings.database_url)}")
         store.read_only = True
     return store
+
+
+def _open() -> tuple[Settings, Config, Store]:
+    """Settings, feeds.yaml and the store (each refusal: a French message, exit 2)."""
+    settings = _settings()
+    config = _config(settings)
+    return settings, config, _open_store(settings, config)
+
+
+def _out(text: str) -> None:
+    """A line of plain text (no Rich markup: titles may contain brackets)."""
+    out.print(text, highlight=False, markup=False)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from veille.cli.common import _config, _fail, _open_store, _settings, err, out
+from veille.cli.common import DELIVERY_STATUS_FR, _fail, _open, _out, err, out
 from veille.errors import MailError
 from veille.ingest.service import utcnow
 from veille.mailing.delivery import SendReport, recover, retry_pending, send_issue
@@ -29,25 +29,6 @@ if TYPE_CHECKING:
 mail_app = typer.Typer(
     help="Lettre par e-mail : aperçu, envoi, état des envois.", no_args_is_help=True
 )
-
-DELIVERY_STATUS_FR = {
-    "pending": "en attente",
-    "sending": "en cours",
-    "sent": "envoyé",
-    "failed": "échec",
-    "unknown": "incertain",
-    "skipped": "ignoré",
-}
-
-
-def _open() -> tuple[Settings, Config, Store]:
-    settings = _settings()
-    config = _config(settings)
-    return settings, config, _open_store(settings, config)
-
-
-def _out(text: str) -> None:
-    out.print(text, highlight=False, markup=False)
 
 
 @mail_app.command("preview")

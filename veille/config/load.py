@@ -26,6 +26,8 @@ Terms (see veille.rules.tagging) are checked here only for form: non-empty, ``*`
 ``/regex/`` compiles and cannot match the empty text.
 Sources without a feed (``type: html`` selectors, ``type: imap`` mailbox URL and keys) are
 checked by :mod:`veille.config.sources`.
+A digest's ``notify:`` targets (Matrix rooms, webhooks) are checked by
+:mod:`veille.config.notify`.
 Durations and ``mail.at`` are read by :mod:`veille.config.durations` (``parse_duration``,
 ``parse_mail_at``); ``mail.at`` is stored normalised (``"mon 07:30"``).
 """
@@ -42,6 +44,7 @@ from urllib.parse import urlsplit
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from veille.config.durations import DAYS, parse_mail_at
+from veille.config.notify import check_notify
 from veille.config.sources import HTML_KEYS, IMAP_KEYS, check_mailbox, check_page, misplaced_keys
 from veille.config.yamldoc import (
     NodeChecker,
@@ -72,7 +75,7 @@ __all__ = [
 TOP_KEYS = ("feeds", "tags", "labels", "digests")
 FEED_KEYS = ("id", "url", "title", "tags", "every", "type", *HTML_KEYS, *IMAP_KEYS)
 TAG_KEYS = ("label", "match", "exclude")
-DIGEST_KEYS = ("title", "window", "tags", "exclude_tags", "feeds", "query", "mail")
+DIGEST_KEYS = ("title", "window", "tags", "exclude_tags", "feeds", "query", "mail", "notify")
 MAIL_KEYS = ("to", "at")
 FEED_TYPES: tuple[FeedType, ...] = ("feed", "html", "imap")
 
@@ -330,6 +333,7 @@ class _Checker(NodeChecker):
                 self.error(ln, f"source « {feed_id} » inconnue{suggest(feed_id, feed_ids)}")
         query = self.text(node, "query") or ""
         mail = self.mail(node, name) if "mail" in node else None
+        notify = check_notify(self, node, name, "mail" in node) if "notify" in node else ()
         if len(self.errors) > before:
             return None
         return DigestSpec(
@@ -341,6 +345,7 @@ class _Checker(NodeChecker):
             feeds=tuple(feeds),
             query=query,
             mail=mail,
+            notify=notify,
         )
 
     def mail(self, parent: CommentedMap, name: str) -> MailSpec | None:

@@ -2,7 +2,9 @@
 
 ``Fetcher.fetch(url, validators) -> FetchResult`` sends a conditional GET and returns the
 decompressed body (or "not modified"), or raises one of the ``FetchError`` family of
-``veille.errors`` with a French message. What the policy guarantees:
+``veille.errors`` with a French message. ``Fetcher.request(method, url, body=…)`` sends any
+other request (the notifications of ``veille.notify``: Matrix rooms, webhooks) under the same
+policy, without following redirects, and returns every status. What the policy guarantees:
 
 - a *total* deadline (``asyncio.timeout``) over connections, redirect hops and body: a server
   trickling one byte per second is cut at the deadline;
@@ -31,7 +33,8 @@ import ipaddress
 import logging
 import socket
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -46,6 +49,7 @@ from yarl import URL
 from veille import PROJECT_URL, __version__
 from veille.errors import (
     BlockedURLError,
+    ConnectError,
     FetchError,
     FetchTimeoutError,
     GoneError,
@@ -68,6 +72,7 @@ RETRY_AFTER_STATUSES = frozenset({429, 503})
 RETRY_AFTER_CAP = timedelta(hours=24)
 _CHUNK = 64 * 1024
 _RAW_SLACK = 64 * 1024  # incompressible data grows a little when "compressed"
+ANSWER_MAX_BYTES = 1024 * 1024  # the answer to a ``request`` (a JSON acknowledgement)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -235,10 +240,10 @@ def connection_error(url: str, current: URL, e: aiohttp.ClientError, after: str)
     if isinstance(e, aiohttp.ClientConnectorDNSError):
         if isinstance(e.os_error, _AddressRefused):
             return BlockedURLError(url, f"{e.os_error}{after}")
-        return FetchError(url, f"nom d'hôte introuvable : {current.host}{after}")
+        return ConnectError(url, f"nom d'hôte introuvable : {current.host}{after}")
     if isinstance(e, aiohttp.ClientConnectorError):  # refused, unreachable, TLS…
         reason = e.strerror or e.os_error
-        return FetchError(
+        return ConnectError(
             url, f"connexion impossible à {current.host}:{current.port} ({reason}){after}"
         )
     return FetchError(url, f"erreur réseau : {e or type(e).__name__}{after}")
@@ -298,6 +303,22 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _parse_url(url: str) -> URL:
+    try:
+        return URL(url).with_fragment(None)
+    except (ValueError, TypeError) as e:
+        raise FetchError(url, f"URL invalide : {url}") from e
+
+
+def _headers(resp: aiohttp.ClientResponse) -> dict[str, str]:
+    """The answer's headers, names in lower case, repeated ones joined."""
+    headers: dict[str, str] = {}
+    for name, value in resp.headers.items():
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
+
+
 class Fetcher:
     """Fetches feeds under a ``FetchPolicy``; use as ``async with Fetcher(policy) as f``."""
 
@@ -336,24 +357,84 @@ class Fetcher:
 
     async def fetch(self, url: str, validators: Validators = Validators()) -> FetchResult:
         """GET ``url`` (conditionally), following redirects; raises ``FetchError``s."""
+        return await self._within_deadline(
+            url, lambda deadline: self._follow(url, validators, deadline)
+        )
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int = ANSWER_MAX_BYTES,
+    ) -> FetchResult:
+        """One request of any method (the notifications: Matrix, webhooks) under the same
+        policy — addresses checked, total deadline, answer capped at ``max_bytes`` — that
+        never follows a redirect (a body goes only where it was addressed). Every status
+        comes back, the caller reads the error body of a 4xx; the network and the policy
+        raise ``FetchError``s."""
+
+        async def exchange(deadline: asyncio.Timeout) -> FetchResult:
+            current = _parse_url(url)
+            async with self._hop(url, current, deadline, "", method, headers, body) as resp:
+                data = await self._read_body(url, resp, max_bytes)
+                return FetchResult(str(current), resp.status, data, _headers(resp))
+
+        return await self._within_deadline(url, exchange)
+
+    async def _within_deadline(
+        self, url: str, work: Callable[[asyncio.Timeout], Awaitable[FetchResult]]
+    ) -> FetchResult:
+        """``work`` under the total deadline, which its first hop starts (see ``_hop``)."""
+        if self._session is None:
+            raise RuntimeError("use the Fetcher as 'async with Fetcher(...) as fetcher'")
         try:
-            # The deadline starts once the first hop holds its slots (see _follow).
             async with asyncio.timeout(None) as deadline:
-                return await self._follow(url, validators, deadline)
+                return await work(deadline)
         except TimeoutError as e:
             seconds = f"{self.policy.timeout:g}".replace(".", ",")
             raise FetchTimeoutError(url, f"délai total dépassé ({seconds} s)") from e
+
+    @asynccontextmanager
+    async def _hop(
+        self,
+        url: str,
+        current: URL,
+        deadline: asyncio.Timeout,
+        after: str,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """One request to ``current`` (a hop of ``url``): its address checked first, its
+        slots held while it lasts, client errors turned into French ``FetchError``s."""
+        refusal = url_refusal(current, self.policy.allowed_hosts)
+        if refusal:
+            raise BlockedURLError(url, refusal + after)
+        assert current.host is not None and self._session is not None
+        # Slots are taken per hop, host first then total, and released between hops:
+        # a fetch never holds one slot while waiting for another across hops (no deadlock).
+        host_slots = self._per_host.setdefault(
+            current.host, asyncio.Semaphore(self.policy.per_host_concurrency)
+        )
+        async with host_slots, self._total:
+            if deadline.when() is None:  # the deadline starts once the first hop holds its slots
+                deadline.reschedule(asyncio.get_running_loop().time() + self.policy.timeout)
+            try:
+                async with self._session.request(
+                    method, current, headers=headers, data=body, allow_redirects=False
+                ) as resp:
+                    yield resp
+            except aiohttp.ClientError as e:
+                raise connection_error(url, current, e, after) from e
 
     async def _follow(
         self, url: str, validators: Validators, deadline: asyncio.Timeout
     ) -> FetchResult:
         """Requests ``url`` and each redirect target in turn, checking every hop."""
-        if self._session is None:
-            raise RuntimeError("use the Fetcher as 'async with Fetcher(...) as fetcher'")
-        try:
-            current = URL(url).with_fragment(None)
-        except (ValueError, TypeError) as e:
-            raise FetchError(url, f"URL invalide : {url}") from e
+        current = _parse_url(url)
         conditions = {
             "If-None-Match": validators.etag,
             "If-Modified-Since": validators.last_modified,
@@ -363,28 +444,11 @@ class Fetcher:
         all_permanent = True  # every hop so far was a 301/308
         for hop in range(self.policy.max_redirects + 1):
             after = f" (après redirection vers {current})" if hop else ""
-            refusal = url_refusal(current, self.policy.allowed_hosts)
-            if refusal:
-                raise BlockedURLError(url, refusal + after)
-            assert current.host is not None
-            # Slots are taken per hop, host first then total, and released between hops:
-            # a fetch never holds one slot while waiting for another across hops (no deadlock).
-            host_slots = self._per_host.setdefault(
-                current.host, asyncio.Semaphore(self.policy.per_host_concurrency)
-            )
-            async with host_slots, self._total:
-                if deadline.when() is None:
-                    deadline.reschedule(asyncio.get_running_loop().time() + self.policy.timeout)
-                try:
-                    async with self._session.get(
-                        current, headers=headers, allow_redirects=False
-                    ) as resp:
-                        if resp.status not in REDIRECT_STATUSES:
-                            permanent = str(current) if hop and all_permanent else None
-                            return await self._answer(url, current, resp, validators, permanent)
-                        status, location = resp.status, resp.headers.get("Location")
-                except aiohttp.ClientError as e:
-                    raise connection_error(url, current, e, after) from e
+            async with self._hop(url, current, deadline, after, headers=headers) as resp:
+                if resp.status not in REDIRECT_STATUSES:
+                    permanent = str(current) if hop and all_permanent else None
+                    return await self._answer(url, current, resp, validators, permanent)
+                status, location = resp.status, resp.headers.get("Location")
             all_permanent = all_permanent and status in PERMANENT_REDIRECTS
             current = redirect_target(url, current, status, location, seen, after)
         raise TooManyRedirectsError(
@@ -401,10 +465,7 @@ class Fetcher:
     ) -> FetchResult:
         """Turns the last (non-redirect) answer into a result, or raises."""
         status = resp.status
-        headers: dict[str, str] = {}
-        for name, value in resp.headers.items():
-            key = name.lower()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        headers = _headers(resp)
         etag, last_modified = headers.get("etag"), headers.get("last-modified")
         body: bytes | None = None
         if status == 304:
@@ -426,8 +487,10 @@ class Fetcher:
             permanent_url=permanent_url,
         )
 
-    async def _read_body(self, url: str, resp: aiohttp.ClientResponse) -> bytes:
-        limit = self.policy.max_bytes
+    async def _read_body(
+        self, url: str, resp: aiohttp.ClientResponse, limit: int | None = None
+    ) -> bytes:
+        limit = self.policy.max_bytes if limit is None else limit
         too_large = f"réponse trop volumineuse (plus de {_size(limit)} après décompression)"
         raw_limit = limit + _RAW_SLACK
         if resp.content_length is not None and resp.content_length > raw_limit:

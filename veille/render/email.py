@@ -47,6 +47,7 @@ from veille.render.html import jinja_environment
 __all__ = [
     "Envelope", "IssueContent", "MailEntry", "MailSection", "compose_issue", "french_date",
     "issue_subject", "render_archive_html", "render_html", "render_message", "render_text",
+    "theme_sections",
 ]  # fmt: skip
 
 PER_SECTION = 5
@@ -149,6 +150,36 @@ def _mail_entry(e: EntryView, tz: ZoneInfo, note: str = "") -> MailEntry:
     )
 
 
+def theme_sections(
+    entries: Sequence[EntryView],
+    taxonomy: Sequence[TagRule],
+    tz: ZoneInfo,
+    per_section: int,
+    *,
+    leave_out: frozenset[str] = frozenset(),
+) -> tuple[MailSection, ...]:
+    """``entries`` by theme, in taxonomy order ("Autres" last), each section with its top
+    ``per_section`` stories — the ones carried by most sources first, then the newest —
+    and its total. An entry goes under its first theme; ``leave_out`` (ids) are not shown."""
+    order = {r.name: i for i, r in enumerate(taxonomy)}
+    labels = {r.name: r.label for r in taxonomy}
+    groups: dict[str, list[EntryView]] = {}
+    for e in entries:
+        if e.id not in leave_out:
+            groups.setdefault(first_theme(e.tags, order, frozenset()), []).append(e)
+
+    def top(group: list[EntryView]) -> tuple[MailEntry, ...]:
+        ranked = sorted(group, key=lambda e: (-len(e.also_in), -e.published.timestamp()))
+        return tuple(_mail_entry(e, tz) for e in ranked[:per_section])
+
+    names = [r.name for r in taxonomy if r.name in groups]
+    if OTHERS in groups:
+        names.append(OTHERS)
+    return tuple(
+        MailSection(n, labels.get(n, "Autres"), top(groups[n]), len(groups[n])) for n in names
+    )
+
+
 def compose_issue(
     entries: Sequence[EntryView],
     *,
@@ -164,24 +195,8 @@ def compose_issue(
 ) -> IssueContent:
     """What issue ``number`` carries. ``entries`` are the digest's selection for the period
     (clusters collapsed, hidden entries removed); ``highlights`` are ``(entry, note)``."""
-    order = {r.name: i for i, r in enumerate(taxonomy)}
-    labels = {r.name: r.label for r in taxonomy}
-    picked = {e.id for e, _ in highlights}
-    groups: dict[str, list[EntryView]] = {}
-    for e in entries:
-        if e.id not in picked:
-            groups.setdefault(first_theme(e.tags, order, frozenset()), []).append(e)
-
-    def top(group: list[EntryView]) -> tuple[MailEntry, ...]:
-        ranked = sorted(group, key=lambda e: (-len(e.also_in), -e.published.timestamp()))
-        return tuple(_mail_entry(e, tz) for e in ranked[:per_section])
-
-    names = [r.name for r in taxonomy if r.name in groups]
-    if OTHERS in groups:
-        names.append(OTHERS)
-    sections = tuple(
-        MailSection(n, labels.get(n, "Autres"), top(groups[n]), len(groups[n])) for n in names
-    )
+    picked = frozenset(e.id for e, _ in highlights)
+    sections = theme_sections(entries, taxonomy, tz, per_section, leave_out=picked)
     base = base_url.rstrip("/")
     start, end = period
     return IssueContent(

@@ -179,13 +179,14 @@ def render_jsonfeed(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
         "description": meta.description or meta.title,
         "language": meta.language,
         "authors": [{"name": meta.author}],
-        "items": [_json_item(meta, e) for e in entries],
+        "items": [jsonfeed_item(meta.id_authority, e) for e in entries],
     }
-    return (json.dumps(_clean_json(doc), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return (json.dumps(clean_json(doc), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-def _json_item(meta: FeedMeta, e: EntryView) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": item_id(meta.id_authority, e.feed, e.key)}
+def jsonfeed_item(id_authority: str, e: EntryView) -> dict[str, Any]:
+    """An entry as a JSON Feed 1.1 item (also the items of the webhooks' JSON)."""
+    item: dict[str, Any] = {"id": item_id(id_authority, e.feed, e.key)}
     if e.url:
         item["url"] = e.url
     item["title"] = e.title
@@ -203,13 +204,14 @@ def _plain_summary(html: str) -> str:
     return summary_text(html, SUMMARY_CHARS)
 
 
-def _clean_json(value: Any) -> Any:
+def clean_json(value: Any) -> Any:
+    """``clean`` applied to every string of a JSON value."""
     if isinstance(value, str):
         return clean(value)
     if isinstance(value, dict):
-        return {k: _clean_json(v) for k, v in value.items()}
+        return {k: clean_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean_json(v) for v in value]
+        return [clean_json(v) for v in value]
     return value
 
 

@@ -3,7 +3,8 @@
 Methods are grouped by noun, one module each: schema and facts (``base``: ``migrate``,
 ``get_meta``), feeds (``feeds``: ``sync_feeds``, ``feed_states``, ``targets``,
 ``record_*``), entries (``entries``: ``save_entries``, ``list_entries``, ``get_entry``) and
-tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``), same-story clusters
+tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``), the e-mail issues and their
+outbox (``mail``), the notification outbox (``notify``), same-story clusters
 (``clusters``: ``cluster_pending``) and the IMAP messages already read (``sources``:
 ``known_messages``, ``remember_messages``).
 
@@ -20,6 +21,7 @@ from veille.store.entries import EntriesMixin, decode_cursor, encode_cursor
 from veille.store.feeds import FeedsMixin, FetchSuccess
 from veille.store.lock import LockMixin
 from veille.store.mail import MailMixin
+from veille.store.notify import NotifyMixin
 from veille.store.sources import SourcesMixin
 from veille.store.tags import TagsMixin
 
@@ -32,6 +34,7 @@ class Store(
     TagsMixin,
     ClustersMixin,
     MailMixin,
+    NotifyMixin,
     SourcesMixin,
     LockMixin,
     CopyMixin,

@@ -17,7 +17,7 @@ from veille.store.tables import feed_t, meta_t
 
 # The newest migration (tests check it is Alembic's head): a database already there starts
 # without importing Alembic at all.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 MIGRATION_LOCK = 0x7665_696D  # advisory lock key serialising migrations on PostgreSQL
 
 
@@ -50,6 +50,11 @@ class StoreBase:
     def _write(self) -> Any:
         """A write transaction (``BEGIN IMMEDIATE`` on SQLite: one writer, waiting its turn)."""
         return self.engine.execution_options(sqlite_immediate=True).begin()
+
+    def _write_one(self, statement: sa.Executable) -> int:
+        """Run one write statement in its own transaction; the rows it changed."""
+        with self._write() as conn:
+            return int(conn.execute(statement).rowcount)  # type: ignore[attr-defined]
 
     def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision; StoreError (French) for a database

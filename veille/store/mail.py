@@ -20,14 +20,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 
+from veille.store import outbox
 from veille.store.curation import CurationMixin
+from veille.store.outbox import DeliveryStatus, RowState
 from veille.store.tables import highlight_t, issue_t, outbox_t, unsubscribe_t
 
-DeliveryStatus = Literal["pending", "sending", "sent", "failed", "unknown", "skipped"]
+__all__ = ["Delivery", "DeliveryStatus", "IssueDraft", "IssueRecord", "MailMixin"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +61,12 @@ class IssueRecord:
     content: str
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    id: int
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery(RowState):
     digest: str
     number: int
     recipient: str
     message_id: str
-    status: DeliveryStatus
-    attempts: int
-    last_error: str | None
-    next_attempt_at: datetime | None
-    claimed_by: str | None
-    claimed_at: datetime | None
-    sent_at: datetime | None
 
 
 class MailMixin(CurationMixin):
@@ -175,12 +169,7 @@ class MailMixin(CurationMixin):
 
     def due_deliveries(self, now: datetime, digest: str | None = None) -> list[Delivery]:
         """Pending rows whose next attempt is due, oldest first."""
-        query = (
-            sa.select(outbox_t)
-            .where(outbox_t.c.status == "pending")
-            .where(sa.or_(outbox_t.c.next_attempt_at.is_(None), outbox_t.c.next_attempt_at <= now))
-            .order_by(outbox_t.c.id)
-        )
+        query = outbox.due(outbox_t, now)
         if digest is not None:
             query = query.where(outbox_t.c.digest == digest)
         with self.engine.connect() as conn:
@@ -189,72 +178,30 @@ class MailMixin(CurationMixin):
     def claim_delivery(
         self, delivery_id: int, worker: str, now: datetime, *, due_only: bool = True
     ) -> bool:
-        """Atomically take a pending row for sending — due (``due_only``), or even before its
-        next attempt (an operator's explicit send); False if someone else has it.
-
-        The row is locked ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serialises writers
-        anyway): a concurrent sender skips it instead of waiting, and the status condition
-        makes the claim fail for whoever comes second."""
-        free = (
-            sa.select(outbox_t.c.id)
-            .where(outbox_t.c.id == delivery_id, outbox_t.c.status == "pending")
-            .with_for_update(skip_locked=True)
-        )
-        if due_only:
-            next_at = outbox_t.c.next_attempt_at
-            free = free.where(sa.or_(next_at.is_(None), next_at <= now))
-        query = (
-            sa.update(outbox_t)
-            .where(outbox_t.c.id.in_(free.scalar_subquery()), outbox_t.c.status == "pending")
-            .values(
-                status="sending",
-                claimed_by=worker,
-                claimed_at=now,
-                attempts=outbox_t.c.attempts + 1,
-            )
-        )
-        with self._write() as conn:
-            return conn.execute(query).rowcount == 1
+        """Atomically take a pending row for sending (``outbox.claim``); False if someone
+        else has it."""
+        return self._write_one(outbox.claim(outbox_t, delivery_id, worker, now, due_only)) == 1
 
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
-        self._move(delivery_id, "sent", sent_at=now, last_error=None, next_attempt_at=None)
+        self._write_one(outbox.sent(outbox_t, delivery_id, now))
 
     def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
-        self._move(delivery_id, "pending", last_error=error, next_attempt_at=next_attempt_at)
+        self._write_one(outbox.retry(outbox_t, delivery_id, error, next_attempt_at))
 
     def mark_failed(self, delivery_id: int, error: str) -> None:
-        self._move(delivery_id, "failed", last_error=error, next_attempt_at=None)
+        self._write_one(outbox.ended(outbox_t, delivery_id, "failed", error))
 
     def mark_unknown(self, delivery_id: int, error: str) -> None:
-        self._move(delivery_id, "unknown", last_error=error, next_attempt_at=None)
+        self._write_one(outbox.ended(outbox_t, delivery_id, "unknown", error))
 
     def mark_skipped(self, delivery_id: int, reason: str) -> None:
-        self._move(delivery_id, "skipped", last_error=reason, next_attempt_at=None)
-
-    def _move(self, delivery_id: int, status: DeliveryStatus, **values: Any) -> None:
-        """Leave 'sending' (only the claimer's row is ever in that state)."""
-        query = (
-            sa.update(outbox_t)
-            .where(outbox_t.c.id == delivery_id, outbox_t.c.status == "sending")
-            .values(status=status, **values)
-        )
-        with self._write() as conn:
-            conn.execute(query)
+        self._write_one(outbox.ended(outbox_t, delivery_id, "skipped", reason))
 
     def postpone(
         self, delivery_id: int, error: str, next_attempt_at: datetime | None, give_up: bool
     ) -> None:
-        """A pending row that could not even be tried (server unreachable): one attempt more,
-        then 'pending' until ``next_attempt_at``, or 'failed' when ``give_up``."""
-        values: dict[str, Any] = {"attempts": outbox_t.c.attempts + 1, "last_error": error}
-        values |= {"status": "failed"} if give_up else {"next_attempt_at": next_attempt_at}
-        query = (
-            sa.update(outbox_t)
-            .where(outbox_t.c.id == delivery_id, outbox_t.c.status == "pending")
-            .values(**values)
-        )
-        with self._write() as conn:
-            conn.execute(query)
+        """A pending row that could not even be tried (``outbox.postpone``)."""
+        self._write_one(outbox.postpone(outbox_t, delivery_id, error, next_attempt_at, give_up))
 
     def mark_interrupted(
         self, is_dead: Callable[[str | None, datetime | None], bool], now: datetime
@@ -264,13 +211,7 @@ class MailMixin(CurationMixin):
         stuck = self.deliveries(statuses=["sending"])
         dead = [d for d in stuck if is_dead(d.claimed_by, d.claimed_at)]
         if dead:
-            message = "envoi interrompu (processus arrêté) : réception incertaine"
-            with self._write() as conn:
-                conn.execute(
-                    sa.update(outbox_t)
-                    .where(outbox_t.c.id.in_([d.id for d in dead]), outbox_t.c.status == "sending")
-                    .values(status="unknown", last_error=message)
-                )
+            self._write_one(outbox.interrupted(outbox_t, [d.id for d in dead], "unknown"))
         return dead
 
     def requeue(
@@ -281,19 +222,12 @@ class MailMixin(CurationMixin):
         statuses: Sequence[DeliveryStatus] = ("unknown", "failed"),
     ) -> int:
         """Put 'unknown'/'failed' rows back in the queue (an explicit editor's decision)."""
-        query = (
-            sa.update(outbox_t)
-            .where(
-                outbox_t.c.digest == digest,
-                outbox_t.c.number == number,
-                outbox_t.c.status.in_(list(statuses)),
-            )
-            .values(status="pending", next_attempt_at=None, attempts=0)
+        query = outbox.requeue(outbox_t, tuple(statuses)).where(
+            outbox_t.c.digest == digest, outbox_t.c.number == number
         )
         if recipient is not None:
             query = query.where(sa.func.lower(outbox_t.c.recipient) == recipient.strip().lower())
-        with self._write() as conn:
-            return int(conn.execute(query).rowcount)
+        return self._write_one(query)
 
 
 def _fields(draft: IssueDraft) -> dict[str, Any]:

@@ -132,7 +132,20 @@ class MailIssue(SQLModel, table=True):
     content: str = Field(sa_type=sa.Text)
 
 
-class MailOutbox(SQLModel, table=True):
+class OutboxRow(SQLModel):
+    """Where the delivery of an outbox row stands (``store/outbox.py``): the columns every
+    outbox table has."""
+
+    status: str  # pending | sending | sent | failed | unknown | skipped
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = _dt()
+    claimed_by: str | None = None
+    claimed_at: datetime | None = _dt()
+    sent_at: datetime | None = _dt()
+
+
+class MailOutbox(OutboxRow, table=True):
     """One message of an issue to one recipient, and where its delivery stands."""
 
     __tablename__ = "mail_outbox"
@@ -149,13 +162,6 @@ class MailOutbox(SQLModel, table=True):
     number: int
     recipient: str
     message_id: str
-    status: str  # pending | sending | sent | failed | unknown | skipped
-    attempts: int = 0
-    last_error: str | None = None
-    next_attempt_at: datetime | None = _dt()
-    claimed_by: str | None = None
-    claimed_at: datetime | None = _dt()
-    sent_at: datetime | None = _dt()
 
 
 class MailUnsubscribe(SQLModel, table=True):
@@ -199,6 +205,31 @@ class MailIntro(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+# --- notifications -------------------------------------------------------------------------
+
+
+class NotifyOutbox(OutboxRow, table=True):
+    """One announcement of a digest's event (an issue, a day) to one target (a Matrix room,
+    a webhook), rendered once when queued, and where its delivery stands."""
+
+    __tablename__ = "notify_outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("digest", "target", "event", name="uq_notify_outbox_event"),
+        sa.Index("ix_notify_outbox_status", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str
+    target: str  # NotifyTarget.key: what is sent where, never a secret
+    kind: str  # matrix | webhook
+    destination: str  # shown by ``veille notify status``: the room, or the webhook's host
+    event: str  # "issue:12", "daily:2026-11-30"
+    txn_id: str  # the Matrix transaction id, or the webhook's delivery id: same on every try
+    payload: str = Field(sa_type=sa.Text)  # the JSON sent
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    remote_id: str | None = None  # the Matrix event id
+
+
 # --- sources without a feed ----------------------------------------------------------------
 
 
@@ -240,3 +271,4 @@ highlight_t = _core(MailHighlight)
 hidden_t = _core(MailHidden)
 intro_t = _core(MailIntro)
 imap_message_t = _core(ImapMessage)
+notify_t = _core(NotifyOutbox)

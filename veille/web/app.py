@@ -28,9 +28,10 @@ from veille.render.feeds import authority_of
 from veille.runtime import settle
 from veille.settings import Settings
 from veille.store import Store
-from veille.web import api, docs, error_pages, feeds, health, mail, metrics, opml, pages
+from veille.web import api, docs, error_pages, feeds, health, mail, metrics, opml, pages, widget
 from veille.web.bodies import BodyGuard
 from veille.web.curation_api import admin_refusal
+from veille.web.embedding import Embedding
 from veille.web.guard import Guard, Once, refusal_of
 from veille.web.headers import SecurityHeaders
 
@@ -96,6 +97,8 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
     app.add_middleware(BodyGuard, authorize=partial(_api_write_refusal, settings))
     app.add_middleware(SecurityHeaders)  # outermost: errors and 304s get the headers too
+    # Framing and CORS of the public pages and outputs, over the CSP SecurityHeaders gave.
+    app.add_middleware(Embedding, frame_sources=settings.frame_sources)
     if live is not None:
 
         @app.middleware("http")
@@ -107,6 +110,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(widget.router)
     app.include_router(opml.router)
     app.include_router(mail.router)
     app.include_router(docs.router)

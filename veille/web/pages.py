@@ -48,7 +48,11 @@ WHOLE_PERIOD = timedelta(days=7)  # a filtered view over at most this is a perio
 ALL_DATES = "tout"  # ?period=tout: every date
 PERIODS = (timedelta(days=1), timedelta(days=7), timedelta(days=30), timedelta(days=365))
 MAX_PERIOD = timedelta(days=366)
-STATIC = {"veille.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
+STATIC = {
+    "veille.css": "text/css; charset=utf-8",
+    "widget.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+}
 
 
 # --- routes -------------------------------------------------------------------------------
