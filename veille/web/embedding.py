@@ -23,6 +23,8 @@ import re
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from veille.web.asgi import HttpMiddleware
+
 # Digest names are slugs (no dot): "/digests/hebdo.rss" is a feed, not a page.
 FRAMEABLE = re.compile(r"/(digests/[a-z0-9-]+(/widget|/archive(/\d+)?)?|feeds|abonnement)?\Z")
 READABLE = re.compile(
@@ -41,16 +43,16 @@ def frame_policy(csp: str, sources: tuple[str, ...]) -> str:
     return f"{csp}; {directive}" if csp else directive
 
 
-class Embedding:
-    """Pure ASGI middleware: rewrites the framing rule and adds CORS on the answers above.
-    Install it outside ``SecurityHeaders``, which gives every answer its CSP first."""
+class Embedding(HttpMiddleware):
+    """Rewrites the framing rule and adds CORS on the answers above. Install it outside
+    ``SecurityHeaders``, which gives every answer its CSP first."""
 
     def __init__(self, app: ASGIApp, frame_sources: tuple[str, ...] = ()) -> None:
-        self.app = app
+        super().__init__(app)
         self.frame_sources = frame_sources
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in READ_METHODS:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in READ_METHODS:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
