@@ -59,6 +59,7 @@ FEEDS = {
 DATED = FEEDS | {
     ("GET", "/"),
     ("GET", "/digests/{name}"),
+    ("GET", "/digests/{name}/widget"),
     ("GET", "/feeds"),
     ("GET", "/opml"),
     ("GET", "/healthz"),
@@ -238,6 +239,9 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
             check(("GET", route))
         page = text(c.get("/digests/hebdo", params={"period": "1d"}))
         assert "article frais" in page and "de la veille" not in page
+        widget = text(c.get("/digests/hebdo/widget"))  # the digest's window, from the app's now
+        assert "de la veille" in widget and "semaine passée" not in widget
+        check(("GET", "/digests/{name}/widget"))
 
         page = text(c.get("/feeds"))
         assert f"à l'instant ({french_datetime(anchor, PARIS)})" in page  # last fetch of cafe
