@@ -206,18 +206,31 @@ def tag_words(
     terms = compiled.terms
     found: dict[int, dict[int, tuple[int, int]]] = {}  # rule -> term -> (points, field)
     vetoed: set[int] = set()
+    headline: list[set[int]] = []  # atoms of the title and the summary (for « a + b »)
+
+    def add(t: int, f: int) -> None:
+        term = terms[t]
+        if term.role == EXCLUDE:
+            vetoed.add(term.rule)
+        elif term.role != IGNORE:
+            points = POINTS[term.role][f]
+            best = found.setdefault(term.rule, {})
+            if t not in best or points > best[t][0]:
+                best[t] = (points, f)
+
     for f, field_words in enumerate(fields):
         if field_words is None:
             continue
-        for t in _terms_in(field_words, compiled):
-            term = terms[t]
-            if term.role == EXCLUDE:
-                vetoed.add(term.rule)
-            elif term.role != IGNORE:
-                points = POINTS[term.role][f]
-                best = found.setdefault(term.rule, {})
-                if t not in best or points > best[t][0]:
-                    best[t] = (points, f)
+        in_field, atoms = _terms_in(field_words, compiled)
+        for t in in_field:
+            add(t, f)
+        if f < 2:
+            headline.append(atoms)
+    if len(headline) == 2:
+        # « a + b » also across the title and the summary, read together as the headline
+        for t in _complete(headline[0] | headline[1], compiled):
+            if terms[t].full > 1 and t not in found.get(terms[t].rule, {}):
+                add(t, 1)
     result = {name: TagReason("source", name) for name in feed_tags}
     for r, by_term in found.items():
         name = compiled.rules[r].name
@@ -245,11 +258,12 @@ def _reason(by_term: dict[int, tuple[int, int]], terms: tuple[_Term, ...]) -> Ta
     return TagReason(TEXT_FIELDS[by_term[ranked[0]][1]], " + ".join(terms[t].text for t in ranked))
 
 
-def _terms_in(field_words: Words, compiled: CompiledRules) -> set[int]:
-    """Every term found in one field (context exclusions applied)."""
+def _terms_in(field_words: Words, compiled: CompiledRules) -> tuple[set[int], set[int]]:
+    """Every term found in one field (context exclusions applied), and the atoms found there
+    (less those that only occur inside an ignored phrase)."""
     atoms = compiled.index.find(field_words)
     if not atoms:
-        return set()
+        return set(), atoms
     found = _complete(atoms, compiled)
     terms = compiled.terms
     masking = {terms[t].rule for t in found if terms[t].role == IGNORE}
@@ -266,10 +280,11 @@ def _terms_in(field_words: Words, compiled: CompiledRules) -> set[int]:
                     masked.update(range(start, end))
             if any(terms[t].rule == r and terms[t].role in (MATCH, WEAK) for t in users):
                 mine.add(a)
-        kept = [a for a in atoms if a not in mine or _outside(a, masked, field_words, compiled)]
+        kept = {a for a in atoms if a not in mine or _outside(a, masked, field_words, compiled)}
         again = {t for t in _complete(kept, compiled) if terms[t].rule == r}
         found = {t for t in found if terms[t].rule != r or terms[t].role == IGNORE} | again
-    return found
+        atoms = kept
+    return found, atoms
 
 
 def _outside(atom: int, masked: set[int], field_words: Words, compiled: CompiledRules) -> bool:
