@@ -295,6 +295,12 @@ class _Checker(NodeChecker):
         for part in term.split(" + "):
             for atom in part.split("|"):
                 atom = atom.strip()
+                if atom.startswith("site:"):
+                    problem = host_problem(atom.removeprefix("site:"))
+                    if problem:
+                        self.error(line, f"terme « {term} » : {problem}")
+                        return None
+                    continue
                 if not atom:
                     self.error(line, f"terme « {term} » : un « + » ou un « | » sans rien à côté")
                     return None
@@ -310,21 +316,9 @@ class _Checker(NodeChecker):
 
     def host(self, pattern: str, line: int | None) -> str | None:
         """A host pattern of ``hosts:`` (``veille.rules.hosts``): checked for form."""
-        core = pattern[2:] if pattern.startswith("*.") else pattern
-        labels = core.split(".")
-        if (
-            pattern != pattern.lower()
-            or len(labels) < 2
-            or not all(map(_HOST_LABEL.fullmatch, labels))
-        ):
-            self.error(
-                line,
-                f"hôte « {pattern} » invalide : un nom de serveur en minuscules, sans « https:// » "
-                "ni chemin, ex. eduscol.education.fr, *.education.gouv.fr ou ac-*.fr",
-            )
-            return None
-        if "*" in labels[-1] or "**" in core:
-            self.error(line, f"hôte « {pattern} » : « * » ni dans la terminaison (.fr…) ni doublé")
+        problem = host_problem(pattern)
+        if problem:
+            self.error(line, problem)
             return None
         return pattern
 
@@ -408,6 +402,22 @@ class _Checker(NodeChecker):
 
 
 _HOST_LABEL = re.compile(r"[a-z0-9*](?:[a-z0-9*-]*[a-z0-9*])?")
+
+
+def host_problem(pattern: str) -> str | None:
+    """Why a host pattern (``hosts:``, ``site:`` in a term) cannot be used, or None."""
+    core = pattern[2:] if pattern.startswith("*.") else pattern
+    labels = core.split(".")
+    if pattern != pattern.lower() or len(labels) < 2 or not all(map(_HOST_LABEL.fullmatch, labels)):
+        return (
+            f"hôte « {pattern} » invalide : un nom de serveur en minuscules, sans « https:// » "
+            "ni chemin, ex. eduscol.education.fr, *.education.gouv.fr ou ac-*.fr"
+        )
+    if "*" in labels[-1] or "**" in core:
+        return f"hôte « {pattern} » : « * » ni dans la terminaison (.fr…) ni doublé"
+    return None
+
+
 _SLUG_HELP = "minuscules non accentuées, chiffres et tirets, ex. cafe-pedagogique"
 
 

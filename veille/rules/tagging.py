@@ -40,13 +40,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from veille.models import Config, ParsedEntry, TagRule
 from veille.rules.hosts import HostPatterns
-from veille.rules.terms import AtomIndex, parse_term
+from veille.rules.terms import SITE, AtomIndex, atom_key, parse_term
 from veille.text import Words, strip_html, words
 
 __all__ = [
@@ -62,12 +62,13 @@ __all__ = [
 ]
 
 Field = Literal["title", "summary", "content", "category", "link", "source"]
-TEXT_FIELDS: tuple[Field, ...] = ("title", "summary", "content", "category")
+TEXT_FIELDS: tuple[Field, ...] = ("title", "summary", "content", "category", "link")
 _SEP = "\x00"  # between categories: never a token, so no phrase crosses it
 
-# Points of a term by field (title, summary, content, category), and what a theme needs.
+# Points of a term by field (title, summary, content, category, link), and what a theme needs.
 MATCH, WEAK, EXCLUDE, IGNORE = range(4)
-POINTS = {MATCH: (4, 4, 4, 4), WEAK: (4, 2, 1, 4)}
+POINTS = {MATCH: (4, 4, 4, 4, 4), WEAK: (4, 2, 1, 4, 2)}
+LINK = TEXT_FIELDS.index("link")
 NEEDED = 4
 # « I.A. », « E.N.T. », « I.A.-I.P.R. »: single letters each followed by a dot, two or more.
 _DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}(?![^\W\d_])")
@@ -135,30 +136,38 @@ class CompiledRules:
     index: AtomIndex
     terms: tuple[_Term, ...]
     uses: dict[int, tuple[tuple[int, int], ...]]  # atom -> (term, part)
-    hosts: HostPatterns
+    hosts: HostPatterns  # the ``site:`` atoms, keyed by atom
 
 
 def compile_rules(rules: Sequence[TagRule]) -> CompiledRules:
     """Index the rules once; raises ValueError (French) on a term that cannot be used."""
-    atoms: dict[str, int] = {}
+    keys: dict[str, int] = {}  # atom key -> atom (``jeu`` and ``jeux`` are one atom)
+    atoms: list[str] = []
     terms: list[_Term] = []
     uses: dict[int, list[tuple[int, int]]] = {}
     for r, rule in enumerate(rules):
         roles = (
-            *((MATCH, t) for t in rule.match),
-            *((WEAK, t) for t in rule.weak),
-            *((EXCLUDE, t) for t in rule.exclude),
-            *((IGNORE, t) for t in rule.ignore),
+            *((MATCH, t, t) for t in rule.match),
+            *((MATCH, SITE + h, h) for h in rule.hosts),  # named by the pattern alone
+            *((WEAK, t, t) for t in rule.weak),
+            *((EXCLUDE, t, t) for t in rule.exclude),
+            *((IGNORE, t, t) for t in rule.ignore),
         )
-        for order, (role, text) in enumerate(roles):
-            parts = parse_term(text)
+        seen: set[tuple[int, tuple[frozenset[int], ...]]] = set()
+        for order, (role, text, name) in enumerate(roles):
+            try:
+                parts = [frozenset(map(_atom_id(keys, atoms), part)) for part in parse_term(text)]
+            except ValueError as e:
+                raise ValueError(f"thème « {rule.name} » : {e}") from e
+            if (role, tuple(parts)) in seen:
+                continue  # the same term again (« jeu » and « jeux »): it counts once
+            seen.add((role, tuple(parts)))
             for p, part in enumerate(parts):
-                for atom in part:
-                    a = atoms.setdefault(atom, len(atoms))
+                for a in part:
                     uses.setdefault(a, []).append((len(terms), p))
-            terms.append(_Term(r, role, order, text, (1 << len(parts)) - 1))
+            terms.append(_Term(r, role, order, name, (1 << len(parts)) - 1))
     try:
-        index = AtomIndex.build(list(atoms))
+        index = AtomIndex.build(atoms)
     except ValueError as e:
         raise ValueError(f"thème : {e}") from e
     return CompiledRules(
@@ -166,8 +175,21 @@ def compile_rules(rules: Sequence[TagRule]) -> CompiledRules:
         index=index,
         terms=tuple(terms),
         uses={a: tuple(dict.fromkeys(u)) for a, u in uses.items()},
-        hosts=HostPatterns.build([(r, h) for r, rule in enumerate(rules) for h in rule.hosts]),
+        hosts=HostPatterns.build(
+            [(a, atom.removeprefix(SITE)) for a, atom in enumerate(atoms) if atom.startswith(SITE)]
+        ),
     )
+
+
+def _atom_id(keys: dict[str, int], atoms: list[str]) -> Callable[[str], int]:
+    def atom_id(atom: str) -> int:
+        key = atom_key(atom)
+        if key not in keys:
+            keys[key] = len(atoms)
+            atoms.append(atom)
+        return keys[key]
+
+    return atom_id
 
 
 def tag(entry: EntryText, compiled: CompiledRules) -> dict[str, TagReason]:
@@ -226,9 +248,13 @@ def tag_words(
             add(t, f)
         if f < 2:
             headline.append(atoms)
-    if len(headline) == 2:
-        # « a + b » also across the title and the summary, read together as the headline
-        for t in _complete(headline[0] | headline[1], compiled):
+    link = {a for a, _ in compiled.hosts.matches(url)}
+    for t in _complete(link, compiled):
+        add(t, LINK)
+    if len(headline) + bool(link) > 1:
+        # « a + b » also across the title, the summary (read together as the headline) and
+        # the link
+        for t in _complete(set().union(link, *headline), compiled):
             if terms[t].full > 1 and t not in found.get(terms[t].rule, {}):
                 add(t, 1)
     result = {name: TagReason("source", name) for name in feed_tags}
@@ -238,10 +264,6 @@ def tag_words(
             reason = _reason(by_term, terms)
             if reason is not None:
                 result[name] = reason
-    for r, pattern in compiled.hosts.matches(url):
-        name = compiled.rules[r].name
-        if r not in vetoed and name not in result:
-            result[name] = TagReason("link", pattern)
     return dict(sorted(result.items()))
 
 

@@ -15,11 +15,16 @@ A **term** (as written in feeds.yaml) is made of *atoms*; both the term and the 
   single spaces, no punctuation); accents written in the pattern are folded too, so
   ``/évalu/`` works. Use ``\\b`` or spaces for word boundaries: ``/\\bgpt ?\\d/``.
 
+* **``site:`` and a host pattern** (``site:ac-*.fr``, ``veille.rules.hosts``) is found when
+  the entry's link is on such a host (never in the text).
+
 Two operators combine atoms into one term (a ``/regex/`` term is never split):
 
 * ``a | b`` — either (``Pronote | École directe``);
-* ``a + b`` — both, in the same field (title, summary, content or one category):
-  ``ministre | rectorat + annonce* | dévoile*`` is found in « Le ministre annonce un plan ».
+* ``a + b`` — both, in the same field (title, summary, content or one category), or in the
+  title and summary read together (the headline) and the link:
+  ``ministre | rectorat + annonce* | dévoile*`` is found in « Le ministre annonce un plan »,
+  ``site:ac-*.fr + ENT | Pix`` in a page about Pix on an académie's site.
 
 Speed: a field is tokenised and stemmed once (``veille.text.words``); one-word atoms are dict
 lookups on the set of its stems, phrases are checked only where their first word occurs,
@@ -36,7 +41,9 @@ from dataclasses import dataclass, field
 
 from veille.text import Words, fold, stem, tokens
 
-__all__ = ["AtomIndex", "parse_term"]
+__all__ = ["SITE", "AtomIndex", "atom_key", "parse_term"]
+
+SITE = "site:"
 
 _MAX_SEEN = 500_000
 _Part = tuple[bool, str]  # (is_prefix, stem or prefix)
@@ -47,6 +54,13 @@ def parse_term(term: str) -> list[list[str]]:
     if _is_regex(term):
         return [[term]]
     return [[a.strip() for a in part.split("|")] for part in term.split(" + ")]
+
+
+def atom_key(atom: str) -> str:
+    """What decides an atom's matches: equal keys, equal matches (``jeu`` and ``jeux``)."""
+    if _is_regex(atom) or atom.startswith(SITE):
+        return atom
+    return " ".join(("*" if p else "") + v for p, v in _parts(atom))
 
 
 def _is_regex(term: str) -> bool:
@@ -83,6 +97,8 @@ class AtomIndex:
         phrases: dict[str, list[_Phrase]] = {}
         regexes: list[tuple[re.Pattern[str], int]] = []
         for a, atom in enumerate(atoms):
+            if atom.startswith(SITE):
+                continue  # matched against the link (``veille.rules.hosts``), not the text
             if _is_regex(atom):
                 try:
                     regexes.append((re.compile(fold(atom[1:-1]), re.IGNORECASE), a))
@@ -129,7 +145,7 @@ class AtomIndex:
     def spans(self, atom: int, field_words: Words) -> Iterable[tuple[int, int]]:
         """Where ``atom`` occurs, as token ranges; a /regex/ atom has no position (none)."""
         text = self.atoms[atom]
-        if _is_regex(text):
+        if _is_regex(text) or text.startswith(SITE):
             return
         toks, stems = field_words
         parts = _parts(text)
