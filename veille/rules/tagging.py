@@ -67,7 +67,7 @@ _SEP = "\x00"  # between categories: never a token, so no phrase crosses it
 
 # Points of a term by field (title, summary, content, category, link), and what a theme needs.
 MATCH, WEAK, EXCLUDE, IGNORE = range(4)
-POINTS = {MATCH: (4, 4, 4, 4, 4), WEAK: (4, 2, 1, 4, 2)}
+POINTS = {MATCH: (4, 4, 4, 4, 4), WEAK: (3, 2, 1, 3, 2)}
 LINK = TEXT_FIELDS.index("link")
 NEEDED = 4
 # « I.A. », « E.N.T. », « I.A.-I.P.R. »: single letters each followed by a dot, two or more.
