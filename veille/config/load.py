@@ -301,7 +301,7 @@ class _Checker(NodeChecker):
                         self.error(line, f"terme « {term} » : {problem}")
                         return None
                     continue
-                if not atom:
+                if not atom or re.search(r"(?:^|\s)\+(?:\s|$)", atom):
                     self.error(line, f"terme « {term} » : un « + » ou un « | » sans rien à côté")
                     return None
                 if "*" in atom.rstrip("*") or atom.endswith("**"):

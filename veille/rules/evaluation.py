@@ -172,12 +172,7 @@ class Evaluation:
             missing: list[str | None] = [*sorted(r.missing)] or [None]
             extra: list[str | None] = [*sorted(r.extra)] or [None]
             counts.update((m, e) for m in missing for e in extra)
-        return [
-            (m, e, n)
-            for (m, e), n in sorted(
-                counts.items(), key=lambda kv: (-kv[1], str(kv[0][0]), str(kv[0][1]))
-            )
-        ]
+        return [(m, e, n) for (m, e), n in sorted(counts.items(), key=_confusion_order)]
 
     def worst(self, limit: int = 10) -> list[ItemResult]:
         """Items with the most wrong themes (missed + added), in file order among equals."""
@@ -239,6 +234,12 @@ def evaluate(
             fn += expected and not found
         scores.append(ThemeScore(theme, tp, fp, fn))
     return Evaluation(tuple(results), tuple(scores))
+
+
+def _confusion_order(kv: tuple[tuple[str | None, str | None], int]) -> tuple[Any, ...]:
+    """Most frequent first, then by expected and given theme (``None``, nothing, last)."""
+    (expected, given), n = kv
+    return (-n, expected is None, expected or "", given is None, given or "")
 
 
 def _ratio(part: int, whole: int) -> float:
