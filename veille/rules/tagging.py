@@ -27,12 +27,15 @@ The feed's own tags (``tags:`` of the source) are always given, reason ``source`
 never vetoed.
 
 Fields are title, summary, content (plain text: use ``text.strip_html`` or
-``EntryText.from_entry``) and categories (each category is matched on its own: a phrase or a
-``+`` does not run from one category into the next); dotted acronyms are read as words
-(« I.A. » is « IA », « E.N.T. » is « ENT »). The reason of a tag names the term and the field:
-the first field (in that order) where a strong term was found, with the first of the rule's
-terms found there; for weak terms adding up, the terms joined by `` + `` and the field of the
-first; for a host, the field ``link`` and the pattern.
+``EntryText.from_entry``) and categories (a phrase does not run from one category into the
+next; ``a + b`` looks at all of them). Dotted acronyms are read as words in the title, summary
+and categories (« I.A. » is « IA », « E.N.T. » is « ENT »). The content is read up to its
+first ``CONTENT_WORDS`` words: further on come passing mentions.
+
+The reason of a tag names the term and the field: the first field (in that order) where a
+strong term was found, with the first of the rule's terms found there; for weak terms adding
+up, the terms joined by `` + `` and the field of the first; for a host, the field ``link`` and
+the pattern.
 """
 
 from __future__ import annotations
@@ -69,8 +72,13 @@ _SEP = "\x00"  # between categories: never a token, so no phrase crosses it
 MATCH, WEAK, EXCLUDE, IGNORE = range(4)
 POINTS = {MATCH: (4, 4, 4, 4, 4), WEAK: (3, 2, 1, 3, 2)}
 LINK = TEXT_FIELDS.index("link")
+CONTENT = TEXT_FIELDS.index("content")
+# The content is read up to this many words: its beginning says what it is about; further on
+# come passing mentions (and the cost of tagging grows with every word).
+CONTENT_WORDS = 300
 NEEDED = 4
 # « I.A. », « E.N.T. », « I.A.-I.P.R. »: single letters each followed by a dot, two or more.
+_DOTTED_HINT = re.compile(r"\.[^\W\d_]\.")  # a literal first: scanned fast, rarely found
 _DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}(?![^\W\d_])")
 
 
@@ -114,7 +122,7 @@ def tagging_words(text: str, plain: Words | None = None) -> Words:
     """The words the rules see in ``text``: ``text.words`` with dotted acronyms joined
     (« I.A. » → « IA »). ``plain`` (``words(text)``, when the caller has it) is returned
     as is for a text without dotted acronyms."""
-    if "." in text and _DOTTED.search(text):
+    if "." in text and _DOTTED_HINT.search(text) and _DOTTED.search(text):
         return words(_DOTTED.sub(lambda m: m.group().replace(".", ""), text))
     return plain if plain is not None else words(text)
 
@@ -136,6 +144,8 @@ class CompiledRules:
     index: AtomIndex
     terms: tuple[_Term, ...]
     uses: dict[int, tuple[tuple[int, int], ...]]  # atom -> (term, part)
+    term_atoms: tuple[frozenset[int], ...]  # term -> its atoms
+    rule_atoms: tuple[frozenset[int], ...]  # rule -> the atoms of its match and weak terms
     hosts: HostPatterns  # the ``site:`` atoms, keyed by atom
 
 
@@ -170,11 +180,21 @@ def compile_rules(rules: Sequence[TagRule]) -> CompiledRules:
         index = AtomIndex.build(atoms)
     except ValueError as e:
         raise ValueError(f"thème : {e}") from e
+    term_atoms: list[set[int]] = [set() for _ in terms]
+    for a, used in uses.items():
+        for t, _ in used:
+            term_atoms[t].add(a)
+    rule_atoms: list[set[int]] = [set() for _ in rules]
+    for t, term in enumerate(terms):
+        if term.role in (MATCH, WEAK):
+            rule_atoms[term.rule] |= term_atoms[t]
     return CompiledRules(
         rules=tuple(rules),
         index=index,
         terms=tuple(terms),
         uses={a: tuple(dict.fromkeys(u)) for a, u in uses.items()},
+        term_atoms=tuple(map(frozenset, term_atoms)),
+        rule_atoms=tuple(map(frozenset, rule_atoms)),
         hosts=HostPatterns.build(
             [(a, atom.removeprefix(SITE)) for a, atom in enumerate(atoms) if atom.startswith(SITE)]
         ),
@@ -198,7 +218,8 @@ def tag(entry: EntryText, compiled: CompiledRules) -> dict[str, TagReason]:
         tagging_words(entry.title) if entry.title else None,
         tagging_words(entry.summary) if entry.summary else None,
         # many feeds repeat the summary as content: no need to look twice
-        tagging_words(entry.content) if entry.content and entry.content != entry.summary else None,
+        # the content (long) is not searched for dotted acronyms
+        words(entry.content) if entry.content and entry.content != entry.summary else None,
         category_words([tagging_words(c) for c in entry.categories]) if entry.categories else None,
     )
     return tag_words(fields, entry.feed_tags, compiled, entry.url)
@@ -243,6 +264,10 @@ def tag_words(
     for f, field_words in enumerate(fields):
         if field_words is None:
             continue
+        if f == CONTENT and len(field_words.tokens) > CONTENT_WORDS:
+            field_words = Words(
+                field_words.tokens[:CONTENT_WORDS], field_words.stems[:CONTENT_WORDS]
+            )
         in_field, atoms = _terms_in(field_words, compiled)
         for t in in_field:
             add(t, f)
@@ -292,20 +317,21 @@ def _terms_in(field_words: Words, compiled: CompiledRules) -> tuple[set[int], se
     for r in masking:
         # Context exclusions: the occurrences of this rule's atoms that lie inside one of its
         # ignored phrases are dropped, then its terms are looked for again.
+        mine = atoms & compiled.rule_atoms[r]
+        if not mine:
+            continue
         masked: set[int] = set()
-        ignored = {t for t in found if terms[t].rule == r and terms[t].role == IGNORE}
-        mine: set[int] = set()
-        for a in atoms:
-            users = {t for t, _ in compiled.uses[a]}
-            if users & ignored:
-                for start, end in compiled.index.spans(a, field_words):
-                    masked.update(range(start, end))
-            if any(terms[t].rule == r and terms[t].role in (MATCH, WEAK) for t in users):
-                mine.add(a)
-        kept = {a for a in atoms if a not in mine or _outside(a, masked, field_words, compiled)}
-        again = {t for t in _complete(kept, compiled) if terms[t].rule == r}
+        for t in found:
+            if terms[t].rule == r and terms[t].role == IGNORE:
+                for a in compiled.term_atoms[t] & atoms:
+                    for start, end in compiled.index.spans(a, field_words):
+                        masked.update(range(start, end))
+        hidden = {a for a in mine if not _outside(a, masked, field_words, compiled)}
+        if not hidden:
+            continue
+        atoms = atoms - hidden
+        again = {t for t in _complete(atoms, compiled) if terms[t].rule == r}
         found = {t for t in found if terms[t].rule != r or terms[t].role == IGNORE} | again
-        atoms = kept
     return found, atoms
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from veille.text import Words, fold, stem, tokens
 
@@ -79,21 +80,33 @@ class AtomIndex:
     """Atoms (as written) indexed for matching; build with ``AtomIndex.build``."""
 
     atoms: tuple[str, ...]
+    parsed: tuple[tuple[_Part, ...], ...]  # the words of each atom (none for regex or site:)
     words: dict[str, tuple[int, ...]] = field(default_factory=dict)  # stem -> atoms
     prefixes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # prefix -> atoms
-    phrases: dict[str, tuple[_Phrase, ...]] = field(default_factory=dict)  # first stem -> …
+    # Phrases by their first two stems (their first two words are plain words), else by their
+    # first stem (the second word is a prefix). A field's pairs of consecutive stems are made
+    # once (``set(pairwise(…))``, at C speed): a two-word phrase is found by one set lookup.
+    pairs: dict[tuple[str, str], tuple[_Phrase, ...]] = field(default_factory=dict)
+    phrases: dict[str, tuple[_Phrase, ...]] = field(default_factory=dict)
     regexes: tuple[tuple[re.Pattern[str], int], ...] = ()
     prefix_tuple: tuple[str, ...] = ()  # the keys of ``prefixes``, for str.startswith
+    # the keys of ``words`` and ``phrases`` as sets: ``set & set`` walks the smaller one (a
+    # field's few hundred stems), where ``set.intersection(dict)`` walks the whole vocabulary
+    word_keys: frozenset[str] = frozenset()
+    pair_keys: frozenset[tuple[str, str]] = frozenset()
+    phrase_keys: frozenset[str] = frozenset()
     # Words already looked at, and those that start with some prefix (-> its atoms): after a
     # while every entry's words are known and prefixes cost two set operations per field.
     _seen: set[str] = field(default_factory=set, repr=False, compare=False)
     _prefixed: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _prefixed_words: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @classmethod
     def build(cls, atoms: Sequence[str]) -> AtomIndex:
         """Index ``atoms`` (each a word, phrase, prefix or /regex/); ValueError on a bad one."""
         words: dict[str, list[int]] = {}
         prefixes: dict[str, list[int]] = {}
+        pairs: dict[tuple[str, str], list[_Phrase]] = {}
         phrases: dict[str, list[_Phrase]] = {}
         regexes: list[tuple[re.Pattern[str], int]] = []
         for a, atom in enumerate(atoms):
@@ -111,14 +124,27 @@ class AtomIndex:
                 index.setdefault(parts[0][1], []).append(a)
             else:
                 needed = frozenset(v for is_p, v in parts if not is_p)
-                phrases.setdefault(parts[0][1], []).append(_Phrase(tuple(parts[1:]), a, needed))
+                phrase = _Phrase(tuple(parts[1:]), a, needed)
+                (second_prefix, second) = parts[1]
+                if second_prefix:
+                    phrases.setdefault(parts[0][1], []).append(phrase)
+                else:
+                    pairs.setdefault((parts[0][1], second), []).append(phrase)
         return cls(
             atoms=tuple(atoms),
+            parsed=tuple(
+                () if _is_regex(atom) or atom.startswith(SITE) else tuple(_parts(atom))
+                for atom in atoms
+            ),
             words={k: tuple(v) for k, v in words.items()},
             prefixes={k: tuple(v) for k, v in prefixes.items()},
+            pairs={k: tuple(v) for k, v in pairs.items()},
             phrases={k: tuple(v) for k, v in phrases.items()},
             regexes=tuple(regexes),
             prefix_tuple=tuple(prefixes),
+            word_keys=frozenset(words),
+            pair_keys=frozenset(pairs),
+            phrase_keys=frozenset(phrases),
         )
 
     def find(self, field_words: Words) -> set[int]:
@@ -126,16 +152,23 @@ class AtomIndex:
         toks, stems = field_words
         present = set(stems)
         found: set[int] = set()
-        for s in present.intersection(self.words):
+        for s in present & self.word_keys:
             found.update(self.words[s])
-        for s in present.intersection(self.phrases):
+        if self.pair_keys and len(stems) > 1:
+            for pair in set(pairwise(stems)) & self.pair_keys:
+                for phrase in self.pairs[pair]:
+                    if len(phrase.rest) == 1:
+                        found.add(phrase.atom)
+                    elif phrase.atom not in found and phrase.needed <= present:
+                        self._check(phrase, pair[0], toks, stems, found)
+        for s in present & self.phrase_keys:
             for phrase in self.phrases[s]:
-                if phrase.needed <= present and _phrase_at(phrase.rest, s, toks, stems, 0) >= 0:
-                    found.add(phrase.atom)
+                if phrase.atom not in found and phrase.needed <= present:
+                    self._check(phrase, s, toks, stems, found)
         if self.prefixes:
             words_here = set(toks)
             self._learn_prefixes(words_here - self._seen)
-            for w in words_here.intersection(self._prefixed):
+            for w in words_here & self._prefixed_words:
                 found.update(self._prefixed[w])
         if self.regexes:
             normalised = " ".join(toks)
@@ -144,11 +177,10 @@ class AtomIndex:
 
     def spans(self, atom: int, field_words: Words) -> Iterable[tuple[int, int]]:
         """Where ``atom`` occurs, as token ranges; a /regex/ atom has no position (none)."""
-        text = self.atoms[atom]
-        if _is_regex(text) or text.startswith(SITE):
+        parts = self.parsed[atom]
+        if not parts:  # a /regex/ or a site: atom
             return
         toks, stems = field_words
-        parts = _parts(text)
         first_prefix, first = parts[0]
         rest = tuple(parts[1:])
         if first_prefix:  # a one-word prefix
@@ -159,15 +191,24 @@ class AtomIndex:
             yield i, i + 1 + len(rest)
             i = _phrase_at(rest, first, toks, stems, i + 1)
 
+    @staticmethod
+    def _check(
+        phrase: _Phrase, first: str, toks: list[str], stems: list[str], found: set[int]
+    ) -> None:
+        if any(_phrase_here(phrase.rest, i, toks, stems) for i in _positions(stems, first)):
+            found.add(phrase.atom)
+
     def _learn_prefixes(self, new_words: set[str]) -> None:
         if len(self._seen) > _MAX_SEEN:  # a bound, should a feed send random garbage
             self._seen.clear()
             self._prefixed.clear()
+            self._prefixed_words.clear()
         starts = self.prefix_tuple
         for w in new_words:
             if w.startswith(starts):
                 found = (a for p, atoms in self.prefixes.items() if w.startswith(p) for a in atoms)
                 self._prefixed[w] = tuple(found)
+                self._prefixed_words.add(w)
         self._seen.update(new_words)
 
 
@@ -180,6 +221,28 @@ def _parts(atom: str) -> list[_Part]:
     if is_prefix:
         parts[-1] = (True, words_of_atom[-1])
     return parts
+
+
+def _positions(stems: list[str], stem: str) -> list[int]:
+    """Every position of ``stem`` (``list.index`` scans at C speed)."""
+    found: list[int] = []
+    i = -1
+    while True:
+        try:
+            i = stems.index(stem, i + 1)
+        except ValueError:
+            return found
+        found.append(i)
+
+
+def _phrase_here(rest: tuple[_Part, ...], i: int, toks: list[str], stems: list[str]) -> bool:
+    """Whether the words after position ``i`` are ``rest``."""
+    if i + len(rest) >= len(stems):
+        return False
+    for k, (is_prefix, value) in enumerate(rest, start=i + 1):
+        if not (toks[k].startswith(value) if is_prefix else stems[k] == value):
+            return False
+    return True
 
 
 def _phrase_at(

@@ -57,13 +57,12 @@ def extras_for(
         categories = [words(c) for c in e.categories]
         tags = {}
         if compiled is not None:
-            # the same words, unless a dotted acronym (« I.A. ») is read differently
+            # the same words, unless a dotted acronym (« I.A. ») in a short field is read
+            # differently (``tag``: the content, long, is taken as tokenised)
             fields = (
                 tagging_words(e.title, title) if e.title else None,
                 tagging_words(summary_text, summary) if summary_text else None,
-                tagging_words(content_text, content)
-                if content_text and content is not summary
-                else None,
+                content if content_text and content is not summary else None,
                 category_words(
                     [tagging_words(c, w) for c, w in zip(e.categories, categories, strict=True)]
                 )
