@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 __all__ = ["HostPatterns", "host_of"]
 
@@ -28,13 +27,16 @@ def host_of(url: str | None) -> str | None:
     """The host of ``url``, lower case, without a leading ``www.`` (None if there is none)."""
     if not url:
         return None
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep or not scheme.isalpha():
         return None
+    # the authority, cut by hand: urlsplit costs ten times more, for every entry of every feed
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rpartition("@")[2]
+    if authority.startswith("["):  # an IPv6 address: no theme is given by those
+        return None
+    host = authority.partition(":")[0].lower().rstrip(".")
     if not host:
         return None
-    host = host.rstrip(".")
     return host[4:] if host.startswith("www.") else host
 
 
