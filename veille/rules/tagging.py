@@ -7,21 +7,23 @@ Term syntax (words, phrases, ``prefix*``, ``/regex/``, ``a | b``, ``a + b``):
 A theme (``TagRule``) has:
 
 * ``match`` — **strong** terms: one of them, in any field, gives the theme;
-* ``weak`` — terms that give it **in the title** (or a category), but that need support
-  elsewhere: in the summary it takes two different weak terms, in the content (a long text,
-  where passing mentions abound) four. Precisely, a term found in a field scores::
+* ``weak`` — ambiguous terms that add up, **never one alone**: two different ones in the
+  title or the summary, four in the content (a long text, where passing mentions abound).
+  Precisely, a term found in a field scores (``POINTS``)::
 
-                title  summary  content  category
-        match     4       4        4        4
-        weak      4       2        1        4
+                title  summary  content  category  link
+        match     4       4        4        4        4
+        weak      3       2        1        3        2
 
-  and a theme needs 4 points (each term counts once, in its best field);
+  and a theme needs 4 points (each term counts once, in its best field; ``jeu`` and ``jeux``
+  are one term);
 * ``ignore`` — contexts in which its terms do not count: an occurrence of a match or weak
   term that lies inside an occurrence of an ignore phrase is skipped (« tablette de
   chocolat » for ``tablette*``; « IA-IPR » for ``IA``), other occurrences still count;
 * ``exclude`` — terms that **veto** the theme when found anywhere in the entry;
 * ``hosts`` — host patterns (``veille.rules.hosts``): an entry whose link is on one of them
-  gets the theme (``ressources``: the sites of the ministry, the académies, Canopé…).
+  gets the theme (``ressources``: the sites of the ministry, Canopé…); in a term,
+  ``site:ac-*.fr + Pix`` asks for the link's host and words together.
 
 The feed's own tags (``tags:`` of the source) are always given, reason ``source``, and are
 never vetoed.
