@@ -42,8 +42,9 @@ def test_shipped_feeds_yaml_loads() -> None:
     assert all(f.line for f in config.feeds)
     tags = {t.name: t for t in config.tags}
     assert {"evaluation", "ia", "ent", "pix", "accessibilite", "formation"} <= set(tags)
-    assert "Kahoot" in tags["evaluation"].match
-    assert "IA-IPR" in tags["ia"].exclude
+    assert "Kahoot" in tags["ludification"].match  # a game; an assessment only when said so
+    assert "IA-IPR" in tags["ia"].ignore  # inspectors: « IA » there does not count
+    assert "*.education.gouv.fr" in tags["ressources"].hosts
     digests = {d.name: d for d in config.digests}
     assert digests["quotidien"].window == timedelta(days=1)
     assert digests["hebdo"].window == timedelta(days=7)

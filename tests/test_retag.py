@@ -10,7 +10,8 @@ from pathlib import Path
 from veille.config.live import LiveConfig
 from veille.ingest.pipeline import retag_if_needed
 from veille.models import Config, FeedSpec, ParsedEntry, Selection, TagRule
-from veille.rules.tagging import RuleSet, preview
+from veille.rules.preview import preview
+from veille.rules.tagging import RuleSet
 from veille.store import Store
 
 TITLES = [

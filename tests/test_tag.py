@@ -132,11 +132,18 @@ def test_compile_refuses_unusable_terms() -> None:
 # item under; they were written before running the rules and are not edited to please them.
 HEADLINES_TEXT = """
 # Batch 1: written together with the rules.
+#
+# Relabelled once, when the taxonomy adopted written theme definitions (README, « Thèmes et
+# règles »), on these points only: official announcements and DEPP publications are
+# ``ressources``; M@gistère and Google Classroom are platforms (``moodle``); bac épreuves and
+# cheating in assessed work are ``evaluation``; Kahoot is a game (``ludification``); phone
+# rules at school are ``tablettes``; "compétences numériques" without Pix/CRCN is not ``pix``;
+# online teacher training is not ``hybridation``.
 
 Intelligence artificielle : le ministère publie un cadre d'usage pour l'école
 | Le cadre précise ce que les enseignants et les élèves peuvent faire avec les outils d'IA
 | générative.
-= ia
+= ia ressources
 
 Bruno Devauchelle : l'IA, un défi pour l'évaluation des élèves ?
 | Quand les élèves rédigent leurs devoirs avec ChatGPT, c'est toute l'évaluation à la maison qui
@@ -210,7 +217,7 @@ Le Wi-Fi arrive dans toutes les salles de classe du collège
 
 M@gistère : un nouveau parcours sur l'enseignement de l'IA
 | Six heures en autoformation pour comprendre l'intelligence artificielle.
-= formation ia
+= formation ia moodle
 
 Lumni enrichit son offre pour le lycée
 | La plateforme éducative de l'audiovisuel public propose de nouvelles vidéos en
@@ -231,7 +238,7 @@ Via l'outil Quizinière, des évaluations formatives plus rapides
 
 Kahoot, Plickers, Wooclap : quel outil de QCM choisir ?
 | Comparatif des outils de quiz pour faire participer tous les élèves.
-= evaluation
+= evaluation ludification
 
 Différenciation pédagogique : des plans de travail pour gérer l'hétérogénéité
 | En cycle 3, une enseignante organise sa classe en ateliers autonomes.
@@ -251,7 +258,7 @@ Paria de la classe : le harcèlement scolaire en question
 
 ChatGPT au bac de philosophie : faut-il s'inquiéter ?
 | Les enseignants constatent des copies suspectes, sans moyen de preuve.
-= ia
+= evaluation ia
 
 Les IA-IPR de mathématiques en visite dans les collèges de l'académie
 | Les inspecteurs accompagnent la mise en place des nouveaux programmes.
@@ -295,7 +302,7 @@ Hybridation des formations : l'INSPÉ de Lyon innove
 
 Webinaire : enseigner avec le numérique en lycée professionnel
 | La DRANE organise une série de webinaires à destination des enseignants de LP.
-= formation
+= formation ressources
 
 Fake news et théories du complot : une séquence en EMC
 | Les élèves apprennent à identifier les sources fiables et à déconstruire un discours
@@ -312,11 +319,11 @@ Le PIAL renforcé pour accompagner les élèves à besoins éducatifs particulie
 
 Bac 2026 : le calendrier des épreuves de spécialité
 | Les épreuves se dérouleront en juin, le grand oral à la fin du mois.
-=
+= evaluation
 
 Évaluations nationales de 4e : des résultats en baisse en mathématiques
 | La DEPP publie les résultats des tests de début d'année.
-= evaluation
+= evaluation ressources
 
 Jeux sérieux : quelle place dans les apprentissages ?
 | Une revue de recherche fait le point sur l'efficacité des serious games en classe.
@@ -348,7 +355,7 @@ Capytale : coder en Python directement depuis l'ENT
 
 Compétences numériques : les élèves surestiment leur niveau
 | Une étude montre un écart entre l'usage quotidien des écrans et la maîtrise des outils.
-= pix
+=
 
 Un robot conversationnel pour aider les élèves à réviser
 | MIA Seconde, l'assistant d'entraînement en français et en mathématiques, est généralisé.
@@ -381,7 +388,7 @@ La visioconférence, outil de liaison école-collège
 Numérique éducatif : les chiffres de la rentrée
 | Le ministère publie les statistiques d'équipement des écoles : ordinateurs, tablettes,
 | vidéoprojecteurs.
-= equipement tablettes
+= equipement ressources tablettes
 
 Wooclap rachète une start-up de l'évaluation par compétences
 | L'entreprise belge consolide sa place dans l'enseignement supérieur.
@@ -402,7 +409,7 @@ L'IA générative dans la formation des enseignants
 Quels usages du smartphone au lycée ?
 | Le portable en pause est généralisé au collège ; au lycée, certains enseignants l'utilisent en
 | classe.
-=
+= tablettes
 
 Le Conseil supérieur des programmes présente ses projets pour le français
 | Les nouveaux programmes du cycle 4 entreront en vigueur en 2026.
@@ -447,7 +454,7 @@ Dans le Nord, un collège mise sur la classe inversée et le plan de travail
 
 Note de la DEPP : les effectifs par classe en baisse
 | Les données publiées montrent une diminution du nombre d'élèves dans le premier degré.
-=
+= ressources
 
 # Batch 2: written afterwards without looking at the rules (22/25 before the rules were
 # tuned on it).
@@ -491,7 +498,7 @@ Intelligence artificielle : les élèves en savent-ils plus que leurs profs ?
 
 Le bulletin officiel du 12 septembre
 | Au sommaire : programmes, calendrier des examens, mouvement des personnels.
-=
+= ressources
 
 Numérique : la Cour des comptes critique le plan de relance
 | Les crédits d'équipement des écoles ont été mal ciblés, selon le rapport.
@@ -511,7 +518,7 @@ Les enseignants et le numérique : enquête Profetic
 
 Éduscol : nouvelles ressources pour l'oral
 | Des fiches pour préparer le grand oral.
-= ressources
+= evaluation ressources
 
 L'orthographe des élèves s'améliore-t-elle avec les correcteurs ?
 | Les correcteurs intégrés aux traitements de texte changent le rapport à l'écrit.
@@ -531,7 +538,7 @@ Trop d'outils numériques tue l'outil ?
 
 Google Classroom interdit dans les écoles ?
 | Le ministère rappelle que les offres gratuites des GAFAM ne respectent pas le RGPD.
-= rgpd
+= moodle ressources rgpd
 
 Les élèves de 3e découvrent les métiers du numérique
 | Un forum organisé avec des entreprises locales.
@@ -539,7 +546,7 @@ Les élèves de 3e découvrent les métiers du numérique
 
 La dictée quotidienne, efficace ?
 | Une étude de la DEPP évalue les effets d'une dictée par jour en CE1.
-=
+= ressources
 
 Tablettes graphiques : un outil pour les arts plastiques
 | Les élèves dessinent et animent leurs créations.
@@ -610,7 +617,7 @@ Jeu de piste numérique au musée
 
 Parcours M@gistère sur la laïcité
 | Une formation hybride de neuf heures.
-= formation hybridation
+= formation moodle
 
 Le grand oral : comment l'évaluer ?
 | Une grille pour les jurys et des conseils pour préparer les élèves.

@@ -77,12 +77,17 @@ class FeedSpec:
 
 @dataclass(frozen=True, slots=True)
 class TagRule:
-    """One theme of the taxonomy: terms that give the tag, terms that veto it."""
+    """One theme of the taxonomy (semantics: ``veille.rules.tagging``): terms that give the
+    tag (``match``), terms that need support (``weak``), terms that veto it (``exclude``),
+    contexts in which its terms do not count (``ignore``), hosts whose links get it (``hosts``)."""
 
     name: str
     label: str
     match: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

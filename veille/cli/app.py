@@ -27,6 +27,7 @@ from veille.cli.check import check_fetch
 from veille.cli.common import FEED_STATUS_FR, _config, _fail, _open_store, _settings, err, out
 from veille.cli.mail import mail_app
 from veille.cli.notify import notify_app
+from veille.cli.tags import tags_app
 from veille.config.live import LiveConfig
 from veille.config.load import load_config, validate_config
 from veille.errors import StoreError
@@ -44,7 +45,7 @@ app = typer.Typer(
 )
 app.command()(cli_data.retag)
 app.command()(cli_data.digest)
-app.add_typer(cli_data.tags_app, name="tags")
+app.add_typer(tags_app, name="tags")
 app.add_typer(cli_data.opml_app, name="opml")
 app.add_typer(cli_data.db_app, name="db")
 app.add_typer(mail_app, name="mail")

@@ -41,6 +41,7 @@ FIELD_FR = {
     "summary": "résumé",
     "content": "contenu",
     "category": "catégorie",
+    "link": "lien",
     "source": "source",
 }
 

@@ -1,5 +1,6 @@
-"""Sub-commands that work on stored data and files: ``retag``, ``tags test``, ``digest``,
-``opml import|export`` and ``db copy``. Registered on the main app by ``cli.py``."""
+"""Sub-commands that work on stored data and files: ``retag``, ``digest``, ``opml
+import|export`` and ``db copy``. Registered on the main app by ``cli/app.py`` (``tags …``:
+``cli/tags.py``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from veille.cli.common import FIELD_FR, _config, _fail, _open_store, _settings, err, out
+from veille.cli.common import _config, _fail, _open_store, _settings, err, out
 from veille.errors import ConfigError, StoreError
 from veille.store import Store
-from veille.text import number, plural
+from veille.text import plural
 
 
 def retag() -> None:
@@ -33,45 +33,6 @@ def retag() -> None:
         store.close()
     seen_text = plural(seen, "article relu", "articles relus")
     out.print(f"{seen_text}, {changed} avec des thèmes modifiés.")
-
-
-tags_app = typer.Typer(help="Thèmes : essai des règles.", no_args_is_help=True)
-
-
-@tags_app.command("test")
-def tags_test(
-    days: Annotated[int, typer.Option(help="Période examinée (jours).", min=1)] = 30,
-) -> None:
-    """Essai à blanc des règles de feeds.yaml sur les articles récents (rien n'est écrit)."""
-    from datetime import timedelta
-
-    from veille.ingest.service import utcnow
-    from veille.rules.tagging import RuleSet, preview
-
-    settings = _settings()
-    config = _config(settings)
-    store = _open_store(settings, config)
-    try:
-        rules = RuleSet.from_config(config)
-        since = utcnow() - timedelta(days=days)
-        report = preview(store.tagging_fields(since), rules)
-        stored = store.tag_counts(since)
-    finally:
-        store.close()
-    period = "du dernier jour" if days == 1 else f"des {number(days)} derniers jours"
-    out.print(f"{plural(report.entries, 'article')} {period}.", highlight=False)
-    table = Table("thème", "articles", "actuellement", "exemples (terme → champ)")
-    labels = config.tag_labels()
-    for name, count in sorted(report.counts.items(), key=lambda kv: -kv[1]):
-        examples = "\n".join(
-            f"{title[:70]} ({reason.term} → {FIELD_FR.get(reason.field, reason.field)})"
-            for title, reason in report.samples.get(name, [])
-        )
-        table.add_row(labels.get(name) or name, str(count), str(stored.get(name, 0)), examples)
-    out.print(table)
-    out.print(f"Sans thème : {plural(report.untagged, 'article')}.", highlight=False)
-    for title in report.untagged_samples:
-        out.print(f"  - {title}", highlight=False, markup=False)
 
 
 opml_app = typer.Typer(help="Import et export OPML des sources.", no_args_is_help=True)

@@ -22,8 +22,10 @@ free slugs, but a digest's ``tags``/``exclude_tags`` must be declared under ``ta
 some feed, and its ``feeds`` must be declared ids. ``labels:`` names the feeds' own tags
 (``actualite: Actualité``): each key must be a tag given by some feed and not a theme (a theme
 has its ``label:``); an undeclared one is shown in a readable form (``Config.tag_labels``).
-Terms (see veille.rules.tagging) are checked here only for form: non-empty, ``*`` only at the end, a
-``/regex/`` compiles and cannot match the empty text.
+Terms (see veille.rules.terms) are checked here only for form: each atom of ``a | b + c``
+non-empty, ``*`` only at the end of a word, a ``/regex/`` compiles and cannot match the empty
+text. Host patterns of ``hosts:`` (see veille.rules.hosts) are lower-case host names, ``*``
+inside a label or as a leading ``*.``, never in the last label.
 Sources without a feed (``type: html`` selectors, ``type: imap`` mailbox URL and keys) are
 checked by :mod:`veille.config.sources`.
 A digest's ``notify:`` targets (Matrix rooms, webhooks) are checked by
@@ -74,7 +76,7 @@ __all__ = [
 
 TOP_KEYS = ("feeds", "tags", "labels", "digests")
 FEED_KEYS = ("id", "url", "title", "tags", "every", "type", *HTML_KEYS, *IMAP_KEYS)
-TAG_KEYS = ("label", "match", "exclude")
+TAG_KEYS = ("label", "match", "weak", "exclude", "ignore", "hosts")
 DIGEST_KEYS = ("title", "window", "tags", "exclude_tags", "feeds", "query", "mail", "notify")
 MAIL_KEYS = ("to", "at")
 FEED_TYPES: tuple[FeedType, ...] = ("feed", "html", "imap")
@@ -248,12 +250,13 @@ class _Checker(NodeChecker):
             if node is None:
                 continue
             self.known_keys(node, TAG_KEYS, f"dans le thème « {name} »")
-            match = [self.term(t, ln) for t, ln in self.strings(node, "match")]
-            exclude = [self.term(t, ln) for t, ln in self.strings(node, "exclude")]
+            terms = {
+                key: tuple(filter(None, (self.term(t, ln) for t, ln in self.strings(node, key))))
+                for key in ("match", "weak", "exclude", "ignore")
+            }
+            hosts = tuple(filter(None, (self.host(h, ln) for h, ln in self.strings(node, "hosts"))))
             label = self.text(node, "label") or name
-            rules.append(
-                TagRule(name, label, tuple(filter(None, match)), tuple(filter(None, exclude)))
-            )
+            rules.append(TagRule(name, label, **terms, hosts=hosts))
         return tuple(rules)
 
     def labels(
@@ -288,13 +291,36 @@ class _Checker(NodeChecker):
                 self.error(line, f"expression régulière « {term} » qui accepte le texte vide")
                 return None
             return term
-        if "*" in term.rstrip("*") or term.endswith("**"):
-            self.error(line, f"terme « {term} » : « * » n'est permis qu'une fois, en fin de terme")
-            return None
-        if not re.search(r"\w", term):
-            self.error(line, f"terme « {term} » sans lettre ni chiffre")
-            return None
+        # ``a | b + c``: parts joined by « + » (all needed), alternatives by « | »
+        for part in term.split(" + "):
+            for atom in part.split("|"):
+                atom = atom.strip()
+                if atom.startswith("site:"):
+                    problem = host_problem(atom.removeprefix("site:"))
+                    if problem:
+                        self.error(line, f"terme « {term} » : {problem}")
+                        return None
+                    continue
+                if not atom or re.search(r"(?:^|\s)\+(?:\s|$)", atom):
+                    self.error(line, f"terme « {term} » : un « + » ou un « | » sans rien à côté")
+                    return None
+                if "*" in atom.rstrip("*") or atom.endswith("**"):
+                    self.error(
+                        line, f"terme « {term} » : « * » n'est permis qu'une fois, en fin de terme"
+                    )
+                    return None
+                if not re.search(r"[^\W_]", atom):
+                    self.error(line, f"terme « {term} » sans lettre ni chiffre")
+                    return None
         return term
+
+    def host(self, pattern: str, line: int | None) -> str | None:
+        """A host pattern of ``hosts:`` (``veille.rules.hosts``): checked for form."""
+        problem = host_problem(pattern)
+        if problem:
+            self.error(line, problem)
+            return None
+        return pattern
 
     def digests(
         self, doc: CommentedMap, feed_ids: set[str], known_tags: set[str]
@@ -375,6 +401,23 @@ class _Checker(NodeChecker):
         if len(self.errors) > before:
             return None
         return MailSpec(to=tuple(a for a, _ in addresses), at=normalised)
+
+
+_HOST_LABEL = re.compile(r"[a-z0-9*](?:[a-z0-9*-]*[a-z0-9*])?")
+
+
+def host_problem(pattern: str) -> str | None:
+    """Why a host pattern (``hosts:``, ``site:`` in a term) cannot be used, or None."""
+    core = pattern[2:] if pattern.startswith("*.") else pattern
+    labels = core.split(".")
+    if pattern != pattern.lower() or len(labels) < 2 or not all(map(_HOST_LABEL.fullmatch, labels)):
+        return (
+            f"hôte « {pattern} » invalide : un nom de serveur en minuscules, sans « https:// » "
+            "ni chemin, ex. eduscol.education.fr, *.education.gouv.fr ou ac-*.fr"
+        )
+    if "*" in labels[-1] or "**" in core:
+        return f"hôte « {pattern} » : « * » ni dans la terminaison (.fr…) ni doublé"
+    return None
 
 
 _SLUG_HELP = "minuscules non accentuées, chiffres et tirets, ex. cafe-pedagogique"

@@ -1,35 +1,43 @@
-"""Tagging: the rules of feeds.yaml applied to an entry's text, each tag with its reason.
+"""Tagging: the themes of feeds.yaml given to an entry, each with the reason it was given.
 
 Pure: ``compile_rules(config.tags)`` once, then ``tag(EntryText(...), compiled)`` per entry.
+Term syntax (words, phrases, ``prefix*``, ``/regex/``, ``a | b``, ``a + b``):
+``veille.rules.terms``. The README (« Thèmes et règles ») says the same for referents.
 
-Term semantics (the README, « Thèmes et règles »); both the term and the text go through
-``veille.text`` (see its docstring), so everything is case- and accent-insensitive:
+A theme (``TagRule``) has:
 
-* a **plain term** (``évaluation``, ``classe inversée``, ``IA``) matches whole words, or a
-  phrase of consecutive words; words are compared after ``stem``, so light plurals match in
-  both directions (``tablette`` ↔ ``Tablettes``, ``jeu d'évasion`` ↔ ``Jeux d’évasion``).
-  ``IA`` is never found inside ``via``/``média``, ``ENT`` never inside ``enseignement``,
-  ``Pix`` never inside ``pixel``; ``l'IA``/``l’IA`` contain the word ``IA`` (elisions are
-  dropped on both sides, so ``jeu d'évasion`` is the phrase ``jeu evasion``);
-* a **trailing ``*``** makes the last word a prefix of the (unstemmed) word of the text:
-  ``tablette*``, ``dyslexi*``, ``classe invers*``;
-* **``/…/``** is a regular expression, searched case-insensitively in the *normalised* text
-  (``veille.text.normalize``: lower case, no accents, elisions dropped, words separated by
-  single spaces, no punctuation); accents written in the pattern are folded too, so
-  ``/évalu/`` works. Use ``\\b`` or spaces for word boundaries: ``/\\bgpt ?\\d/``;
-* **exclude** terms (same syntax) *veto* the tag: if any of them is found in any field of the
-  entry, the tag is not given by the rules (even if a match term is present too);
-* the feed's own tags (``tags:`` of the source in feeds.yaml) are always given, reason
-  ``source``, and are never vetoed.
+* ``match`` — **strong** terms: one of them, in any field, gives the theme;
+* ``weak`` — ambiguous terms that add up, **never one alone**: two different ones in the
+  title or the summary, four in the content (a long text, where passing mentions abound).
+  Precisely, a term found in a field scores (``POINTS``)::
+
+                title  summary  content  category  link
+        match     4       4        4        4        4
+        weak      3       2        1        3        2
+
+  and a theme needs 4 points (each term counts once, in its best field; ``jeu`` and ``jeux``
+  are one term);
+* ``ignore`` — contexts in which its terms do not count: an occurrence of a match or weak
+  term that lies inside an occurrence of an ignore phrase is skipped (« tablette de
+  chocolat » for ``tablette*``; « IA-IPR » for ``IA``), other occurrences still count;
+* ``exclude`` — terms that **veto** the theme when found anywhere in the entry;
+* ``hosts`` — host patterns (``veille.rules.hosts``): an entry whose link is on one of them
+  gets the theme (``ressources``: the sites of the ministry, Canopé…); in a term,
+  ``site:ac-*.fr + Pix`` asks for the link's host and words together.
+
+The feed's own tags (``tags:`` of the source) are always given, reason ``source``, and are
+never vetoed.
 
 Fields are title, summary, content (plain text: use ``text.strip_html`` or
-``EntryText.from_entry``) and categories (each category is matched on its own: a phrase does
-not run from one category into the next). The reason of a tag is the first field (in that
-order) where it matched, with the first of the rule's terms found there.
+``EntryText.from_entry``) and categories (a phrase does not run from one category into the
+next; ``a + b`` looks at all of them). Dotted acronyms are read as words in the title, summary
+and categories (« I.A. » is « IA », « E.N.T. » is « ENT »). The content is read up to its
+first ``CONTENT_WORDS`` words: further on come passing mentions.
 
-Speed: each field is tokenised and stemmed once; one-word terms are dict lookups on the set of
-stems, phrases are checked only where their first word occurs, prefixes go through one
-``str.startswith(tuple)``, and only ``/regex/`` terms scan the normalised text.
+The reason of a tag names the term and the field: the first field (in that order) where a
+strong term was found, with the first of the rule's terms found there; for weak terms adding
+up, the terms joined by `` + `` and the field of the first; for a host, the field ``link`` and
+the pattern.
 """
 
 from __future__ import annotations
@@ -37,12 +45,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from veille.models import Config, ParsedEntry, TagRule
-from veille.text import Words, fold, stem, strip_html, tokens, words
+from veille.rules.hosts import HostPatterns
+from veille.rules.terms import SITE, AtomIndex, atom_key, parse_term
+from veille.text import Words, strip_html, words
 
 __all__ = [
     "CompiledRules",
@@ -53,19 +63,34 @@ __all__ = [
     "compile_rules",
     "tag",
     "tag_words",
+    "tagging_words",
 ]
 
-Field = Literal["title", "summary", "content", "category", "source"]
-TEXT_FIELDS: tuple[Field, ...] = ("title", "summary", "content", "category")
+Field = Literal["title", "summary", "content", "category", "link", "source"]
+TEXT_FIELDS: tuple[Field, ...] = ("title", "summary", "content", "category", "link")
 _SEP = "\x00"  # between categories: never a token, so no phrase crosses it
-_MAX_SEEN = 500_000
+
+# Points of a term by field (title, summary, content, category, link), and what a theme needs.
+MATCH, WEAK, EXCLUDE, IGNORE = range(4)
+POINTS = {MATCH: (4, 4, 4, 4, 4), WEAK: (3, 2, 1, 3, 2)}
+LINK = TEXT_FIELDS.index("link")
+CONTENT = TEXT_FIELDS.index("content")
+# The content is read up to this many words: its beginning says what it is about; further on
+# come passing mentions (and the cost of tagging grows with every word).
+CONTENT_WORDS = 300
+NEEDED = 4
+# « I.A. », « E.N.T. », « I.A.-I.P.R. »: single letters each followed by a dot, two or more.
+_DOTTED_HINT = re.compile(r"\.[^\W\d_]\.")  # a literal first: scanned fast, rarely found
+_DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}(?![^\W\d_])")
 
 
 @dataclass(frozen=True, slots=True)
 class TagReason:
-    """Why a tag was given: the term (as written in feeds.yaml) and the field it was found in.
+    """Why a tag was given: the term (as written in feeds.yaml; weak terms that add up are
+    joined by `` + ``) and the field it was found in.
 
-    For ``field == "source"`` the term is the feed tag itself.
+    For ``field == "source"`` the term is the feed tag itself; for ``"link"``, the host
+    pattern that the entry's link matched.
     """
 
     field: Field
@@ -74,13 +99,14 @@ class TagReason:
 
 @dataclass(frozen=True, slots=True)
 class EntryText:
-    """What the rules look at: plain-text fields and the feed's own tags."""
+    """What the rules look at: plain-text fields, the entry's link and the feed's own tags."""
 
     title: str = ""
     summary: str = ""
     content: str = ""
     categories: tuple[str, ...] = ()
     feed_tags: tuple[str, ...] = ()
+    url: str | None = None
 
     @classmethod
     def from_entry(cls, entry: ParsedEntry, feed_tags: Iterable[str] = ()) -> EntryText:
@@ -90,20 +116,26 @@ class EntryText:
             content=strip_html(entry.content_html),
             categories=entry.categories,
             feed_tags=tuple(feed_tags),
+            url=entry.url,
         )
 
 
-# A hit is (rule index, term index, is_exclude). Term indexes number match terms first, then
-# exclude terms, so "the first term" is well defined for reasons.
-_Hit = tuple[int, int, bool]
-_Part = tuple[bool, str]  # (is_prefix, stem or prefix)
+def tagging_words(text: str, plain: Words | None = None) -> Words:
+    """The words the rules see in ``text``: ``text.words`` with dotted acronyms joined
+    (« I.A. » → « IA »). ``plain`` (``words(text)``, when the caller has it) is returned
+    as is for a text without dotted acronyms."""
+    if "." in text and _DOTTED_HINT.search(text) and _DOTTED.search(text):
+        return words(_DOTTED.sub(lambda m: m.group().replace(".", ""), text))
+    return plain if plain is not None else words(text)
 
 
 @dataclass(frozen=True, slots=True)
-class _Phrase:
-    rest: tuple[_Part, ...]  # the words after the first one
-    hit: _Hit
-    needed: frozenset[str]  # stems that must be present (all but a final prefix): cheap filter
+class _Term:
+    rule: int
+    role: int  # MATCH, WEAK, EXCLUDE or IGNORE
+    order: int  # in the rule's terms (match, weak, exclude, ignore): the first found is named
+    text: str
+    full: int  # bit mask of its parts: a term is found when every part is
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,68 +143,88 @@ class CompiledRules:
     """The rules, indexed for matching (build with ``compile_rules``)."""
 
     rules: tuple[TagRule, ...]
-    terms: tuple[tuple[str, ...], ...]  # per rule: match terms then exclude terms
-    words: dict[str, tuple[_Hit, ...]] = field(default_factory=dict)  # stem -> hits
-    prefixes: dict[str, tuple[_Hit, ...]] = field(default_factory=dict)  # prefix -> hits
-    phrases: dict[str, tuple[_Phrase, ...]] = field(default_factory=dict)  # first stem -> …
-    regexes: tuple[tuple[re.Pattern[str], _Hit], ...] = ()
-    prefix_tuple: tuple[str, ...] = ()  # the keys of ``prefixes``, for str.startswith
-    # Words already looked at, and those that start with some prefix (-> its hits): after a
-    # while every entry's words are known and prefixes cost two set operations per field.
-    _seen: set[str] = field(default_factory=set, repr=False, compare=False)
-    _prefixed: dict[str, tuple[_Hit, ...]] = field(default_factory=dict, repr=False, compare=False)
+    index: AtomIndex
+    terms: tuple[_Term, ...]
+    uses: dict[int, tuple[tuple[int, int], ...]]  # atom -> (term, part)
+    term_atoms: tuple[frozenset[int], ...]  # term -> its atoms
+    rule_atoms: tuple[frozenset[int], ...]  # rule -> the atoms of its match and weak terms
+    hosts: HostPatterns  # the ``site:`` atoms, keyed by atom
 
 
 def compile_rules(rules: Sequence[TagRule]) -> CompiledRules:
     """Index the rules once; raises ValueError (French) on a term that cannot be used."""
-    words: dict[str, list[_Hit]] = {}
-    prefixes: dict[str, list[_Hit]] = {}
-    phrases: dict[str, list[_Phrase]] = {}
-    regexes: list[tuple[re.Pattern[str], _Hit]] = []
+    keys: dict[str, int] = {}  # atom key -> atom (``jeu`` and ``jeux`` are one atom)
+    atoms: list[str] = []
+    terms: list[_Term] = []
+    uses: dict[int, list[tuple[int, int]]] = {}
     for r, rule in enumerate(rules):
-        all_terms = (*rule.match, *rule.exclude)
-        for t, term in enumerate(all_terms):
-            hit = (r, t, t >= len(rule.match))
-            if len(term) >= 2 and term[0] == term[-1] == "/":
-                try:
-                    regexes.append((re.compile(fold(term[1:-1]), re.IGNORECASE), hit))
-                except re.error as e:
-                    raise ValueError(f"thème « {rule.name} » : « {term} » invalide : {e}") from e
-                continue
-            is_prefix = term.endswith("*")
-            words_of_term = tokens(term.rstrip("*"))
-            if not words_of_term:
-                raise ValueError(f"thème « {rule.name} » : terme « {term} » sans mot")
-            parts: list[_Part] = [(False, stem(w)) for w in words_of_term]
-            if is_prefix:
-                parts[-1] = (True, words_of_term[-1])
-            if len(parts) == 1:
-                index = prefixes if is_prefix else words
-                index.setdefault(parts[0][1], []).append(hit)
-            else:
-                needed = frozenset(v for is_p, v in parts if not is_p)
-                phrases.setdefault(parts[0][1], []).append(_Phrase(tuple(parts[1:]), hit, needed))
+        roles = (
+            *((MATCH, t, t) for t in rule.match),
+            *((MATCH, SITE + h, h) for h in rule.hosts),  # named by the pattern alone
+            *((WEAK, t, t) for t in rule.weak),
+            *((EXCLUDE, t, t) for t in rule.exclude),
+            *((IGNORE, t, t) for t in rule.ignore),
+        )
+        seen: set[tuple[int, tuple[frozenset[int], ...]]] = set()
+        for order, (role, text, name) in enumerate(roles):
+            try:
+                parts = [frozenset(map(_atom_id(keys, atoms), part)) for part in parse_term(text)]
+            except ValueError as e:
+                raise ValueError(f"thème « {rule.name} » : {e}") from e
+            if (role, tuple(parts)) in seen:
+                continue  # the same term again (« jeu » and « jeux »): it counts once
+            seen.add((role, tuple(parts)))
+            for p, part in enumerate(parts):
+                for a in part:
+                    uses.setdefault(a, []).append((len(terms), p))
+            terms.append(_Term(r, role, order, name, (1 << len(parts)) - 1))
+    try:
+        index = AtomIndex.build(atoms)
+    except ValueError as e:
+        raise ValueError(f"thème : {e}") from e
+    term_atoms: list[set[int]] = [set() for _ in terms]
+    for a, used in uses.items():
+        for t, _ in used:
+            term_atoms[t].add(a)
+    rule_atoms: list[set[int]] = [set() for _ in rules]
+    for t, term in enumerate(terms):
+        if term.role in (MATCH, WEAK):
+            rule_atoms[term.rule] |= term_atoms[t]
     return CompiledRules(
         rules=tuple(rules),
-        terms=tuple((*rule.match, *rule.exclude) for rule in rules),
-        words={k: tuple(v) for k, v in words.items()},
-        prefixes={k: tuple(v) for k, v in prefixes.items()},
-        phrases={k: tuple(v) for k, v in phrases.items()},
-        regexes=tuple(regexes),
-        prefix_tuple=tuple(prefixes),
+        index=index,
+        terms=tuple(terms),
+        uses={a: tuple(dict.fromkeys(u)) for a, u in uses.items()},
+        term_atoms=tuple(map(frozenset, term_atoms)),
+        rule_atoms=tuple(map(frozenset, rule_atoms)),
+        hosts=HostPatterns.build(
+            [(a, atom.removeprefix(SITE)) for a, atom in enumerate(atoms) if atom.startswith(SITE)]
+        ),
     )
+
+
+def _atom_id(keys: dict[str, int], atoms: list[str]) -> Callable[[str], int]:
+    def atom_id(atom: str) -> int:
+        key = atom_key(atom)
+        if key not in keys:
+            keys[key] = len(atoms)
+            atoms.append(atom)
+        return keys[key]
+
+    return atom_id
 
 
 def tag(entry: EntryText, compiled: CompiledRules) -> dict[str, TagReason]:
     """Tags of ``entry`` (sorted by name), each with the reason it was given."""
     fields = (
-        words(entry.title) if entry.title else None,
-        words(entry.summary) if entry.summary else None,
+        tagging_words(entry.title) if entry.title else None,
+        tagging_words(entry.summary) if entry.summary else None,
         # many feeds repeat the summary as content: no need to look twice
+        # the content (long) is not searched for dotted acronyms
         words(entry.content) if entry.content and entry.content != entry.summary else None,
-        category_words([words(c) for c in entry.categories]) if entry.categories else None,
+        category_words([tagging_words(c) for c in entry.categories]) if entry.categories else None,
     )
-    return tag_words(fields, entry.feed_tags, compiled)
+    return tag_words(fields, entry.feed_tags, compiled, entry.url)
 
 
 def category_words(categories: Sequence[Words]) -> Words:
@@ -188,78 +240,118 @@ def category_words(categories: Sequence[Words]) -> Words:
 
 
 def tag_words(
-    fields: Sequence[Words | None], feed_tags: Iterable[str], compiled: CompiledRules
+    fields: Sequence[Words | None],
+    feed_tags: Iterable[str],
+    compiled: CompiledRules,
+    url: str | None = None,
 ) -> dict[str, TagReason]:
     """``tag`` from the words of each field (title, summary, content, categories; None for an
-    empty field or a content that repeats the summary), when the caller already has them."""
-    best: dict[int, tuple[int, int]] = {}  # rule -> (field index, term index)
+    empty field or a content that repeats the summary; see ``tagging_words``), when the
+    caller already has them, and the entry's link."""
+    terms = compiled.terms
+    found: dict[int, dict[int, tuple[int, int]]] = {}  # rule -> term -> (points, field)
     vetoed: set[int] = set()
+    headline: list[set[int]] = []  # atoms of the title and the summary (for « a + b »)
+
+    def add(t: int, f: int) -> None:
+        term = terms[t]
+        if term.role == EXCLUDE:
+            vetoed.add(term.rule)
+        elif term.role != IGNORE:
+            points = POINTS[term.role][f]
+            best = found.setdefault(term.rule, {})
+            if t not in best or points > best[t][0]:
+                best[t] = (points, f)
+
     for f, field_words in enumerate(fields):
         if field_words is None:
             continue
-        for r, t, is_exclude in _hits(field_words, compiled):
-            if is_exclude:
-                vetoed.add(r)
-            elif r not in best or (f, t) < best[r]:
-                best[r] = (f, t)
+        if f == CONTENT and len(field_words.tokens) > CONTENT_WORDS:
+            field_words = Words(
+                field_words.tokens[:CONTENT_WORDS], field_words.stems[:CONTENT_WORDS]
+            )
+        in_field, atoms = _terms_in(field_words, compiled)
+        for t in in_field:
+            add(t, f)
+        if f < 2:
+            headline.append(atoms)
+    link = {a for a, _ in compiled.hosts.matches(url)}
+    for t in _complete(link, compiled):
+        add(t, LINK)
+    if len(headline) + bool(link) > 1:
+        # « a + b » also across the title, the summary (read together as the headline) and
+        # the link
+        for t in _complete(set().union(link, *headline), compiled):
+            if terms[t].full > 1 and t not in found.get(terms[t].rule, {}):
+                add(t, 1)
     result = {name: TagReason("source", name) for name in feed_tags}
-    for r, (f, t) in best.items():
+    for r, by_term in found.items():
         name = compiled.rules[r].name
         if r not in vetoed and name not in result:
-            result[name] = TagReason(TEXT_FIELDS[f], compiled.terms[r][t])
+            reason = _reason(by_term, terms)
+            if reason is not None:
+                result[name] = reason
     return dict(sorted(result.items()))
 
 
-def _hits(field_words: Words, compiled: CompiledRules) -> Iterable[_Hit]:
-    """Every (rule, term, exclude) found in one field."""
-    toks, stems = field_words
-    present = set(stems)
-    words, phrases = compiled.words, compiled.phrases
-    for s in present.intersection(words):
-        yield from words[s]
-    for s in present.intersection(phrases):
-        for phrase in phrases[s]:
-            if phrase.needed <= present and _phrase_at(phrase.rest, s, toks, stems):
-                yield phrase.hit
-    if compiled.prefixes:
-        words_here = set(toks)
-        _learn_prefixes(compiled, words_here - compiled._seen)
-        for w in words_here.intersection(compiled._prefixed):
-            yield from compiled._prefixed[w]
-    if compiled.regexes:
-        normalised = " ".join(toks)
-        for pattern, hit in compiled.regexes:
-            if pattern.search(normalised):
-                yield hit
+def _reason(by_term: dict[int, tuple[int, int]], terms: tuple[_Term, ...]) -> TagReason | None:
+    """The reason of a theme from its terms found ``{term: (points, field)}``, if enough."""
+    strong = [(f, terms[t].order) for t, (points, f) in by_term.items() if points >= NEEDED]
+    if strong:
+        f, order = min(strong)
+        text = next(terms[t].text for t in by_term if terms[t].order == order)
+        return TagReason(TEXT_FIELDS[f], text)
+    if sum(points for points, _ in by_term.values()) < NEEDED:
+        return None
+    ranked = sorted(by_term, key=lambda t: (by_term[t][1], terms[t].order))
+    return TagReason(TEXT_FIELDS[by_term[ranked[0]][1]], " + ".join(terms[t].text for t in ranked))
 
 
-def _learn_prefixes(compiled: CompiledRules, new_words: set[str]) -> None:
-    if len(compiled._seen) > _MAX_SEEN:  # a bound, should a feed send random garbage
-        compiled._seen.clear()
-        compiled._prefixed.clear()
-    starts = compiled.prefix_tuple
-    for w in new_words:
-        if w.startswith(starts):
-            found = (h for p, hs in compiled.prefixes.items() if w.startswith(p) for h in hs)
-            compiled._prefixed[w] = tuple(found)
-    compiled._seen.update(new_words)
+def _terms_in(field_words: Words, compiled: CompiledRules) -> tuple[set[int], set[int]]:
+    """Every term found in one field (context exclusions applied), and the atoms found there
+    (less those that only occur inside an ignored phrase)."""
+    atoms = compiled.index.find(field_words)
+    if not atoms:
+        return set(), atoms
+    found = _complete(atoms, compiled)
+    terms = compiled.terms
+    masking = {terms[t].rule for t in found if terms[t].role == IGNORE}
+    for r in masking:
+        # Context exclusions: the occurrences of this rule's atoms that lie inside one of its
+        # ignored phrases are dropped, then its terms are looked for again.
+        mine = atoms & compiled.rule_atoms[r]
+        if not mine:
+            continue
+        masked: set[int] = set()
+        for t in found:
+            if terms[t].rule == r and terms[t].role == IGNORE:
+                for a in compiled.term_atoms[t] & atoms:
+                    for start, end in compiled.index.spans(a, field_words):
+                        masked.update(range(start, end))
+        hidden = {a for a in mine if not _outside(a, masked, field_words, compiled)}
+        if not hidden:
+            continue
+        atoms = atoms - hidden
+        again = {t for t in _complete(atoms, compiled) if terms[t].rule == r}
+        found = {t for t in found if terms[t].rule != r or terms[t].role == IGNORE} | again
+    return found, atoms
 
 
-def _phrase_at(rest: tuple[_Part, ...], first: str, toks: list[str], stems: list[str]) -> bool:
-    """Whether the phrase (first stem, then ``rest``) occurs somewhere in the text."""
-    n, i = len(stems), -1
-    while True:
-        try:
-            i = stems.index(first, i + 1)
-        except ValueError:
-            return False
-        if i + len(rest) >= n:
-            return False
-        for k, (is_prefix, value) in enumerate(rest, start=i + 1):
-            if not (toks[k].startswith(value) if is_prefix else stems[k] == value):
-                break
-        else:
-            return True
+def _outside(atom: int, masked: set[int], field_words: Words, compiled: CompiledRules) -> bool:
+    """Whether ``atom`` occurs somewhere outside the ``masked`` token positions."""
+    spans = list(compiled.index.spans(atom, field_words))
+    return not spans or any(not masked.issuperset(range(s, e)) for s, e in spans)
+
+
+def _complete(atoms: Iterable[int], compiled: CompiledRules) -> set[int]:
+    """The terms all of whose parts are among ``atoms``."""
+    parts: dict[int, int] = {}
+    uses = compiled.uses
+    for a in atoms:
+        for t, p in uses.get(a, ()):
+            parts[t] = parts.get(t, 0) | (1 << p)
+    terms = compiled.terms
+    return {t for t, mask in parts.items() if mask == terms[t].full}
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +383,7 @@ class RuleSet:
     def build(cls, rules: Sequence[TagRule], feed_tags: dict[str, tuple[str, ...]]) -> RuleSet:
         payload = json.dumps(
             [
-                [[r.name, list(r.match), list(r.exclude)] for r in rules],
+                [[r.name, r.match, r.exclude, r.weak, r.ignore, r.hosts] for r in rules],
                 sorted([feed, list(tags)] for feed, tags in feed_tags.items()),
             ],
             ensure_ascii=False,
@@ -314,56 +406,25 @@ class RuleSet:
         summary_html: str,
         content_html: str,
         categories: tuple[str, ...],
+        url: str | None = None,
     ) -> dict[str, TagReason]:
-        """Tags of one entry from its stored fields (HTML is stripped here)."""
+        """Tags of one entry from its stored fields (HTML is stripped here) and its link."""
         text = EntryText(
             title=title,
             summary=strip_html(summary_html),
             content=strip_html(content_html),
             categories=categories,
             feed_tags=self.feed_tags.get(feed_id, ()),
+            url=url,
         )
         return tag(text, self.compiled)
 
     def tag_entry(self, feed_id: str, entry: ParsedEntry) -> dict[str, TagReason]:
         return self.tag_fields(
-            feed_id, entry.title, entry.summary_html, entry.content_html, entry.categories
+            feed_id,
+            entry.title,
+            entry.summary_html,
+            entry.content_html,
+            entry.categories,
+            entry.url,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class TagPreview:
-    """A dry run of the rules over stored entries (``veille tags test``)."""
-
-    entries: int
-    counts: dict[str, int]  # tag -> entries the rules give it to
-    untagged: int  # entries with no tag at all (feed tags aside)
-    samples: dict[str, list[tuple[str, TagReason]]]  # tag -> [(title, reason)], a few each
-    untagged_samples: list[str]
-
-
-def preview(
-    rows: Iterable[tuple[int, str, str, str, str, tuple[str, ...]]],
-    rules: RuleSet,
-    *,
-    per_tag: int = 3,
-) -> TagPreview:
-    """Apply ``rules`` to ``(id, feed, title, summary_html, content_html, categories)`` rows."""
-    counts: dict[str, int] = {r.name: 0 for r in rules.compiled.rules}
-    samples: dict[str, list[tuple[str, TagReason]]] = {}
-    untagged_samples: list[str] = []
-    entries = untagged = 0
-    for _id, feed_id, title, summary, content, categories in rows:
-        entries += 1
-        tags = rules.tag_fields(feed_id, title, summary, content, categories)
-        themes = {name: r for name, r in tags.items() if r.field != "source"}
-        if not themes:
-            untagged += 1
-            if len(untagged_samples) < per_tag * 3:
-                untagged_samples.append(title)
-        for name, reason in themes.items():
-            counts[name] = counts.get(name, 0) + 1
-            found = samples.setdefault(name, [])
-            if len(found) < per_tag:
-                found.append((title, reason))
-    return TagPreview(entries, counts, untagged, samples, untagged_samples)

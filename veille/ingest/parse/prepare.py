@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from veille.ingest.extras import EntryExtras
 from veille.ingest.parse.feed import parse
 from veille.ingest.parse.htmllist import parse_page
 from veille.models import PageSpec, ParsedEntry, ParsedFeed
 from veille.rules.search import index_words
-from veille.rules.tagging import RuleSet, RulesSpec, TagReason, category_words, tag_words
+from veille.rules.tagging import (
+    RuleSet,
+    RulesSpec,
+    TagReason,
+    category_words,
+    tag_words,
+    tagging_words,
+)
 from veille.text import strip_html, words
 
 _RULES: dict[str, RuleSet] = {}  # per worker process: fingerprint -> compiled rules
@@ -49,13 +57,19 @@ def extras_for(
         categories = [words(c) for c in e.categories]
         tags = {}
         if compiled is not None:
+            # the same words, unless a dotted acronym (« I.A. ») in a short field is read
+            # differently (``tag``: the content, long, is taken as tokenised)
             fields = (
-                title if e.title else None,
-                summary if summary_text else None,
+                tagging_words(e.title, title) if e.title else None,
+                tagging_words(summary_text, summary) if summary_text else None,
                 content if content_text and content is not summary else None,
-                category_words(categories) if categories else None,
+                category_words(
+                    [tagging_words(c, w) for c, w in zip(e.categories, categories, strict=True)]
+                )
+                if categories
+                else None,
             )
-            tags = tag_words(fields, feed_tags, compiled.compiled)
+            tags = tag_words(fields, feed_tags, compiled.compiled, e.url)
         index = index_words(
             title.stems, summary.stems, content.stems, words(e.author or "").stems,
             [c.stems for c in categories],
@@ -91,10 +105,8 @@ def parse_page_prepared(
     return feed, extras_for(feed_id, feed.entries, rules)
 
 
-def tag_many(
-    rules: RulesSpec, rows: list[tuple[str, str, str, str, tuple[str, ...]]]
-) -> list[dict[str, TagReason]]:
-    """Tags of stored entries ``(feed_id, title, summary_html, content_html, categories)``,
-    for a retag spread over worker processes."""
+def tag_many(rules: RulesSpec, rows: list[tuple[Any, ...]]) -> list[dict[str, TagReason]]:
+    """Tags of stored entries ``(feed_id, title, summary_html, content_html, categories[,
+    url])`` (``RuleSet.tag_fields``), for a retag spread over worker processes."""
     compiled = _rules(rules)
     return [compiled.tag_fields(*row) for row in rows]

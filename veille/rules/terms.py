@@ -1,0 +1,264 @@
+"""Terms of the taxonomy: their syntax, and an index that finds them all in a text at once.
+
+A **term** (as written in feeds.yaml) is made of *atoms*; both the term and the text go through
+``veille.text`` (see its docstring), so everything is case- and accent-insensitive:
+
+* a **word or phrase** (``évaluation``, ``classe inversée``, ``IA``) matches whole words, or a
+  phrase of consecutive words; words are compared after ``stem``, so light plurals match in
+  both directions (``tablette`` ↔ ``Tablettes``, ``jeu d'évasion`` ↔ ``Jeux d’évasion``).
+  ``IA`` is never found inside ``via``/``média``, ``ENT`` never inside ``enseignement``;
+  ``l'IA``/``l’IA`` contain the word ``IA`` (elisions are dropped on both sides);
+* a **trailing ``*``** makes the last word a prefix of the (unstemmed) word of the text:
+  ``tablette*``, ``dyslexi*``, ``classe invers*``;
+* **``/…/``** is a regular expression, searched case-insensitively in the *normalised* text
+  (``veille.text.normalize``: lower case, no accents, elisions dropped, words separated by
+  single spaces, no punctuation); accents written in the pattern are folded too, so
+  ``/évalu/`` works. Use ``\\b`` or spaces for word boundaries: ``/\\bgpt ?\\d/``.
+
+* **``site:`` and a host pattern** (``site:ac-*.fr``, ``veille.rules.hosts``) is found when
+  the entry's link is on such a host (never in the text).
+
+Two operators combine atoms into one term (a ``/regex/`` term is never split):
+
+* ``a | b`` — either (``Pronote | École directe``);
+* ``a + b`` — both, in the same field (title, summary, content or one category), or in the
+  title and summary read together (the headline) and the link:
+  ``ministre | rectorat + annonce* | dévoile*`` is found in « Le ministre annonce un plan »,
+  ``site:ac-*.fr + ENT | Pix`` in a page about Pix on an académie's site.
+
+Speed: a field is tokenised and stemmed once (``veille.text.words``); one-word atoms are dict
+lookups on the set of its stems, phrases are checked only where their first word occurs,
+prefixes go through one ``str.startswith(tuple)`` per new word, and only ``/regex/`` atoms
+scan the normalised text. Positions (``spans``) are computed only when a context exclusion
+needs them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from veille.text import Words, fold, stem, tokens
+
+__all__ = ["SITE", "AtomIndex", "atom_key", "parse_term"]
+
+SITE = "site:"
+
+_MAX_SEEN = 500_000
+_Part = tuple[bool, str]  # (is_prefix, stem or prefix)
+
+
+def parse_term(term: str) -> list[list[str]]:
+    """The atoms of ``term``: a list of parts (all needed), each a list of alternatives."""
+    if _is_regex(term):
+        return [[term]]
+    return [[a.strip() for a in part.split("|")] for part in term.split(" + ")]
+
+
+def atom_key(atom: str) -> str:
+    """What decides an atom's matches: equal keys, equal matches (``jeu`` and ``jeux``)."""
+    if _is_regex(atom) or atom.startswith(SITE):
+        return atom
+    return " ".join(("*" if p else "") + v for p, v in _parts(atom))
+
+
+def _is_regex(term: str) -> bool:
+    return len(term) >= 2 and term[0] == term[-1] == "/"
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    rest: tuple[_Part, ...]  # the words after the first one
+    atom: int
+    needed: frozenset[str]  # stems that must be present (all but a final prefix): cheap filter
+
+
+@dataclass(frozen=True, slots=True)
+class AtomIndex:
+    """Atoms (as written) indexed for matching; build with ``AtomIndex.build``."""
+
+    atoms: tuple[str, ...]
+    parsed: tuple[tuple[_Part, ...], ...]  # the words of each atom (none for regex or site:)
+    words: dict[str, tuple[int, ...]] = field(default_factory=dict)  # stem -> atoms
+    prefixes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # prefix -> atoms
+    # Phrases by their first two stems (their first two words are plain words), else by their
+    # first stem (the second word is a prefix). A field's pairs of consecutive stems are made
+    # once (``set(pairwise(…))``, at C speed): a two-word phrase is found by one set lookup.
+    pairs: dict[tuple[str, str], tuple[_Phrase, ...]] = field(default_factory=dict)
+    phrases: dict[str, tuple[_Phrase, ...]] = field(default_factory=dict)
+    regexes: tuple[tuple[re.Pattern[str], int], ...] = ()
+    prefix_tuple: tuple[str, ...] = ()  # the keys of ``prefixes``, for str.startswith
+    # the keys of ``words`` and ``phrases`` as sets: ``set & set`` walks the smaller one (a
+    # field's few hundred stems), where ``set.intersection(dict)`` walks the whole vocabulary
+    word_keys: frozenset[str] = frozenset()
+    pair_keys: frozenset[tuple[str, str]] = frozenset()
+    phrase_keys: frozenset[str] = frozenset()
+    # Words already looked at, and those that start with some prefix (-> its atoms): after a
+    # while every entry's words are known and prefixes cost two set operations per field.
+    _seen: set[str] = field(default_factory=set, repr=False, compare=False)
+    _prefixed: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _prefixed_words: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    @classmethod
+    def build(cls, atoms: Sequence[str]) -> AtomIndex:
+        """Index ``atoms`` (each a word, phrase, prefix or /regex/); ValueError on a bad one."""
+        words: dict[str, list[int]] = {}
+        prefixes: dict[str, list[int]] = {}
+        pairs: dict[tuple[str, str], list[_Phrase]] = {}
+        phrases: dict[str, list[_Phrase]] = {}
+        regexes: list[tuple[re.Pattern[str], int]] = []
+        for a, atom in enumerate(atoms):
+            if atom.startswith(SITE):
+                continue  # matched against the link (``veille.rules.hosts``), not the text
+            if _is_regex(atom):
+                try:
+                    regexes.append((re.compile(fold(atom[1:-1]), re.IGNORECASE), a))
+                except re.error as e:
+                    raise ValueError(f"« {atom} » invalide : {e}") from e
+                continue
+            parts = _parts(atom)
+            if len(parts) == 1:
+                index = prefixes if parts[0][0] else words
+                index.setdefault(parts[0][1], []).append(a)
+            else:
+                needed = frozenset(v for is_p, v in parts if not is_p)
+                phrase = _Phrase(tuple(parts[1:]), a, needed)
+                (second_prefix, second) = parts[1]
+                if second_prefix:
+                    phrases.setdefault(parts[0][1], []).append(phrase)
+                else:
+                    pairs.setdefault((parts[0][1], second), []).append(phrase)
+        return cls(
+            atoms=tuple(atoms),
+            parsed=tuple(
+                () if _is_regex(atom) or atom.startswith(SITE) else tuple(_parts(atom))
+                for atom in atoms
+            ),
+            words={k: tuple(v) for k, v in words.items()},
+            prefixes={k: tuple(v) for k, v in prefixes.items()},
+            pairs={k: tuple(v) for k, v in pairs.items()},
+            phrases={k: tuple(v) for k, v in phrases.items()},
+            regexes=tuple(regexes),
+            prefix_tuple=tuple(prefixes),
+            word_keys=frozenset(words),
+            pair_keys=frozenset(pairs),
+            phrase_keys=frozenset(phrases),
+        )
+
+    def find(self, field_words: Words) -> set[int]:
+        """The atoms found in one field."""
+        toks, stems = field_words
+        present = set(stems)
+        found: set[int] = set()
+        for s in present & self.word_keys:
+            found.update(self.words[s])
+        if self.pair_keys and len(stems) > 1:
+            for pair in set(pairwise(stems)) & self.pair_keys:
+                for phrase in self.pairs[pair]:
+                    if len(phrase.rest) == 1:
+                        found.add(phrase.atom)
+                    elif phrase.atom not in found and phrase.needed <= present:
+                        self._check(phrase, pair[0], toks, stems, found)
+        for s in present & self.phrase_keys:
+            for phrase in self.phrases[s]:
+                if phrase.atom not in found and phrase.needed <= present:
+                    self._check(phrase, s, toks, stems, found)
+        if self.prefixes:
+            words_here = set(toks)
+            self._learn_prefixes(words_here - self._seen)
+            for w in words_here & self._prefixed_words:
+                found.update(self._prefixed[w])
+        if self.regexes:
+            normalised = " ".join(toks)
+            found.update(a for pattern, a in self.regexes if pattern.search(normalised))
+        return found
+
+    def spans(self, atom: int, field_words: Words) -> Iterable[tuple[int, int]]:
+        """Where ``atom`` occurs, as token ranges; a /regex/ atom has no position (none)."""
+        parts = self.parsed[atom]
+        if not parts:  # a /regex/ or a site: atom
+            return
+        toks, stems = field_words
+        first_prefix, first = parts[0]
+        rest = tuple(parts[1:])
+        if first_prefix:  # a one-word prefix
+            yield from ((i, i + 1) for i, t in enumerate(toks) if t.startswith(first))
+            return
+        i = _phrase_at(rest, first, toks, stems, 0)
+        while i >= 0:
+            yield i, i + 1 + len(rest)
+            i = _phrase_at(rest, first, toks, stems, i + 1)
+
+    @staticmethod
+    def _check(
+        phrase: _Phrase, first: str, toks: list[str], stems: list[str], found: set[int]
+    ) -> None:
+        if any(_phrase_here(phrase.rest, i, toks, stems) for i in _positions(stems, first)):
+            found.add(phrase.atom)
+
+    def _learn_prefixes(self, new_words: set[str]) -> None:
+        if len(self._seen) > _MAX_SEEN:  # a bound, should a feed send random garbage
+            self._seen.clear()
+            self._prefixed.clear()
+            self._prefixed_words.clear()
+        starts = self.prefix_tuple
+        for w in new_words:
+            if w.startswith(starts):
+                found = (a for p, atoms in self.prefixes.items() if w.startswith(p) for a in atoms)
+                self._prefixed[w] = tuple(found)
+                self._prefixed_words.add(w)
+        self._seen.update(new_words)
+
+
+def _parts(atom: str) -> list[_Part]:
+    is_prefix = atom.endswith("*")
+    words_of_atom = tokens(atom.rstrip("*"))
+    if not words_of_atom:
+        raise ValueError(f"terme « {atom} » sans mot")
+    parts: list[_Part] = [(False, stem(w)) for w in words_of_atom]
+    if is_prefix:
+        parts[-1] = (True, words_of_atom[-1])
+    return parts
+
+
+def _positions(stems: list[str], stem: str) -> list[int]:
+    """Every position of ``stem`` (``list.index`` scans at C speed)."""
+    found: list[int] = []
+    i = -1
+    while True:
+        try:
+            i = stems.index(stem, i + 1)
+        except ValueError:
+            return found
+        found.append(i)
+
+
+def _phrase_here(rest: tuple[_Part, ...], i: int, toks: list[str], stems: list[str]) -> bool:
+    """Whether the words after position ``i`` are ``rest``."""
+    if i + len(rest) >= len(stems):
+        return False
+    for k, (is_prefix, value) in enumerate(rest, start=i + 1):
+        if not (toks[k].startswith(value) if is_prefix else stems[k] == value):
+            return False
+    return True
+
+
+def _phrase_at(
+    rest: tuple[_Part, ...], first: str, toks: list[str], stems: list[str], start: int
+) -> int:
+    """Where the phrase (first stem, then ``rest``) first occurs from ``start``, or -1."""
+    n, i = len(stems), start - 1
+    while True:
+        try:
+            i = stems.index(first, i + 1)
+        except ValueError:
+            return -1
+        if i + len(rest) >= n:
+            return -1
+        for k, (is_prefix, value) in enumerate(rest, start=i + 1):
+            if not (toks[k].startswith(value) if is_prefix else stems[k] == value):
+                break
+        else:
+            return i
