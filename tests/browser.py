@@ -3,9 +3,7 @@ digests, a store filled through the Store API at a fixed clock, a live server an
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import free_port, wait_until
 from veille.models import FeedSpec, ParsedEntry, Validators
 from veille.rules.tagging import TagReason
 from veille.store import Store
@@ -186,10 +185,7 @@ class LiveServer:
     def __init__(self, app: Any) -> None:
         import uvicorn
 
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        sock.close()
+        self.port = free_port()
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )
@@ -200,11 +196,8 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("le serveur de test n'a pas démarré")
-            time.sleep(0.02)
+        wait_until(lambda: self.server.started or not self.thread.is_alive(), 10, "uvicorn started")
+        assert self.server.started, "le serveur de test n'a pas démarré"
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -244,13 +237,6 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium for a test module (import this fixture into the module)."""
-    with chromium() as b:
-        yield b
 
 
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -8,8 +8,6 @@ one recipient (``block_on``) until released, to kill a sender in the middle of a
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
+from tests.conftest import free_port, veille_env
 from veille.config.durations import DAYS
 from veille.models import (
     Config,
@@ -111,12 +110,6 @@ def slot_ago(delta: timedelta) -> tuple[str, datetime]:
     return f"{DAYS[slot.weekday()]} {slot:%H:%M}", slot
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def settings(port: int, tmp: Any = None, **kw: Any) -> Settings:
     values: dict[str, Any] = {
         "smtp_host": "127.0.0.1",
@@ -178,8 +171,7 @@ class MailServer:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.block_on in envelope.rcpt_tos:
             self.blocked.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.02)
+            await asyncio.to_thread(self.release.wait, 60)  # set by the test, or by stop()
             return "451 4.3.0 interrompu"
         data = envelope.original_content or envelope.content
         with self._lock:
@@ -250,19 +242,20 @@ def populate(store: Store, end: datetime, config: Config = CONFIG) -> dict[str, 
 
 def cli_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
     """The environment of a ``veille`` command on ``tmp_path`` (feeds.yaml, SQLite file)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
     s = settings(port)
-    env |= {
-        "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-        "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
-        "VEILLE_SMTP_HOST": "127.0.0.1",
-        "VEILLE_SMTP_PORT": str(port),
-        "VEILLE_BASE_URL": s.base_url,
-        "VEILLE_SECRET_KEY": s.secret_key,
-        "VEILLE_MAIL_FROM": s.mail_from,
-        "COLUMNS": "200",
-    }
-    return env | extra
+    return veille_env(
+        **{
+            "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
+            "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
+            "VEILLE_SMTP_HOST": "127.0.0.1",
+            "VEILLE_SMTP_PORT": str(port),
+            "VEILLE_BASE_URL": s.base_url,
+            "VEILLE_SECRET_KEY": s.secret_key,
+            "VEILLE_MAIL_FROM": s.mail_from,
+            "COLUMNS": "200",
+        },
+        **extra,
+    )
 
 
 def seed_due(tmp_path: Path, ago: timedelta = timedelta(minutes=2)) -> datetime:

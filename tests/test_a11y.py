@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 
-from .browser import HOSTILE_TITLE, LiveServer, browser, build_app, violations
+from .browser import HOSTILE_TITLE, LiveServer, build_app, violations
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 
 pytest.importorskip("playwright")
 
-__all__ = ["browser"]  # a fixture of this module
 SHOTS = Path(os.environ.get("VEILLE_SCREENSHOTS", "/tmp"))
 
 

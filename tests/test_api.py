@@ -1,59 +1,25 @@
-"""The JSON API in-process against a real SQLite file."""
+"""The JSON API in-process against a real SQLite file and a real PostgreSQL schema."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
-from veille.models import Config, DigestSpec, FeedSpec, ParsedEntry, TagRule, Validators
-from veille.rules.tagging import RuleSet
+from tests.api_support import CONFIG, client_for
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app
 
-CONFIG = Config(
-    path="feeds.yaml",
-    feeds=(
-        FeedSpec("cafe", "https://cafe.example/feed", title="Le Café", tags=("actualite",)),
-        FeedSpec("ludo", "https://ludo.example/feed"),
-    ),
-    tags=(
-        TagRule("ia", "Intelligence artificielle", match=("IA", "ChatGPT")),
-        TagRule("tablettes", "Tablettes", match=("tablette*",)),
-    ),
-    digests=(DigestSpec("quotidien", "La veille du jour"),),
-)
-RULES = RuleSet.from_config(CONFIG)
+NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def client(store: Store, now: datetime) -> Iterator[TestClient]:
-    store.sync_feeds(CONFIG.feeds)
-    entries = [
-        ParsedEntry(
-            key=f"g{i}",
-            guid=f"g{i}",
-            url=f"https://cafe.example/{i}",
-            title=f"Article {i}",
-            summary_html=f"<p>Résumé {i}</p>",
-            published=datetime(2026, 11, 28, 12, tzinfo=UTC) - timedelta(days=i),
-        )
-        for i in range(7)
-    ]
-    entries[1] = replace(entries[1], title="L’IA et les tablettes au collège")
-    entries[2] = replace(entries[2], summary_html="<p>Des tablettes en prêt</p>")
-    store.save_entries("cafe", entries, now=now, tagger=lambda e: RULES.tag_entry("cafe", e))
-    store.record_success(
-        "cafe", now=now, next_fetch_at=now + timedelta(minutes=30), validators=Validators()
-    )
-    store.record_error(
-        "ludo", now=now, message="réponse HTTP 503", next_fetch_at=now + timedelta(hours=1)
-    )
-    with TestClient(create_app(Settings(), store, CONFIG)) as c:
+@pytest.fixture(scope="module")
+def client(module_store: Store) -> Iterator[TestClient]:
+    """One app per backend for the module: every test here only reads."""
+    with client_for(module_store, NOW) as c:
         yield c
 
 

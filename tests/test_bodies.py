@@ -3,11 +3,9 @@ authentication, and a flood of bytes never raises the server's memory."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import psutil
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import free_port, veille_env, wait_until
 from tests.mail_support import ADMIN, CONFIG, FEEDS_YAML, SECRET
 from veille.settings import Settings
 from veille.store import Store
@@ -99,23 +98,16 @@ def test_curation_without_a_session_reads_no_form(client: TestClient) -> None:
 # --- a real server under a flood ----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     (tmp_path / "feeds.yaml").write_text(FEEDS_YAML, encoding="utf-8")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-    env |= {
-        "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-        "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
-        "VEILLE_ADMIN_TOKEN": ADMIN,
-        "VEILLE_SECRET_KEY": SECRET,
-    }
+    port = free_port()
+    env = veille_env(
+        VEILLE_CONFIG=str(tmp_path / "feeds.yaml"),
+        VEILLE_DATABASE_URL=f"sqlite:///{tmp_path / 'v.db'}",
+        VEILLE_ADMIN_TOKEN=ADMIN,
+        VEILLE_SECRET_KEY=SECRET,
+    )
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "veille", "serve", "--no-scheduler", "--port", str(port)],
@@ -125,13 +117,7 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until(lambda: socket.create_connection(("127.0.0.1", port), timeout=1), 30, "serve")
         yield process, port
     finally:
         process.kill()

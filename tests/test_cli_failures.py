@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port, veille_env, wait_until
 from tests.feedgen import rss
 from tests.servers import FeedServer
 
@@ -34,11 +34,9 @@ digests:
 
 
 def run(tmp_path: Path, db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-    base |= {
-        "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-        "VEILLE_DATABASE_URL": f"sqlite:///{db}",
-    }
+    base = veille_env(
+        VEILLE_CONFIG=str(tmp_path / "feeds.yaml"), VEILLE_DATABASE_URL=f"sqlite:///{db}"
+    )
     return subprocess.run(
         [sys.executable, "-m", "veille", *args],
         cwd=tmp_path,
@@ -98,12 +96,10 @@ def test_a_read_only_base(tmp_path: Path, config: FeedServer) -> None:
     with immutable(db):
         assert_honest(run(tmp_path, db, "update", "--all", **env), "la base est en lecture seule")
         # serve: pages and feeds, read-only, and a clear warning.
-        port = _free_port()
-        base = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-        base |= {
-            "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-            "VEILLE_DATABASE_URL": f"sqlite:///{db}",
-        }
+        port = free_port()
+        base = veille_env(
+            VEILLE_CONFIG=str(tmp_path / "feeds.yaml"), VEILLE_DATABASE_URL=f"sqlite:///{db}"
+        )
         log = tmp_path / "serve.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -155,21 +151,12 @@ def test_a_full_disk(tmp_path: Path, config: FeedServer) -> None:
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get(url: str, log: Path) -> str:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                return r.read().decode()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError(log.read_text()) from None
-            time.sleep(0.2)
+    def read() -> str:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return str(r.read().decode())
+
+    try:
+        return wait_until(read, 30, url)
+    except AssertionError:
+        raise AssertionError(log.read_text()) from None

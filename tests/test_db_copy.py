@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import postgres_schema
 from tests.feedgen import SUBJECTS, item_title
+from tests.stores import postgres_schema
 from veille.models import Config, FeedSpec, ParsedEntry, TagRule, Validators
 from veille.rules.clustering import ClusterItem, assign_clusters
 from veille.rules.tagging import RuleSet

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from .browser import LiveServer, build_app, chromium
+from .browser import LiveServer, build_app
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 
@@ -50,8 +50,8 @@ def test_unknown_asset_is_404(app: Any) -> None:
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
-def test_docs_render_offline_in_chromium(app: Any, path: str) -> None:
-    with LiveServer(app) as server, chromium() as browser:
+def test_docs_render_offline_in_chromium(app: Any, browser: Any, path: str) -> None:
+    with LiveServer(app) as server:
         context = browser.new_context()
         page = context.new_page()
         origin = urlsplit(server.url("/")).netloc

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import veille_env
 from veille.models import ParsedEntry, Validators
 from veille.render import french
 from veille.text import number, plural
@@ -256,12 +257,10 @@ ENGLISH = (
 def test_cli_own_texts_are_french(
     tmp_path: Path, args: list[str], code: int, expected: list[str]
 ) -> None:
-    import os
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-    env |= {"COLUMNS": "120", "LANG": "C.UTF-8", "VEILLE_CONFIG": str(tmp_path / "feeds.yaml")}
+    env = veille_env(COLUMNS="120", LANG="C.UTF-8", VEILLE_CONFIG=str(tmp_path / "feeds.yaml"))
     done = subprocess.run(
         [sys.executable, "-m", "veille", *args],
         cwd=tmp_path,

@@ -3,7 +3,6 @@ forms are single use; short secrets are refused at start."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import veille_env
 from tests.mail_support import ADMIN, CONFIG, settings
 from veille.store import Store
 from veille.web import create_app
@@ -117,8 +117,7 @@ def test_api_token_guesses_are_slowed(client: TestClient) -> None:
 
 @pytest.mark.parametrize("name", ["VEILLE_ADMIN_TOKEN", "VEILLE_SECRET_KEY"])
 def test_a_short_secret_is_refused_at_start(tmp_path: Path, name: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-    env |= {name: "a", "VEILLE_CONFIG": str(tmp_path / "absent.yaml")}
+    env = veille_env(**{name: "a", "VEILLE_CONFIG": str(tmp_path / "absent.yaml")})
     result = subprocess.run(
         [sys.executable, "-m", "veille", "serve", "--port", "1"],
         cwd=tmp_path,

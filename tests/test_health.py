@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.test_api import CONFIG, client  # noqa: F401  (the fixture)
+from tests.api_support import CONFIG
+from tests.conftest import free_port
 from veille.ingest.heartbeat import LATE_AFTER, record_tick
 from veille.settings import Settings
 from veille.store import Store
@@ -24,19 +25,13 @@ from veille.web.health import PROBE_TIMEOUT
 TOKEN = "jeton-de-supervision-assez-long"
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def unstarted_app(url: str) -> TestClient:
     """The app on a store that was never reached (no lifespan: the store is not touched)."""
     return TestClient(create_app(Settings(), Store(url), CONFIG))
 
 
 def test_healthz_is_503_when_postgresql_is_unreachable() -> None:
-    port = closed_port()
+    port = free_port()  # nobody listens there
     web = unstarted_app(f"postgresql+psycopg://veille@127.0.0.1:{port}/veille")
     started = time.monotonic()
     r = web.get("/healthz")
@@ -75,9 +70,9 @@ def test_healthz_is_503_when_the_sqlite_file_is_not_a_database(tmp_path: Any) ->
     assert r.status_code == 503 and r.json()["database"]["status"] == "error"
 
 
-def test_healthz_never_reads_the_entries(client: TestClient) -> None:  # noqa: F811
+def test_healthz_never_reads_the_entries(api_client: TestClient) -> None:
     """Cheap whatever the size of the database: no statement touches the entry table."""
-    store: Store = client.app.state.store  # type: ignore[attr-defined]
+    store: Store = api_client.app.state.store  # type: ignore[attr-defined]
     statements: list[str] = []
 
     def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
@@ -85,29 +80,29 @@ def test_healthz_never_reads_the_entries(client: TestClient) -> None:  # noqa: F
 
     sa.event.listen(store.engine, "before_cursor_execute", seen)
     try:
-        body = client.get("/healthz").json()
+        body = api_client.get("/healthz").json()
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", seen)
     assert body["entries"] == 7  # from the feeds' counters
     assert statements and not [s for s in statements if "entry" in s.split("from", 1)[-1]]
 
 
-def test_healthz_tells_the_schedulers_heartbeat(client: TestClient, now: datetime) -> None:  # noqa: F811
-    store: Store = client.app.state.store  # type: ignore[attr-defined]
-    assert client.get("/healthz").json()["scheduler"] == {
+def test_healthz_tells_the_schedulers_heartbeat(api_client: TestClient, now: datetime) -> None:
+    store: Store = api_client.app.state.store  # type: ignore[attr-defined]
+    assert api_client.get("/healthz").json()["scheduler"] == {
         "status": "never",
         "last_tick": None,
         "here": False,
     }
-    client.app.state.clock = lambda: now  # type: ignore[attr-defined]
+    api_client.app.state.clock = lambda: now  # type: ignore[attr-defined]
     record_tick(store, now - timedelta(minutes=1))
-    assert client.get("/healthz").json()["scheduler"] == {
+    assert api_client.get("/healthz").json()["scheduler"] == {
         "status": "ok",
         "last_tick": "2026-11-29T07:59:00+00:00",
         "here": True,  # recorded by this very process
     }
     record_tick(store, now - LATE_AFTER - timedelta(minutes=1))
-    r = client.get("/healthz")
+    r = api_client.get("/healthz")
     assert r.status_code == 200  # a late scheduler does not make this replica unhealthy
     assert r.json()["scheduler"]["status"] == "late"
 
@@ -128,8 +123,8 @@ def test_metrics_token_when_set(store: Store) -> None:
         assert {"veille_fetches", "veille_http_request_seconds", "veille_feeds_due"} <= names
 
 
-def test_metrics_are_public_without_a_token(client: TestClient) -> None:  # noqa: F811
-    r = client.get("/metrics")
+def test_metrics_are_public_without_a_token(api_client: TestClient) -> None:
+    r = api_client.get("/metrics")
     assert r.status_code == 200
     found = {
         (s.name, tuple(sorted(s.labels.items()))): s.value

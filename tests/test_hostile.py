@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import veille_env, wait_until
 from tests.corpus_files import corpus_root
 from tests.feedgen import atom, rss
 from tests.servers import FeedServer
@@ -91,7 +92,7 @@ def veille(args: list[str], env: dict[str, str], timeout: float = 120) -> Run:
                 with contextlib.suppress(psutil.Error):
                     total += p.memory_info().rss
         peak = max(peak, total)
-        time.sleep(0.05)
+        time.sleep(0.05)  # the sampling period of the memory measurement, not a wait
     if proc.poll() is None:
         proc.kill()
     out, err = proc.communicate(timeout=10)
@@ -106,14 +107,12 @@ def write_config(path: Path, feeds: dict[str, str]) -> None:
 
 
 def cli_env(tmp_path: Path, server: FeedServer) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-    env |= {
-        "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-        "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'veille.db'}",
-        "VEILLE_ALLOW_HOSTS": server.host_port,
-        "COLUMNS": "200",
-    }
-    return env
+    return veille_env(
+        VEILLE_CONFIG=str(tmp_path / "feeds.yaml"),
+        VEILLE_DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'veille.db'}",
+        VEILLE_ALLOW_HOSTS=server.host_port,
+        COLUMNS="200",
+    )
 
 
 def db_rows(tmp_path: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -307,20 +306,22 @@ def test_sigkill_in_the_middle_of_a_large_feed(tmp_path: Path) -> None:
             start_new_session=True,
         )
         db = tmp_path / "data" / "veille.db"
-        stored = 0
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if db.exists():
-                try:
-                    stored = db_rows(tmp_path, "SELECT count(*) FROM entry")[0][0]
-                except sqlite3.OperationalError:
-                    stored = 0
-                if stored > 0:
-                    break
-            time.sleep(0.005)
+
+        def stored() -> int:
+            try:
+                return int(db_rows(tmp_path, "SELECT count(*) FROM entry")[0][0])
+            except sqlite3.OperationalError:
+                return 0  # not created or not migrated yet
+
+        seen = wait_until(
+            lambda: (db.exists() and stored()) or proc.poll() is not None,
+            60,
+            "the first entries",
+            interval=0.005,
+        )
         os.killpg(proc.pid, signal.SIGKILL)  # the whole group: CLI and parser processes
         proc.wait(timeout=10)
-        assert 0 < stored < 5000, f"kill happened at {stored} entries"
+        assert seen is not True and 0 < seen < 5000, f"kill happened at {seen} entries"
 
         rerun = veille(["update", "--all"], env)
         assert rerun.code == 0, rerun.stdout + rerun.stderr
@@ -336,11 +337,10 @@ def test_cli_refuses_an_invalid_feeds_yaml(tmp_path: Path, args: list[str]) -> N
     (tmp_path / "feeds.yaml").write_text(
         "feeds:\n  - id: a\n    url: ftp://x\n  - id: a\n    titel: x\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-    env |= {
-        "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-        "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
-    }
+    env = veille_env(
+        VEILLE_CONFIG=str(tmp_path / "feeds.yaml"),
+        VEILLE_DATABASE_URL=f"sqlite:///{tmp_path / 'v.db'}",
+    )
     run = veille(args, env, timeout=30)
     assert run.code == 2
     assert "feeds.yaml:3" in run.stderr

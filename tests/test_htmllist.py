@@ -7,8 +7,6 @@ parser processes, store on each backend), and ``veille check`` on them.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from textwrap import dedent
@@ -16,11 +14,11 @@ from textwrap import dedent
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import run_updater
 from tests.servers import FeedServer
 from veille.cli.app import app
 from veille.config.load import load_config, validate_config
 from veille.errors import ParseError
-from veille.ingest.fetch import Fetcher, FetchPolicy
 from veille.ingest.parse.htmllist import (
     NO_MATCH,
     date_format_problem,
@@ -29,7 +27,6 @@ from veille.ingest.parse.htmllist import (
     selector_problem,
     split_selector,
 )
-from veille.ingest.pipeline import Updater
 from veille.ingest.workers import ParserPool
 from veille.models import Config, FeedSpec, PageSpec, Selection, UpdateResult
 from veille.store import Store
@@ -342,44 +339,24 @@ def test_shipped_feeds_yaml_covers_canope() -> None:
 # --- through the real pipeline ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ParserPool]:
-    p = ParserPool(max_workers=2, timeout=5)
-    yield p
-    p.close()
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as s:
-        yield s
-
-
 def _update(store: Store, server: FeedServer, pool: ParserPool, spec: FeedSpec) -> UpdateResult:
-    async def go() -> list[UpdateResult]:
-        policy = FetchPolicy(timeout=5, allowed_hosts=frozenset({server.host_port}))
-        async with Fetcher(policy, now=lambda: NOW) as fetcher:
-            updater = Updater(store=store, fetcher=fetcher, parser=pool, now=lambda: NOW)
-            try:
-                await updater.apply_config(Config(path="feeds.yaml", feeds=(spec,)))
-                return await updater.update()
-            finally:
-                updater.close()
-
-    (result,) = asyncio.run(go())
+    config = Config(path="feeds.yaml", feeds=(spec,))
+    (result,) = run_updater(
+        store, pool, lambda: NOW, allow=(server.host_port,), config=config
+    ).values()
     return result
 
 
 def test_html_source_through_the_pipeline(
-    store: Store, server: FeedServer, pool: ParserPool
+    store: Store, feed_server: FeedServer, pool: ParserPool
 ) -> None:
-    server.set("/actualites.html", CANOPE_PAGE.encode(), content_type=HTML)
-    spec = FeedSpec("canope", server.url("/actualites.html"), type="html", page=CANOPE)
-    result = _update(store, server, pool, spec)
+    feed_server.set("/actualites.html", CANOPE_PAGE.encode(), content_type=HTML)
+    spec = FeedSpec("canope", feed_server.url("/actualites.html"), type="html", page=CANOPE)
+    result = _update(store, feed_server, pool, spec)
     assert (result.status, result.new, result.error) == ("ok", 3, None)
     (state,) = store.feed_states()
     assert (state.status, state.entries, state.title) == ("ok", 3, "Actualités - Réseau Canopé")
-    base = server.url("")
+    base = feed_server.url("")
     stored = {
         e.url: e for e in store.list_entries(Selection(since=NOW - timedelta(days=30))).entries
     }
@@ -393,9 +370,9 @@ def test_html_source_through_the_pipeline(
     )
 
     # unchanged page: a 304, nothing rewritten; then the site is redesigned
-    assert _update(store, server, pool, spec).status == "not_modified"
-    server.set("/actualites.html", REDESIGNED_PAGE.encode(), content_type=HTML)
-    result = _update(store, server, pool, spec)
+    assert _update(store, feed_server, pool, spec).status == "not_modified"
+    feed_server.set("/actualites.html", REDESIGNED_PAGE.encode(), content_type=HTML)
+    result = _update(store, feed_server, pool, spec)
     assert result.status == "error" and result.error is not None
     assert result.error.startswith(NO_MATCH)
     (state,) = store.feed_states()
@@ -407,17 +384,17 @@ def test_html_source_through_the_pipeline(
 
 
 def test_check_fetch_prints_what_the_selectors_extract(
-    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server.set("/actualites.html", CANOPE_PAGE.encode(), content_type=HTML)
-    server.set("/old.html", REDESIGNED_PAGE.encode(), content_type=HTML)
+    feed_server.set("/actualites.html", CANOPE_PAGE.encode(), content_type=HTML)
+    feed_server.set("/old.html", REDESIGNED_PAGE.encode(), content_type=HTML)
     path = _write(
         tmp_path,
         f"""\
         feeds:
           - id: canope
             type: html
-            url: {server.url("/actualites.html")}
+            url: {feed_server.url("/actualites.html")}
             selectors:
               item: "article:has([itemprop=datePublished])"
               title: h3
@@ -425,12 +402,12 @@ def test_check_fetch_prints_what_the_selectors_extract(
               summary: p
           - id: ancien
             type: html
-            url: {server.url("/old.html")}
+            url: {feed_server.url("/old.html")}
             selectors: {{item: article, title: h3}}
         """,
     )
     monkeypatch.setenv("VEILLE_CONFIG", str(path))
-    monkeypatch.setenv("VEILLE_ALLOW_HOSTS", server.host_port)
+    monkeypatch.setenv("VEILLE_ALLOW_HOSTS", feed_server.host_port)
     monkeypatch.setenv("COLUMNS", "200")
     runner = CliRunner()
     result = runner.invoke(app, ["check", "--fetch", "canope"])

@@ -8,7 +8,6 @@ malformed message among good ones, the move to « traité », bad credentials, `
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import ssl
@@ -26,14 +25,13 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from tests.conftest import free_port, run_updater
 from tests.imap_support import PASSWORD, USER, DovecotServer
 from veille.cli.app import app
 from veille.config.load import load_config, validate_config
 from veille.errors import FetchError, ParseError
-from veille.ingest.fetch import Fetcher, FetchPolicy
 from veille.ingest.imap import ImapReader, imap_utf7
 from veille.ingest.parse.newsletter import read_message
-from veille.ingest.pipeline import Updater
 from veille.ingest.workers import ParserPool
 from veille.models import Config, FeedSpec, MailboxSpec, Selection, UpdateResult
 from veille.store import Store
@@ -264,22 +262,26 @@ def test_imap_source_errors(tmp_path: Path, feed: str, line: int, reason: str) -
 # --- a real IMAP server -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def dovecot() -> Iterator[DovecotServer]:
+@pytest.fixture(scope="module")
+def _dovecot_server() -> Iterator[DovecotServer]:
     with DovecotServer() as server:
         yield server
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ParserPool]:
-    p = ParserPool(max_workers=2, timeout=10)
-    yield p
-    p.close()
+@pytest.fixture
+def dovecot(_dovecot_server: DovecotServer) -> DovecotServer:
+    """The module's Dovecot with an empty mailbox (a restart per test cost ~1 s to stop)."""
+    _dovecot_server.empty()
+    return _dovecot_server
 
 
-def _spec(server: DovecotServer, **kw: object) -> FeedSpec:
-    mailbox = MailboxSpec(host=server.host, user=USER, port=server.port, tls="none", **kw)  # type: ignore[arg-type]
-    return FeedSpec("lettres", server.url(), type="imap", mailbox=mailbox)
+def _spec(server: DovecotServer | int, **kw: object) -> FeedSpec:
+    """The source of ``server``'s INBOX (or of a port, as a server there would be)."""
+    port = server if isinstance(server, int) else server.port
+    mailbox = MailboxSpec(host="127.0.0.1", user=USER, port=port, tls="none", **kw)  # type: ignore[arg-type]
+    return FeedSpec(
+        "lettres", f"imap://{USER}@127.0.0.1:{port}/INBOX", type="imap", mailbox=mailbox
+    )
 
 
 def allowed(spec: FeedSpec) -> frozenset[str]:
@@ -291,22 +293,9 @@ def allowed(spec: FeedSpec) -> frozenset[str]:
 def _update(
     store: Store, pool: ParserPool, spec: FeedSpec, password: str = PASSWORD
 ) -> UpdateResult:
-    async def go() -> list[UpdateResult]:
-        async with Fetcher(FetchPolicy(timeout=5), now=lambda: NOW) as fetcher:
-            updater = Updater(
-                store=store,
-                fetcher=fetcher,
-                parser=pool,
-                now=lambda: NOW,
-                imap=ImapReader(password, timeout=10, allowed_hosts=allowed(spec)),
-            )
-            try:
-                await updater.apply_config(Config(path="feeds.yaml", feeds=(spec,)))
-                return await updater.update()
-            finally:
-                updater.close()
-
-    (result,) = asyncio.run(go())
+    imap = ImapReader(password, timeout=10, allowed_hosts=allowed(spec))
+    config = Config(path="feeds.yaml", feeds=(spec,))
+    (result,) = run_updater(store, pool, lambda: NOW, config=config, imap=imap).values()
     return result
 
 
@@ -400,14 +389,15 @@ def test_processed_messages_move_to_traite(
     assert len(_titles(store)) == 2
 
 
-def test_bad_credentials_are_a_feed_error(
-    store: Store, pool: ParserPool, dovecot: DovecotServer
-) -> None:
-    result = _update(store, pool, _spec(dovecot), password="faux")
+def test_bad_credentials_are_a_feed_error(store: Store, pool: ParserPool) -> None:
+    # A server of its own: Dovecot delays every later login from an address that failed one
+    # (seconds, growing), and the good login comes first for the same reason.
+    with DovecotServer() as dovecot:
+        missing = _update(store, pool, _spec(dovecot, folder="Inexistant"))
+        result = _update(store, pool, _spec(dovecot), password="faux")
+    assert missing.error is not None and "dossier IMAP « Inexistant » introuvable" in missing.error
     assert result.status == "error"
     assert result.error == f"identifiants IMAP refusés pour « {USER} »"
-    missing = _update(store, pool, _spec(dovecot, folder="Inexistant"))
-    assert missing.error is not None and "dossier IMAP « Inexistant » introuvable" in missing.error
     absent = _update(store, pool, _spec(dovecot), password="")
     assert absent.error == "mot de passe IMAP absent : définissez la variable VEILLE_IMAP_PASSWORD"
 
@@ -441,11 +431,10 @@ def test_password_env_and_check_fetch(
 
 
 def test_server_down_is_a_feed_error(store: Store, pool: ParserPool) -> None:
-    with DovecotServer() as server:
-        spec = _spec(server)
-    result = _update(store, pool, spec)  # the server is stopped: its port refuses
+    port = free_port()  # nobody listens there, as on a server that is down
+    result = _update(store, pool, _spec(port))
     assert result.status == "error"
-    assert result.error == f"connexion IMAP refusée par 127.0.0.1:{server.port}"
+    assert result.error == f"connexion IMAP refusée par 127.0.0.1:{port}"
 
 
 # --- the same network rules as HTTP -------------------------------------------------------------

@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import free_port
 from veille.cli.app import app
 from veille.errors import MailError
 from veille.mailing.delivery import BACKOFF_CAP, backoff, is_dead, retry_pending, send_issue
@@ -35,7 +35,6 @@ from .mail_support import (
     Clock,
     MailServer,
     cli_env,
-    free_port,
     populate,
     run_veille,
     seed_due,
@@ -45,17 +44,6 @@ from .mail_support import (
 PARIS = ZoneInfo("Europe/Paris")
 SUBJECT = f"{TITLE} — n° 1 — 30 nov. 2026"
 ANA, BEN, CHLOE, DAN = RECIPIENTS
-
-
-@pytest.fixture
-def ids(store: Store) -> dict[str, str]:
-    return populate(store, NOW - timedelta(minutes=30))
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
 
 
 def html_of(msg: object) -> str:
@@ -69,7 +57,9 @@ def text_of(msg: object) -> str:
 # --- the message ---------------------------------------------------------------------------
 
 
-def test_message_structure_and_headers(store: Store, ids: dict[str, str], smtp: MailServer) -> None:
+def test_message_structure_and_headers(
+    store: Store, mail_ids: dict[str, str], smtp: MailServer
+) -> None:
     s = settings(smtp.port)
     report = send_issue(store, s, CONFIG, "hebdo", Clock())
     assert (report.sent, report.number, report.subject, report.ok) == (4, 1, SUBJECT, True)
@@ -122,10 +112,10 @@ def test_titles_cannot_inject_headers(store: Store, smtp: MailServer) -> None:
 
 
 def test_highlights_first_with_notes_intro_and_hidden(
-    store: Store, ids: dict[str, str], smtp: MailServer
+    store: Store, mail_ids: dict[str, str], smtp: MailServer
 ) -> None:
-    assert store.set_highlight("hebdo", ids["l2"], "Une sortie\r\nqui a plu aux élèves", NOW)
-    assert store.hide_entry("hebdo", ids["c3"], NOW)
+    assert store.set_highlight("hebdo", mail_ids["l2"], "Une sortie\r\nqui a plu aux élèves", NOW)
+    assert store.hide_entry("hebdo", mail_ids["c3"], NOW)
     store.set_introduction("hebdo", 1, "Bonjour à toutes et à tous,\n\nBonne lecture !", NOW)
     send_issue(store, settings(smtp.port), CONFIG, "hebdo", Clock())
     html, text = html_of(smtp.to(ANA)[0]), text_of(smtp.to(ANA)[0])
@@ -139,13 +129,15 @@ def test_highlights_first_with_notes_intro_and_hidden(
     assert text.index("Notre avis") < text.index("ÉVALUATION")
     # The highlight went with issue 1: the next issue starts without it.
     assert store.highlights("hebdo") == []
-    assert [h.entry_id for h in store.highlights("hebdo", issue_number=1)] == [ids["l2"]]
+    assert [h.entry_id for h in store.highlights("hebdo", issue_number=1)] == [mail_ids["l2"]]
 
 
 # --- the outbox -----------------------------------------------------------------------------
 
 
-def test_second_send_sends_nothing_new(store: Store, ids: dict[str, str], smtp: MailServer) -> None:
+def test_second_send_sends_nothing_new(
+    store: Store, mail_ids: dict[str, str], smtp: MailServer
+) -> None:
     s, clock = settings(smtp.port), Clock()
     first = send_issue(store, s, CONFIG, "hebdo", clock)
     clock.advance(hours=3)
@@ -156,7 +148,7 @@ def test_second_send_sends_nothing_new(store: Store, ids: dict[str, str], smtp: 
     assert len(store.list_issues("hebdo")) == 1
 
 
-def test_smtp_down_is_retried_then_delivered_once(store: Store, ids: dict[str, str]) -> None:
+def test_smtp_down_is_retried_then_delivered_once(store: Store, mail_ids: dict[str, str]) -> None:
     port, clock = free_port(), Clock()
     s = settings(port)
     down = send_issue(store, s, CONFIG, "hebdo", clock)
@@ -180,7 +172,7 @@ def test_smtp_down_is_retried_then_delivered_once(store: Store, ids: dict[str, s
 
 
 def test_permanent_refusal_fails_temporary_is_retried(
-    store: Store, ids: dict[str, str], smtp: MailServer
+    store: Store, mail_ids: dict[str, str], smtp: MailServer
 ) -> None:
     smtp.refuse = {BEN: "550 5.1.1 Utilisateur inconnu", CHLOE: "450 4.2.1 Boîte occupée"}
     s, clock = settings(smtp.port), Clock()
@@ -197,7 +189,7 @@ def test_permanent_refusal_fails_temporary_is_retried(
 
 
 def test_unsubscribed_address_receives_nothing_next_time(
-    store: Store, ids: dict[str, str], smtp: MailServer
+    store: Store, mail_ids: dict[str, str], smtp: MailServer
 ) -> None:
     s, clock = settings(smtp.port), Clock()
     send_issue(store, s, CONFIG, "hebdo", clock)
@@ -240,7 +232,7 @@ def test_period_for(at: str, now: datetime, end: datetime) -> None:
     assert p.key == end.date().isoformat()
 
 
-def test_mail_jobs_and_missing_secret(store: Store, ids: dict[str, str]) -> None:
+def test_mail_jobs_and_missing_secret(store: Store, mail_ids: dict[str, str]) -> None:
     assert mail_jobs(CONFIG) == [("hebdo", 0, time(7, 30))]
     with pytest.raises(MailError, match="VEILLE_SECRET_KEY"):
         send_issue(store, settings(1, secret_key=""), CONFIG, "hebdo", Clock())
@@ -284,8 +276,8 @@ def test_killed_mid_send_never_sends_twice(tmp_path: Path) -> None:
         resend = run_veille(tmp_path, env, "mail", "resend", "hebdo", "--issue", "1", "--to", BEN)
         assert resend.returncode == 0, resend.stdout + resend.stderr
         assert [smtp.count(r) for r in RECIPIENTS] == [1, 1, 1, 1]
-        ids = {m["Message-ID"] for r in RECIPIENTS for m in smtp.to(r)}
-        assert len(ids) == 4
+        message_ids = {m["Message-ID"] for r in RECIPIENTS for m in smtp.to(r)}
+        assert len(message_ids) == 4
 
 
 def test_cli_preview_dry_run_and_usage_errors(
@@ -348,7 +340,7 @@ def test_headers_round_trip(title: str) -> None:
 
 
 def test_two_concurrent_senders_send_each_message_once(
-    store: Store, ids: dict[str, str], smtp: MailServer
+    store: Store, mail_ids: dict[str, str], smtp: MailServer
 ) -> None:
     """Two processes' worth of senders (own Store, own connections) racing on one issue."""
     import threading

@@ -8,7 +8,6 @@ library into ``=?utf-8?q?=3Chttps…?=`` silently disables one-click unsubscribe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -22,12 +21,6 @@ from .mail_support import CONFIG, NOW, RECIPIENTS, Clock, MailServer, populate, 
 # A realistic academy address: the signed unsubscribe link is well over 78 characters.
 LONG_BASE = "https://veille-numerique.ac-poitiers.fr/etablissements/college-jean-moulin"
 ACCENTED = "La lettre du numérique éducatif — collège Jean-Moulin, Niort"
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
 
 
 def raw_header(data: bytes, name: str) -> tuple[list[bytes], str]:

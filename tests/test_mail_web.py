@@ -4,11 +4,9 @@ server: unsubscribe (page + RFC 8058 one-click), archive pages, curation API and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from html.parser import HTMLParser
 
-import pytest
 from fastapi.testclient import TestClient
 
 from veille.mailing.delivery import send_issue
@@ -17,22 +15,11 @@ from veille.signing import Signer
 from veille.store import Store
 from veille.web import create_app
 
-from .mail_support import ADMIN, CONFIG, NOW, RECIPIENTS, SECRET, Clock, MailServer, populate
+from .mail_support import ADMIN, CONFIG, NOW, RECIPIENTS, SECRET, Clock, MailServer
 from .mail_support import settings as mail_settings
 
 ANA, BEN = RECIPIENTS[:2]
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
-
-
-@pytest.fixture
-def ids(store: Store) -> dict[str, str]:
-    return populate(store, NOW - timedelta(minutes=30))
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
 
 
 def client_for(store: Store, port: int = 1, **kw: str) -> TestClient:
@@ -50,7 +37,7 @@ def unsubscribe_link(msg: object) -> str:
 
 
 def test_unsubscribe_page_then_one_click(
-    store: Store, ids: dict[str, str], smtp: MailServer
+    store: Store, mail_ids: dict[str, str], smtp: MailServer
 ) -> None:
     send_issue(store, mail_settings(smtp.port), CONFIG, "hebdo", Clock())
     link = unsubscribe_link(smtp.to(BEN)[0])
@@ -77,7 +64,7 @@ def test_unsubscribe_page_then_one_click(
     assert [smtp.count(r) for r in RECIPIENTS] == [2, 1, 2, 2]
 
 
-def test_tampered_tokens_are_refused(store: Store, ids: dict[str, str]) -> None:
+def test_tampered_tokens_are_refused(store: Store, mail_ids: dict[str, str]) -> None:
     good = Signer(SECRET, "unsubscribe").sign(["hebdo", BEN])
     payload, mac = good.split(".")
     forged = Signer(SECRET, "unsubscribe").sign(["hebdo", ANA]).split(".")[0] + "." + mac
@@ -130,8 +117,8 @@ def _numero(html: str) -> list[tuple[str, ...]]:
     raise AssertionError("unclosed #numero")
 
 
-def test_archive_equals_the_email(store: Store, ids: dict[str, str], smtp: MailServer) -> None:
-    store.set_highlight("hebdo", ids["c2"], "À lire avant le conseil pédagogique", NOW)
+def test_archive_equals_the_email(store: Store, mail_ids: dict[str, str], smtp: MailServer) -> None:
+    store.set_highlight("hebdo", mail_ids["c2"], "À lire avant le conseil pédagogique", NOW)
     store.set_introduction("hebdo", 1, "Bonne semaine à toutes et à tous.", NOW)
     send_issue(store, mail_settings(smtp.port), CONFIG, "hebdo", Clock())
     email_html = smtp.to(ANA)[0].get_body(("html",)).get_content()  # type: ignore[union-attr]
@@ -155,8 +142,8 @@ def test_archive_equals_the_email(store: Store, ids: dict[str, str], smtp: MailS
 # --- curation API ---------------------------------------------------------------------------
 
 
-def test_curation_api_needs_the_admin_token(store: Store, ids: dict[str, str]) -> None:
-    url = f"/api/v1/digests/hebdo/highlights/{ids['c1']}"
+def test_curation_api_needs_the_admin_token(store: Store, mail_ids: dict[str, str]) -> None:
+    url = f"/api/v1/digests/hebdo/highlights/{mail_ids['c1']}"
     with client_for(store) as client:
         r = client.put(url, json={"note": "x"})
         assert r.status_code == 401 and r.json()["detail"].startswith("authentification")
@@ -169,24 +156,24 @@ def test_curation_api_needs_the_admin_token(store: Store, ids: dict[str, str]) -
     assert store.highlights("hebdo") == []
 
 
-def test_curation_api_round_trip(store: Store, ids: dict[str, str], smtp: MailServer) -> None:
+def test_curation_api_round_trip(store: Store, mail_ids: dict[str, str], smtp: MailServer) -> None:
     base = "/api/v1/digests/hebdo"
     with client_for(store) as client:
         r = client.put(
-            f"{base}/highlights/{ids['l1']}", json={"note": "Un\nbon comparatif"}, headers=AUTH
+            f"{base}/highlights/{mail_ids['l1']}", json={"note": "Un\nbon comparatif"}, headers=AUTH
         )
         assert r.status_code == 200 and r.json() == {
-            "entry": ids["l1"],
+            "entry": mail_ids["l1"],
             "note": "Un bon comparatif",
         }
         assert client.put(f"{base}/highlights/999", json={}, headers=AUTH).status_code == 404
-        assert client.put(f"{base}/hidden/{ids['c4']}", headers=AUTH).status_code == 204
+        assert client.put(f"{base}/hidden/{mail_ids['c4']}", headers=AUTH).status_code == 204
         r = client.put(f"{base}/introduction", json={"text": "Bonjour !"}, headers=AUTH)
         assert r.json() == {"issue": 1, "text": "Bonjour !"}
         assert client.put("/api/v1/digests/inconnue/hidden/1", headers=AUTH).status_code == 404
         state = client.get(f"{base}/curation", headers=AUTH).json()
-        assert state["next_issue"] == 1 and state["hidden"] == [ids["c4"]]
-        assert state["highlights"] == [{"entry": ids["l1"], "note": "Un bon comparatif"}]
+        assert state["next_issue"] == 1 and state["hidden"] == [mail_ids["c4"]]
+        assert state["highlights"] == [{"entry": mail_ids["l1"], "note": "Un bon comparatif"}]
     send_issue(store, mail_settings(smtp.port), CONFIG, "hebdo", Clock())
     html = smtp.to(ANA)[0].get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert html.index("Bonjour !") < html.index("Kahoot ou Quizinière") < html.index("Plickers")
@@ -202,7 +189,7 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-def test_curation_pages_login_session_and_csrf(store: Store, ids: dict[str, str]) -> None:
+def test_curation_pages_login_session_and_csrf(store: Store, mail_ids: dict[str, str]) -> None:
     with client_for(store) as client:
         r = client.get("/curation", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/curation/connexion"
@@ -226,7 +213,7 @@ def test_curation_pages_login_session_and_csrf(store: Store, ids: dict[str, str]
         page = client.get("/curation/hebdo")
         assert page.status_code == 200 and "Plickers en classe" in page.text
         csrf = _csrf(page.text)
-        form = {"action": "highlight", "entry": ids["c1"], "note": "Très concret"}
+        form = {"action": "highlight", "entry": mail_ids["c1"], "note": "Très concret"}
         assert client.post("/curation/hebdo", data=form).status_code == 403  # no CSRF token
         r = client.post("/curation/hebdo", data=form | {"csrf": "faux"})
         assert r.status_code == 403
@@ -234,13 +221,13 @@ def test_curation_pages_login_session_and_csrf(store: Store, ids: dict[str, str]
         r = client.post("/curation/hebdo", data=form | {"csrf": csrf}, follow_redirects=False)
         assert r.status_code == 303
         assert [(h.entry_id, h.note) for h in store.highlights("hebdo")] == [
-            (ids["c1"], "Très concret")
+            (mail_ids["c1"], "Très concret")
         ]
-        hide = {"action": "hide", "entry": ids["l2"], "csrf": csrf}
+        hide = {"action": "hide", "entry": mail_ids["l2"], "csrf": csrf}
         assert client.post("/curation/hebdo", data=hide, follow_redirects=False).status_code == 303
         intro = {"action": "introduction", "text": "Le mot de la semaine", "csrf": csrf}
         client.post("/curation/hebdo", data=intro)
-        assert store.hidden_entries("hebdo") == {ids["l2"]}
+        assert store.hidden_entries("hebdo") == {mail_ids["l2"]}
         assert store.introduction("hebdo", 1) == "Le mot de la semaine"
         again = client.get("/curation/hebdo").text
         assert "Très concret" in again and "Le mot de la semaine" in again
@@ -253,5 +240,7 @@ def test_curation_pages_login_session_and_csrf(store: Store, ids: dict[str, str]
             {"csrf": "a", "exp": 9_999_999_999}
         )
         client.cookies.set("veille_session", forged, domain="testserver", path="/curation")
-        r = client.post("/curation/hebdo", data={"action": "hide", "entry": ids["c1"], "csrf": "a"})
+        r = client.post(
+            "/curation/hebdo", data={"action": "hide", "entry": mail_ids["c1"], "csrf": "a"}
+        )
         assert r.status_code == 401

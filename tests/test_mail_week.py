@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.conftest import free_port
 from veille.cli import mail as cli_mail
 from veille.cli.app import app
 from veille.mailing.delivery import retry_pending, send_issue
@@ -38,7 +39,6 @@ from .mail_support import (
     cli_env,
     entry,
     feeds_yaml,
-    free_port,
     run_veille,
     seed_due,
     settings,
@@ -81,12 +81,6 @@ def save(store: Store, items: dict[str, tuple[str, datetime]]) -> dict[str, str]
 @pytest.fixture
 def ids(store: Store) -> dict[str, str]:
     return save(store, LAST | THIS)
-
-
-@pytest.fixture
-def smtp() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
 
 
 def body(msg: object) -> str:

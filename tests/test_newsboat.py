@@ -9,10 +9,8 @@ Newsboat 2.21 does not read JSON Feed: the themes are subscribed as RSS and as A
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +27,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from tests.conftest import free_port, veille_env, wait_until
 from tests.servers import FeedServer
 from veille.config.load import load_config
 from veille.models import ParsedEntry
@@ -89,12 +88,6 @@ class Server:
             pytest.fail(f"veille serve ignored SIGINT for {timeout} s:\n{self.log.read_text()}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def prefill(config_path: Path, db_url: str, now: datetime) -> None:
     config = load_config(config_path)
     rules = RuleSet.from_config(config)
@@ -119,13 +112,10 @@ def prefill(config_path: Path, db_url: str, now: datetime) -> None:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The test's environment without VEILLE_* settings nor proxies (loopback only)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("VEILLE_")
-        and k.lower() not in {"http_proxy", "https_proxy", "all_proxy"}
+    env = veille_env(NO_PROXY="127.0.0.1", no_proxy="127.0.0.1", **extra)
+    return {
+        k: v for k, v in env.items() if k.lower() not in {"http_proxy", "https_proxy", "all_proxy"}
     }
-    return env | {"NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"} | extra
 
 
 @pytest.fixture
@@ -159,7 +149,7 @@ def serve(tmp_path: Path, config_path: Path, db_url: str, **env: str) -> Iterato
         )
     srv = Server(process, base_url, log)
     try:
-        wait_healthy(srv, deadline=time.monotonic() + 30)
+        wait_healthy(srv, 30)
         yield srv
     finally:
         if process.poll() is None:
@@ -167,17 +157,17 @@ def serve(tmp_path: Path, config_path: Path, db_url: str, **env: str) -> Iterato
             process.wait(timeout=5)
 
 
-def wait_healthy(srv: Server, deadline: float) -> None:
-    while time.monotonic() < deadline:
+def wait_healthy(srv: Server, timeout: float) -> None:
+    def healthy() -> bool:
         if srv.process.poll() is not None:
             pytest.fail(f"veille serve exited ({srv.process.returncode}):\n{srv.log.read_text()}")
-        try:
-            with urllib.request.urlopen(srv.base_url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"veille serve not healthy in time:\n{srv.log.read_text()}")
+        with urllib.request.urlopen(srv.base_url + "/healthz", timeout=2) as r:
+            return bool(r.status == 200)
+
+    try:
+        wait_until(healthy, timeout, "/healthz")
+    except AssertionError:
+        pytest.fail(f"veille serve not healthy in time:\n{srv.log.read_text()}")
 
 
 def run_newsboat(tmp_path: Path, urls: list[str]) -> str:
@@ -305,7 +295,7 @@ def test_a_late_article_with_an_older_date_reaches_newsboat(tmp_path: Path) -> N
                 "If-None-Match": first.headers["ETag"],
             }
 
-            time.sleep(1.1)  # Last-Modified has a one-second precision
+            time.sleep(1.1)  # the test itself: Last-Modified has a one-second precision
             late = (
                 "a3",
                 "Un article publié hier soir, récupéré ce matin",

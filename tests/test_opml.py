@@ -12,6 +12,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from tests.corpus_files import corpus_root
 from veille.config import opml as opml_module
 from veille.config.load import load_config, validate_config
 from veille.config.opml import import_opml, url_key
@@ -20,9 +21,7 @@ from veille.errors import ConfigError
 from veille.models import FeedSpec
 from veille.render.opml import export_opml, render_opml
 
-from .conftest import corpus_dir
-
-OPML = corpus_dir() / "opml"
+OPML = corpus_root() / "opml"
 W3C = OPML / "w3c-feedvalidator"
 NOW = datetime(2026, 11, 29, 7, 30, tzinfo=UTC)
 

@@ -12,14 +12,13 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from .browser import LiveServer, browser, violations
+from .browser import LiveServer, violations
 from .week import ADMIN, ITEMS, NOW, build_week_app
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 
 pytest.importorskip("playwright")
 
-__all__ = ["browser"]  # a fixture of this module
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 

@@ -4,13 +4,13 @@ processes, real SQLite file."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import run_updater
 from tests.feedgen import atom, rss
 from tests.servers import FeedServer
 from veille.ingest.fetch import Fetcher, FetchPolicy
@@ -28,26 +28,10 @@ class Clock:
         return self.value
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ParserPool]:
-    p = ParserPool(max_workers=2, timeout=5)
-    yield p
-    p.close()
-
-
 def run(
-    store: Store, server: FeedServer, pool: ParserPool, clock: Clock, **kw: Any
+    store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock, **kw: Any
 ) -> dict[str, UpdateResult]:
-    async def go() -> list[UpdateResult]:
-        policy = FetchPolicy(timeout=5, allowed_hosts=frozenset({server.host_port}))
-        async with Fetcher(policy, now=clock) as fetcher:
-            updater = Updater(store=store, fetcher=fetcher, parser=pool, now=clock)
-            try:
-                return await updater.update(**kw)
-            finally:
-                updater.close()
-
-    return {r.feed_id: r for r in asyncio.run(go())}
+    return run_updater(store, pool, clock, allow=(feed_server.host_port,), **kw)
 
 
 @pytest.fixture
@@ -55,10 +39,10 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as s:
-        yield s
+def entry_ids(store: Store) -> dict[str, int]:
+    """The entry rows' ids by their key."""
+    with store.engine.connect() as conn:
+        return {key: id_ for key, id_ in conn.execute(sa.text("SELECT key, id FROM entry"))}
 
 
 def entry_rows(store: Store) -> list[tuple[Any, ...]]:
@@ -67,21 +51,23 @@ def entry_rows(store: Store) -> list[tuple[Any, ...]]:
 
 
 def test_new_then_not_modified(
-    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+    store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
-    server.set("/rss", rss(1, 12), etag='"v1"')
-    server.set("/atom", atom(2, 5), content_type="application/atom+xml")
-    store.sync_feeds([FeedSpec("r", server.url("/rss")), FeedSpec("a", server.url("/atom"))])
-    results = run(store, server, pool, clock)
+    feed_server.set("/rss", rss(1, 12), etag='"v1"')
+    feed_server.set("/atom", atom(2, 5), content_type="application/atom+xml")
+    store.sync_feeds(
+        [FeedSpec("r", feed_server.url("/rss")), FeedSpec("a", feed_server.url("/atom"))]
+    )
+    results = run(store, feed_server, pool, clock)
     assert (results["r"].status, results["r"].new) == ("ok", 12)
     assert (results["a"].status, results["a"].new) == ("ok", 5)
     before = entry_rows(store)
 
     clock.value += timedelta(hours=1)
-    server.clear_requests()
-    results = run(store, server, pool, clock)
+    feed_server.clear_requests()
+    results = run(store, feed_server, pool, clock)
     assert results["r"].status == "not_modified" and results["a"].status == "not_modified"
-    (request,) = server.requests_for("/rss")
+    (request,) = feed_server.requests_for("/rss")
     assert request.headers["If-None-Match"] == '"v1"'
     assert entry_rows(store) == before  # a 304 writes no entry
     state = {s.id: s for s in store.feed_states()}["r"]
@@ -92,31 +78,37 @@ def test_new_then_not_modified(
 
 
 def test_changed_feed_adds_only_the_new_items(
-    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+    store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
-    server.set("/rss", rss(1, 10, start=datetime(2026, 11, 27, tzinfo=UTC)), etag='"v1"')
-    store.sync_feeds([FeedSpec("r", server.url("/rss"))])
-    run(store, server, pool, clock)
+    feed_server.set("/rss", rss(1, 10, start=datetime(2026, 11, 27, tzinfo=UTC)), etag='"v1"')
+    store.sync_feeds([FeedSpec("r", feed_server.url("/rss"))])
+    run(store, feed_server, pool, clock)
+    known = entry_ids(store)
+    assert len(known) == 10
     # Twelve items: the ten already known (same guids, dated two hours later: rewritten, not
-    # added) and two new ones. Re-inserting every item would give 12 new and 22 rows.
-    server.set("/rss", rss(1, 12, start=datetime(2026, 11, 27, 2, tzinfo=UTC)), etag='"v2"')
-    results = run(store, server, pool, clock)
-    assert results["r"].status == "ok"
-    assert results["r"].new == 2
-    assert store.count_entries("r") == 12
+    # added) and two new ones. Re-inserting every item, or deleting the known ones and
+    # inserting them again, would give other rows: the delta is what is checked.
+    feed_server.set("/rss", rss(1, 12, start=datetime(2026, 11, 27, 2, tzinfo=UTC)), etag='"v2"')
+    results = run(store, feed_server, pool, clock)
+    assert results["r"].status == "ok" and results["r"].new == 2
+    after = entry_ids(store)
+    added = after.keys() - known.keys()
+    assert len(added) == 2 and len(after) == 12  # two new rows, no other
+    assert {key: after[key] for key in known} == known  # the ten kept their rows
+    assert not set(known.values()) & {after[key] for key in added}
 
 
 def test_one_broken_feed_never_stops_the_others(
-    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+    store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
-    server.set("/good", rss(3, 4))
-    server.set("/garbage", b"\x00\x01 ceci n'est pas un flux", content_type="text/plain")
-    server.error("/down", 500)
-    server.set("/html", b"<html><body>Bienvenue</body></html>", content_type="text/html")
+    feed_server.set("/good", rss(3, 4))
+    feed_server.set("/garbage", b"\x00\x01 ceci n'est pas un flux", content_type="text/plain")
+    feed_server.error("/down", 500)
+    feed_server.set("/html", b"<html><body>Bienvenue</body></html>", content_type="text/html")
     store.sync_feeds(
-        [FeedSpec(i, server.url(f"/{i}")) for i in ("good", "garbage", "down", "html")]
+        [FeedSpec(i, feed_server.url(f"/{i}")) for i in ("good", "garbage", "down", "html")]
     )
-    results = run(store, server, pool, clock)
+    results = run(store, feed_server, pool, clock)
     assert results["good"].status == "ok" and results["good"].new == 4
     states = {s.id: s for s in store.feed_states()}
     for broken in ("garbage", "down", "html"):
@@ -127,35 +119,37 @@ def test_one_broken_feed_never_stops_the_others(
 
 
 def test_html_page_leads_to_its_feed(
-    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+    store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
-    server.set("/feed.xml", rss(4, 3))
-    server.html_page("/blog", "/feed.xml")
-    store.sync_feeds([FeedSpec("blog", server.url("/blog"))])
-    assert run(store, server, pool, clock)["blog"].new == 3
-    assert store.targets(["blog"])[0].url == server.url("/feed.xml")
+    feed_server.set("/feed.xml", rss(4, 3))
+    feed_server.html_page("/blog", "/feed.xml")
+    store.sync_feeds([FeedSpec("blog", feed_server.url("/blog"))])
+    assert run(store, feed_server, pool, clock)["blog"].new == 3
+    assert store.targets(["blog"])[0].url == feed_server.url("/feed.xml")
 
 
 def test_permanent_redirect_updates_the_url_temporary_does_not(
-    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+    store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
-    server.set("/new", rss(5, 2))
-    server.redirect("/moved", "/new", 301)
-    server.redirect("/tmp", "/new", 302)
-    store.sync_feeds([FeedSpec("moved", server.url("/moved")), FeedSpec("tmp", server.url("/tmp"))])
-    run(store, server, pool, clock)
+    feed_server.set("/new", rss(5, 2))
+    feed_server.redirect("/moved", "/new", 301)
+    feed_server.redirect("/tmp", "/new", 302)
+    store.sync_feeds(
+        [FeedSpec("moved", feed_server.url("/moved")), FeedSpec("tmp", feed_server.url("/tmp"))]
+    )
+    run(store, feed_server, pool, clock)
     urls = {t.id: t.url for t in store.targets()}
-    assert urls == {"moved": server.url("/new"), "tmp": server.url("/tmp")}
+    assert urls == {"moved": feed_server.url("/new"), "tmp": feed_server.url("/tmp")}
 
 
 def test_gone_disables_and_retry_after_is_honoured(
-    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+    store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
-    server.error("/gone", 410)
-    server.error("/busy", 503, retry_after="7200")
-    server.error("/broken", 500)
-    store.sync_feeds([FeedSpec(i, server.url(f"/{i}")) for i in ("gone", "busy", "broken")])
-    results = run(store, server, pool, clock)
+    feed_server.error("/gone", 410)
+    feed_server.error("/busy", 503, retry_after="7200")
+    feed_server.error("/broken", 500)
+    store.sync_feeds([FeedSpec(i, feed_server.url(f"/{i}")) for i in ("gone", "busy", "broken")])
+    results = run(store, feed_server, pool, clock)
     assert results["gone"].status == "disabled"
     states = {s.id: s for s in store.feed_states()}
     assert states["gone"].status == "disabled"
@@ -164,10 +158,10 @@ def test_gone_disables_and_retry_after_is_honoured(
 
     # One hour later only "broken" is due: the others are not refetched early.
     clock.value += timedelta(hours=1)
-    server.clear_requests()
-    results = run(store, server, pool, clock, due_only=True)
+    feed_server.clear_requests()
+    results = run(store, feed_server, pool, clock, due_only=True)
     assert set(results) == {"broken"}
-    assert [r.path for r in server.requests] == ["/broken"]
+    assert [r.path for r in feed_server.requests] == ["/broken"]
     # Consecutive errors double the delay.
     assert {s.id: s for s in store.feed_states()}[
         "broken"
@@ -204,25 +198,25 @@ def test_jitter_is_stable_and_bounded() -> None:
 
 
 def test_tags_and_index_computed_in_workers_match_the_store_side(
-    store: Store, server: FeedServer, pool: ParserPool, clock: Clock
+    store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
     from veille.models import Config, Selection, TagRule
     from veille.rules.tagging import RuleSet
 
     config = Config(
         path="feeds.yaml",
-        feeds=(FeedSpec("r", server.url("/rss"), tags=("actualite",)),),
+        feeds=(FeedSpec("r", feed_server.url("/rss"), tags=("actualite",)),),
         tags=(
             TagRule("evaluation", "Évaluation", match=("évaluation",)),
             TagRule("ent", "ENT", match=("ENT",)),
             TagRule("ia", "IA", match=("IA",)),
         ),
     )
-    server.set("/rss", rss(1, 24))
+    feed_server.set("/rss", rss(1, 24))
     store.sync_feeds(config.feeds)
 
     async def go() -> None:
-        policy = FetchPolicy(timeout=5, allowed_hosts=frozenset({server.host_port}))
+        policy = FetchPolicy(timeout=5, allowed_hosts=frozenset({feed_server.host_port}))
         async with Fetcher(policy, now=clock) as fetcher:
             updater = Updater(store=store, fetcher=fetcher, parser=pool, now=clock)
             try:

@@ -4,27 +4,19 @@ database file appears, Ctrl-C (SIGINT) stops everything cleanly."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port, veille_env, wait_until
 from tests.feedgen import rss
 from tests.servers import FeedServer
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get_json(url: str) -> dict:  # type: ignore[type-arg]
@@ -39,8 +31,7 @@ def test_serve_with_scheduler_then_ctrl_c(tmp_path: Path) -> None:
             f"feeds:\n  - id: source\n    url: {server.url('/feed')}\n", encoding="utf-8"
         )
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-        env["VEILLE_ALLOW_HOSTS"] = server.host_port
+        env = veille_env(VEILLE_ALLOW_HOSTS=server.host_port)
         proc = subprocess.Popen(
             [sys.executable, "-m", "veille", "serve", "--port", str(port)],
             cwd=tmp_path,  # default settings: ./feeds.yaml and data/veille.db
@@ -50,17 +41,13 @@ def test_serve_with_scheduler_then_ctrl_c(tmp_path: Path) -> None:
             text=True,
         )
         try:
-            feeds: list[dict] = []  # type: ignore[type-arg]
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    feeds = get_json(f"http://127.0.0.1:{port}/api/v1/feeds")["feeds"]
-                    if feeds and feeds[0]["status"] == "ok":
-                        break
-                except OSError:
-                    pass
-                time.sleep(0.2)
-            assert feeds and feeds[0]["status"] == "ok" and feeds[0]["entries"] == 6
+
+            def first_update() -> list[dict]:  # type: ignore[type-arg]
+                feeds = get_json(f"http://127.0.0.1:{port}/api/v1/feeds")["feeds"]
+                return feeds if feeds and feeds[0]["status"] == "ok" else []  # type: ignore[no-any-return]
+
+            feeds = wait_until(first_update, 30, "the first update")
+            assert feeds[0]["entries"] == 6
             entries = get_json(f"http://127.0.0.1:{port}/api/v1/entries")["entries"]
             assert len(entries) == 6
             assert (tmp_path / "data" / "veille.db").exists()
@@ -80,8 +67,7 @@ def test_a_second_serve_on_a_taken_port_says_so_in_french(tmp_path: Path) -> Non
     (tmp_path / "feeds.yaml").write_text(
         "feeds:\n  - id: a\n    url: https://a.example/feed\n", encoding="utf-8"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-    env["VEILLE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'v.db'}"
+    env = veille_env(VEILLE_DATABASE_URL=f"sqlite:///{tmp_path / 'v.db'}")
     # another process holds the port, as a first `make run` would
     holder = subprocess.Popen(
         [sys.executable, "-c",

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from tests.conftest import free_port, wait_until
 from tests.mail_support import CONFIG, settings
 from veille.store import Store
 from veille.web import create_app
@@ -32,17 +33,12 @@ def port(tmp_path: Path) -> Iterator[int]:
     app = create_app(settings(1), store, CONFIG)
     config = server_config(app, header_timeout=DEADLINE)
     assert config.limit_concurrency == MAX_CONCURRENCY
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        config.port = s.getsockname()[1]
+    config.port = free_port()
     config.host = "127.0.0.1"
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
+    wait_until(lambda: server.started, 20, "uvicorn started")
     yield config.port
     server.should_exit = True
     thread.join(15)
@@ -103,7 +99,7 @@ def test_a_kept_alive_connection_gets_the_same_deadline(port: int) -> None:
 
 def test_a_complete_request_is_not_cut_while_it_runs(port: int) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-        time.sleep(DEADLINE / 2)
+        time.sleep(DEADLINE / 2)  # the test itself: time passes before a complete request
         conn.sendall(b"GET /digests/hebdo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         answer = b""
         while chunk := conn.recv(65536):

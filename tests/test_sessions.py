@@ -5,7 +5,6 @@ keeps the links already sent valid through VEILLE_OLD_SECRET_KEYS."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,10 +16,8 @@ from veille.web import create_app
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(f"sqlite:///{tmp_path / 'v.db'}")
-    s.migrate()
-    return s
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store  # SQLite is enough: sessions live in signed cookies, not the store
 
 
 def client(store: Store, **kw: str) -> TestClient:

@@ -6,7 +6,6 @@ server renders heavy pages."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -24,9 +23,9 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import free_port, veille_env, wait_until
 from tests.feedgen import rss
 from tests.servers import FeedServer
-from tests.test_serve import free_port
 
 
 @dataclass
@@ -44,7 +43,7 @@ def veille(tmp_path: Path, *args: str, env: dict[str, str], log: str) -> Iterato
     command = [sys.executable, "-m", "veille", *args]
     if args[0] == "serve":
         command += ["--port", str(port)]
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")} | env
+    full_env = veille_env(**env)
     path = tmp_path / log
     with path.open("w", encoding="utf-8") as stderr:
         proc = subprocess.Popen(
@@ -67,18 +66,6 @@ def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
-
-
-def wait_until(check: Any, timeout: float = 40, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if value := check():
-                return value
-        except OSError:
-            pass  # not listening yet: poll again until the deadline
-        time.sleep(0.2)
-    raise AssertionError(f"not reached in {timeout} s: {what}")
 
 
 def feed_ok(base: str) -> bool:
@@ -112,7 +99,7 @@ def test_serve_reports_health_and_metrics_after_a_real_update(tmp_path: Path) ->
         env = {"VEILLE_ALLOW_HOSTS": server.host_port}
         with veille(tmp_path, "serve", env=env, log="serve.log") as served:
             base = served.base
-            wait_until(lambda: feed_ok(base), what="first update")
+            wait_until(lambda: feed_ok(base), 40, "first update")
             entry_id = json.loads(get(base + "/api/v1/entries")[1])["entries"][0]["id"]
             assert get(f"{base}/api/v1/entries/{entry_id}")[0] == 200
             assert get(base + "/no/such/page/12345")[0] == 404
@@ -179,11 +166,12 @@ def test_replica_reads_the_workers_heartbeat_and_logs_are_json(tmp_path: Path) -
         with veille(tmp_path, "worker", env=env, log="worker.log") as worker:
             wait_until(
                 lambda: '"feed updated"' in worker.log.read_text(encoding="utf-8"),
-                what="the worker's first update",
+                40,
+                "the worker's first update",
             )
             with veille(tmp_path, "serve", "--no-scheduler", env=env, log="web.log") as web:
                 health = wait_until(
-                    lambda: json.loads(get(web.base + "/healthz")[1]), what="the replica"
+                    lambda: json.loads(get(web.base + "/healthz")[1]), 40, "the replica"
                 )
                 assert health["status"] == "ok"
                 assert health["scheduler"]["status"] == "ok"
@@ -231,7 +219,7 @@ def test_healthz_stays_fast_under_heavy_requests(tmp_path: Path) -> None:
         env = {"VEILLE_ALLOW_HOSTS": server.host_port}
         with veille(tmp_path, "serve", env=env, log="serve.log") as served:
             base = served.base
-            wait_until(lambda: feed_ok(base), what="first update")
+            wait_until(lambda: feed_ok(base), 40, "first update")
             started = time.monotonic()
             assert get(base + HEAVY, timeout=30)[0] == 200
             one_heavy = time.monotonic() - started
@@ -246,7 +234,9 @@ def test_healthz_stays_fast_under_heavy_requests(tmp_path: Path) -> None:
 
             with ThreadPoolExecutor(CLIENTS) as pool:
                 statuses = pool.map(heavy, range(CLIENTS))
-                time.sleep(1.0)  # every heavy request is in, most are queued
+                # The load builds up (every heavy request sent, most queued): nothing outside the
+                # server tells when, and asking it would queue behind them. Part of the scenario.
+                time.sleep(1.0)
                 timings = []
                 for _ in range(3):
                     asked = time.monotonic()

@@ -3,7 +3,6 @@ waits, and takes over after the first is killed (SIGKILL) — on SQLite and Post
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,9 +15,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import postgres_schema
+from tests.conftest import veille_env, wait_until
 from tests.feedgen import rss
 from tests.servers import FeedServer
+from tests.stores import postgres_schema
 from veille.store import Store
 from veille.store.lock import ADVISORY_KEY, SCHEMA_KEY
 
@@ -35,12 +35,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def wait_for(path: Path, text: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in path.read_text(encoding="utf-8", errors="replace"):
-            return True
-        time.sleep(0.1)
-    return False
+    """Whether ``text`` appears in the log ``path`` within ``timeout`` seconds."""
+    try:
+        wait_until(lambda: text in path.read_text(encoding="utf-8", errors="replace"), timeout)
+    except AssertionError:
+        return False
+    return True
 
 
 @dataclass
@@ -62,13 +62,12 @@ def two_workers(tmp_path: Path, database_url: str) -> Iterator[Workers]:
         (tmp_path / "feeds.yaml").write_text(
             f"feeds:\n  - id: source\n    url: {server.url('/feed')}\n", encoding="utf-8"
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VEILLE_")}
-        env |= {
-            "VEILLE_CONFIG": str(tmp_path / "feeds.yaml"),
-            "VEILLE_DATABASE_URL": database_url,
-            "VEILLE_ALLOW_HOSTS": server.host_port,
-            "VEILLE_SCHEDULER_LOCK_RETRY": "1",
-        }
+        env = veille_env(
+            VEILLE_CONFIG=str(tmp_path / "feeds.yaml"),
+            VEILLE_DATABASE_URL=database_url,
+            VEILLE_ALLOW_HOSTS=server.host_port,
+            VEILLE_SCHEDULER_LOCK_RETRY="1",
+        )
         workers = Workers(server, [], [tmp_path / "worker1.log", tmp_path / "worker2.log"])
         try:
             for log in workers.logs:
@@ -100,7 +99,9 @@ def test_second_worker_takes_over(tmp_path: Path, database_url: str) -> None:
     with two_workers(tmp_path, database_url) as w:
         assert wait_for(w.logs[0], "refresh done", 30), w.text(0)
         assert len(w.server.requests_for("/feed")) == 1  # one scheduler, one fetch
-        time.sleep(2)  # the second one keeps waiting while the first lives
+        # The test itself: time passes (two lock retries, one a second) and the second one
+        # keeps waiting while the first lives.
+        time.sleep(2)
         assert "planificateur actif" not in w.text(1)
 
         w.procs[0].send_signal(signal.SIGKILL)
