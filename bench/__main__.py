@@ -2,6 +2,8 @@
 print, write.
 
 ``--quick`` (CI-sized, ~1 min): 100 feeds, a 10k-entry store.
+Both modes end with unit costs (``bench/units.py``: clustering a batch, the slowest parse of
+the real-world corpus), the bounds that unit tests no longer assert.
 Default (full, ~8.5 min once the stores are cached, ~18 min on a fresh clone): 500 and
 2,000 feeds, 100k and 1M entries. The 1M retag takes ~5.5 min by itself:
 it is extrapolated from the 100k one unless ``--retag-1m`` is given. The PostgreSQL part
@@ -26,7 +28,7 @@ from typing import Any
 from veille.models import Selection
 from veille.store import Store
 
-from . import bigstore, corpus, peer, postgres, queries
+from . import bigstore, corpus, peer, postgres, queries, units
 from .measure import Stat, fmt_mb, fmt_s, fmt_stat, ratio, repeat, run_child
 from .report import PG_BEGIN, PG_END, Row, Section, render, verdict, write
 from .server import CorpusServer
@@ -345,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI-sized run (< 3 min)")
     parser.add_argument("--retag-1m", action="store_true", help="measure the 1M retag")
-    parser.add_argument("--only", choices=["refresh", "stores", "postgres"], help="one part only")
+    parser.add_argument(
+        "--only", choices=["refresh", "stores", "units", "postgres"], help="one part only"
+    )
     pg = parser.add_mutually_exclusive_group()
     pg.add_argument(
         "--postgres",
@@ -376,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
             side_by_side(mode, keep, sections)
         if args.only in (None, "stores"):
             stores(mode, args.retag_1m, sections, extra)
+        if args.only in (None, "units"):
+            log("coûts unitaires…")
+            sections.append(units.measure(mode.runs))
         if with_pg:
             pg_started = time.perf_counter()
             if not postgres_part(mode, pg_sections, pg_extra) and args.only == "postgres":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,16 +62,13 @@ def _check_invariants(feed: ParsedFeed) -> None:
 @pytest.mark.parametrize("item", FILES, ids=[f.path for f in FILES])
 def test_corpus_file_parses(item: CorpusFile) -> None:
     body = (corpus_root() / item.path).read_bytes()
-    started = time.monotonic()
-    try:
+    try:  # how long the slowest one takes: `make bench` (bench/units.py)
         feed = parse(url_of(item.path), body, {}, NOW)
     except ParseError as e:
         assert str(e), "a ParseError must say why, in French"
         if item.kind not in MAY_FAIL_KINDS and item.path not in EXPECTED_ERRORS:
             raise
         return
-    finally:
-        assert time.monotonic() - started < 5, "parse took too long"
     assert item.path not in EXPECTED_ERRORS, "now parses: update EXPECTED_ERRORS"
     _check_invariants(feed)
 

@@ -12,8 +12,8 @@ def settle() -> None:
     routes, templates, SQLAlchemy metadata, feeds.yaml) lives as long as the process.
 
     Frozen (``gc.freeze``), it is no longer scanned by the garbage collector's full
-    collections: on a digest page these took ~50–60 ms, once every ~14 page views (BENCHMARKS:
-    the p95 of ``GET /`` went from ~18 to ~100 ms). Objects made later are collected as usual.
+    collections, which made one page view in a dozen or so several times slower (figures:
+    BENCHMARKS.md, "Figures behind the code"). Objects made later are collected as usual.
     """
     gc.collect()
     gc.freeze()

@@ -110,7 +110,8 @@ def _init_worker(memory_limit: int | None) -> None:
     _limit_memory(memory_limit)
     # The modules imported by the fork server are shared copy-on-write; the garbage
     # collector would write to every object's header while scanning them and so copy their
-    # pages into this worker. Frozen, they are never scanned (~2-3 MB less per worker).
+    # pages into this worker. Frozen, they are never scanned (less memory per worker:
+    # BENCHMARKS.md, item 3).
     gc.freeze()
 
 

@@ -41,7 +41,7 @@ class StoreBase:
     def _read(self) -> sa.Connection:
         """A connection for several reads. On PostgreSQL in autocommit: at READ COMMITTED each
         statement takes its own snapshot anyway, so a transaction would only add a BEGIN and
-        a ROLLBACK round trip (−0.8 ms median, −1.5 ms p95 on a list of 50 at 1M entries)."""
+        a ROLLBACK round trip (what that costs: BENCHMARKS.md, item 10)."""
         conn = self.engine.connect()
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -61,7 +61,8 @@ class StoreBase:
         written by a newer veille (never downgraded: its data would be lost)."""
         version = self._schema_version()
         if version == SCHEMA_HEAD:
-            return  # the usual start: nothing to do, and no need to load Alembic (~12 MB)
+            # The usual start: nothing to do, and no Alembic to load (its memory: BENCHMARKS.md).
+            return
         if version is not None and version > SCHEMA_HEAD:
             raise StoreError(
                 f"la base vient d'une version plus récente de veille (schéma {version}, "

@@ -517,7 +517,7 @@ def _pg_search_rows(conn: sa.Connection, planned: Callable[..., Any], limit: int
     if conn.execute(newest).scalar() is None:  # a small store: any plan is fast
         return list(conn.execute(planned()).all())
     # The bound stays a subquery: given as a value, the planner would estimate the range and
-    # pick a bitmap scan of the whole index for a phrase of common words (~1 s at 1M).
+    # pick a bitmap scan of the whole index for a phrase of common words (slow at 1M entries).
     probe = conn.execute(planned().where(entry_t.c.published_at >= newest.scalar_subquery())).all()
     if len(probe) > limit:
         return list(probe)  # the page (and the "more" row) came from the newest entries

@@ -91,9 +91,8 @@ def create_app(
     if store is not None:
         app.state.store = store
     _install_error_handlers(app)
-    # Level 3: a list of 50 entries (280 KB of JSON) compresses in 1.4 ms to 40 KB, against
-    # 2.4 ms / 34 KB at level 5 and 7.9 ms at Starlette's default 9 (BENCHMARKS.md): the CPU
-    # of a small school server matters more than 6 KB.
+    # Level 3, not Starlette's default 9: the CPU of a small school server matters more than
+    # a few more KB on the wire (sizes and times: BENCHMARKS.md, "Figures behind the code").
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
     app.add_middleware(BodyGuard, authorize=partial(_api_write_refusal, settings))
     app.add_middleware(SecurityHeaders)  # outermost: errors and 304s get the headers too

@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 
 # Threads running the synchronous routes (anyio's default: 40). Rendering a page is Python
 # work holding the GIL: 40 such threads starve the event loop, which then waits up to 40
-# switch intervals (5 ms) each time it needs the GIL — 150 heavy requests delayed even this
-# async route by 2 to 4 s; with 8 threads it answers in 0.1 to 0.3 s, and the pages come out
-# as fast (measured, 2 cores). More threads than the database pool's 5 connections (plus
-# overflow) would only wait for a connection anyway.
+# switch intervals each time it needs the GIL — under heavy requests even this async route
+# answered late; with 8 threads it answers at once and the pages come out as fast (measured:
+# BENCHMARKS.md, "Figures behind the code"). More threads than the database pool's 5
+# connections (plus overflow) would only wait for a connection anyway.
 REQUEST_THREADS = 8
 PROBE_TIMEOUT = 2.0  # seconds: well within Docker's 5 s, with room for the rest of the answer
 PROBE_THREADS = 2

@@ -1,11 +1,11 @@
 """A fast reader for the common shape of feed: plain RSS 2.0 (WordPress, most CMSs) and Atom 1.0.
 
-feedparser is thorough but slow (~35 ms for a 200 KB feed, 40 % of a refresh): a SAX
-handler in Python for every element, plus passes over every string. Most feeds in the wild
+feedparser is thorough but slow (the largest part of a refresh; figures in BENCHMARKS.md): a
+SAX handler in Python for every element, plus passes over every string. Most feeds in the wild
 are well-formed RSS 2.0 with a dozen known elements; for those, one ``xml.etree`` parse
 (expat, in C) and a walk over the items give **the same entries feedparser gives** — this
 module reproduces feedparser's reading of exactly those elements, with feedparser's own helpers
-(date parsing, URL joining, the cp1252 fix-up) — at ~1/5 of the cost.
+(date parsing, URL joining, the cp1252 fix-up) — at a fraction of the cost.
 
 It is an optimisation, not a second parser: :func:`read` returns ``None`` — and
 :mod:`veille.ingest.parse.feed` uses feedparser — as soon as a document steps outside the shapes it
