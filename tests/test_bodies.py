@@ -98,8 +98,12 @@ def test_curation_without_a_session_reads_no_form(client: TestClient) -> None:
 # --- a real server under a flood ----------------------------------------------------------------
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """One ``veille serve`` for the floods: each measures its own growth after a warm-up."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     (tmp_path / "feeds.yaml").write_text(FEEDS_YAML, encoding="utf-8")
     port = free_port()
     env = veille_env(

@@ -3,7 +3,11 @@ actually print with them."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -237,9 +241,7 @@ ENGLISH = (
 )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("args", "code", "expected"),
-    [
+CLI_CASES = [
         (["--help"], 0, ["Utilisation : veille [OPTIONS] COMMANDE", "Affiche cette aide et quitte.",
                          "Commandes", "Options"]),
         (["update", "--help"], 0, ["Utilisation : veille update [OPTIONS] [SOURCE]...",
@@ -252,25 +254,35 @@ ENGLISH = (
         (["update", "--bogus"], 2, ["Erreur : option inconnue : --bogus"]),
         (["tags", "test", "--days"], 2, ["Erreur : l'option --days attend une valeur"]),
         (["opml", "import", "a", "b"], 2, ["Erreur : argument en trop : b"]),
-    ],
-)  # fmt: skip
-def test_cli_own_texts_are_french(
-    tmp_path: Path, args: list[str], code: int, expected: list[str]
-) -> None:
-    import subprocess
-    import sys
+    ]  # fmt: skip
 
-    env = veille_env(COLUMNS="120", LANG="C.UTF-8", VEILLE_CONFIG=str(tmp_path / "feeds.yaml"))
-    done = subprocess.run(
-        [sys.executable, "-m", "veille", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    shown = done.stdout + done.stderr
-    assert done.returncode == code, shown
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[int, str]]:
+    """Every case of ``CLI_CASES`` (each in its own folder), as many at once as there are
+    cores: a ``veille`` process spends most of its ~1 s starting. (exit code, output) each."""
+
+    def run(case: tuple[list[str], int, list[str]]) -> tuple[int, str]:
+        folder = tmp_path_factory.mktemp("cli")
+        done = subprocess.run(
+            [sys.executable, "-m", "veille", *case[0]],
+            cwd=folder,
+            env=veille_env(COLUMNS="120", LANG="C.UTF-8", VEILLE_CONFIG=str(folder / "feeds.yaml")),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return done.returncode, done.stdout + done.stderr
+
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        return list(pool.map(run, CLI_CASES))
+
+
+@pytest.mark.parametrize("case", range(len(CLI_CASES)), ids=lambda i: " ".join(CLI_CASES[i][0]))
+def test_cli_own_texts_are_french(cli_runs: list[tuple[int, str]], case: int) -> None:
+    _, code, expected = CLI_CASES[case]
+    returncode, shown = cli_runs[case]
+    assert returncode == code, shown
     flat = " ".join(shown.split())
     for text in expected:
         assert text in flat, (text, shown)

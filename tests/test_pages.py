@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -268,12 +269,25 @@ def test_feeds_page_rows() -> None:
 # --- routes ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    app, store = build_app(tmp_path, many=60)
+@contextmanager
+def served(folder: Path) -> Iterator[TestClient]:
+    app, store = build_app(folder, many=60)
     with TestClient(app) as c:
         yield c
     store.close()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app for the module's tests that only read (``fresh_client`` for one that writes)."""
+    with served(tmp_path_factory.mktemp("pages")) as c:
+        yield c
+
+
+@pytest.fixture
+def fresh_client(tmp_path: Path) -> Iterator[TestClient]:
+    with served(tmp_path) as c:
+        yield c
 
 
 def get(client: TestClient, url: str, status: int = 200) -> Doc:
@@ -478,7 +492,8 @@ def _descendants(parent: Element) -> list[Element]:
     return found
 
 
-def test_a_search_without_a_period_looks_at_every_date(client: TestClient) -> None:
+def test_a_search_without_a_period_looks_at_every_date(fresh_client: TestClient) -> None:
+    client = fresh_client  # this test adds an entry
     store: Store = client.app.state.store  # type: ignore[attr-defined]
     add_entries(store, "ludo", [("Tablettes : le bilan d'un an de prêt", timedelta(days=20), ())])
     doc = get(client, "/?q=tablette")
