@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import html
 import re
-import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -29,6 +28,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
+from tests.conftest import wait_until
 from veille.ingest.heartbeat import record_tick
 from veille.models import FeedSpec, ParsedEntry, Validators
 from veille.render.french import french_datetime, period_label
@@ -346,10 +346,12 @@ def test_a_refused_edit_is_dated_by_the_apps_clock(world: World) -> None:
     with world.client() as c:
         world.now = anchor + timedelta(minutes=5)
         world.config.write_text(FEEDS_YAML + "  cassé: [\n", encoding="utf-8")
-        deadline = time.monotonic() + 10  # feeds.yaml is looked at every 2 s at most
-        while "refusée" not in (page := text(c.get("/feeds"))):
-            assert time.monotonic() < deadline, "the refused edit never showed"
-            time.sleep(0.1)
+
+        def refused_page() -> str:
+            page = text(c.get("/feeds"))
+            return page if "refusée" in page else ""
+
+        page = wait_until(refused_page, 10, "the refused edit shown")  # looked at every 2 s
         refused = f"à l'instant ({french_datetime(world.now, PARIS)})"
         loaded = f"il y a 5 min ({french_datetime(anchor, PARIS)})"
         assert f"refusée</strong> {refused}" in page and f"(chargée {loaded})" in page

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tests.conftest import postgres_schema
+from tests.stores import postgres_schema
 from veille.store import Store
 from veille.store.tables import metadata
 
