@@ -19,6 +19,20 @@ from veille.store import Store
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 
+# Two themes and the daily digest, the end of a feeds.yaml: shared with tests/test_cli.py.
+THEMES_AND_DAILY = """\
+  ia:
+    label: Intelligence artificielle
+    match: ["IA"]
+  tablettes:
+    label: Tablettes
+    match: ["tablette*"]
+digests:
+  quotidien:
+    title: La veille du jour
+    window: 1d
+"""
+
 FEEDS_YAML = """\
 feeds:
   - id: cafe
@@ -38,20 +52,14 @@ tags:
   evaluation:
     label: Évaluation
     match: ["évaluation"]
-  ia:
-    label: Intelligence artificielle
-    match: ["IA"]
-  tablettes:
-    label: Tablettes
-    match: ["tablette*"]
-digests:
-  quotidien:
-    title: La veille du jour
-    window: 1d
+""" + (
+    THEMES_AND_DAILY
+    + """\
   hebdo:
     title: La semaine du numérique éducatif
     window: 7d
 """
+)
 
 # (key, feed, title, hours before NOW, tags); tags are given as stored by the tagger.
 ARTICLES = [

@@ -10,28 +10,22 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.browser import THEMES_AND_DAILY
 from tests.servers import FeedServer
 from veille.cli.app import app
 from veille.models import FeedSpec, ParsedEntry
 from veille.store import Store
 
-FEEDS_YAML = """\
+FEEDS_YAML = (
+    """\
 feeds:
   - id: cafe
     url: https://cafe.example/feed
     title: Le Café
 tags:
-  ia:
-    label: Intelligence artificielle
-    match: ["IA"]
-  tablettes:
-    label: Tablettes
-    match: ["tablette*"]
-digests:
-  quotidien:
-    title: La veille du jour
-    window: 1d
 """
+    + THEMES_AND_DAILY
+)
 
 
 @pytest.fixture
