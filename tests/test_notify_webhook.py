@@ -8,7 +8,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -47,9 +46,9 @@ JSON = "application/json"
 
 
 @pytest.fixture
-def receiver() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
+def receiver(feed_server: FeedServer) -> FeedServer:
+    """The webhooks' receiver: conftest's loopback server, which records every request."""
+    return feed_server
 
 
 def hook(url: str, when: str = "issue", **kw: Any) -> NotifyTarget:
