@@ -919,3 +919,19 @@ def test_fast_enough_with_summaries() -> None:
     print(f"\ncluster: 100 new entries with summaries against 500 in {elapsed * 1000:.1f} ms")
     assert len(result) >= 100
     assert elapsed < 0.5
+
+
+def test_a_big_story_stays_one_cluster() -> None:
+    """A story told by two dozen outlets the same day stays one line: its words are frequent
+    that day because of it (the index's cap on frequent features must not split it)."""
+    for name in ("pronote-panne-rentree", "bac-2027-calendrier", "ia-cadre-usage"):
+        (tellings,) = [
+            s["tellings"] for t in STORIES["topics"] for s in t["stories"] if s["story"] == name
+        ]
+        items = [
+            replace(_telling(f"{copy}-{i}", t), feed=f"{t['feed']}-{copy}")
+            for copy in range(6)
+            for i, t in enumerate(tellings)
+        ]
+        assert len(items) == 24
+        assert len(set(assign_clusters(items, []).values())) == 1, name

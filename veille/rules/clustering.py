@@ -181,7 +181,7 @@ def same_story(a: ClusterItem, b: ClusterItem) -> bool:
 
 _WINDOW_DAYS = WINDOW.days + 1  # days on each side that can hold an item within the window
 MAX_POSTING = 60  # a title word in more entries than this in one day does not discriminate
-MAX_STORY_POSTING = 20  # nor does a story feature (summaries repeat a topic's words more)
+MAX_STORY_POSTING = 20  # nor does a story feature (a big story stays under it: 20 outlets a day)
 MIN_HITS = 2  # keys two entries must share to be compared at all
 
 

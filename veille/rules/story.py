@@ -399,8 +399,8 @@ def lead(summary: str) -> str:
     return text
 
 
-# What a word gives, whatever the text: (feature, weight, may weigh as a name) triples.
-_Reading = tuple[tuple[str, float, bool], ...]
+# What a word gives, whatever the text: (feature, weight, may weigh as a name, school level).
+_Reading = tuple[tuple[str, float, bool, str | None], ...]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -408,20 +408,20 @@ def _read_word(token: str) -> _Reading:
     """The features of one folded word (cached: a window repeats its words thousands of
     times). Levels also go to ``Story.levels`` (their feature starts with ``l:``)."""
     if token in _NUMBER_WORDS:
-        return ((f"n:{_NUMBER_WORDS[token]}", SMALL_W, False),)
+        return ((f"n:{_NUMBER_WORDS[token]}", SMALL_W, False, None),)
     if token in _LEVELS:
-        return (("l:" + _LEVELS[token], LEVEL_W, False),)
+        return (("l:" + _LEVELS[token], LEVEL_W, False, _LEVELS[token]),)
     s = stem(token)
     concept = _CONCEPTS.get(token) or _CONCEPTS.get(s)
     if concept:
-        return ((concept, WEAK_W if concept in _WEAK_CONCEPTS else WORD_W, False),)
+        return ((concept, WEAK_W if concept in _WEAK_CONCEPTS else WORD_W, False, None),)
     pupil: _Reading = ()
     if s in _PUPILS:
-        pupil, s = (("~eleve", WEAK_W, False),), _PUPILS[s]
+        pupil, s = (("~eleve", WEAK_W, False, None),), _PUPILS[s]
     root = _root(s)
     if root in _WEAK:
-        return (*pupil, (root, WEAK_W, False))
-    return (*pupil, (root, WORD_W, True))
+        return (*pupil, (root, WEAK_W, False, None))
+    return (*pupil, (root, WORD_W, True, None))
 
 
 _ELISIONS = frozenset(("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu"))
@@ -438,6 +438,7 @@ class _Word:
     capital: bool  # starts with a capital: a name unless it starts a segment
     capitals: bool  # a capital after the first letter (DEPP, pHARe): always a name
     reading: _Reading
+    specials: tuple[_Special, ...]  # phrases and places that may start with it
 
 
 @lru_cache(maxsize=1 << 16)
@@ -452,6 +453,7 @@ def _word(raw: str) -> _Word:
         raw[0].isupper(),
         len(raw) > 1 and raw[1:] != raw[1:].lower(),
         () if skip else _read_word(token),
+        tuple(_SPECIALS.get(token, ())),
     )
 
 
@@ -485,16 +487,16 @@ class _Builder:
             text = _RANGE.sub(r"\1 \3 \2 \3", text)  # « du 16 au 18 juin »: both are dates
             text = _NUMBER.sub(self.number, text)  # numbers are read apart, then blanked
         segment_start, end = True, 0  # a capital there does not make a name
+        weights, entities = self.weights, self.entities
         for m in _WORD.finditer(text):
-            start = m.start()
+            start, stop = m.span()
             if start < end:
                 continue  # inside a phrase or a place already read
             gap = text[end:start]
-            end = m.end()
+            end = stop
             if gap != " " and _SEGMENT_BREAK.search(gap):
                 segment_start = True
-            raw = m.group()
-            word = _word(raw)
+            word = _word(m.group())
             if word.skip:
                 if not word.elision or text[end : end + 1] not in "'’":
                     segment_start = False  # « l’École » still starts its segment
@@ -502,7 +504,7 @@ class _Builder:
             name = word.capitals or (word.capital and not segment_start)
             segment_start = False
             reading = word.reading
-            for pattern, phrase, region, academie in _SPECIALS.get(word.token, ()):
+            for pattern, phrase, region, academie in word.specials:
                 special = pattern.match(text, start)
                 if special is not None:
                     end = special.end()
@@ -514,13 +516,14 @@ class _Builder:
                     break
             if word.stop and not name and reading is word.reading:
                 continue
-            for feature, weight, nameable in reading:
-                if feature[:2] == "l:":
-                    self.levels.add(feature[2:])
+            for feature, weight, nameable, level in reading:
+                if level is not None:
+                    self.levels.add(level)
                 if name and nameable:
-                    self.entities.add(feature)
+                    entities.add(feature)
                     weight = NAME_W
-                self.add(feature, weight)
+                if weight > weights.get(feature, 0.0):
+                    weights[feature] = weight
 
     def number(self, m: re.Match[str]) -> str:
         whole, _, decimals = m.group("num").partition(",")

@@ -133,10 +133,18 @@ def _names(title: str) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """A title's significant words (folded, stemmed), and the names among them."""
+    """A title's significant words (folded, stemmed), with what ``title_similarity`` reads of
+    them computed once (it runs for every candidate of every new entry)."""
 
     words: frozenset[str]
     names: frozenset[str]  # the proper nouns and acronyms among them
+    full: frozenset[str]  # the words that weigh 1 (the others weigh ½)
+    discriminating: frozenset[str]  # numbers, levels, exams, disciplines, decisions, names
+    weight: float  # of all its words
+
+
+def _weight(word: str) -> float:
+    return 0.5 if word in _WEAK else 1.0
 
 
 @lru_cache(maxsize=1 << 14)
@@ -153,7 +161,16 @@ def signature(title: str) -> Signature:
         for w in (_stem(t) for t in tokens(title) if t not in _STOP)
         if w not in _GENERIC and w not in _VERBS
     )
-    return Signature(words, frozenset(_names(title) & words))
+    names = frozenset(_names(title) & words)
+    return Signature(
+        words,
+        names,
+        words - _WEAK,
+        frozenset(
+            w for w in words if w in _DISCRIMINATING or w in names or any(c.isdigit() for c in w)
+        ),
+        sum(map(_weight, words)),
+    )
 
 
 def title_signature(title: str) -> frozenset[str]:
@@ -161,32 +178,25 @@ def title_signature(title: str) -> frozenset[str]:
     return signature(title).words
 
 
-def _weight(word: str) -> float:
-    return 0.5 if word in _WEAK else 1.0
-
-
 def full_weight(word: str) -> bool:
     """Whether a signature word weighs 1 (not one of the words frequent in education news)."""
     return word not in _WEAK
 
 
-def _discriminating(word: str, sig: Signature) -> bool:
-    return word in _DISCRIMINATING or word in sig.names or any(c.isdigit() for c in word)
-
-
 def title_similarity(a: Signature, b: Signature) -> float:
     """Weighted Jaccard of two signatures; 0.0 when they cannot be the same story."""
     shared = a.words & b.words
-    if not any(_weight(w) == 1.0 for w in shared):
+    full = len(a.full & shared)
+    if not full:
         return 0.0
-    shared_weight = sum(_weight(w) for w in shared)
+    shared_weight = full + 0.5 * (len(shared) - full)
     if shared_weight < MIN_SHARED:
         return 0.0
-    only_a, only_b = a.words - b.words, b.words - a.words
-    if any(_discriminating(w, a) for w in only_a) and any(_discriminating(w, b) for w in only_b):
+    if not (a.discriminating <= shared or b.discriminating <= shared):
         return 0.0  # each title has a number, level, exam, discipline, decision or name of its own
-    score = shared_weight / (shared_weight + sum(_weight(w) for w in only_a | only_b))
-    if any(_weight(w) == 1.0 for w in only_a) and any(_weight(w) == 1.0 for w in only_b):
+    # The words of one title only, both sides: what neither shares.
+    score = shared_weight / (a.weight + b.weight - shared_weight)
+    if not (a.full <= shared or b.full <= shared):
         # Each title says something the other does not (« élèves malades » / « élèves
         # allophones »): they must agree on more.
         return score if score >= STRICT_THRESHOLD else 0.0
