@@ -41,6 +41,7 @@ entry are scored: linear in the number of entries.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -202,6 +203,7 @@ class _Index:
         self.by_day: defaultdict[int, list[int]] = defaultdict(list)
         self.by_link: defaultdict[str, list[int]] = defaultdict(list)
         self.feeds: defaultdict[str, set[str]] = defaultdict(set)  # cluster id → its feeds
+        self.started: dict[str, datetime] = {}  # cluster id → its earliest known entry
 
     def known(self, seq: int, item: ClusterItem, link: str | None, cluster: str) -> None:
         """An entry reachable by its link and counted in its cluster (keys: ``add``)."""
@@ -209,6 +211,9 @@ class _Index:
         if link is not None:
             self.by_link[link].append(seq)
         self.feeds[cluster].add(item.feed)
+        started = self.started.get(cluster)
+        if started is None or item.published < started:
+            self.started[cluster] = item.published
 
     def add(self, seq: int, p: _Prepared) -> None:
         """Index the keys of a ``known`` entry."""
@@ -238,15 +243,24 @@ class _Index:
         titles: Counter[int] = Counter()
         stories: Counter[int] = Counter()
         first, last = p.day - _WINDOW_DAYS, p.day + _WINDOW_DAYS
+        crowded = 0  # title words left out for being in too many titles: anyone may share them
         for key, weight in p.keys:
             days = self.by_key.get(key)
             if days is None:
                 continue
             cap = MAX_STORY_POSTING if weight else MAX_POSTING
             for day, posting in days.items():
-                if first <= day <= last and len(posting) <= cap:
-                    (stories if weight else titles).update(posting)
-        found = {i: (True, False) for i, n in titles.items() if n >= MIN_HITS}
+                if first <= day <= last:
+                    if len(posting) <= cap:
+                        (stories if weight else titles).update(posting)
+                    elif not weight:
+                        crowded += 1
+        # Near-identical titles share at least half of p's weight (a weighted Jaccard of ½
+        # needs it: ``titles.title_similarity``); indexed words weigh 1, the others ½.
+        full = len(p.sig.full)
+        need = math.ceil(full / 2 - (len(p.sig.words) - full) / 4 - 1e-9) - crowded
+        need = max(MIN_HITS, need)
+        found = {i: (True, False) for i, n in titles.items() if n >= need}
         # The story rule needs STORY_MIN_EVENTS common heavy features (a comprehension, not
         # a loop: this runs for every entry, over every entry sharing one feature).
         for i in [i for i, n in stories.items() if n >= STORY_MIN_EVENTS]:
@@ -275,8 +289,10 @@ def assign_clusters(
     next_waiting = 0
     result: dict[str, str] = {}
     order = sorted(range(len(new_items)), key=lambda i: (new_items[i].published, i))
+    feeds, started = index.feeds, index.started
     for rank, item in enumerate(new_items[i] for i in order):
         prepared = _Prepared.of(item)
+        link = prepared.link
         index.forget_before(prepared.day - _WINDOW_DAYS)
         while next_waiting < len(waiting):
             seq = waiting[next_waiting]
@@ -288,15 +304,21 @@ def assign_clusters(
             next_waiting += 1
         best: tuple[float, datetime, str, ClusterItem] | None = None
         neighbours = index.neighbours(prepared)
+        # Clusters whose first known telling is more than WINDOW older: a story is told
+        # within a few days of its first telling (a shared link still counts).
+        too_old = item.published - WINDOW
         for i in sorted(neighbours):  # sorted: ties resolve the same way
             other = index.get(i)
             cluster = cluster_of[other.item.key]
-            if item.feed in index.feeds[cluster]:
+            if item.feed in feeds[cluster]:
+                continue
+            if started[cluster] < too_old and (link is None or link != other.link):
                 continue
             score = _score_prepared(prepared, other, *neighbours[i])
-            published = other.item.published
-            if score > 0.0 and (best is None or (-score, published) < (-best[0], best[1])):
-                best = (score, published, cluster, other.item)
+            if score > 0.0:
+                published = other.item.published
+                if best is None or (-score, published) < (-best[0], best[1]):
+                    best = (score, published, cluster, other.item)
         if best is None:
             cluster = item.key
         else:
