@@ -726,7 +726,7 @@ def measure_items(same: list[Pair], different: list[Pair]) -> tuple[float, float
 def test_rephrased_stories_precision_and_recall() -> None:
     """Tellings of one story by several outlets under rephrased titles are one story
     (recall ≥ 0.85); two news of one topic told the same days stay two (precision ≥ 0.95)."""
-    for split in ("tuning", "held-out"):
+    for split in ("tuning", "held-out", "fresh"):
         precision, recall = measure_items(*story_pairs(split))
         print(f"\nrephrased stories, {split}: precision {precision:.2f}, recall {recall:.2f}")
     same, different = story_pairs()
@@ -751,7 +751,8 @@ def test_rephrased_stories_precision_and_recall() -> None:
 def test_rephrased_stories_grouped_in_one_pass() -> None:
     """All tellings of the set clustered at once, as a first refresh does: the clusters match
     the stories, pair by pair, across topics too (tellings of unrelated topics published the
-    same days must not meet)."""
+    same days must not meet). One telling that joins the other story of its topic brings all
+    its pairs with it, hence a lower bar than pair by pair."""
     tellings = [
         _telling(f"{s['story']}/{i}", t)
         for topic in STORIES["topics"]
@@ -767,8 +768,8 @@ def test_rephrased_stories_grouped_in_one_pass() -> None:
     print(
         f"\none pass over {len(tellings)} tellings: precision {precision:.2f}, recall {recall:.2f}"
     )
-    assert precision >= 0.95
-    assert recall >= 0.8  # a telling joins one cluster: a story split in two loses pairs
+    assert precision >= 0.9
+    assert recall >= 0.85
 
 
 def test_the_index_misses_no_pair() -> None:

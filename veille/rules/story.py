@@ -1,37 +1,40 @@
 """What an entry tells: the features of its title and of the lead of its summary by which two
 outlets' tellings of one story are recognised when their titles are rephrased. Pure.
 
-``story(title, summary) -> Story``: the summary is cut to its lead (``LEAD_CHARS``, the
+``story(title, summary) -> Story``: the summary is cut to its lead (``lead``: plain text, the
 WordPress « The post … appeared first on … » / « L’article … est apparu en premier sur … »
-footer and « Lire la suite » dropped), then title and lead become weighted *features*:
+footer and « Lire la suite » dropped, ``LEAD_CHARS``), then title and lead become weighted
+*features*:
 
 * **dates** (``d:15/6``: a day with its month, « 1er septembre », « du 16 au 18 juin »),
   weight ``DATE_W``; **percentages** (``%:58``) and **amounts** (``n:4000``: « 4 000 »,
   « 64,5 milliards », any number ≥ 100 that is not a year) ``AMOUNT_W``; other numbers
   (« 12 fiches », « six semaines »), years and hours ``SMALL_W``;
 * **school levels** (``l:3e``: « 3e » and « troisième » alike, ``l:cp``…) ``LEVEL_W``;
-* **regions** (``p:grand-est``: a region, an académie or the adjective of its people,
-  « franciliens ») ``NAME_W``;
+* **places**: regions (``p:grand-est``, also from their people's adjective, « franciliens »)
+  and académies (``a:creteil``, from their city) ``NAME_W``;
 * **words**, folded, plurals removed (``veille.text``) and cut to a root by a light suffix
-  rule (« généralisation », « généralisé » → ``generalis``); a few words that outlets use for
-  one another read as one *concept* (« panne » / « inaccessible » / « hors service »,
-  « grève » / « grévistes », « DNB » / « brevet »: ``~panne``…), and some phrases as one
-  word (« intelligence artificielle » → ``ia``, « vie scolaire``); stop-words and reporting
-  verbs (« annonce », « dévoile »… sources pick different ones) are dropped. A word weighs
+  rule (« généralisation », « généralisé » → ``generalis``); words that outlets use for one
+  another read as one *concept* (« panne » / « inaccessible » / « hors service », « grève » /
+  « grévistes », « DNB » / « brevet »: ``~panne``…), and some phrases as one word
+  (« intelligence artificielle » → ``~ia``, « vie scolaire »); stop-words and reporting verbs
+  (« annonce », « dévoile »…: sources pick different ones) are dropped. A word weighs
   ``WORD_W``, or ``NAME_W`` when written as a name (a capital inside a sentence, an acronym:
   « Pronote », « DEPP »), or ``WEAK_W`` when any education news uses it (« élèves »,
-  « ministère », « rentrée »…: they agree across unrelated stories).
+  « ministère », « rentrée », « collège »…: they agree across unrelated stories).
 
 ``compare(a, b)`` measures what two stories share: the weight ``shared`` of their common
-features (each counted at the lower of its two weights) and its ``cosine`` (shared weight over
-the geometric mean of their total weights: how much of what each says is shared). It also
-names a **conflict**, the sign of two different news of one topic whatever else they share:
-each has exactly one date and they differ (« grève le 10 décembre » / « le 8 décembre »), or
-both name school levels and none in common (« résultats en CP et CE1 » / « en 6e et 4e »), or
-both name regions and none in common.
+features (each counted at the lower of its two weights), its ``cosine`` (shared weight over
+the geometric mean of their total weights: how much of what each says is shared), and the
+``events``: common features that are neither names nor places, i.e. *what happened* (two
+news of one product in one region share who and where, not what happened).
+``conflict(a, b)`` names the sign of two different news of one topic, whatever else they
+share: each has exactly one date and they differ (« grève le 10 décembre » / « le 8
+décembre »), or both name school levels and none in common (« résultats en CP et CE1 » /
+« en 6e et 4e »), or both name regions, or académies, and none in common.
 
-The rule that decides (``clustering``) reads these numbers; ``Comparison.evidence`` lists the
-shared features for a person checking why two entries were grouped.
+The rule that decides (``clustering``) reads these; ``evidence(a, b)`` lists the common
+features for a person checking why two entries were grouped.
 """
 
 from __future__ import annotations
@@ -108,7 +111,7 @@ _WEAK_WORDS = (
     "plan projet rapport guide étude loi proposition décret circulaire texte vote personnel "
     "équipe famille parent service outil numérique usage question semaine mois million "
     "milliard euro gouvernement région académie syndicat officiel public privé ensemble mise "
-    "place niveau vie session"
+    "place niveau vie session État collège lycée"
 )
 # Words that outlets use for one another in the same story: each group reads as one feature,
 # named after its first word.
