@@ -209,3 +209,45 @@ def test_digest_page_shows_the_other_sources_of_a_rephrased_story(
         unescape(shown.group(1))
     }
     assert set(unescape(also.group(1)).split(", ")) == others
+
+
+def test_summaries_are_read_where_a_pending_entry_reaches(store: Store, now: datetime) -> None:
+    """After an ordinary update, only the entries a new one can be compared with (72 h) come
+    with their summary: a fortnight of summaries is not read for a few new entries."""
+    store.sync_feeds(
+        [FeedSpec("cafe", "https://cafe.example/f"), FeedSpec("vni", "https://vni.example/f")]
+    )
+    for key, days in (("old", 9), ("recent", 2)):
+        entry = ParsedEntry(
+            key=key,
+            guid=key,
+            url=None,
+            title=key,
+            summary_html=f"<p>Résumé {key}</p>",
+            published=now - timedelta(days=days),
+        )
+        store.save_entries("cafe", [entry], now=now)
+    since = now - timedelta(days=14)
+    store.cluster_pending(assign_clusters, ClusterItem, since=since)
+    fresh = ParsedEntry(
+        key="new",
+        guid="new",
+        url=None,
+        title="new",
+        summary_html="<p>Neuf</p>",
+        published=now - timedelta(hours=1),
+    )
+    store.save_entries("vni", [fresh], now=now)
+    seen: dict[str, str] = {}
+
+    def capture(pending: list[ClusterItem], others: list[ClusterItem]) -> dict[str, str]:
+        seen.update({i.title: i.summary for i in [*pending, *others]})
+        return {}
+
+    store.cluster_pending(capture, ClusterItem, since=since)
+    assert seen == {"new": "Neuf", "recent": "Résumé recent", "old": ""}
+    # Nothing pending: nothing read.
+    store.cluster_pending(assign_clusters, ClusterItem, since=since)
+    seen.clear()
+    assert store.cluster_pending(capture, ClusterItem, since=since) == 0
+    assert seen == {}
