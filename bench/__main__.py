@@ -149,6 +149,13 @@ def _refresh_rows(
         "pas plus lent",
         verdict(vc.median <= rc.median),
     )
+    cl = Stat(tuple(res["cluster"] for res, _ in got["veille"]))
+    stories, grouped = got["veille"][-1][0]["stories"]
+    sec.add(
+        f"{feeds} sources : regroupement par histoire (dernière étape de la mise à jour, "
+        f"comprise ci-dessus ; {grouped:,} articles en {stories:,} histoires à plusieurs sources)",
+        fmt_stat(cl),
+    )
     vm = max(p for _, p in got["veille"])
     rm = max(p for _, p in got["reader"])
     row = sec.add(f"{feeds} sources : pic de mémoire", fmt_mb(vm), fmt_mb(rm), ratio(vm, rm))

@@ -3,10 +3,13 @@ parent can sample the memory of exactly this process tree (parser workers includ
 
 It does a first full refresh of every feed into an empty database, then ``cycles`` refreshes
 where every feed answers 304, and prints one JSON line: ``{"first": s, "cycles": [s…],
-"entries": n, "errors": n, "search": {...}}``. Both contenders run the same way:
+"entries": n, "errors": n, "search": {...}}`` (veille: also ``cluster``, ``stories``). Both
+contenders run the same way:
 
 - veille: ``service.open_updater(settings, store)`` + ``apply_config`` + ``update()``, as
-  ``veille update --all`` does (fetch | parse in worker processes | tag | save | cluster);
+  ``veille update --all`` does (fetch | parse in worker processes | tag | save | cluster); its
+  last step, same-story grouping, is also timed apart (``cluster``, with ``stories``: how
+  many stories several sources told, and their entries);
 - reader: ``make_reader(db)`` + ``add_feed`` + ``update_feeds(workers=…)`` (requests +
   feedparser in threads), then ``enable_search`` + ``update_search``.
 """
@@ -63,9 +66,22 @@ def run_veille(spec: dict[str, Any]) -> dict[str, Any]:
     store = Store(settings.database_url)
     store.migrate()
 
+    clustering: list[float] = []
+
     async def main() -> dict[str, Any]:
         async with open_updater(settings, store) as updater:
             await updater.apply_config(config)
+            cluster = updater.cluster
+
+            async def timed_cluster() -> int:
+                # The update's last step (same-story grouping), timed apart inside ``first``.
+                started = time.perf_counter()
+                try:
+                    return await cluster()
+                finally:
+                    clustering.append(time.perf_counter() - started)
+
+            updater.cluster = timed_cluster  # type: ignore[method-assign]
             started = time.perf_counter()
             results = await updater.update(None)
             first = time.perf_counter() - started
@@ -83,7 +99,21 @@ def run_veille(spec: dict[str, Any]) -> dict[str, Any]:
         out["entries"] = store.count_entries()
     finally:
         store.close()
+    out["cluster"] = clustering[0] if clustering else 0.0
+    out["stories"] = _stories(spec["db"])
     return out
+
+
+def _stories(db: str) -> list[int]:
+    """[stories told by several sources, entries in them] after the first refresh."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM entry "
+            "WHERE cluster_id IS NOT NULL GROUP BY cluster_id HAVING count(*) > 1)"
+        ).fetchone()
+    return [int(row[0]), int(row[1])]
 
 
 def run_reader(spec: dict[str, Any]) -> dict[str, Any]:

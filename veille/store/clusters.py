@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from veille.rules.story import LEAD_HTML_CHARS
 from veille.store.base import StoreBase, feed_display_title
 from veille.store.tables import entry_t, feed_t
 
@@ -25,8 +26,28 @@ class ClustersMixin(StoreBase):
         every entry published up to 72 h before them. Returns how many entries were placed.
 
         One pass reads the window once (not once per feed), so a full refresh of thousands
-        of feeds costs one query and one in-memory grouping.
+        of feeds costs one query and one in-memory grouping (and one small query first: the
+        earliest pending entry, which bounds whose summaries are read).
         """
+        with self.engine.connect() as conn:
+            first = conn.execute(
+                sa.select(sa.func.min(entry_t.c.published_at)).where(
+                    entry_t.c.cluster_id.is_(None), entry_t.c.published_at >= since
+                )
+            ).scalar()
+        if first is None:
+            return 0
+        # The rules read the lead of a summary (else of the content): only its head is read,
+        # and only for the entries a pending one can be compared with (72 h, counted in whole
+        # days: a margin), i.e. a few days of the window after an ordinary update.
+        text = sa.func.coalesce(sa.func.nullif(entry_t.c.summary_html, ""), entry_t.c.content_html)
+        summary = sa.case(
+            (
+                entry_t.c.published_at >= first - WINDOW - timedelta(days=2),
+                sa.func.substr(text, 1, LEAD_HTML_CHARS),
+            ),
+            else_=sa.literal(""),
+        )
         query = sa.select(
             entry_t.c.id,
             entry_t.c.feed_id,
@@ -34,6 +55,7 @@ class ClustersMixin(StoreBase):
             entry_t.c.url,
             entry_t.c.published_at,
             entry_t.c.cluster_id,
+            summary.label("summary"),
         ).where(entry_t.c.published_at >= since - WINDOW)
         pending: list[Any] = []
         others: list[Any] = []
@@ -50,6 +72,7 @@ class ClustersMixin(StoreBase):
                         published=r.published_at,
                         url=r.url,
                         cluster=str(r.cluster_id) if r.cluster_id is not None else None,
+                        summary=r.summary or "",
                     )
                 )
         if not pending:

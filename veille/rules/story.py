@@ -1,0 +1,616 @@
+"""What an entry tells: the features of its title and of the lead of its summary by which two
+outlets' tellings of one story are recognised when their titles are rephrased. Pure.
+
+``story(title, summary) -> Story``: the summary is cut to its lead (``lead``: plain text, the
+WordPress « The post … appeared first on … » / « L’article … est apparu en premier sur … »
+footer and « Lire la suite » dropped, ``LEAD_CHARS``), then title and lead become weighted
+*features*:
+
+* **dates** (``d:15/6``: a day with its month, « 1er septembre », « du 16 au 18 juin »),
+  weight ``DATE_W``; **percentages** (``%:58``) and **amounts** (``n:4000``: « 4 000 »,
+  « 64,5 milliards », any number ≥ 100 that is not a year) ``AMOUNT_W``; other numbers
+  (« 12 fiches », « six semaines »), years and hours ``SMALL_W``;
+* **school levels** (``l:3e``: « 3e » and « troisième » alike, ``l:cp``…) ``LEVEL_W``;
+* **places**: regions (``p:grand-est``, also from their people's adjective, « franciliens »)
+  and académies (``a:creteil``, from their city) ``NAME_W``;
+* **words**, folded, plurals removed (``veille.text``) and cut to a root by a light suffix
+  rule (« généralisation », « généralisé » → ``generalis``); words that outlets use for one
+  another read as one *concept* (« panne » / « inaccessible » / « hors service », « grève » /
+  « grévistes », « DNB » / « brevet »: ``~panne``…), and some phrases as one word
+  (« intelligence artificielle » → ``~ia``, « vie scolaire »); stop-words and reporting verbs
+  (« annonce », « dévoile »…: sources pick different ones) are dropped. A word weighs
+  ``WORD_W``, or ``NAME_W`` when written as a name (a capital inside a sentence, an acronym:
+  « Pronote », « DEPP »), or ``WEAK_W`` when any education news uses it (« élèves »,
+  « ministère », « rentrée », « collège »…: they agree across unrelated stories).
+
+``compare(a, b)`` measures what two stories share: the weight ``shared`` of their common
+features (each counted at the lower of its two weights), its ``cosine`` (shared weight over
+the geometric mean of their total weights: how much of what each says is shared), and the
+``events``: common features that are neither names nor places, i.e. *what happened* (two
+news of one product in one region share who and where, not what happened).
+``conflict(a, b)`` names the sign of two different news of one topic, whatever else they
+share: each has exactly one date and they differ (« grève le 10 décembre » / « le 8
+décembre »), or both name school levels and none in common (« résultats en CP et CE1 » /
+« en 6e et 4e »), or both name regions, or académies, and none in common.
+
+The rule that decides (``clustering``) reads these; ``evidence(a, b)`` lists the common
+features for a person checking why two entries were grouped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from veille.text import fold, stem, strip_html, tokens
+
+__all__ = [
+    "LEAD_CHARS",
+    "LEAD_HTML_CHARS",
+    "Comparison",
+    "Story",
+    "compare",
+    "conflict",
+    "evidence",
+    "lead",
+    "story",
+    "story_of_lead",
+]
+
+LEAD_CHARS = 400  # the lead: what most feeds' summaries are, and enough to tell a story
+LEAD_HTML_CHARS = 3 * LEAD_CHARS  # of a summary's HTML, what can hold its lead
+
+DATE_W = 3.0
+AMOUNT_W = 2.5
+NAME_W = 2.0
+WORD_W = 1.0
+LEVEL_W = 1.0
+SMALL_W = 0.5
+WEAK_W = 0.3
+
+_STOP = frozenset(
+    tokens(
+        "le la les un une des du de au aux a à et ou mais en dans sur pour par avec sans sous "
+        "vers chez entre est sont sera seront été être avoir ont avait aura eu ce cet cette ces "
+        "son sa ses leur leurs qui que quoi dont quel quelle quels quelles comment pourquoi il "
+        "elle ils elles on nous vous se ne pas plus moins tout tous toute toutes très y ça afin "
+        "lors après avant depuis contre nouveau nouvelle nouveaux nouvelles lundi mardi mercredi "
+        "jeudi vendredi samedi dimanche voici voilà faut savoir va vont peut doit doivent "
+        "peuvent pourra pourront devra devront je tu me te moi toi lui eux ma ta mon ton mes "
+        "tes nos notre vos votre même aussi encore déjà toujours désormais enfin bientôt "
+        "davantage selon plusieurs certains certaines chaque grâce cause face lorsque quand si "
+        "comme ainsi alors donc or ni car via fait faire font était dès hors malgré parmi près "
+        "ci là cela celui celle ceux celles autre autres tel telle tels telles où sauf puis "
+        "ensuite bien non oui jusqu peu beaucoup trop assez tant aucun aucune rien quelque "
+        "quelques ici aujourd hui hier demain prochain prochaine prochains dernier dernière "
+        "derniers dernières premier première fois cours lieu partir pendant fin début part "
+        "matin soir qu heure heures minute minutes notamment également cependant toutefois "
+        "plutôt environ particulier permet permettre permettent permettant pouvoir devoir "
+        "aller venir mettre prendre donner trouver utiliser utilise utilisent propose "
+        "proposent proposer offre offrent offrir créer crée consulter besoin façon manière "
+        "chose choses exemple cas sujet ainsi afin quoi tant"
+    )
+)
+# Reporting and light verbs: outlets pick different ones for the same news.
+_VERBS = frozenset(
+    tokens(
+        "annonce annoncé annoncent dévoile dévoilé présente présenté présentée publie publié "
+        "publiée publiés publient lance lancé ouvre met mettent offre propose signe rend tombé "
+        "appelle appelé appellent explique expliqué devient change confirme confirmé "
+        "confirment indique indiquent précise précisé rappelle rappellent relève souligne "
+        "estime estiment note affirme déclare dit disent évoque évoquent juge jugent reste "
+        "restent montre montrent révèle point voir passe passent prend prennent"
+    )
+)
+_WEAK_WORDS = (
+    "école élève enseignant professeur éducation nationale national ministère ministre "
+    "scolaire classe établissement rentrée France français examen épreuve résultat nouvel "
+    "plan projet rapport guide étude loi proposition décret circulaire texte vote personnel "
+    "équipe famille parent service outil numérique usage question semaine mois million "
+    "milliard euro gouvernement région académie syndicat officiel public privé ensemble mise "
+    "place niveau vie session État collège lycée"
+)
+# Words that outlets use for one another in the same story: each group reads as one feature,
+# named after its first word.
+_CONCEPT_GROUPS = (
+    "panne pannes inaccessible inaccessibles indisponible indisponibles indisponibilité "
+    "interruption interrompu coupure dysfonctionnement bug",
+    "cyberattaque cyberattaques piratage pirate pirates piraté piratés hacker rançongiciel "
+    "ransomware ddos",
+    "fermeture fermer ferme fermé fermée fermés fermées ferment fermera fermeront cesser "
+    "cessera arrêt",
+    "suppression suppressions supprimer supprime supprimé supprimés supprimée retire retirer",
+    "grève grèves gréviste grévistes",
+    "interdiction interdire interdit interdits interdite interdictions bannir",
+    "généralisation généraliser généralise généralisé généralisée étendre étend étendu "
+    "étendue extension déployé déployée déploie déploiement",
+    "report reporter reporté reportée reportées reportés repousser repoussé repoussée "
+    "repoussées décaler décalé décalée décalées décalés différé",
+    "prolongation prolonger prolongé prolongée prolonge",
+    "obligatoire obligatoires obligation",
+    "téléphone téléphones portable portables smartphone smartphones",
+    "écran écrans",
+    "hausse augmente augmentent augmentation progresse progression progrès",
+    "baisse baissent recul recule reculent diminue diminuent diminution chute chutent",
+    "budget budgets plf finances crédits",
+    "ia iag",
+    "bac baccalauréat",
+    "brevet dnb",
+    "certification certifier certifié certifiés certifiée certifications",
+    "sanction sanctions sanctionné sanctionnée sanctionner amende amendes inflige",
+    "harcèlement harcelé harcelés harcelée harceler",
+    "agression agressé agressée agressés frappé frappée frapper violenté violentée",
+    "enquête enquêtes sondage sondages baromètre",
+    "suspension suspendre suspend suspendu suspendus suspendue bloqué bloqués bloque bloquer",
+    "annulation annuler annule annulé annulée annulés",
+    "partenariat partenariats partenaire partenaires associent associe accord",
+    "lauréat lauréats lauréate lauréates labellisé labellisés labellisées distingué "
+    "distingués récompensé récompensés",
+    "gratuit gratuite gratuits gratuites gratuitement",
+    "inscription inscriptions inscrire inscrits inscrites",
+    "handicap handicapé handicapés handicapée handicapées",
+    "canicule chaleur chaleurs",
+    "vacances congés",
+    "an ans année années",
+    "ordinateur ordinateurs",
+    "calendrier dates date",
+    "philosophie philo",
+    "mathématiques maths math",
+    "enseignant enseignants enseignante enseignantes professeur professeurs prof profs",
+    "élève élèves",
+)
+_CONCEPTS = {w: "~" + fold(g.split()[0]) for g in _CONCEPT_GROUPS for w in tokens(g)}
+_WEAK_CONCEPTS = frozenset(("~eleve", "~enseignant", "~an"))
+# Phrases that name one thing, read as one word: (first words, pattern, the word).
+_PHRASES = (
+    ("intelligence intelligences", r"intelligences? artificielles?", "ia"),
+    ("ia", r"IA g[ée]n[ée]ratives?", "ia"),
+    ("hors", r"hors service", "panne"),
+    ("attaque attaques", r"attaques? informatiques?", "cyberattaque"),
+    ("deni denis", r"d[ée]nis? de service", "ddos"),
+    ("projet projets", r"projets? de loi de finances", "plf"),
+    ("diplome diplomes", r"dipl[ôo]mes? nationa(?:l|ux) du brevet", "brevet"),
+    ("tenue tenues", r"tenues? communes?", "uniforme"),
+    (
+        "accompagnant accompagnante accompagnants accompagnantes",
+        r"accompagnant(?:e)?s? d['’][ée]l[èe]ves? (?:en situation de )?handicap[ée]*s?",
+        "aesh",
+    ),
+    ("environnement environnements", r"environnements? num[ée]riques? de travail", "ent"),
+    ("vie", r"vie scolaire", "viescolaire"),
+    ("emploi emplois", r"emplois? du temps", "emploidutemps"),
+    ("grand", r"grand oral", "grandoral"),
+    ("education", r"[ée]ducation nationale", "educationnationale"),
+    ("competence competences", r"comp[ée]tences? num[ée]riques?", "competencesnumeriques"),
+    ("classe classes", r"classes? virtuelles?", "classevirtuelle"),
+)
+# A pupil of a school level is a pupil and the level.
+_PUPILS = {"collegien": "college", "lyceen": "lycee", "ecolier": "ecole"}
+_LEVELS = {
+    "sixieme": "6e",
+    "cinquieme": "5e",
+    "quatrieme": "4e",
+    "troisieme": "3e",
+    "cp": "cp",
+    "ce1": "ce1",
+    "ce2": "ce2",
+    "cm1": "cm1",
+    "cm2": "cm2",
+    "terminale": "terminale",
+}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        tokens(
+            "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze "
+            "quinze seize"
+        )
+    )
+    if i >= 2
+} | {"vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "cent": 100, "mille": 1000}
+_MONTH_NAMES = tokens(
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+)
+_MONTHS = {m: i + 1 for i, m in enumerate(_MONTH_NAMES)}
+_MONTH = (
+    "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
+)
+
+# Places: regions (their names and their people's adjectives, which may be lower case) and
+# académies (by their city, with their region). Two stories set in different regions, or in
+# different académies, are two stories (« Créteil recrute… » / « Versailles forme… »).
+_D = r"[ -]"
+_REGIONS = {  # region: (first words, pattern)
+    "auvergne-rhone-alpes": (
+        "auvergne lyonnais lyonnaise lyonnaises",
+        rf"Auvergne{_D}Rhône{_D}Alpes|[Ll]yonnais\w*",
+    ),
+    "bourgogne-franche-comte": ("bourgogne", rf"Bourgogne{_D}Franche{_D}Comté"),
+    "bretagne": ("bretagne breton bretonne bretons bretonnes", r"Bretagne|[Bb]reton(?:ne)?s?"),
+    "centre-val-de-loire": ("centre", rf"Centre{_D}Val{_D}de{_D}Loire"),
+    "corse": ("corse", r"Corse"),
+    "grand-est": ("grand", rf"Grand{_D}Est"),
+    "hauts-de-france": ("hauts", rf"Hauts{_D}de{_D}France"),
+    "ile-de-france": (
+        "ile francilien francilienne franciliens franciliennes",
+        rf"[ÎI]le{_D}de{_D}France|[Ff]rancilien(?:ne)?s?",
+    ),
+    "normandie": (
+        "normandie normand normande normands normandes",
+        r"Normandie|[Nn]ormand(?:e|s|es)?",
+    ),
+    "nouvelle-aquitaine": ("nouvelle", rf"Nouvelle{_D}Aquitaine"),
+    "occitanie": ("occitanie", r"Occitanie"),
+    "pays-de-la-loire": ("pays", rf"Pays{_D}de{_D}la{_D}Loire"),
+    "provence-alpes-cote-d-azur": (
+        "provence paca",
+        rf"Provence{_D}Alpes{_D}Côte{_D}d['’]Azur|PACA",
+    ),
+    "outre-mer": (
+        "guadeloupe martinique guyane reunion mayotte",
+        r"Guadeloupe|Martinique|Guyane|Réunion|Mayotte",
+    ),
+}
+_ACADEMIES = {  # académie: (region, first words, pattern)
+    "aix-marseille": (
+        "provence-alpes-cote-d-azur",
+        "aix marseille",
+        rf"Aix{_D}Marseille|Marseille",
+    ),
+    "amiens": ("hauts-de-france", "amiens", r"Amiens"),
+    "besancon": ("bourgogne-franche-comte", "besancon", r"Besançon"),
+    "bordeaux": ("nouvelle-aquitaine", "bordeaux", r"Bordeaux"),
+    "clermont-ferrand": ("auvergne-rhone-alpes", "clermont", rf"Clermont{_D}Ferrand"),
+    "creteil": ("ile-de-france", "creteil", r"Créteil"),
+    "dijon": ("bourgogne-franche-comte", "dijon", r"Dijon"),
+    "grenoble": ("auvergne-rhone-alpes", "grenoble", r"Grenoble"),
+    "lille": ("hauts-de-france", "lille", r"Lille"),
+    "limoges": ("nouvelle-aquitaine", "limoges", r"Limoges"),
+    "lyon": ("auvergne-rhone-alpes", "lyon", r"Lyon"),
+    "montpellier": ("occitanie", "montpellier", r"Montpellier"),
+    "nancy-metz": ("grand-est", "nancy metz", rf"Nancy(?:{_D}Metz)?|Metz"),
+    "nantes": ("pays-de-la-loire", "nantes", r"Nantes"),
+    "nice": ("provence-alpes-cote-d-azur", "nice", r"Nice"),
+    "orleans-tours": ("centre-val-de-loire", "orleans", rf"Orléans(?:{_D}Tours)?"),
+    "paris": (
+        "ile-de-france",
+        "paris parisien parisienne parisiens parisiennes",
+        r"Paris(?:ien(?:ne)?s?)?",
+    ),
+    "poitiers": ("nouvelle-aquitaine", "poitiers", r"Poitiers"),
+    "reims": ("grand-est", "reims", r"Reims"),
+    "rennes": ("bretagne", "rennes rennais rennaise rennaises", r"Rennes|[Rr]ennais(?:e|es)?"),
+    "normandie": ("normandie", "rouen caen", r"Rouen|Caen"),
+    "strasbourg": ("grand-est", "strasbourg", r"Strasbourg"),
+    "toulouse": ("occitanie", "toulouse", r"Toulouse"),
+    "versailles": ("ile-de-france", "versailles", r"Versailles"),
+}
+# Phrases and places, by their first (folded) word: checked only where such a word starts.
+_Special = tuple[re.Pattern[str], str, str, str | None]  # pattern, word | region, académie
+
+
+def _specials() -> dict[str, list[_Special]]:
+    found: dict[str, list[_Special]] = {}
+    for firsts, pattern, word in _PHRASES:
+        compiled = re.compile(rf"(?:{pattern})\b", re.IGNORECASE)
+        for first in firsts.split():
+            found.setdefault(first, []).append((compiled, word, "", None))
+    places: list[tuple[str, str, str | None, str]] = [
+        (f, r, None, p) for r, (f, p) in _REGIONS.items()
+    ]
+    places += [(f, r, a, p) for a, (r, f, p) in _ACADEMIES.items()]
+    for firsts, region, academie, pattern in places:
+        compiled = re.compile(rf"(?:{pattern})\b")  # proper nouns: case matters
+        for first in firsts.split():
+            found.setdefault(first, []).append((compiled, "", region, academie))
+    return found
+
+
+_SPECIALS = _specials()
+_RANGE = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+(?:au|et|à|-)\s+(\d{{1,2}})\s+({_MONTH})\b", re.I)
+_NUMBER = re.compile(
+    r"(?<![\w.,])(?P<num>(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?)"
+    r"(?:\s*(?P<unit>%|millions?\b|milliards?\b|(?:er|re|e|ème)\b|h\b|heures?\b))?"
+    rf"(?:\s+(?P<month>{_MONTH})\b)?",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W_]+")
+_DIGIT = re.compile(r"\d")
+_NOT_DIGIT = re.compile(r"\D")
+_SEGMENT_BREAK = re.compile(r"[.:!?«»(\"“”—–|]")
+_AT = re.compile(r"(?<=[^\W\d_])@(?=[^\W\d_])")
+# Feed footers and « read more » links: (where it starts, what must follow for it to be one).
+_FOOTERS = (
+    ("The post ", " appeared first on "),
+    ("L’article ", " est apparu en premier sur "),
+    ("L'article ", " est apparu en premier sur "),
+    ("[…]", ""),
+    ("[...]", ""),
+    ("Lire la suite", ""),
+    ("Continue reading", ""),
+    ("Read more", ""),
+)
+_SUFFIXES = tuple(
+    sorted(
+        tokens(
+            "ations ation ateurs ateur atrices atrice ements ement ments ment ances ance ences "
+            "ence ités ité ives ive ifs if euses euse eurs eur iques ique ismes isme istes iste "
+            "ures ure ées ée és ies ie é es e er ez ent aient ait era eront ira iront ons ant ants"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_MIN_ROOT = 4
+
+
+def _root(token: str) -> str:
+    """A folded token cut to a root: plural removed, then one suffix (« généralisation »,
+    « généralisée » → ``generalis``), never below ``_MIN_ROOT`` letters."""
+    s = stem(token)
+    if not s.isalpha() or len(s) <= _MIN_ROOT:
+        return s
+    for suffix in _SUFFIXES:
+        if s.endswith(suffix) and len(s) - len(suffix) >= _MIN_ROOT:
+            return s[: -len(suffix)]
+    return s
+
+
+_WEAK = frozenset(_root(t) for t in tokens(_WEAK_WORDS))
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """The features of a title and its lead, with their weights and what conflicts read."""
+
+    weights: Mapping[str, float]
+    total: float
+    dates: frozenset[str]
+    levels: frozenset[str]
+    regions: frozenset[str]
+    academies: frozenset[str]
+    has_lead: bool  # the summary gave text beyond the title
+    headline: frozenset[str]  # the features of the title
+    entities: frozenset[str]  # features written as names, and places: who and where
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    shared: float  # weight of the common features
+    cosine: float  # shared weight over the geometric mean of the two totals
+    events: int  # common features that tell what happened: neither names nor places
+
+
+def lead(summary: str) -> str:
+    """The summary as plain text without feed footers, cut to ``LEAD_CHARS`` on a word."""
+    # Markup is rarely more than twice the text: what lies further does not reach the lead.
+    head = summary[:LEAD_HTML_CHARS]
+    if head.rfind("<") > head.rfind(">"):
+        head = head[: head.rfind("<")]  # a tag cut in two
+    text = strip_html(head)
+    for marker, then in _FOOTERS:
+        at = text.find(marker)
+        if at >= 0 and (not then or then in text[at:]):
+            text = text[:at]
+    text = text.strip()
+    if len(text) > LEAD_CHARS:
+        cut = text.rfind(" ", 0, LEAD_CHARS)
+        text = text[: cut if cut > 0 else LEAD_CHARS]
+    return text
+
+
+# What a word gives, whatever the text: (feature, weight, may weigh as a name, school level).
+_Reading = tuple[tuple[str, float, bool, str | None], ...]
+
+
+@lru_cache(maxsize=1 << 16)
+def _read_word(token: str) -> _Reading:
+    """The features of one folded word (cached: a window repeats its words thousands of
+    times). Levels also go to ``Story.levels`` (their feature starts with ``l:``)."""
+    if token in _NUMBER_WORDS:
+        return ((f"n:{_NUMBER_WORDS[token]}", SMALL_W, False, None),)
+    if token in _LEVELS:
+        return (("l:" + _LEVELS[token], LEVEL_W, False, _LEVELS[token]),)
+    s = stem(token)
+    concept = _CONCEPTS.get(token) or _CONCEPTS.get(s)
+    if concept:
+        return ((concept, WEAK_W if concept in _WEAK_CONCEPTS else WORD_W, False, None),)
+    pupil: _Reading = ()
+    if s in _PUPILS:
+        pupil, s = (("~eleve", WEAK_W, False, None),), _PUPILS[s]
+    root = _root(s)
+    if root in _WEAK:
+        return (*pupil, (root, WEAK_W, False, None))
+    return (*pupil, (root, WORD_W, True, None))
+
+
+_ELISIONS = frozenset(("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """What a word as written says, whatever its place in the text (cached)."""
+
+    token: str  # folded
+    skip: bool  # a number (read apart), a single letter, an elided article
+    elision: bool  # « l », « d », « qu »… (before an apostrophe, the segment goes on)
+    stop: bool  # a stop-word or a reporting verb, kept only when written as a name
+    capital: bool  # starts with a capital: a name unless it starts a segment
+    capitals: bool  # a capital after the first letter (DEPP, pHARe): always a name
+    reading: _Reading
+    specials: tuple[_Special, ...]  # phrases and places that may start with it
+
+
+@lru_cache(maxsize=1 << 16)
+def _word(raw: str) -> _Word:
+    token = fold(raw)
+    skip = raw[0].isdigit() or len(token) < 2 or token in _ELISIONS
+    return _Word(
+        token,
+        skip,
+        token in _ELISIONS,
+        token in _STOP or token in _VERBS,
+        raw[0].isupper(),
+        len(raw) > 1 and raw[1:] != raw[1:].lower(),
+        () if skip else _read_word(token),
+        tuple(_SPECIALS.get(token, ())),
+    )
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.weights: dict[str, float] = {}
+        self.dates: set[str] = set()
+        self.levels: set[str] = set()
+        self.regions: set[str] = set()
+        self.academies: set[str] = set()
+        self.entities: set[str] = set()
+
+    def add(self, feature: str, weight: float) -> None:
+        if weight > self.weights.get(feature, 0.0):
+            self.weights[feature] = weight
+
+    def place(self, region: str, academie: str | None) -> None:
+        self.regions.add(region)
+        if academie is None:
+            self.entities.add("p:" + region)
+            self.add("p:" + region, NAME_W)
+        else:
+            self.academies.add(academie)
+            self.entities.add("a:" + academie)
+            self.add("a:" + academie, NAME_W)
+
+    def read(self, text: str) -> None:
+        if "@" in text:
+            text = _AT.sub("a", text)  # M@gistère
+        if _DIGIT.search(text):
+            text = _RANGE.sub(r"\1 \3 \2 \3", text)  # « du 16 au 18 juin »: both are dates
+            text = _NUMBER.sub(self.number, text)  # numbers are read apart, then blanked
+        segment_start, end = True, 0  # a capital there does not make a name
+        weights, entities = self.weights, self.entities
+        for m in _WORD.finditer(text):
+            start, stop = m.span()
+            if start < end:
+                continue  # inside a phrase or a place already read
+            gap = text[end:start]
+            end = stop
+            if gap != " " and _SEGMENT_BREAK.search(gap):
+                segment_start = True
+            word = _word(m.group())
+            if word.skip:
+                if not word.elision or text[end : end + 1] not in "'’":
+                    segment_start = False  # « l’École » still starts its segment
+                continue
+            name = word.capitals or (word.capital and not segment_start)
+            segment_start = False
+            reading = word.reading
+            for pattern, phrase, region, academie in word.specials:
+                special = pattern.match(text, start)
+                if special is not None:
+                    end = special.end()
+                    if phrase:
+                        reading = _read_word(phrase)
+                    else:
+                        self.place(region, academie)
+                        reading = ()
+                    break
+            if word.stop and not name and reading is word.reading:
+                continue
+            for feature, weight, nameable, level in reading:
+                if level is not None:
+                    self.levels.add(level)
+                if name and nameable:
+                    entities.add(feature)
+                    weight = NAME_W
+                if weight > weights.get(feature, 0.0):
+                    weights[feature] = weight
+
+    def number(self, m: re.Match[str]) -> str:
+        whole, _, decimals = m.group("num").partition(",")
+        digits = _NOT_DIGIT.sub("", whole)
+        value = f"{digits}.{decimals}" if decimals else digits
+        unit = (m.group("unit") or "").lower()
+        if m.group("month"):
+            date = f"{int(digits)}/{_MONTHS[fold(m.group('month'))]}"
+            self.dates.add(date)
+            self.add("d:" + date, DATE_W)
+        elif unit in ("re", "e", "ème") and 3 <= int(digits) <= 6:
+            self.levels.add(f"{int(digits)}e")
+            self.add(f"l:{int(digits)}e", LEVEL_W)
+        elif unit == "%":
+            self.add(f"%:{value}", AMOUNT_W)
+        elif unit.startswith("h") or unit in ("er", "re", "e", "ème"):
+            self.add(f"n:{value}{unit[:1]}", SMALL_W)
+        elif len(digits) == 4 and digits[:2] in ("19", "20") and not decimals:
+            self.add(f"y:{value}", SMALL_W)
+        elif decimals or unit or int(digits) >= 100:
+            self.add(f"n:{value}", AMOUNT_W)
+        else:
+            self.add(f"n:{value}", SMALL_W)
+        return " "
+
+
+def story(title: str, summary: str = "") -> Story:
+    """The story features of a title and the lead of its summary (see the module docstring)."""
+    return story_of_lead(title, lead(summary) if summary else "")
+
+
+def story_of_lead(title: str, text: str) -> Story:
+    """``story`` when the lead is already cut (``lead``)."""
+    b = _Builder()
+    b.read(title)
+    headline = frozenset(b.weights)
+    if text:
+        b.read(text)
+    return Story(
+        b.weights,
+        sum(b.weights.values()),
+        frozenset(b.dates),
+        frozenset(b.levels),
+        frozenset(b.regions),
+        frozenset(b.academies),
+        bool(text),
+        headline,
+        frozenset(b.entities),
+    )
+
+
+def conflict(a: Story, b: Story) -> str | None:
+    """Why two stories are two news of one topic, whatever else they share (``None``: no
+    reason): each has one date and they differ, or their school levels, regions or
+    académies have nothing in common."""
+    if len(a.dates) == 1 and len(b.dates) == 1 and a.dates != b.dates:
+        return "dates"
+    if a.levels and b.levels and a.levels.isdisjoint(b.levels):
+        return "levels"
+    if a.regions and b.regions and a.regions.isdisjoint(b.regions):
+        return "places"
+    if a.academies and b.academies and a.academies.isdisjoint(b.academies):
+        return "places"
+    return None
+
+
+def compare(a: Story, b: Story) -> Comparison:
+    """What two stories share (one pass over the smaller one: it runs for every candidate)."""
+    small, large = (
+        (a.weights, b.weights) if len(a.weights) <= len(b.weights) else (b.weights, a.weights)
+    )
+    shared, events = 0.0, 0
+    for feature, weight in small.items():
+        other = large.get(feature)
+        if other is not None:
+            common = weight if weight < other else other
+            shared += common
+            if common >= WORD_W and feature not in a.entities and feature not in b.entities:
+                events += 1
+    cosine = shared / math.sqrt(a.total * b.total) if a.total and b.total else 0.0
+    return Comparison(shared, cosine, events)
+
+
+def evidence(a: Story, b: Story) -> tuple[str, ...]:
+    """The common features, heaviest first: why two stories were found alike."""
+    common = {f: min(w, b.weights[f]) for f, w in a.weights.items() if f in b.weights}
+    return tuple(sorted(common, key=lambda f: (-common[f], f)))
