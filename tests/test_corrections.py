@@ -74,7 +74,7 @@ def test_a_correction_wins_at_once_and_is_kept_with_who_and_when(
     assert tags_by_key(store, exclude_tags=("evaluation",)).keys() == {"tab", "choc"}
     assert tags_by_key(store)["choc"] == ()
     assert store.tag_counts() == {"tablettes": 1, "evaluation": 2}
-    assert store.tag_reasons(int(ids["bac"])) == {"evaluation": ("editor", "Yann")}
+    assert store.tag_reasons(int(ids["bac"])) == {"evaluation": ("editor", "")}
     assert store.outputs_changed_at() == later  # new validators for every output
 
     found = {(c.entry_id, c.tag): c for c in store.corrections()}
@@ -113,7 +113,7 @@ def test_corrections_survive_retag_rule_changes_and_changed_entries(
         "qcm": (),
         "bac": ("evaluation",),
     }
-    assert store.tag_reasons(int(ids["bac"])) == {"evaluation": ("editor", "Yann")}
+    assert store.tag_reasons(int(ids["bac"])) == {"evaluation": ("editor", "")}
 
     # An entry whose content changes is rewritten with its tags: the corrections hold there too.
     changed_rules = RuleSet.from_config(config(everything))
@@ -124,7 +124,7 @@ def test_corrections_survive_retag_rule_changes_and_changed_entries(
         tagger=lambda e: changed_rules.tag_entry("a", e),
     )
     assert tags_by_key(store)["qcm"] == () and tags_by_key(store)["bac"] == ("evaluation",)
-    assert store.tag_reasons(int(ids["bac"])) == {"evaluation": ("editor", "Yann")}
+    assert store.tag_reasons(int(ids["bac"])) == {"evaluation": ("editor", "")}
 
 
 def test_undoing_a_correction_gives_the_theme_back_to_the_rules(

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from veille.limits import parse_id
 from veille.store.base import RETAGGED_KEY, StoreBase, write_meta
 from veille.store.tables import correction_t, entry_t, tag_t
-from veille.store.tags import EditorReason, Reason, lock_entries, tag_rows
+from veille.store.tags import EDITOR, Reason, lock_entries, tag_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ class CorrectionsMixin(StoreBase):
                     entry_id=eid, tag=tag, added=added, editor=editor, created_at=now
                 )
             )
-            _set_tag(conn, eid, tag, EditorReason(editor) if added else None, now)
+            _set_tag(conn, eid, tag, EDITOR if added else None, now)
         return True
 
     def undo_correction(

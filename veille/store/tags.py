@@ -49,43 +49,41 @@ def tag_rows(entry_id: int, tags: Mapping[str, Reason]) -> list[dict[str, Any]]:
     ]
 
 
-EDITOR_FIELD = "editor"  # the field of a theme an editor gave (its term: the editor's name)
-
-
 @dataclass(frozen=True, slots=True)
 class EditorReason:
-    """Why a theme is there when an editor added it."""
+    """Why a theme is there when an editor gave it (who and when: ``tag_correction``; the
+    public API shows only that an editor did)."""
 
-    term: str
-    field: str = EDITOR_FIELD
-
-
-# An entry's verdicts: tag -> the reason an editor gave it, or None (an editor removed it).
-Verdicts = Mapping[str, Reason | None]
+    field: str = "editor"
+    term: str = ""
 
 
-def corrected(tags: Mapping[str, Reason], verdicts: Verdicts) -> dict[str, Reason]:
-    """The rules' ``tags`` of an entry with its editors' verdicts applied: the verdicts win."""
+EDITOR = EditorReason()
+
+
+def corrected(tags: Mapping[str, Reason], verdicts: Mapping[str, bool]) -> dict[str, Reason]:
+    """The rules' ``tags`` of an entry with its editors' verdicts (tag -> the theme belongs
+    to the entry or not) applied: the verdicts win."""
     out = dict(tags)
-    for name, reason in verdicts.items():
-        if reason is None:
-            out.pop(name, None)
+    for name, added in verdicts.items():
+        if added:
+            out[name] = EDITOR
         else:
-            out[name] = reason
+            out.pop(name, None)
     return out
 
 
-def read_verdicts(conn: sa.Connection, ids: Iterable[int]) -> dict[int, dict[str, Reason | None]]:
+def read_verdicts(conn: sa.Connection, ids: Iterable[int]) -> dict[int, dict[str, bool]]:
     """The verdicts of the entries ``ids`` that have some (read in the caller's transaction,
     after it has locked the entries it rewrites: see ``lock_entries``)."""
-    found: dict[int, dict[str, Reason | None]] = {}
+    found: dict[int, dict[str, bool]] = {}
     wanted = list(ids)
     for start in range(0, len(wanted), RETAG_BATCH):
         query = sa.select(correction_t).where(
             correction_t.c.entry_id.in_(wanted[start : start + RETAG_BATCH])
         )
         for c in conn.execute(query):
-            found.setdefault(c.entry_id, {})[c.tag] = EditorReason(c.editor) if c.added else None
+            found.setdefault(c.entry_id, {})[c.tag] = c.added
     return found
 
 
