@@ -11,6 +11,8 @@ in headless Debian Chromium:
   ``veille-widget-mobile.png``: the widget alone at 390 px;
 - ``veille-tchap.png``: the week's announcement as a Matrix client shows it — its
   ``formatted_body``, exactly as sent to the homeserver, in a plain chat layout.
+- ``veille-curation.png`` and ``veille-curation-mobile.png``: the curation page of the same
+  week after an editor logged in, corrected two themes and went through a few entries.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from veille.store import Store
 
 from .browser import LiveServer, chromium
 from .servers import FeedServer, Response
-from .week import NOW, build_week_app, write_config
+from .week import ADMIN, NOW, build_week_app, write_config
 
 PATH = "/digests/hebdo"
 WIDGET = "/digests/quotidien/widget"
+CURATION = "/curation/hebdo"
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -126,9 +129,45 @@ def take(folder: Path) -> list[Path]:
                     page.screenshot(path=str(folder / name))
                     context.close()
                     written.append(folder / name)
+                written += curation(browser, server, folder)
         finally:
             store.close()
     return written
+
+
+def log_in(page: Any, server: LiveServer, name: str = "Maud") -> None:
+    """Log in to curation through its form, as an editor does."""
+    page.goto(server.url("/curation/connexion"))
+    page.get_by_label("Votre nom").fill(name)
+    page.get_by_label("Mot de passe").fill(ADMIN)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/curation")
+
+
+def curation(browser: Any, server: LiveServer, folder: Path) -> list[Path]:
+    """The curation page at 1280 and 390 px, once an editor has used it a little."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    log_in(page, server)
+    page.goto(server.url(CURATION))
+    rows = page.locator(".cur-section .cur-row")
+    rows.nth(0).get_by_role("button", name="Vu").click()
+    page.locator(".cur-section .cur-row").nth(1).get_by_role("button", name="Vu").click()
+    page.locator(".cur-section .cur-row").nth(2).get_by_role("combobox").select_option(
+        label="Formation des enseignants"
+    )
+    page.locator(".cur-section .cur-row").nth(2).get_by_role("button", name="Ajouter").click()
+    page.goto(server.url(CURATION))
+    page.screenshot(path=str(folder / "veille-curation.png"))
+    phone = browser.new_context(
+        locale="fr-FR", storage_state=context.storage_state(), **SHOTS["veille-digest-mobile.png"]
+    )
+    small = phone.new_page()
+    small.goto(server.url(CURATION))
+    small.screenshot(path=str(folder / "veille-curation-mobile.png"))
+    phone.close()
+    context.close()
+    return [folder / "veille-curation.png", folder / "veille-curation-mobile.png"]
 
 
 if __name__ == "__main__":

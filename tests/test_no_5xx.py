@@ -170,8 +170,11 @@ def write_routes(client: TestClient) -> list[tuple[str, str]]:
 
 READS = {"GET", "HEAD", "OPTIONS"}
 json_values = st.one_of(st.text(max_size=50), st.integers(), st.none())
-FIELDS = ("action", "entry", "note", "text", "password", "csrf")
-ACTIONS = st.sampled_from(["highlight", "unhighlight", "hide", "unhide", "introduction", "x"])
+FIELDS = ("action", "entry", "note", "text", "password", "csrf", "tag", "entries", "back", "name")
+ACTIONS = st.sampled_from(
+    ["highlight", "unhighlight", "hide", "unhide", "introduction", "tag", "untag", "undo",
+     "review", "x"]
+)  # fmt: skip
 form_values = st.one_of(values, ACTIONS)
 
 
@@ -184,8 +187,8 @@ form_values = st.one_of(values, ACTIONS)
     form=st.dictionaries(st.sampled_from(FIELDS), form_values, max_size=5),
     body=st.one_of(
         st.dictionaries(
-            st.sampled_from(["note", "text"]),
-            st.one_of(st.text(max_size=50), st.integers(), st.none()),
+            st.sampled_from(["note", "text", "added", "editor"]),
+            st.one_of(st.text(max_size=50), st.integers(), st.none(), st.booleans()),
         ),
         st.text(max_size=40),
     ),

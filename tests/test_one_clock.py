@@ -68,6 +68,8 @@ DATED = FEEDS | {
     ("PUT", "/api/v1/digests/{name}/highlights/{entry}"),
     ("PUT", "/api/v1/digests/{name}/hidden/{entry}"),
     ("DELETE", "/api/v1/digests/{name}/hidden/{entry}"),
+    ("PUT", "/api/v1/corrections/{entry}/{tag}"),
+    ("DELETE", "/api/v1/corrections/{entry}/{tag}"),
     ("GET", "/curation/connexion"),
     ("POST", "/curation/connexion"),
     ("GET", "/curation"),
@@ -87,6 +89,7 @@ UNDATED = {
     ("GET", "/api/v1/entries/{entry_id}"): "stored times only",
     ("GET", "/api/v1/tags"): "counts",
     ("GET", "/api/v1/digests"): "window lengths, not dates",
+    ("GET", "/api/v1/corrections"): "stored times only",
     ("GET", "/digests/{name}/archive"): "dates of the issues as stored",
     ("GET", "/digests/{name}/archive/{number}"): "an issue as stored",
     ("GET", "/desabonnement/{token}"): "a confirmation form",
@@ -299,6 +302,15 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
             assert r.status_code == 204, (method, r.text)
             assert last_modified(c.get("/digests/hebdo.rss")) == world.now, method
             check((method, "/api/v1/digests/{name}/hidden/{entry}"))
+        # A correction of a theme is dated by the app's clock, and so are the theme's feeds.
+        for step, method in enumerate(("PUT", "DELETE"), start=3):
+            world.now = anchor + timedelta(minutes=step)
+            r = c.request(
+                method, f"/api/v1/corrections/{hier}/ia", json={"added": True}, headers=AUTH
+            )
+            assert r.status_code in (200, 204), (method, r.text)
+            assert last_modified(c.get("/tags/ia.rss")) == world.now, method
+            check((method, "/api/v1/corrections/{entry}/{tag}"))
         world.now = anchor
 
         # Curation pages: the session and the login form live on the app's clock.

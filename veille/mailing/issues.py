@@ -166,15 +166,7 @@ def compose(
     """The content of issue ``number`` for period ``p``, and the highlights it carries: those
     waiting whose entry is in ``p`` (the others wait for the issue that covers them)."""
     tz = ZoneInfo(settings.timezone)
-    selection = replace(
-        digest_selection(spec, p.end, limit=SELECTION_LIMIT), since=p.start, until=p.end
-    )
-    entries = list(select_entries(store, selection).entries)
-    picks: list[tuple[EntryView, str]] = []
-    for h in store.highlights(spec.name):
-        entry = store.get_entry(int(h.entry_id))
-        if entry is not None and may_highlight(spec, p, entry):
-            picks.append((entry, h.note))
+    entries, picks = issue_entries(store, spec, p)
     content = compose_issue(
         entries,
         digest=spec,
@@ -188,6 +180,24 @@ def compose(
         per_section=per_section,
     )
     return content, [e.id for e, _ in picks]
+
+
+def issue_entries(
+    store: Store, spec: DigestSpec, p: Period
+) -> tuple[list[EntryView], list[tuple[EntryView, str]]]:
+    """What an issue of period ``p`` is made of (and what its curation page shows): the
+    digest's selection for the period, hidden stories left out, and the highlights waiting
+    whose entry is in ``p``, with their notes."""
+    selection = replace(
+        digest_selection(spec, p.end, limit=SELECTION_LIMIT), since=p.start, until=p.end
+    )
+    entries = list(select_entries(store, selection).entries)
+    picks: list[tuple[EntryView, str]] = []
+    for h in store.highlights(spec.name):
+        entry = store.get_entry(int(h.entry_id))
+        if entry is not None and may_highlight(spec, p, entry):
+            picks.append((entry, h.note))
+    return entries, picks
 
 
 def may_highlight(spec: DigestSpec, p: Period, entry: EntryView) -> bool:

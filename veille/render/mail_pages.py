@@ -11,6 +11,12 @@ from functools import cache
 
 import jinja2
 
+from veille.render.curation_page import (
+    CorrectionLine,
+    CurationFilters,
+    CurationRow,
+    CurationSection,
+)
 from veille.render.email import MailEntry
 from veille.render.html import Chrome, jinja_environment
 
@@ -59,17 +65,33 @@ class LoginPage(Layout):
 
 @dataclass(frozen=True, slots=True)
 class CurationPage(Layout):
+    """The curation of a digest's next issue (rows and filters: ``render.curation_page``)."""
+
     title: str
     action: str
     csrf: str
     number: int
     period: str
     introduction: str
-    highlights: tuple[MailEntry, ...]
-    entries: tuple[MailEntry, ...]
+    highlights: tuple[CurationRow, ...]
+    sections: tuple[CurationSection, ...]
+    filters: CurationFilters
+    total: int  # entries of the issue, whatever the filters
+    unreviewed: int  # of which nobody has gone through yet
     hidden: tuple[MailEntry, ...]
+    corrections: tuple[CorrectionLine, ...]  # the latest, on any entry
     archives_href: str
+    editor: str  # who is logged in
     template: str = "curation.html"
+
+    @property
+    def rows(self) -> tuple[CurationRow, ...]:
+        return self.highlights + tuple(r for s in self.sections for r in s.rows)
+
+    @property
+    def unreviewed_ids(self) -> str:
+        """The rows shown that nobody has gone through, for « mark them all as seen »."""
+        return ",".join(r.id for r in self.rows if not r.reviewed)
 
 
 Page = MessagePage | ArchiveListPage | LoginPage | CurationPage

@@ -3,8 +3,9 @@
 Methods are grouped by noun, one module each: schema and facts (``base``: ``migrate``,
 ``get_meta``), feeds (``feeds``: ``sync_feeds``, ``feed_states``, ``targets``,
 ``record_*``), entries (``entries``: ``save_entries``, ``list_entries``, ``get_entry``) and
-tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``), the e-mail issues and their
-outbox (``mail``), the notification outbox (``notify``), same-story clusters
+tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``), editors' corrections of
+themes (``corrections``: ``correct_tag``, ``undo_correction``, ``corrections``), the e-mail
+issues and their outbox (``mail``), the notification outbox (``notify``), same-story clusters
 (``clusters``: ``cluster_pending``) and the IMAP messages already read (``sources``:
 ``known_messages``, ``remember_messages``).
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from veille.store.clusters import ClustersMixin
 from veille.store.copy import CopyMixin
+from veille.store.corrections import Correction, CorrectionsMixin
 from veille.store.entries import EntriesMixin, decode_cursor, encode_cursor
 from veille.store.feeds import FeedsMixin, FetchSuccess
 from veille.store.lock import LockMixin
@@ -25,13 +27,14 @@ from veille.store.notify import NotifyMixin
 from veille.store.sources import SourcesMixin
 from veille.store.tags import TagsMixin
 
-__all__ = ["FetchSuccess", "Store", "decode_cursor", "encode_cursor"]
+__all__ = ["Correction", "FetchSuccess", "Store", "decode_cursor", "encode_cursor"]
 
 
 class Store(
     FeedsMixin,
     EntriesMixin,
     TagsMixin,
+    CorrectionsMixin,
     ClustersMixin,
     MailMixin,
     NotifyMixin,

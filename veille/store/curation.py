@@ -1,6 +1,6 @@
 """Editors' curation of the e-mailed digests: highlights ("coups de cœur") with a
-one-line note, entries hidden from a digest, the introduction of an issue — and the
-unsubscribed addresses.
+one-line note, entries hidden from a digest, entries already gone through (« vu »), the
+introduction of an issue — and the unsubscribed addresses.
 
 A highlight waits for the next issue (``issue_number`` NULL) and is attached to the issue
 that carries it; an introduction is written for an issue number (the next one, in practice).
@@ -9,6 +9,7 @@ Entry ids are strings outside the store, like everywhere else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,15 @@ import sqlalchemy as sa
 
 from veille.limits import parse_id
 from veille.store.base import StoreBase, curation_key, write_meta
-from veille.store.tables import entry_t, hidden_t, highlight_t, intro_t, meta_t, unsubscribe_t
+from veille.store.tables import (
+    entry_t,
+    hidden_t,
+    highlight_t,
+    intro_t,
+    meta_t,
+    reviewed_t,
+    unsubscribe_t,
+)
 
 REVOKED = "revoked_session:"  # meta keys of ended curation sessions (value: their expiry)
 
@@ -128,6 +137,40 @@ class CurationMixin(StoreBase):
 
     def hidden_entries(self, digest: str) -> frozenset[str]:
         query = sa.select(hidden_t.c.entry_id).where(hidden_t.c.digest == digest)
+        with self.engine.connect() as conn:
+            return frozenset(str(r) for r in conn.execute(query).scalars())
+
+    # --- entries gone through -------------------------------------------------------------
+
+    def mark_reviewed(
+        self, digest: str, entry_ids: Iterable[str | int], editor: str, now: datetime
+    ) -> int:
+        """Record that an editor went through these entries for ``digest`` (unknown ids and
+        entries already marked are left as they are); returns how many were marked now."""
+        ids = {i for i in (_entry_id(e) for e in entry_ids) if i is not None}
+        if not ids:
+            return 0
+        with self._write() as conn:
+            known = set(
+                conn.execute(sa.select(entry_t.c.id).where(entry_t.c.id.in_(ids))).scalars()
+            )
+            seen = set(
+                conn.execute(
+                    sa.select(reviewed_t.c.entry_id).where(
+                        reviewed_t.c.digest == digest, reviewed_t.c.entry_id.in_(known)
+                    )
+                ).scalars()
+            )
+            fresh = [
+                {"digest": digest, "entry_id": i, "editor": editor, "reviewed_at": now}
+                for i in sorted(known - seen)
+            ]
+            if fresh:
+                conn.execute(sa.insert(reviewed_t), fresh)
+        return len(fresh)
+
+    def reviewed_entries(self, digest: str) -> frozenset[str]:
+        query = sa.select(reviewed_t.c.entry_id).where(reviewed_t.c.digest == digest)
         with self.engine.connect() as conn:
             return frozenset(str(r) for r in conn.execute(query).scalars())
 

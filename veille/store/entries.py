@@ -20,7 +20,7 @@ from veille.store.base import StoreBase, feed_display_title
 from veille.store.clusters import also_in
 from veille.store.feeds import FetchSuccess
 from veille.store.tables import entry_t, feed_t, hidden_t, tag_t
-from veille.store.tags import Reason, tag_rows
+from veille.store.tags import Reason, corrected, read_verdicts, tag_rows
 
 BATCH = 500  # entries per transaction when saving a feed
 
@@ -281,7 +281,8 @@ def _rewrite_changed(
     extras: Mapping[str, Extras],
 ) -> list[dict[str, Any]]:
     """Rewrite changed entries under the identity they were first stored with, and their
-    index; returns their new tag rows (the old ones are deleted)."""
+    index; returns their new tag rows (the old ones are deleted), editors' corrections
+    applied (read once the rows are locked by the updates: none can slip in between)."""
     tags: list[dict[str, Any]] = []
     for entry_id, e in updates:
         values = _entry_values(feed_id, e, now)
@@ -290,9 +291,11 @@ def _rewrite_changed(
         if e.published is None:
             values.pop("published_at")  # keep the first-seen date
         conn.execute(sa.update(entry_t).where(entry_t.c.id == entry_id).values(**values))
-        if tagger:
+    if tagger and updates:
+        verdicts = read_verdicts(conn, (entry_id for entry_id, _ in updates))
+        for entry_id, e in updates:
             conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id == entry_id))
-            tags += tag_rows(entry_id, tagger(e))
+            tags += tag_rows(entry_id, corrected(tagger(e), verdicts.get(entry_id, {})))
     if updates:
         deletes = [{"id": entry_id} for entry_id, _ in updates]
         conn.execute(FTS_DELETE[conn.dialect.name], deletes)

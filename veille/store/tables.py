@@ -101,6 +101,20 @@ class EntryTag(SQLModel, table=True):
     term: str
 
 
+class TagCorrection(SQLModel, table=True):
+    """An editor's verdict on one theme of one entry, which wins over the rules: ``added``
+    (the theme belongs to it) or not (it does not). Applied wherever the store writes an
+    entry's tags (``store/tags.py``, ``corrected``), so ``entry_tag`` always holds it."""
+
+    __tablename__ = "tag_correction"
+
+    entry_id: int = Field(foreign_key="entry.id", primary_key=True, ondelete="CASCADE")
+    tag: str = Field(primary_key=True)
+    added: bool
+    editor: str  # the name the editor gave at login, or the API client's
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class Meta(SQLModel, table=True):
     """Store-wide facts, e.g. the fingerprint of the rules the entries were tagged with."""
 
@@ -194,6 +208,17 @@ class MailHidden(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class MailReviewed(SQLModel, table=True):
+    """An entry an editor has gone through while preparing a digest (« déjà vu »)."""
+
+    __tablename__ = "mail_reviewed"
+
+    digest: str = Field(primary_key=True)
+    entry_id: int = Field(foreign_key="entry.id", primary_key=True, ondelete="CASCADE")
+    editor: str
+    reviewed_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class MailIntro(SQLModel, table=True):
     """The introduction an editor wrote for issue ``number``."""
 
@@ -263,12 +288,14 @@ def _core(model: type[SQLModel]) -> sa.Table:
 feed_t = _core(Feed)
 entry_t = _core(Entry)
 tag_t = _core(EntryTag)
+correction_t = _core(TagCorrection)
 meta_t = _core(Meta)
 issue_t = _core(MailIssue)
 outbox_t = _core(MailOutbox)
 unsubscribe_t = _core(MailUnsubscribe)
 highlight_t = _core(MailHighlight)
 hidden_t = _core(MailHidden)
+reviewed_t = _core(MailReviewed)
 intro_t = _core(MailIntro)
 imap_message_t = _core(ImapMessage)
 notify_t = _core(NotifyOutbox)

@@ -1,17 +1,26 @@
-"""Tags: stored with their reasons; re-applied to every entry when the rules change."""
+"""Tags: stored with their reasons; re-applied to every entry when the rules change.
+
+Editors' corrections (``tag_correction``) win over the rules: every place that writes an
+entry's tags — a new or changed entry (``entries.py``), a retag (here), a correction itself
+(``corrections.py``) — writes ``corrected(rules' tags, the entry's verdicts)``. So
+``entry_tag`` always holds the final themes, and every reader of it (the one query of a
+``Selection``, tag counts, the API's tags) honours the corrections without knowing of them.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from veille.limits import parse_id
 from veille.store.base import RETAGGED_KEY, StoreBase, write_meta
-from veille.store.tables import entry_t, tag_t
+from veille.store.tables import correction_t, entry_t, tag_t
 
 RULES_KEY = "rules_fingerprint"
 RETAG_BATCH = 2000
@@ -40,6 +49,53 @@ def tag_rows(entry_id: int, tags: Mapping[str, Reason]) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class EditorReason:
+    """Why a theme is there when an editor gave it (who and when: ``tag_correction``; the
+    public API shows only that an editor did)."""
+
+    field: str = "editor"
+    term: str = ""
+
+
+EDITOR = EditorReason()
+
+
+def corrected(tags: Mapping[str, Reason], verdicts: Mapping[str, bool]) -> dict[str, Reason]:
+    """The rules' ``tags`` of an entry with its editors' verdicts (tag -> the theme belongs
+    to the entry or not) applied: the verdicts win."""
+    out = dict(tags)
+    for name, added in verdicts.items():
+        if added:
+            out[name] = EDITOR
+        else:
+            out.pop(name, None)
+    return out
+
+
+def read_verdicts(conn: sa.Connection, ids: Iterable[int]) -> dict[int, dict[str, bool]]:
+    """The verdicts of the entries ``ids`` that have some (read in the caller's transaction,
+    after it has locked the entries it rewrites: see ``lock_entries``)."""
+    found: dict[int, dict[str, bool]] = {}
+    wanted = list(ids)
+    for start in range(0, len(wanted), RETAG_BATCH):
+        query = sa.select(correction_t).where(
+            correction_t.c.entry_id.in_(wanted[start : start + RETAG_BATCH])
+        )
+        for c in conn.execute(query):
+            found.setdefault(c.entry_id, {})[c.tag] = c.added
+    return found
+
+
+def lock_entries(conn: sa.Connection, ids: Iterable[int]) -> None:
+    """Lock the rows of entries whose tags the transaction rewrites (PostgreSQL; SQLite has
+    one writer anyway): a correction and a retag of the same entry then follow each other,
+    and the second reads the first one's verdicts."""
+    wanted = sorted(ids)  # one order for everybody: no deadlock
+    if wanted and conn.dialect.name == "postgresql":
+        conn.execute(sa.select(entry_t.c.id).where(entry_t.c.id.in_(wanted)).with_for_update())
+
+
 class TagsMixin(StoreBase):
     def retag(
         self,
@@ -63,6 +119,7 @@ class TagsMixin(StoreBase):
             with self.engine.connect() as conn:
                 for t in conn.execute(sa.select(tag_t).where(tag_t.c.entry_id.in_(ids))):
                     current[t.entry_id][t.tag] = (t.field, t.term)
+                verdicts = read_verdicts(conn, ids)
             stale: list[int] = []
             fresh: list[dict[str, Any]] = []
             fields = [r[1:] for r in batch]
@@ -70,13 +127,20 @@ class TagsMixin(StoreBase):
                 all_tags = tag_many(fields)
             else:
                 all_tags = [tag_fields(*f) for f in fields]
-            for entry_id, tags in zip(ids, all_tags, strict=True):
-                wanted = {name: (reason.field, reason.term) for name, reason in tags.items()}
+            by_rules = dict(zip(ids, all_tags, strict=True))
+            for entry_id, tags in by_rules.items():
+                final = corrected(tags, verdicts.get(entry_id, {}))
+                wanted = {name: (reason.field, reason.term) for name, reason in final.items()}
                 if wanted != current[entry_id]:
                     stale.append(entry_id)
-                    fresh += tag_rows(entry_id, tags)
             if stale:
                 with self._write() as conn:
+                    # A correction made since the read above is in force by now.
+                    lock_entries(conn, stale)
+                    verdicts = read_verdicts(conn, stale)
+                    for entry_id in stale:
+                        final = corrected(by_rules[entry_id], verdicts.get(entry_id, {}))
+                        fresh += tag_rows(entry_id, final)
                     conn.execute(sa.delete(tag_t).where(tag_t.c.entry_id.in_(stale)))
                     if fresh:
                         conn.execute(sa.insert(tag_t), fresh)
@@ -88,10 +152,11 @@ class TagsMixin(StoreBase):
         return seen, changed
 
     def tagging_fields(
-        self, since: datetime | None = None
+        self, since: datetime | None = None, *, ids: Iterable[int] | None = None
     ) -> Iterator[tuple[int, str, str, str, str, tuple[str, ...]]]:
         """``(id, feed_id, title, summary_html, content_html, categories)`` of the entries
-        published since ``since`` (all when None), newest first, read in batches."""
+        published since ``since`` (all when None; only ``ids`` when given), newest first,
+        read in batches."""
         cursor: tuple[datetime, int] | None = None
         while True:
             query = (
@@ -109,6 +174,8 @@ class TagsMixin(StoreBase):
             )
             if since is not None:
                 query = query.where(entry_t.c.published_at >= since)
+            if ids is not None:
+                query = query.where(entry_t.c.id.in_(list(ids)))
             if cursor is not None:
                 query = query.where(
                     sa.or_(
@@ -130,6 +197,18 @@ class TagsMixin(StoreBase):
             if len(rows) < RETAG_BATCH:
                 return
             cursor = (rows[-1].published_at, rows[-1].id)
+
+    def entry_fields(
+        self, entry_id: str | int
+    ) -> tuple[str, str, str, str, tuple[str, ...]] | None:
+        """``(feed_id, title, summary_html, content_html, categories)`` of one entry: what
+        the rules read (``tagging_fields`` for one entry)."""
+        eid = parse_id(entry_id)
+        if eid is None:
+            return None
+        for row in self.tagging_fields(ids=[eid]):
+            return row[1:]
+        return None
 
     def rules_fingerprint(self) -> str | None:
         return self.get_meta(RULES_KEY)

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from veille.render.email import one_line
 from veille.render.mail_pages import LoginPage
 from veille.signing import Signer, TokenError, fingerprint, same, secret_problem, signer_for
 from veille.web import state
@@ -31,6 +32,8 @@ router = APIRouter(include_in_schema=False)
 SESSION, LOGIN = "veille_session", "veille_login"
 SESSION_TTL = timedelta(hours=12)
 LOGIN_TTL = timedelta(minutes=30)  # a login page's form
+EDITOR_MAX = 60  # characters of an editor's name
+ANONYMOUS = "équipe"  # who, for an editor who gave no name
 
 
 @router.get("/curation/connexion", response_class=HTMLResponse)
@@ -67,6 +70,7 @@ async def login(request: Request) -> Response:
         return _login_page(request, "Mot de passe incorrect.", 401)
     guard.succeeded(client)
     data = {
+        "who": one_line(form.get("name", ""))[:EDITOR_MAX],  # recorded with corrections
         "csrf": secrets.token_urlsafe(24),
         "exp": _expiry(request, SESSION_TTL),
         "sid": secrets.token_urlsafe(16),  # what logout revokes
@@ -118,6 +122,12 @@ def require_session(request: Request) -> Response | None:
     if session(request) is None:
         return RedirectResponse("/curation/connexion", status_code=303)
     return None
+
+
+def editor(session: dict[str, str]) -> str:
+    """The name an editor gave at login (« équipe » without one): who made a correction."""
+    who = session.get("who")
+    return who if isinstance(who, str) and who else ANONYMOUS
 
 
 def csrf_ok(form: dict[str, str], session: dict[str, str]) -> bool:

@@ -1,7 +1,7 @@
 """What every route reads from the application, in one place: the store, the configuration in
-force (``LiveConfig`` swaps it when feeds.yaml changes), the clock (``app.state.clock``, which
-tests replace: every route uses it, never ``datetime.now``), the settings, and a digest by its
-name (a 404 without one)."""
+force (``LiveConfig`` swaps it when feeds.yaml changes) and its tag rules, the clock
+(``app.state.clock``, which tests replace: every route uses it, never ``datetime.now``), the
+settings, and a digest by its name (a 404 without one)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime
 from fastapi import HTTPException, Request
 
 from veille.models import Config, DigestSpec
+from veille.rules.tagging import RuleSet
 from veille.settings import Settings
 from veille.store import Store
 
@@ -36,3 +37,12 @@ def now(request: Request) -> datetime:
 
 def settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def rules(request: Request) -> RuleSet:
+    """The tag rules of the configuration in force, compiled once per configuration."""
+    current = config(request)
+    cached = getattr(request.app.state, "rules", None)
+    if cached is None or cached[0] is not current:
+        cached = request.app.state.rules = (current, RuleSet.from_config(current))
+    return cached[1]  # type: ignore[no-any-return]
