@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from .browser import LiveServer, browser, build_app, violations
+from .browser import LiveServer, build_app, violations
 from .servers import FeedServer, Response
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 
 pytest.importorskip("playwright")
 
-__all__ = ["browser"]  # a fixture of this module
 SHOTS = Path(os.environ.get("VEILLE_SCREENSHOTS", "/tmp"))
 ADMIN = "jeton-admin-des-tests-du-navigateur"
 WIDGET = "/digests/quotidien/widget"
