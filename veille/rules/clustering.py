@@ -59,7 +59,6 @@ from veille.rules.titles import (
     STRICT_THRESHOLD,
     THRESHOLD,
     Signature,
-    full_weight,
     signature,
     similarity,
     title_signature,
@@ -132,19 +131,26 @@ class _Prepared:
     story: Story
     link: str | None
     day: int  # UTC day number of its publication, for the window
-    # What the index files it under: full-weight title words (weight 0, marked apart) and
-    # heavy story features (with their weight).
-    keys: tuple[tuple[str, float], ...]
+    # What the index files it under: full-weight title words (marked apart from features),
+    # and the heavy story features that can count as events (the story rule needs
+    # STORY_MIN_EVENTS of them).
+    title_keys: tuple[str, ...]
+    story_keys: tuple[str, ...]
 
     @classmethod
     def of(cls, item: ClusterItem) -> _Prepared:
         sig = signature(item.title)
         told = story_of_lead(item.title, item.summary)
-        keys = [("\x00" + w, 0.0) for w in sig.words if full_weight(w)]
-        # Only features that can count as events: the story rule needs STORY_MIN_EVENTS.
-        keys += [(f, w) for f, w in told.weights.items() if w >= WORD_W and f not in told.entities]
+        titles = tuple("\x00" + w for w in sig.full)
+        stories = tuple(
+            f for f, w in told.weights.items() if w >= WORD_W and f not in told.entities
+        )
         day = _day(item.published)
-        return cls(item, sig, told, link_key(item.url), day, tuple(keys))
+        return cls(item, sig, told, link_key(item.url), day, titles, stories)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.title_keys + self.story_keys
 
 
 def _day(when: datetime) -> int:
@@ -224,13 +230,13 @@ class _Index:
         """Index the keys of a ``known`` entry."""
         self.prepared[seq] = p
         self.by_day[p.day].append(seq)
-        for key, _ in p.keys:
+        for key in p.keys:
             self.by_key[key].setdefault(p.day, []).append(seq)
 
     def forget_before(self, day: int) -> None:
         for old in [d for d in self.by_day if d < day]:
             for seq in self.by_day.pop(old):
-                for key, _ in self.prepared.pop(seq).keys:
+                for key in self.prepared.pop(seq).keys:
                     days = self.by_key.get(key)
                     if days is not None:
                         days.pop(old, None)
@@ -249,17 +255,20 @@ class _Index:
         stories: Counter[int] = Counter()
         first, last = p.day - _WINDOW_DAYS, p.day + _WINDOW_DAYS
         crowded = 0  # title words left out for being in too many titles: anyone may share them
-        for key, weight in p.keys:
-            days = self.by_key.get(key)
-            if days is None:
-                continue
-            cap = MAX_STORY_POSTING if weight else MAX_POSTING
-            for day, posting in days.items():
-                if first <= day <= last:
-                    if len(posting) <= cap:
-                        (stories if weight else titles).update(posting)
-                    elif not weight:
-                        crowded += 1
+        for keys, hits, cap in (
+            (p.title_keys, titles, MAX_POSTING),
+            (p.story_keys, stories, MAX_STORY_POSTING),
+        ):
+            for key in keys:
+                days = self.by_key.get(key)
+                if days is None:
+                    continue
+                for day, posting in days.items():
+                    if first <= day <= last:
+                        if len(posting) <= cap:
+                            hits.update(posting)
+                        elif hits is titles:
+                            crowded += 1
         # Near-identical titles share at least half of p's weight (a weighted Jaccard of ½
         # needs it: ``titles.title_similarity``); indexed words weigh 1, the others ½.
         full = len(p.sig.full)

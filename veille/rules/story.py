@@ -373,7 +373,6 @@ class Story:
     regions: frozenset[str]
     academies: frozenset[str]
     has_lead: bool  # the summary gave text beyond the title
-    headline: frozenset[str]  # the features of the title
     entities: frozenset[str]  # features written as names, and places: who and where
 
 
@@ -562,20 +561,27 @@ def story_of_lead(title: str, text: str) -> Story:
     """``story`` when the lead is already cut (``lead``)."""
     b = _Builder()
     b.read(title)
-    headline = frozenset(b.weights)
     if text:
         b.read(text)
     return Story(
         b.weights,
         sum(b.weights.values()),
-        frozenset(b.dates),
-        frozenset(b.levels),
-        frozenset(b.regions),
-        frozenset(b.academies),
+        _frozen(b.dates),
+        _frozen(b.levels),
+        _frozen(b.regions),
+        _frozen(b.academies),
         bool(text),
-        headline,
-        frozenset(b.entities),
+        _frozen(b.entities),
     )
+
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _frozen(found: set[str]) -> frozenset[str]:
+    """One empty set for all (most stories have no date, level or place: a window holds tens
+    of thousands of them)."""
+    return frozenset(found) if found else _EMPTY
 
 
 def conflict(a: Story, b: Story) -> str | None:

@@ -41,7 +41,6 @@ __all__ = [
     "STRICT_THRESHOLD",
     "THRESHOLD",
     "Signature",
-    "full_weight",
     "signature",
     "similarity",
     "title_signature",
@@ -176,11 +175,6 @@ def signature(title: str) -> Signature:
 def title_signature(title: str) -> frozenset[str]:
     """The significant words of a title, folded and stemmed (see the module docstring)."""
     return signature(title).words
-
-
-def full_weight(word: str) -> bool:
-    """Whether a signature word weighs 1 (not one of the words frequent in education news)."""
-    return word not in _WEAK
 
 
 def title_similarity(a: Signature, b: Signature) -> float:
