@@ -11,7 +11,7 @@ import pytest
 
 from veille.store import Store
 
-from .browser import LiveServer, browser, violations
+from .browser import LiveServer, violations
 from .screenshots import CURATION, SHOTS, log_in
 from .week import build_week_app
 
