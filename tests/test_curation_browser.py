@@ -17,7 +17,6 @@ from .week import build_week_app
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 
-__all__ = ["browser"]  # a fixture of this module
 PHONE = SHOTS["veille-digest-mobile.png"]
 
 
