@@ -73,6 +73,9 @@ class FeedSpec:
     line: int | None = None  # where it is declared, for error messages
     page: PageSpec | None = None  # set for ``type: html``
     mailbox: MailboxSpec | None = None  # set for ``type: imap``
+    # A State education authority (ministry, Éduscol, an académie, Canopé…): weighs in « À la
+    # une » (``institution: true`` in feeds.yaml; see ``veille.rules.importance``).
+    institution: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,28 @@ class NotifyTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each signal of « À la une » weighs (``une.weights`` of a digest in feeds.yaml;
+    their meaning: ``veille.rules.importance``)."""
+
+    sources: float = 2.0
+    institution: float = 1.5
+    themes: float = 0.5
+    recency: float = 1.0
+
+
+UNE_SIZE = 5  # stories « À la une » unless ``une.size`` says otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class UneSpec:
+    """« À la une » of a digest (``une:`` in feeds.yaml): how many stories, ranked how."""
+
+    size: int = UNE_SIZE
+    weights: Weights = Weights()
+
+
+@dataclass(frozen=True, slots=True)
 class DigestSpec:
     name: str
     title: str
@@ -134,6 +159,7 @@ class DigestSpec:
     query: str = ""
     mail: MailSpec | None = None
     notify: tuple[NotifyTarget, ...] = ()
+    une: UneSpec | None = UneSpec()  # None: no « À la une » (``une: false`` or ``size: 0``)
 
 
 @dataclass(frozen=True, slots=True)

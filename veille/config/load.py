@@ -29,7 +29,8 @@ inside a label or as a leading ``*.``, never in the last label.
 Sources without a feed (``type: html`` selectors, ``type: imap`` mailbox URL and keys) are
 checked by :mod:`veille.config.sources`.
 A digest's ``notify:`` targets (Matrix rooms, webhooks) are checked by
-:mod:`veille.config.notify`.
+:mod:`veille.config.notify`; its ``une:`` (« À la une ») and a source's ``institution:`` by
+:mod:`veille.config.une`.
 Durations and ``mail.at`` are read by :mod:`veille.config.durations` (``parse_duration``,
 ``parse_mail_at``); ``mail.at`` is stored normalised (``"mon 07:30"``).
 """
@@ -48,6 +49,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from veille.config.durations import DAYS, parse_mail_at
 from veille.config.notify import check_notify
 from veille.config.sources import HTML_KEYS, IMAP_KEYS, check_mailbox, check_page, misplaced_keys
+from veille.config.une import check_institution, check_une
 from veille.config.yamldoc import (
     NodeChecker,
     item_line,
@@ -75,9 +77,13 @@ __all__ = [
 ]
 
 TOP_KEYS = ("feeds", "tags", "labels", "digests")
-FEED_KEYS = ("id", "url", "title", "tags", "every", "type", *HTML_KEYS, *IMAP_KEYS)
+FEED_KEYS = (
+    "id", "url", "title", "tags", "every", "type", "institution", *HTML_KEYS, *IMAP_KEYS,
+)  # fmt: skip
 TAG_KEYS = ("label", "match", "weak", "exclude", "ignore", "hosts")
-DIGEST_KEYS = ("title", "window", "tags", "exclude_tags", "feeds", "query", "mail", "notify")
+DIGEST_KEYS = (
+    "title", "window", "tags", "exclude_tags", "feeds", "query", "mail", "notify", "une",
+)  # fmt: skip
 MAIL_KEYS = ("to", "at")
 FEED_TYPES: tuple[FeedType, ...] = ("feed", "html", "imap")
 
@@ -215,6 +221,7 @@ class _Checker(NodeChecker):
         title = self.text(node, "title")
         tags = self.slugs(node, "tags")
         every = self.duration(node, "every", EVERY_MIN, EVERY_MAX)
+        institution = check_institution(self, node)
         if len(self.errors) > before or feed_id is None or url is None:
             return None
         return FeedSpec(
@@ -227,6 +234,7 @@ class _Checker(NodeChecker):
             line=line,
             page=page,
             mailbox=mailbox,
+            institution=institution,
         )
 
     def section(
@@ -360,6 +368,7 @@ class _Checker(NodeChecker):
         query = self.text(node, "query") or ""
         mail = self.mail(node, name) if "mail" in node else None
         notify = check_notify(self, node, name, "mail" in node) if "notify" in node else ()
+        une = check_une(self, node, name)
         if len(self.errors) > before:
             return None
         return DigestSpec(
@@ -372,6 +381,7 @@ class _Checker(NodeChecker):
             query=query,
             mail=mail,
             notify=notify,
+            une=une,
         )
 
     def mail(self, parent: CommentedMap, name: str) -> MailSpec | None:

@@ -25,6 +25,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from veille.models import UNE_SIZE, Weights
 from veille.text import plural
 
 __all__ = [
@@ -38,19 +39,9 @@ __all__ = [
     "rank_stories",
 ]
 
-DEFAULT_SIZE = 5
+DEFAULT_SIZE = UNE_SIZE
 MAX_THEMES = 2
 NAMED_SOURCES = 3  # sources named in a reason before « … »
-
-
-@dataclass(frozen=True, slots=True)
-class Weights:
-    """How much each signal weighs (``une.weights`` of a digest in feeds.yaml)."""
-
-    sources: float = 2.0
-    institution: float = 1.5
-    themes: float = 0.5
-    recency: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
