@@ -351,6 +351,29 @@ class EntryView:
     # output feeds' Last-Modified is made of, since a late article may carry an old date.
     changed: datetime | None = None
 
+    @property
+    def story(self) -> str:
+        """The key of its story: its cluster's id, else its own (``StoryCopy.story``)."""
+        return self.cluster or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCopy:
+    """One copy of a story over a period (``Store.story_copies``): what « À la une » ranks."""
+
+    id: str
+    cluster: str | None
+    feed: str
+    feed_title: str
+    title: str
+    published: datetime
+    tags: tuple[str, ...] = ()
+
+    @property
+    def story(self) -> str:
+        """The key of its story: its cluster's id, else its own (``EntryView.story``)."""
+        return self.cluster or self.id
+
 
 @dataclass(frozen=True, slots=True)
 class ProcessedMessage:

@@ -6,13 +6,15 @@ filter means the same thing everywhere. Digests (feeds.yaml) become selections h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date
 from veille.models import Config, DigestSpec, EntryPage, Selection
+from veille.rules.importance import RankedStory, rank_stories, stories_of
 from veille.store import Store
 
 MAX_QUERY = 500
@@ -110,3 +112,35 @@ def digest_selection(digest: DigestSpec, now: datetime, *, limit: int = 50) -> S
 
 def select_entries(store: Store, selection: Selection) -> EntryPage:
     return store.list_entries(selection)
+
+
+def une_stories(
+    store: Store,
+    config: Config,
+    spec: DigestSpec,
+    selection: Selection,
+    now: datetime,
+    *,
+    leave_out: Collection[str] = (),
+) -> tuple[RankedStory, ...]:
+    """« À la une » of a digest over ``selection``'s period (its ``since`` up to its ``until``,
+    else ``now``): the stories its editors did not drop nor leave out (``leave_out``: story
+    keys, e.g. the highlights'), ranked by ``rules.importance`` with the digest's weights.
+    Empty when the digest has no « À la une ». One store query (``Store.story_copies``)."""
+    if spec.une is None or selection.since is None:
+        return ()
+    copies = store.story_copies(replace(selection, hidden_from=spec.name))
+    stories = stories_of(
+        copies,
+        institutions={f.id for f in config.feeds if f.institution},
+        themes={t.name for t in config.tags},
+    )
+    skipped = set(leave_out)
+    return rank_stories(
+        (s for s in stories if s.key not in skipped),
+        now=now,
+        window=(selection.until or now) - selection.since,
+        themes=spec.tags,
+        weights=spec.une.weights,
+        size=spec.une.size,
+    )

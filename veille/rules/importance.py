@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from veille.models import UNE_SIZE, Weights
+from veille.models import UNE_SIZE, StoryCopy, Weights
 from veille.text import plural
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Weights",
     "join_french",
     "rank_stories",
+    "stories_of",
 ]
 
 DEFAULT_SIZE = UNE_SIZE
@@ -62,6 +63,7 @@ class Story:
     title: str
     sources: tuple[Source, ...]
     themes: tuple[str, ...] = ()
+    shown: str = ""  # id of the entry shown for the story (its newest copy)
 
     @property
     def outlets(self) -> tuple[Source, ...]:
@@ -85,6 +87,26 @@ class RankedStory:
     story: Story
     score: float
     reason: str  # plain French: « repris par 4 sources, dont Éduscol »
+
+
+def stories_of(
+    copies: Iterable[StoryCopy], *, institutions: Collection[str], themes: Collection[str]
+) -> list[Story]:
+    """Copies (``Store.story_copies``) grouped into stories, each shown by its newest copy
+    (as the digest's collapsed line is). ``institutions``: ids of the institutional feeds;
+    ``themes``: the taxonomy's themes (a feed's own tags are not themes)."""
+    by_story: dict[str, list[StoryCopy]] = {}
+    for c in copies:
+        by_story.setdefault(c.story, []).append(c)
+    stories = []
+    for key, group in by_story.items():
+        newest = max(group, key=lambda c: (c.published, int(c.id) if c.id.isdigit() else 0))
+        tags = dict.fromkeys(t for c in group for t in c.tags if t in themes)
+        sources = tuple(
+            Source(c.feed, c.feed_title, c.published, c.feed in institutions) for c in group
+        )
+        stories.append(Story(key, newest.title, sources, tuple(tags), newest.id))
+    return stories
 
 
 def rank_stories(

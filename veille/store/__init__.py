@@ -6,7 +6,8 @@ Methods are grouped by noun, one module each: schema and facts (``base``: ``migr
 tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``), editors' corrections of
 themes (``corrections``: ``correct_tag``, ``undo_correction``, ``corrections``), the e-mail
 issues and their outbox (``mail``), the notification outbox (``notify``), same-story clusters
-(``clusters``: ``cluster_pending``) and the IMAP messages already read (``sources``:
+(``clusters``: ``cluster_pending``), the stories of a period with their copies (``stories``:
+``story_copies``, what « À la une » ranks) and the IMAP messages already read (``sources``:
 ``known_messages``, ``remember_messages``).
 
 Durability rules : a feed's entries are committed (in batches, each its own
@@ -25,6 +26,7 @@ from veille.store.lock import LockMixin
 from veille.store.mail import MailMixin
 from veille.store.notify import NotifyMixin
 from veille.store.sources import SourcesMixin
+from veille.store.stories import StoriesMixin
 from veille.store.tags import TagsMixin
 
 __all__ = ["Correction", "FetchSuccess", "Store", "decode_cursor", "encode_cursor"]
@@ -36,6 +38,7 @@ class Store(
     TagsMixin,
     CorrectionsMixin,
     ClustersMixin,
+    StoriesMixin,
     MailMixin,
     NotifyMixin,
     SourcesMixin,

@@ -137,7 +137,7 @@ class EntriesMixin(StoreBase):
             )
 
             def planned(*, materialized: bool = False) -> Any:
-                conditions = _conditions(
+                conditions = selection_conditions(
                     selection, entry_t, dialect, dense=dense, materialized=materialized
                 )
                 if selection.collapse:
@@ -146,10 +146,8 @@ class EntriesMixin(StoreBase):
 
             rows: list[Any] | None = None
             if recent:
-                unsearched = replace(selection, query="")
-                rows = _sqlite_recent_matches(
-                    conn, query.where(*_conditions(unsearched, entry_t, dialect)), selection
-                )
+                unsearched = selection_conditions(replace(selection, query=""), entry_t, dialect)
+                rows = _sqlite_recent_matches(conn, query.where(*unsearched), selection)
                 if rows is None:  # ids do not follow dates here: the plain plans
                     dense = _dense(conn, selection.query)
             if (
@@ -170,16 +168,24 @@ class EntriesMixin(StoreBase):
         return EntryPage(tuple(views), cursor)
 
     def get_entry(self, entry_id: int) -> EntryView | None:
+        found = self.get_entries([entry_id])
+        return found[0] if found else None
+
+    def get_entries(self, entry_ids: Sequence[int]) -> list[EntryView]:
+        """These entries (unknown ids left out), in the order asked: one query each for the
+        entries, their tags and their other sources, whatever their number."""
         query = (
             sa.select(entry_t, feed_display_title().label("feed_title"))
             .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
-            .where(entry_t.c.id == entry_id)
+            .where(entry_t.c.id.in_(entry_ids))
         )
         with self._read() as conn:
-            row = conn.execute(query).first()
-            tags = _tags_of(conn, [entry_id])
-            also = also_in(conn, [(row.id, row.cluster_id, row.feed_id)]) if row else {}
-        return _entry_view(row, tags.get(entry_id, ()), also.get(entry_id, ())) if row else None
+            rows = {r.id: r for r in conn.execute(query)} if entry_ids else {}
+            tags = _tags_of(conn, list(rows))
+            also = also_in(conn, [(r.id, r.cluster_id, r.feed_id) for r in rows.values()])
+        return [
+            _entry_view(rows[i], tags.get(i, ()), also.get(i, ())) for i in entry_ids if i in rows
+        ]
 
     def count_entries(self, feed_id: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(entry_t)
@@ -192,7 +198,7 @@ class EntriesMixin(StoreBase):
         """How many entries ``selection`` matches, ignoring its limit: what every page of
         ``list_entries`` would return together (after its cursor, when it has one)."""
         dialect = self.engine.dialect.name
-        conditions = _conditions(selection, entry_t, dialect)
+        conditions = selection_conditions(selection, entry_t, dialect)
         if selection.collapse:
             conditions.append(_newest_of_its_story(selection, dialect))
         query = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
@@ -313,12 +319,12 @@ def _newest_of_its_story(selection: Selection, dialect: str) -> Any:
     same_story = sa.exists().where(
         other.c.cluster_id == entry_t.c.cluster_id,
         newer,
-        *_conditions(replace(selection, cursor=None), other, dialect),
+        *selection_conditions(replace(selection, cursor=None), other, dialect),
     )
     return sa.or_(entry_t.c.cluster_id.is_(None), ~same_story)
 
 
-def _conditions(
+def selection_conditions(
     selection: Selection,
     entry: Any,
     dialect: str,
