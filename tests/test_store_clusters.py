@@ -179,7 +179,9 @@ def test_digest_page_shows_the_other_sources_of_a_rephrased_story(
     outage, « Aussi dans » naming the three other outlets."""
     config = tmp_path / "feeds.yaml"
     config.write_text(
-        f"feeds:\n{FEEDS_YAML}digests:\n  hebdo:\n    title: La semaine\n    window: 7d\n",
+        # une: false: both stories would be « À la une », their sections' lines links to it
+        f"feeds:\n{FEEDS_YAML}digests:\n  hebdo:\n    title: La semaine\n    window: 7d\n"
+        "    une: false\n",
         encoding="utf-8",
     )
     store = Store(f"sqlite:///{tmp_path / 'veille.db'}")

@@ -163,3 +163,11 @@ def fill_une_week(store: Store, config: Any) -> dict[str, list[str]]:
 
 def _when(telling: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(telling["published"].replace("Z", "+00:00"))
+
+
+def build_une_app(folder: Path, **more: Any) -> tuple[Any, Store]:
+    """The app over a fresh SQLite file holding this week, its clock fixed at NOW, curation
+    enabled (``week.ADMIN`` is the editors' password); ``more``: other settings."""
+    from .week import build_app_with
+
+    return build_app_with(folder, write_config, fill_une_week, NOW, **more)

@@ -5,6 +5,7 @@ tagged by the real rules of its feeds.yaml, a weekly digest sent by e-mail. No t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -331,15 +332,27 @@ def fill_week(store: Store, config: Any) -> None:
 def build_week_app(folder: Path, **more: Any) -> tuple[Any, Store]:
     """The app over a fresh SQLite file holding the week, its clock fixed at NOW, curation
     enabled (``ADMIN`` is the editors' password); ``more``: other settings."""
+    return build_app_with(folder, write_config, fill_week, NOW, **more)
+
+
+def build_app_with(
+    folder: Path,
+    write: Callable[[Path], Path],
+    fill: Callable[[Store, Any], object],
+    now: datetime,
+    **more: Any,
+) -> tuple[Any, Store]:
+    """The app over a fresh SQLite file: ``write`` writes its feeds.yaml in ``folder``,
+    ``fill`` fills the store; its clock fixed at ``now``, curation enabled (``ADMIN``)."""
     from veille.config.load import load_config
     from veille.settings import Settings
     from veille.web import create_app
 
-    path = write_config(folder)
+    path = write(folder)
     config = load_config(path)
     store = Store(f"sqlite:///{folder / 'veille.db'}")
     store.migrate()
-    fill_week(store, config)
+    fill(store, config)
     settings = Settings(
         config=path,
         database_url=store.url,
@@ -349,5 +362,5 @@ def build_week_app(folder: Path, **more: Any) -> tuple[Any, Store]:
         **more,
     )
     app = create_app(settings, store, config)
-    app.state.clock = lambda: NOW
+    app.state.clock = lambda: now
     return app, store

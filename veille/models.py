@@ -358,6 +358,17 @@ class EntryView:
 
 
 @dataclass(frozen=True, slots=True)
+class UneLine:
+    """A story « À la une » as outputs show it: its shown entry (the newest copy), why it
+    ranks (French, ``rules.importance.reason``) and every outlet that carried it."""
+
+    entry: EntryView
+    reason: str
+    sources: tuple[str, ...]  # outlets' titles, first publisher first
+    key: str  # the story's key (``EntryView.story``)
+
+
+@dataclass(frozen=True, slots=True)
 class StoryCopy:
     """One copy of a story over a period (``Store.story_copies``): what « À la une » ranks."""
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date
-from veille.models import Config, DigestSpec, EntryPage, Selection
+from veille.models import Config, DigestSpec, EntryPage, Selection, UneLine
 from veille.rules.importance import RankedStory, rank_stories, stories_of
 from veille.store import Store
 
@@ -143,4 +143,25 @@ def une_stories(
         themes=spec.tags,
         weights=spec.une.weights,
         size=spec.une.size,
+    )
+
+
+def une_lines(
+    store: Store,
+    config: Config,
+    spec: DigestSpec,
+    selection: Selection,
+    now: datetime,
+    *,
+    leave_out: Collection[str] = (),
+) -> tuple[UneLine, ...]:
+    """``une_stories`` with the entry shown for each story (one more query, by ids)."""
+    ranked = une_stories(store, config, spec, selection, now, leave_out=leave_out)
+    shown = {e.id: e for e in store.get_entries([int(r.story.shown) for r in ranked])}
+    return tuple(
+        UneLine(
+            shown[r.story.shown], r.reason, tuple(s.title for s in r.story.outlets), r.story.key
+        )
+        for r in ranked
+        if r.story.shown in shown
     )

@@ -1,6 +1,12 @@
 """The digest page: a digest's entries (or a reader's filter over them) in sections, the
-editors' highlights first, the filter bar, links to the feeds of the view. Pure: data in,
-page out (``veille.render.html.render_page`` writes it).
+editors' highlights first, then « À la une » (the stories most relayed, with their reason),
+the filter bar, links to the feeds of the view. Pure: data in, page out
+(``veille.render.html.render_page`` writes it).
+
+A story « À la une » is not told twice: its line in its section is a link to it.
+``?vue=titres`` shows the same page with titles only (``compact``), for a one-minute scan;
+the full page says how long it takes to read (``french.reading_time``: the words of every
+title and summary shown).
 
 Grouping rule: sections follow the taxonomy (``tags:`` of feeds.yaml, in file
 order); an entry appears once, under its first theme in that order — a theme the reader
@@ -11,24 +17,26 @@ Tags that are not declared (free feed tags) are shown on entries but make no sec
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from veille.models import EntryView, TagRule
+from veille.models import EntryView, TagRule, UneLine
 from veille.render.french import (
     date_only,
     french_date,
     french_datetime,
+    reading_time,
     relative_time,
     summary_text,
+    word_count,
 )
 from veille.render.html import Chrome, Link
 from veille.text import readable
 
 __all__ = [
-    "OTHERS", "DigestPage", "EntryItem", "FilterBar", "Option", "Section", "build_digest_page",
-    "entry_item", "first_theme",
+    "OTHERS", "DigestPage", "EntryItem", "FilterBar", "Option", "Section", "UneItem",
+    "build_digest_page", "entry_item", "first_theme", "une_item",
 ]  # fmt: skip
 
 OTHERS = "autres"
@@ -50,6 +58,20 @@ class EntryItem:
     tags: tuple[Link, ...] = ()
     also_in: tuple[str, ...] = ()
     note: str = ""  # the editors' one-line note on a highlight
+    une: str = ""  # its story is « À la une » (this anchor): the section links there instead
+
+    @property
+    def words(self) -> int:
+        return word_count(self.title) + word_count(self.summary)
+
+
+@dataclass(frozen=True, slots=True)
+class UneItem:
+    """One line of « À la une »: its shown entry (anchor ``une-<id>``), why, who."""
+
+    entry: EntryItem
+    reason: str  # « Repris par 4 sources, dont Éduscol »
+    sources: tuple[str, ...] = ()  # the outlets, when the reason does not name them all
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +115,10 @@ class DigestPage:
     first_href: str | None = None  # back to the newest page, when paginated
     subscribe: tuple[Link, ...] = ()  # the feeds of exactly this view (RSS, Atom, JSON)
     curation_href: str | None = None  # preparing the next letter (editors, after login)
+    une: tuple[UneItem, ...] = ()  # « À la une »: above the sections
+    compact: bool = False  # ``?vue=titres``: titles only, grouped by theme
+    view_href: str | None = None  # the other view (titles only ↔ full)
+    reading: str = ""  # « 12 articles, environ 6 min de lecture »
     template: str = "digest.html"
 
     @property
@@ -130,6 +156,15 @@ def entry_item(
     )
 
 
+def une_item(line: UneLine, entry: EntryItem) -> UneItem:
+    named = all(source in line.reason for source in line.sources)
+    return UneItem(
+        entry=entry,
+        reason=line.reason[:1].upper() + line.reason[1:],
+        sources=() if named else line.sources,
+    )
+
+
 def first_theme(tags: Sequence[str], order: dict[str, int], prefer: frozenset[str]) -> str:
     """The section of an entry: its first declared theme (a preferred one first), or OTHERS."""
     declared = sorted((order[t], t) for t in tags if t in order)
@@ -159,41 +194,53 @@ def build_digest_page(
     archive_href: str | None = None,
     curation_href: str | None = None,
     subscribe: Sequence[Link] = (),
+    une: Sequence[UneLine] = (),
+    compact: bool = False,
+    view_href: str | None = None,
 ) -> DigestPage:
     """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last.
     ``labels`` names every tag shown on an entry (``Config.tag_labels``; default: the
-    taxonomy's, other tags made readable)."""
+    taxonomy's, other tags made readable). The lines of ``une``'s stories link to it."""
     labels = dict(labels) if labels is not None else {r.name: r.label for r in taxonomy}
     order = {r.name: i for i, r in enumerate(taxonomy)}
     wanted = frozenset(prefer)
     shown = {e.id for e in highlights}
+    top = {line.key: line.entry.id for line in une}
     groups: dict[str, list[EntryItem]] = {}
     for e in entries:
         if e.id in shown:
             continue
         item = entry_item(e, labels=labels, now=now, tz=tz, tag_href=tag_href)
+        if e.story in top:  # linked to its line « À la une » (the anchor of its shown entry)
+            item = replace(item, une=f"une-{top[e.story]}")
         groups.setdefault(first_theme(e.tags, order, wanted), []).append(item)
     sections = tuple(
         Section(r.name, r.label, tuple(groups[r.name])) for r in taxonomy if r.name in groups
     )
     if OTHERS in groups:
         sections += (Section(OTHERS, "Autres", tuple(groups[OTHERS])),)
+    picks = tuple(
+        entry_item(
+            e, labels=labels, now=now, tz=tz, tag_href=tag_href, note=(notes or {}).get(e.id, "")
+        )
+        for e in highlights
+    )
+    une_items = tuple(
+        une_item(line, entry_item(line.entry, labels=labels, now=now, tz=tz, tag_href=tag_href))
+        for line in une
+    )
+    told = [i for i in (*picks, *(i for s in sections for i in s.entries)) if not i.une]
+    words = sum(i.words for i in told) + sum(word_count(u.entry.title) for u in une_items)
     return DigestPage(
         title=title,
         chrome=chrome,
         filters=filters,
         sections=sections,
-        highlights=tuple(
-            entry_item(
-                e,
-                labels=labels,
-                now=now,
-                tz=tz,
-                tag_href=tag_href,
-                note=(notes or {}).get(e.id, ""),
-            )
-            for e in highlights
-        ),
+        highlights=picks,
+        une=une_items,
+        compact=compact,
+        view_href=view_href,
+        reading=reading_time(len(told) + len(une_items), words) if told or une_items else "",
         archive_href=archive_href,
         curation_href=curation_href,
         subscribe=tuple(subscribe),

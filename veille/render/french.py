@@ -101,3 +101,21 @@ def period_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     else:
         first = french_date(a, tz)
     return f"du {first} au {french_date(b, tz)}"
+
+
+# Words read per minute, on screen, in French: the usual range for adults is 200–230; the
+# lower bound, since a digest's lines are dense (names, figures) and read to choose.
+READING_WPM = 200
+
+
+def word_count(text: str) -> int:
+    """Words of a plain text, as a reader sees them (an elided « l'IA » is one)."""
+    return len(text.split())
+
+
+def reading_time(articles: int, words: int) -> str:
+    """« 12 articles, environ 6 min de lecture » (``words`` at ``READING_WPM``, rounded up;
+    under a minute: « moins d'une minute de lecture »)."""
+    minutes = -(-words // READING_WPM)
+    time = "moins d'une minute" if words < READING_WPM else f"environ {minutes} min"
+    return f"{plural(articles, 'article')}, {time} de lecture"

@@ -4,7 +4,8 @@
 ::
 
     GET /                     the default digest (the first of feeds.yaml)
-    GET /digests/{name}       a digest; filters ?q=&tag=&feed=&period=&cursor= (a GET form)
+    GET /digests/{name}       a digest; filters ?q=&tag=&feed=&period=&cursor= (a GET form),
+                              ?vue=titres: titles only
     GET /feeds                sources' health, for a non-technical admin
     GET /abonnement           how to subscribe (RSS, Atom, JSON Feed, OPML)
     GET /static/{file}        the stylesheet and the icon (no external resource anywhere)
@@ -35,7 +36,7 @@ from veille.config.durations import parse_duration
 from veille.errors import QueryError
 from veille.models import Config, DigestSpec, FeedState, Selection
 from veille.render import digest_page, headline, html, site_pages
-from veille.selection import build_selection, digest_selection, select_entries
+from veille.selection import build_selection, digest_selection, select_entries, une_lines
 from veille.store import Store
 from veille.text import plural
 from veille.web import feed_links, state
@@ -46,6 +47,7 @@ PAGE_SIZE = 50  # entries per page of an open-ended list (a search, a long perio
 WHOLE_MAX = 500  # a period is shown whole up to this many entries (the store's page maximum)
 WHOLE_PERIOD = timedelta(days=7)  # a filtered view over at most this is a period, shown whole
 ALL_DATES = "tout"  # ?period=tout: every date
+VUE_TITRES = "titres"  # ?vue=titres: titles only, grouped by theme
 PERIODS = (timedelta(days=1), timedelta(days=7), timedelta(days=30), timedelta(days=365))
 MAX_PERIOD = timedelta(days=366)
 STATIC = {
@@ -143,8 +145,11 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     query = params.get("q", "").strip()
     period_text = params.get("period", "").strip()
     cursor = params.get("cursor") or None
+    compact = params.get("vue", "") == VUE_TITRES
     store = state.store(request)
     try:
+        if params.get("vue", "") not in ("", VUE_TITRES):
+            raise QueryError(f"vue inconnue « {params['vue'][:40]} » (possible : {VUE_TITRES})")
         period = _period_of(period_text, spec, query)
         user = build_selection(
             tz=tz, config=config, tags=tags, feeds=feeds, query=query, cursor=cursor
@@ -165,9 +170,17 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     picks = store.highlights(spec.name) if not narrowed and first == 1 else []
     highlights = [v for h in picks if (v := store.get_entry(int(h.entry_id)))]
     notes = {h.entry_id: h.note for h in picks}
+    # « À la une »: the digest itself, first page (a reader's filter is a search, not news)
+    une = (
+        une_lines(store, config, spec, selection, now, leave_out={h.story for h in highlights})
+        if not narrowed and first == 1
+        else ()
+    )
 
     kept = [("q", query), *(("tag", t) for t in tags), *(("feed", f) for f in feeds)]
     kept.append(("period", period_text))
+    view_href = path + html.query_string([*kept, ("vue", "" if compact else VUE_TITRES)])
+    kept.append(("vue", VUE_TITRES if compact else ""))
     labels = dict(_labels(config))
     titles = _feed_titles(request, config)
     shown = headline.Shown(
@@ -209,6 +222,9 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         archive_href=f"/digests/{quote(spec.name, safe='')}/archive" if spec.mail else None,
         curation_href=f"/curation/{quote(spec.name, safe='')}" if spec.mail else None,
         subscribe=tuple(feed_links.visible(feeds_of_view)),
+        une=une,
+        compact=compact,
+        view_href=view_href,
     )
     return _html(html.render_page(page))
 
