@@ -53,7 +53,7 @@ ANCHORS = {
 # Every route of the app: dated ones are checked by the sweep, undated ones say why not.
 FEEDS = {
     ("GET", f"{path}.{ext}")
-    for path in ("/digests/{name}", "/tags/{tag}", "/feed")
+    for path in ("/digests/{name}", "/digests/{name}/une", "/tags/{tag}", "/feed")
     for ext in ("rss", "atom", "json")
 }
 DATED = FEEDS | {
@@ -260,6 +260,10 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
             assert "de la veille" in r.text and "semaine passée" not in r.text, ext
             assert last_modified(r) == anchor, ext
             check(("GET", f"/digests/{{name}}.{ext}"))
+            r = c.get(f"/digests/hebdo/une.{ext}")  # « À la une »: the same window, ranked
+            assert "de la veille" in r.text and "semaine passée" not in r.text, ext
+            assert last_modified(r) == anchor, ext
+            check(("GET", f"/digests/{{name}}/une.{ext}"))
             for url, route in ((f"/tags/ia.{ext}", "/tags/{tag}"), (f"/feed.{ext}", "/feed")):
                 r = c.get(url)
                 assert r.status_code == 200 and last_modified(r) == anchor, url

@@ -369,6 +369,16 @@ class UneLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Une:
+    """« À la une » of a digest over a period (``selection.une_lines``)."""
+
+    lines: tuple[UneLine, ...] = ()
+    # The last change of any copy of the period's stories: a copy arriving late (with an old
+    # date) may move a story up, so it moves the outputs' Last-Modified too.
+    changed: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StoryCopy:
     """One copy of a story over a period (``Store.story_copies``): what « À la une » ranks."""
 
@@ -379,6 +389,7 @@ class StoryCopy:
     title: str
     published: datetime
     tags: tuple[str, ...] = ()
+    changed: datetime | None = None  # when it last changed in the store (``EntryView``)
 
     @property
     def story(self) -> str:

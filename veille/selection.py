@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date
-from veille.models import Config, DigestSpec, EntryPage, Selection, UneLine
+from veille.models import Config, DigestSpec, EntryPage, Selection, StoryCopy, Une, UneLine
 from veille.rules.importance import RankedStory, rank_stories, stories_of
 from veille.store import Store
 
@@ -127,23 +127,7 @@ def une_stories(
     else ``now``): the stories its editors did not drop nor leave out (``leave_out``: story
     keys, e.g. the highlights'), ranked by ``rules.importance`` with the digest's weights.
     Empty when the digest has no « À la une ». One store query (``Store.story_copies``)."""
-    if spec.une is None or selection.since is None:
-        return ()
-    copies = store.story_copies(replace(selection, hidden_from=spec.name))
-    stories = stories_of(
-        copies,
-        institutions={f.id for f in config.feeds if f.institution},
-        themes={t.name for t in config.tags},
-    )
-    skipped = set(leave_out)
-    return rank_stories(
-        (s for s in stories if s.key not in skipped),
-        now=now,
-        window=(selection.until or now) - selection.since,
-        themes=spec.tags,
-        weights=spec.une.weights,
-        size=spec.une.size,
-    )
+    return _ranked(store, config, spec, selection, now, leave_out)[0]
 
 
 def une_lines(
@@ -154,14 +138,44 @@ def une_lines(
     now: datetime,
     *,
     leave_out: Collection[str] = (),
-) -> tuple[UneLine, ...]:
-    """``une_stories`` with the entry shown for each story (one more query, by ids)."""
-    ranked = une_stories(store, config, spec, selection, now, leave_out=leave_out)
+) -> Une:
+    """``une_stories`` with the entry shown for each story (one more query, by ids) and the
+    last change of the period's copies."""
+    ranked, copies = _ranked(store, config, spec, selection, now, leave_out)
     shown = {e.id: e for e in store.get_entries([int(r.story.shown) for r in ranked])}
-    return tuple(
+    lines = tuple(
         UneLine(
             shown[r.story.shown], r.reason, tuple(s.title for s in r.story.outlets), r.story.key
         )
         for r in ranked
         if r.story.shown in shown
     )
+    return Une(lines, max((c.changed for c in copies if c.changed), default=None))
+
+
+def _ranked(
+    store: Store,
+    config: Config,
+    spec: DigestSpec,
+    selection: Selection,
+    now: datetime,
+    leave_out: Collection[str],
+) -> tuple[tuple[RankedStory, ...], list[StoryCopy]]:
+    if spec.une is None or selection.since is None:
+        return (), []
+    copies = store.story_copies(replace(selection, hidden_from=spec.name))
+    stories = stories_of(
+        copies,
+        institutions={f.id for f in config.feeds if f.institution},
+        themes={t.name for t in config.tags},
+    )
+    skipped = set(leave_out)
+    ranked = rank_stories(
+        (s for s in stories if s.key not in skipped),
+        now=now,
+        window=(selection.until or now) - selection.since,
+        themes=spec.tags,
+        weights=spec.une.weights,
+        size=spec.une.size,
+    )
+    return ranked, copies

@@ -170,5 +170,10 @@ def plural(count: float, singular: str, plural_form: str | None = None) -> str:
 
 def readable(identifier: str) -> str:
     """``blogs-recherche`` → ``Blogs recherche``: hyphens become spaces, first letter upper."""
-    text = " ".join(identifier.replace("-", " ").replace("_", " ").split())
+    return first_upper(" ".join(identifier.replace("-", " ").replace("_", " ").split()))
+
+
+def first_upper(text: str) -> str:
+    """``repris par 4 sources`` → ``Repris par 4 sources``: the first letter upper, the rest
+    as is (``str.capitalize`` would lower « Éduscol » into « éduscol »)."""
     return text[:1].upper() + text[1:]

@@ -32,7 +32,7 @@ from veille.render.french import (
     word_count,
 )
 from veille.render.html import Chrome, Link
-from veille.text import readable
+from veille.text import first_upper, readable
 
 __all__ = [
     "OTHERS", "DigestPage", "EntryItem", "FilterBar", "Option", "Section", "UneItem",
@@ -160,7 +160,7 @@ def une_item(line: UneLine, entry: EntryItem) -> UneItem:
     named = all(source in line.reason for source in line.sources)
     return UneItem(
         entry=entry,
-        reason=line.reason[:1].upper() + line.reason[1:],
+        reason=first_upper(line.reason),
         sources=() if named else line.sources,
     )
 

@@ -51,6 +51,7 @@ class StoriesMixin(StoreBase):
                 feed_display_title().label("feed_title"),
                 entry_t.c.title,
                 entry_t.c.published_at,
+                entry_t.c.changed_at,
                 tag_t.c.tag,
             )
             .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
@@ -88,4 +89,5 @@ def _copy(r: Any, tags: list[str]) -> StoryCopy:
         title=r.title,
         published=r.published_at,
         tags=tuple(sorted(tags)),
+        changed=r.changed_at,
     )

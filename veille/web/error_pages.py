@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from fastapi import Request, Response
 
 from veille.render import html
+from veille.text import first_upper
 from veille.web import pages
 
 ERROR_TITLES = {
@@ -39,7 +40,7 @@ def error_response(
     """The French error page of an error raised outside the page handlers (an unknown
     address, a feed that does not exist, …); ``detail`` None for Starlette's own errors."""
     if detail:
-        message = detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
+        message = first_upper(detail) + ("" if detail.endswith(".") else ".")
     elif status == 404:
         message = f"Aucune page à l'adresse « {request.url.path} »."
     elif status == 405:

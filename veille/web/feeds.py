@@ -4,6 +4,7 @@ any ad-hoc filter.
 ::
 
     GET /digests/{name}.rss|.atom|.json   a digest of feeds.yaml (its window, tags, feeds, query)
+    GET /digests/{name}/une.rss|.atom|.json   its « À la une »: the top stories, with reasons
     GET /tags/{tag}.rss|.atom|.json       a theme
     GET /feed.rss|.atom|.json?tag=&exclude_tag=&feed=&q=&since=&limit=
 
@@ -26,7 +27,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from veille import __version__
 from veille.models import Selection
-from veille.outputs import FEED_LIMIT, FORMATS, MAX_FEED_LIMIT, feed_document
+from veille.outputs import (
+    FEED_LIMIT,
+    FORMATS,
+    MAX_FEED_LIMIT,
+    FeedDocument,
+    feed_document,
+    une_document,
+)
 from veille.render.feeds import FeedMeta, authority_of
 from veille.selection import build_selection, digest_selection, known_tags
 from veille.web import state
@@ -50,6 +58,23 @@ def digest_feed(fmt: str) -> Callable[..., Response]:
         selection = digest_selection(spec, state.now(request), limit=limit)
         meta = _meta(request, spec.title, f"/digests/{name}", f"Sélection « {spec.title} »")
         return _feed_response(request, fmt, meta, selection)
+
+    return handler
+
+
+def une_feed(fmt: str) -> Callable[..., Response]:
+    def handler(request: Request, name: str) -> Response:
+        spec = state.digest(request, name)
+        if spec.une is None:
+            raise HTTPException(404, f"la sélection « {name} » n'a pas d'« À la une » (une: false)")
+        meta = _meta(
+            request,
+            f"{spec.title} — À la une",
+            f"/digests/{name}#a-la-une",
+            f"Les sujets les plus repris de « {spec.title} », et pourquoi",
+        )
+        now, config = state.now(request), state.config(request)
+        return _respond(request, une_document(state.store(request), config, spec, fmt, meta, now))
 
     return handler
 
@@ -94,6 +119,7 @@ def filter_feed(fmt: str) -> Callable[..., Response]:
 # All output feed routes, in one table: (path, handler factory, summary).
 ROUTES = (
     ("/digests/{name}", digest_feed, "Flux d'une sélection de feeds.yaml"),
+    ("/digests/{name}/une", une_feed, "Flux « À la une » d'une sélection (sujets les plus repris)"),
     ("/tags/{tag}", tag_feed, "Flux d'un thème"),
     ("/feed", filter_feed, "Flux d'un filtre (thème, source, recherche, date)"),
 )
@@ -126,7 +152,11 @@ def _meta(request: Request, title: str, home_path: str, description: str) -> Fee
 
 
 def _feed_response(request: Request, fmt: str, meta: FeedMeta, selection: Selection) -> Response:
-    doc = feed_document(state.store(request), fmt, meta, selection)
+    return _respond(request, feed_document(state.store(request), fmt, meta, selection))
+
+
+def _respond(request: Request, doc: FeedDocument) -> Response:
+    """The document with its validators, or a 304 when the reader's copy is current."""
     headers = {"ETag": doc.etag, "Cache-Control": CACHE_CONTROL}
     if doc.last_modified is not None:
         headers["Last-Modified"] = format_datetime(doc.last_modified.astimezone(UTC), usegmt=True)

@@ -174,7 +174,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     une = (
         une_lines(store, config, spec, selection, now, leave_out={h.story for h in highlights})
         if not narrowed and first == 1
-        else ()
+        else None
     )
 
     kept = [("q", query), *(("tag", t) for t in tags), *(("feed", f) for f in feeds)]
@@ -222,7 +222,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         archive_href=f"/digests/{quote(spec.name, safe='')}/archive" if spec.mail else None,
         curation_href=f"/curation/{quote(spec.name, safe='')}" if spec.mail else None,
         subscribe=tuple(feed_links.visible(feeds_of_view)),
-        une=une,
+        une=une.lines if une else (),
         compact=compact,
         view_href=view_href,
     )
