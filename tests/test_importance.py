@@ -12,6 +12,7 @@ from veille.rules.importance import (
     Story,
     Weights,
     join_french,
+    newsworthy,
     rank_stories,
     reason,
 )
@@ -172,3 +173,16 @@ def test_reasons_in_french(sources: list[Source], expected: str) -> None:
 )
 def test_join_french(items: list[str], expected: str) -> None:
     assert join_french(items) == expected
+
+
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [
+        ((src("blog"),), False),  # nobody relayed it
+        ((src("blog", 2), src("blog", 1)), False),  # one outlet, twice
+        ((src("cafe"), src("ludomag")), True),  # relayed
+        ((src("eduscol", title="Éduscol", inst=True),), True),  # the authority announced it
+    ],
+)
+def test_newsworthy(sources: tuple[Source, ...], expected: bool) -> None:
+    assert newsworthy(story("s", *sources)) is expected

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .browser import LiveServer, violations
-from .une_week import build_une_app
+from .une_week import SENTENCES, build_une_app
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
 
@@ -49,13 +49,7 @@ def test_the_most_relayed_stories_open_the_digest(page: Any, server: LiveServer)
     une = page.get_by_role("region", name="À la une")
     assert une.get_by_role("heading", level=2).inner_text().startswith("À la une")
     lines = texts(page, ".une-list > li .une-meta .une-reason")
-    assert lines == [
-        "Repris par 4 sources, dont Ministère de l'Éducation nationale",
-        "Repris par 4 sources, dont Ministère de l'Éducation nationale",
-        "Repris par 3 sources, dont Éduscol",
-        "Repris par 3 sources : Le Parisien, Le Café pédagogique et Ludomag",
-        "Repris par 2 sources : Studyrama et Le Café pédagogique",
-    ]
+    assert lines == [s.removesuffix(".") for s in SENTENCES]
     # The sources a reason does not name are listed beside it.
     first = texts(page, ".une-list > li:first-child .une-sources")
     assert first == ["(Ministère de l'Éducation nationale, L'Étudiant, franceinfo, VousNousIls)"]
@@ -103,3 +97,21 @@ def test_titles_only_view(page: Any, server: LiveServer) -> None:
     page.get_by_role("link", name="Afficher les résumés").click()
     page.wait_for_url(lambda url: "vue=" not in url)
     assert page.locator(".summary").count() > 0
+
+
+def test_une_is_printed_with_its_addresses(browser: Any, server: LiveServer) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.emulate_media(media="print")
+        page.goto(server.url("/digests/hebdo"))
+        assert page.evaluate("getComputedStyle(document.querySelector('.une')).display") != "none"
+        link = ".une-title a"
+        after = page.evaluate(
+            f'getComputedStyle(document.querySelector("{link}"), "::after").content'
+        )
+        href = page.evaluate(f'document.querySelector("{link}").getAttribute("href")')
+        assert href.startswith("https://") and href in after
+        assert page.pdf(format="A4").startswith(b"%PDF")
+    finally:
+        context.close()

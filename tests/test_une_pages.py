@@ -38,11 +38,10 @@ def test_the_block_is_the_digests_own(week: tuple[Any, Store]) -> None:
         daily = client.get("/").text
     assert len(une_titles(whole)) == 5
     assert 'class="une"' not in themed and 'class="une"' not in searched  # a reader's filter
-    # The day counts only the copies published in it: the bac calendar's other three came
-    # out 28 to 35 h ago, so nothing was relayed today and the freshest post, on three
-    # themes, leads.
-    assert une_titles(daily)[0].startswith("Évaluer avec l'IA générative")
-    assert "Publié par Le blog d&#39;une prof de techno" in daily
+    # The day counts only the copies published in it: the grand oral's other copy came out
+    # 29 h ago, nothing else was relayed today: no « À la une », every line told.
+    assert 'class="une"' not in daily and "entry-une" not in daily
+    assert "Grand oral : une épreuve raccourcie dès 2027" in unescape(daily)
 
 
 def test_a_highlighted_story_stays_in_the_highlights(week: tuple[Any, Store]) -> None:

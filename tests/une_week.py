@@ -103,6 +103,18 @@ digests:
 )
 
 
+# The week's « À la une » with the default weights: (story, reason), best first.
+TOP = [
+    ("bac-2027-calendrier", "repris par 4 sources, dont Ministère de l'Éducation nationale"),
+    ("ia-cadre-usage", "repris par 4 sources, dont Ministère de l'Éducation nationale"),
+    ("edutheque-fermeture", "repris par 3 sources, dont Éduscol"),
+    ("monlycee-ddos", "repris par 3 sources : Le Parisien, Le Café pédagogique et Ludomag"),
+    ("bac-grand-oral-raccourci", "repris par 2 sources : Studyrama et Le Café pédagogique"),
+]
+# As a sentence (pages, feeds, letter): « Repris par 4 sources, dont Éduscol. »
+SENTENCES = [r[:1].upper() + r[1:] + "." for _, r in TOP]
+
+
 def tellings(topic: str) -> list[tuple[str, dict[str, Any]]]:
     """(story, telling) of a topic of the pair set."""
     (found,) = [t for t in PAIRS["topics"] if t["topic"] == topic]

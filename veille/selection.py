@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date
 from veille.models import Config, DigestSpec, EntryPage, Selection, StoryCopy, Une, UneLine
-from veille.rules.importance import RankedStory, rank_stories, stories_of
+from veille.rules.importance import RankedStory, newsworthy, rank_stories, stories_of
 from veille.store import Store
 
 MAX_QUERY = 500
@@ -124,8 +124,9 @@ def une_stories(
     leave_out: Collection[str] = (),
 ) -> tuple[RankedStory, ...]:
     """« À la une » of a digest over ``selection``'s period (its ``since`` up to its ``until``,
-    else ``now``): the stories its editors did not drop nor leave out (``leave_out``: story
-    keys, e.g. the highlights'), ranked by ``rules.importance`` with the digest's weights.
+    else ``now``): the news stories (``rules.importance.newsworthy``) its editors did not drop
+    nor leave out (``leave_out``: story keys, e.g. the highlights'), ranked by
+    ``rules.importance`` with the digest's weights.
     Empty when the digest has no « À la une ». One store query (``Store.story_copies``)."""
     return _ranked(store, config, spec, selection, now, leave_out)[0]
 
@@ -171,7 +172,7 @@ def _ranked(
     )
     skipped = set(leave_out)
     ranked = rank_stories(
-        (s for s in stories if s.key not in skipped),
+        (s for s in stories if s.key not in skipped and newsworthy(s)),
         now=now,
         window=(selection.until or now) - selection.since,
         themes=spec.tags,

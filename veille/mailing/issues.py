@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from veille.config.durations import parse_mail_at
 from veille.errors import MailError
-from veille.models import Config, DigestSpec, EntryView
+from veille.models import Config, DigestSpec, EntryView, Selection
 from veille.render.email import (
     PER_SECTION,
     Envelope,
@@ -45,7 +45,7 @@ from veille.render.email import (
     render_text,
 )
 from veille.render.french import french_datetime, period_label
-from veille.selection import digest_selection, select_entries
+from veille.selection import digest_selection, select_entries, une_lines
 from veille.settings import Settings
 from veille.signing import Signer, secret_problem, signer_for
 from veille.store import Store
@@ -167,6 +167,15 @@ def compose(
     waiting whose entry is in ``p`` (the others wait for the issue that covers them)."""
     tz = ZoneInfo(settings.timezone)
     entries, picks = issue_entries(store, spec, p)
+    # « À la une » of the period, as it stands at its end; the highlights stay first, alone.
+    une = une_lines(
+        store,
+        config,
+        spec,
+        _period_selection(spec, p),
+        p.end,
+        leave_out={e.story for e, _ in picks},
+    )
     content = compose_issue(
         entries,
         digest=spec,
@@ -178,6 +187,7 @@ def compose(
         introduction=store.introduction(spec.name, number),
         highlights=picks,
         per_section=per_section,
+        une=une.lines,
     )
     return content, [e.id for e, _ in picks]
 
@@ -188,16 +198,18 @@ def issue_entries(
     """What an issue of period ``p`` is made of (and what its curation page shows): the
     digest's selection for the period, hidden stories left out, and the highlights waiting
     whose entry is in ``p``, with their notes."""
-    selection = replace(
-        digest_selection(spec, p.end, limit=SELECTION_LIMIT), since=p.start, until=p.end
-    )
-    entries = list(select_entries(store, selection).entries)
+    entries = list(select_entries(store, _period_selection(spec, p)).entries)
     picks: list[tuple[EntryView, str]] = []
     for h in store.highlights(spec.name):
         entry = store.get_entry(int(h.entry_id))
         if entry is not None and may_highlight(spec, p, entry):
             picks.append((entry, h.note))
     return entries, picks
+
+
+def _period_selection(spec: DigestSpec, p: Period) -> Selection:
+    """The digest's selection over the period of an issue."""
+    return replace(digest_selection(spec, p.end, limit=SELECTION_LIMIT), since=p.start, until=p.end)
 
 
 def may_highlight(spec: DigestSpec, p: Period, entry: EntryView) -> bool:

@@ -7,10 +7,12 @@
     archive = render_archive_html(content, "/mail/email.css")  # the archive page
 
 ``compose_issue`` decides *what* is in an issue: the editors' highlights first (with their
-notes), then sections in taxonomy order ("Autres" last), each with its top ``per_section``
-stories — the ones carried by most sources first, then the newest. Hidden entries are left
-out by the caller. ``IssueContent`` is frozen and JSON-serialisable: the store keeps it, so
-every recipient's message and the archive page are rendered from the same snapshot.
+notes), then « À la une cette semaine » (the stories most relayed, each with its reason:
+``rules.importance``), then sections in taxonomy order ("Autres" last), each with its top
+``per_section`` stories — the ones carried by most sources first, then the newest. A story
+« À la une » is not repeated in its section. Hidden entries are left out by the caller.
+``IssueContent`` is frozen and JSON-serialisable: the store keeps it, so every recipient's
+message and the archive page are rendered from the same snapshot.
 
 The message is ``multipart/alternative`` (text, then HTML with its CSS inlined by
 css-inline), in French, with ``List-Unsubscribe`` (https + mailto) and
@@ -27,7 +29,7 @@ import textwrap
 from base64 import b64encode
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -39,10 +41,11 @@ from zoneinfo import ZoneInfo
 import css_inline
 import jinja2
 
-from veille.models import DigestSpec, EntryView, TagRule
+from veille.models import DigestSpec, EntryView, TagRule, UneLine
 from veille.render.digest_page import OTHERS, first_theme
 from veille.render.french import french_date, period_label, plural, summary_text
 from veille.render.html import jinja_environment
+from veille.text import first_upper
 
 __all__ = [
     "Envelope", "IssueContent", "MailEntry", "MailSection", "compose_issue", "french_date",
@@ -52,6 +55,7 @@ __all__ = [
 
 PER_SECTION = 5
 SUMMARY_CHARS = 220
+WEEKLY = timedelta(days=6)  # a window this long or longer is « cette semaine »
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,7 @@ class MailEntry:
     summary: str = ""
     also_in: tuple[str, ...] = ()
     note: str = ""  # the editor's one-line note (highlights)
+    reason: str = ""  # why it is « À la une »: « Repris par 4 sources, dont Éduscol »
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,9 @@ class IssueContent:
     web_url: str  # the digest's page
     archive_url: str  # this issue's permanent page
     archives_url: str  # the list of issues
+    # « À la une » (issues allocated before it existed have none)
+    une: tuple[MailEntry, ...] = ()
+    une_title: str = "À la une"  # « À la une cette semaine » for a weekly letter
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
@@ -106,6 +114,7 @@ class IssueContent:
             **{
                 **data,
                 "highlights": tuple(entry(e) for e in data["highlights"]),
+                "une": tuple(entry(e) for e in data.get("une", ())),
                 "sections": tuple(
                     MailSection(
                         s["id"], s["label"], tuple(entry(e) for e in s["entries"]), s["total"]
@@ -137,7 +146,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _mail_entry(e: EntryView, tz: ZoneInfo, note: str = "") -> MailEntry:
+def _mail_entry(e: EntryView, tz: ZoneInfo, note: str = "", reason: str = "") -> MailEntry:
     return MailEntry(
         id=e.id,
         title=one_line(e.title) or "(sans titre)",
@@ -147,6 +156,7 @@ def _mail_entry(e: EntryView, tz: ZoneInfo, note: str = "") -> MailEntry:
         summary=summary_text(e.summary or e.content_html, SUMMARY_CHARS),
         also_in=tuple(one_line(t) for t in e.also_in),
         note=one_line(note),
+        reason=first_upper(one_line(reason)),
     )
 
 
@@ -192,10 +202,13 @@ def compose_issue(
     introduction: str = "",
     highlights: Sequence[tuple[EntryView, str]] = (),
     per_section: int = PER_SECTION,
+    une: Sequence[UneLine] = (),
 ) -> IssueContent:
     """What issue ``number`` carries. ``entries`` are the digest's selection for the period
-    (clusters collapsed, hidden entries removed); ``highlights`` are ``(entry, note)``."""
-    picked = frozenset(e.id for e, _ in highlights)
+    (clusters collapsed, hidden entries removed); ``highlights`` are ``(entry, note)``;
+    ``une``, the period's top stories (their lines are left out of the sections)."""
+    top = {line.key for line in une}
+    picked = frozenset(e.id for e, _ in highlights) | {e.id for e in entries if e.story in top}
     sections = theme_sections(entries, taxonomy, tz, per_section, leave_out=picked)
     base = base_url.rstrip("/")
     start, end = period
@@ -207,6 +220,8 @@ def compose_issue(
         period_label=period_label(start, end, tz),
         introduction=introduction.strip(),
         highlights=tuple(_mail_entry(e, tz, note) for e, note in highlights),
+        une=tuple(_mail_entry(line.entry, tz, reason=line.reason) for line in une),
+        une_title="À la une cette semaine" if digest.window >= WEEKLY else "À la une",
         sections=sections,
         web_url=f"{base}/digests/{digest.name}",
         archive_url=f"{base}/digests/{digest.name}/archive/{number}",
@@ -272,6 +287,8 @@ def _text_entry(e: MailEntry) -> list[str]:
     lines[0] = "- " + lines[0][2:]
     meta = f"{e.source} · {e.date}" + (f" · aussi dans {', '.join(e.also_in)}" if e.also_in else "")
     lines += _wrap(meta, "  ")
+    if e.reason:
+        lines += _wrap(f"{e.reason}.", "  ")
     if e.note:
         lines += _wrap(f"Notre avis : {e.note}", "  ")
     if e.summary:
@@ -292,6 +309,10 @@ def render_text(content: IssueContent, unsubscribe_url: str | None) -> str:
         lines += ["COUPS DE CŒUR DE LA RÉDACTION", ""]
         for e in content.highlights:
             lines += _text_entry(e)
+    if content.une:
+        lines += [content.une_title.upper(), ""]
+        for e in content.une:
+            lines += _text_entry(e)
     for s in content.sections:
         lines += [f"{s.label.upper()} ({plural(s.total, 'article')})", ""]
         for e in s.entries:
@@ -299,7 +320,7 @@ def render_text(content: IssueContent, unsubscribe_url: str | None) -> str:
         if s.more:
             more = plural(s.more, "autre article", "autres articles")
             lines += [f"  {more} sur le site : {content.web_url}", ""]
-    if not content.sections and not content.highlights:
+    if not content.sections and not content.highlights and not content.une:
         lines += ["Aucun article publié sur cette période.", ""]
     lines += ["-- ", f"Lire ce numéro en ligne : {content.archive_url}"]
     if unsubscribe_url:

@@ -13,10 +13,12 @@ digest (``une.weights`` in feeds.yaml):
   not more important for being tagged everything);
 - ``recency`` × how fresh the story's latest copy is: 1 now, 0 at the start of the window.
 
-With the default weights a story from one non-institutional source never outranks one relayed
-by three outlets or more (its best is themes + recency = 2, theirs starts at 4). Ties are
-broken by the earliest publication (who had it first), then by the story's key, so the order
-is stable from one page view to the next.
+Only a *news* story is ranked (``newsworthy``): one relayed by two outlets or more, or carried
+by an institutional source. A post no one relayed is told in its section, never « à la une »,
+however fresh. With the default weights a story from one non-institutional source never
+outranks one relayed by three outlets or more (its best is themes + recency = 2, theirs
+starts at 4). Ties are broken by the earliest publication (who had it first), then by the
+story's key, so the order is stable from one page view to the next.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "Story",
     "Weights",
     "join_french",
+    "newsworthy",
     "rank_stories",
     "stories_of",
 ]
@@ -107,6 +110,13 @@ def stories_of(
         )
         stories.append(Story(key, newest.title, sources, tuple(tags), newest.id))
     return stories
+
+
+def newsworthy(story: Story) -> bool:
+    """Whether a story may be « à la une »: relayed by two outlets or more, or carried by an
+    institutional source (what others chose to relay, or what the authority announced)."""
+    outlets = story.outlets
+    return len(outlets) >= 2 or any(s.institutional for s in outlets)
 
 
 def rank_stories(
