@@ -127,7 +127,11 @@ class World:
     def __init__(self, tmp: Path, anchor: datetime) -> None:
         self.anchor, self.now = anchor, anchor
         self.config = tmp / "feeds.yaml"
-        self.config.write_text(FEEDS_YAML, encoding="utf-8")
+        # cafe is institutional: its articles are « À la une » though nobody relays them
+        cafe = "    title: Le Café pédagogique\n"
+        self.config.write_text(
+            FEEDS_YAML.replace(cafe, cafe + "    institution: true\n"), encoding="utf-8"
+        )
         self.store = Store(f"sqlite:///{tmp / 'veille.db'}")
         self.store.migrate()
         fill(self.store, anchor)
@@ -260,7 +264,9 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
             assert "de la veille" in r.text and "semaine passée" not in r.text, ext
             assert last_modified(r) == anchor, ext
             check(("GET", f"/digests/{{name}}.{ext}"))
-            r = c.get(f"/digests/hebdo/une.{ext}")  # « À la une »: the same window, ranked
+            # « À la une »: the same window, ranked (cafe is institutional: its lines are
+            # news, where nobody relays anything)
+            r = c.get(f"/digests/hebdo/une.{ext}")
             assert "de la veille" in r.text and "semaine passée" not in r.text, ext
             assert last_modified(r) == anchor, ext
             check(("GET", f"/digests/{{name}}/une.{ext}"))

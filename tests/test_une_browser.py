@@ -1,16 +1,19 @@
 """« À la une » on the digest pages, in headless Debian Chromium against a real uvicorn server
 over a week in which outlets relay the same stories (``tests/une_week.py``): the block above
 the sections, the sections linking to it instead of telling a story twice, the titles-only
-view, the reading time; axe-core finds nothing on a phone and on a desktop."""
+view, the reading time, the ranking in curation (a story dropped, then put back); axe-core
+finds nothing on a phone and on a desktop."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from .browser import LiveServer, violations
+from .screenshots import log_in
 from .une_week import SENTENCES, build_une_app
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
@@ -115,3 +118,22 @@ def test_une_is_printed_with_its_addresses(browser: Any, server: LiveServer) -> 
         assert page.pdf(format="A4").startswith(b"%PDF")
     finally:
         context.close()
+
+
+def test_curation_shows_the_ranking_and_drops_a_story(page: Any, server: LiveServer) -> None:
+    log_in(page, server)
+    page.goto(server.url("/curation/hebdo"))
+    une = page.get_by_role("region", name=re.compile("^À la une"))
+    assert texts(page, "#a-la-une .cur-meta")[0].startswith(SENTENCES[0].removesuffix("."))
+    assert violations(page) == []
+    first = texts(page, "#a-la-une .cur-une .cur-title")[0]
+    une.get_by_role("button", name=re.compile("^Retirer d'« À la une »")).first.click()
+    page.wait_for_url("**/curation/hebdo#a-la-une")
+    assert first not in texts(page, "#a-la-une .cur-une .cur-title")
+    assert violations(page) == []  # with the list of stories dropped
+    page.goto(server.url("/digests/hebdo"))
+    assert first not in texts(page, ".une-title")
+    page.goto(server.url("/curation/hebdo"))
+    page.get_by_role("button", name=f"Remettre « {first} » à la une").click()
+    page.wait_for_url("**/curation/hebdo#a-la-une")
+    assert texts(page, "#a-la-une .cur-une .cur-title")[0] == first

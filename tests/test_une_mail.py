@@ -17,14 +17,11 @@ from veille.models import Selection
 from veille.store import Store
 
 from .mail_support import MailServer, settings
-from .une_week import NOW, SENTENCES, UNE_YAML, fill_une_week
+from .une_week import NOW, SENTENCES, fill_une_week, write_config
 
 
 def test_the_letter_opens_with_the_weeks_top_stories(tmp_path: Path, smtp: MailServer) -> None:
-    # Sent on Thursdays at 08:30 (Paris): the issue due at NOW covers the whole week.
-    path = tmp_path / "feeds.yaml"
-    path.write_text(UNE_YAML.replace('at: "mon 07:30"', 'at: "thu 08:30"'), encoding="utf-8")
-    config = load_config(path)
+    config = load_config(write_config(tmp_path))  # sent on Thursdays at 08:30: due at NOW
     store = Store(f"sqlite:///{tmp_path / 'v.db'}")
     store.migrate()
     try:

@@ -98,7 +98,7 @@ digests:
     window: 7d
     mail:
       to: [equipe@college.example]
-      at: "mon 07:30"
+      at: "thu 08:30"  # NOW: the issue due covers the whole week
 """
 )
 

@@ -170,7 +170,7 @@ def _ranked(
         institutions={f.id for f in config.feeds if f.institution},
         themes={t.name for t in config.tags},
     )
-    skipped = set(leave_out)
+    skipped = set(leave_out) | store.une_dropped(spec.name)
     ranked = rank_stories(
         (s for s in stories if s.key not in skipped and newsworthy(s)),
         now=now,

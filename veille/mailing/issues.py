@@ -6,7 +6,8 @@
     prepared_issue(store, spec, now) THE issue being prepared: number, period, due now or not —
                                      what preview, curation, ``send`` and the scheduler work on
     compose(store, …, number, p)     the content: the digest's selection for the period,
-                                     hidden stories left out, its highlights, introduction
+                                     hidden stories left out, its highlights, « À la une »
+                                     (``issue_une``), introduction
     allocate(store, …, prepared)     once per (digest, period): number, content snapshot,
                                      archive, outbox rows — ``Store.create_issue``, one transaction
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
@@ -32,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from veille.config.durations import parse_mail_at
 from veille.errors import MailError
-from veille.models import Config, DigestSpec, EntryView, Selection
+from veille.models import Config, DigestSpec, EntryView, Selection, Une
 from veille.render.email import (
     PER_SECTION,
     Envelope,
@@ -167,15 +169,7 @@ def compose(
     waiting whose entry is in ``p`` (the others wait for the issue that covers them)."""
     tz = ZoneInfo(settings.timezone)
     entries, picks = issue_entries(store, spec, p)
-    # « À la une » of the period, as it stands at its end; the highlights stay first, alone.
-    une = une_lines(
-        store,
-        config,
-        spec,
-        _period_selection(spec, p),
-        p.end,
-        leave_out={e.story for e, _ in picks},
-    )
+    une = issue_une(store, config, spec, p, picks)
     content = compose_issue(
         entries,
         digest=spec,
@@ -205,6 +199,19 @@ def issue_entries(
         if entry is not None and may_highlight(spec, p, entry):
             picks.append((entry, h.note))
     return entries, picks
+
+
+def issue_une(
+    store: Store,
+    config: Config,
+    spec: DigestSpec,
+    p: Period,
+    picks: Sequence[tuple[EntryView, str]],
+) -> Une:
+    """« À la une » of the issue of period ``p`` (and of its curation page), as it stands at
+    the period's end; the highlights (``picks``) stay first, alone."""
+    leave_out = {e.story for e, _ in picks}
+    return une_lines(store, config, spec, _period_selection(spec, p), p.end, leave_out=leave_out)
 
 
 def _period_selection(spec: DigestSpec, p: Period) -> Selection:

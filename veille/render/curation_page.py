@@ -5,9 +5,11 @@ The entries of the issue being prepared are grouped by theme exactly as in the d
 (``digest_page.first_theme``: taxonomy order, « Autres » last), one compact row each with
 what an editor does to it: highlight it with a note, hide it, correct its themes (remove one,
 add one), mark it as gone through (« vu »). Highlighted entries come first, in their own
-block, as in the digest. Filters keep the rows of one theme (any of an entry's themes, or
-« Autres »: none declared), of one source, or those nobody has gone through yet; every form
-of the page brings the editor back to the same filtered view (``CurationFilters.query``).
+block, as in the digest; then « À la une », in rank order with each story's reason, from
+which the editor may drop a story (``UneRow``). Filters keep the rows of one theme (any of an
+entry's themes, or « Autres »: none declared), of one source, or those nobody has gone
+through yet; every form of the page brings the editor back to the same filtered view
+(``CurationFilters.query``).
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from veille.models import EntryView, TagRule
+from veille.models import EntryView, TagRule, UneLine
 from veille.render.digest_page import OTHERS, Option, first_theme
 from veille.render.french import date_only, french_date, french_datetime
 from veille.render.html import query_string
-from veille.text import readable
+from veille.text import first_upper, readable
 
 __all__ = [
-    "Chip", "CorrectionLine", "CurationFilters", "CurationRow", "CurationSection",
-    "build_sections", "correction_line", "filter_rows",
+    "Chip", "CorrectionLine", "CurationFilters", "CurationRow", "CurationSection", "UneRow",
+    "build_sections", "correction_line", "filter_rows", "une_rows",
 ]  # fmt: skip
 
 
@@ -55,6 +57,33 @@ class CurationRow:
     note: str = ""
     reviewed: bool = False
     also_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UneRow:
+    """A story of « À la une », in rank order, which the editor may drop (``key``: the
+    story's, what the form sends)."""
+
+    key: str
+    id: str  # its shown entry
+    title: str
+    url: str | None
+    reason: str  # « Repris par 4 sources, dont Éduscol »
+    sources: tuple[str, ...]
+
+
+def une_rows(lines: Sequence[UneLine]) -> tuple[UneRow, ...]:
+    return tuple(
+        UneRow(
+            key=line.key,
+            id=line.entry.id,
+            title=line.entry.title or "(sans titre)",
+            url=line.entry.url,
+            reason=first_upper(line.reason),
+            sources=line.sources,
+        )
+        for line in lines
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from veille.render.curation_page import (
     CurationFilters,
     CurationRow,
     CurationSection,
+    UneRow,
 )
 from veille.render.email import MailEntry
 from veille.render.html import Chrome, jinja_environment
@@ -82,6 +83,8 @@ class CurationPage(Layout):
     corrections: tuple[CorrectionLine, ...]  # the latest, on any entry
     archives_href: str
     editor: str  # who is logged in
+    une: tuple[UneRow, ...] = ()  # « À la une » of the issue, best first
+    une_dropped: tuple[MailEntry, ...] = ()  # the lines whose story editors dropped from it
     template: str = "curation.html"
 
     @property

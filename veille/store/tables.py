@@ -230,6 +230,18 @@ class MailIntro(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class UneDropped(SQLModel, table=True):
+    """A story an editor dropped from « À la une » of a digest, by the entry shown for it
+    (its story is read at each ranking): it goes back to its section."""
+
+    __tablename__ = "une_dropped"
+
+    digest: str = Field(primary_key=True)
+    entry_id: int = Field(foreign_key="entry.id", primary_key=True, ondelete="CASCADE")
+    editor: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 # --- notifications -------------------------------------------------------------------------
 
 
@@ -297,5 +309,6 @@ highlight_t = _core(MailHighlight)
 hidden_t = _core(MailHidden)
 reviewed_t = _core(MailReviewed)
 intro_t = _core(MailIntro)
+une_dropped_t = _core(UneDropped)
 imap_message_t = _core(ImapMessage)
 notify_t = _core(NotifyOutbox)

@@ -5,6 +5,7 @@
                              (?tag=, ?feed=, ?revoir=1: not yet gone through)
     POST /curation/{name}    action=highlight|unhighlight|hide|unhide|introduction
                              |tag|untag|undo (themes: ``tag=``)|review (``entry=`` or ``entries=``)
+                             |une_drop|une_restore (``entry=``: the line « À la une »)
 
 Every page wants a logged-in editor and every form its session's CSRF token (``web.login``,
 whose routes are registered first: ``/curation/connexion`` is not a digest); a form comes
@@ -25,7 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from veille.errors import MailError
 from veille.limits import parse_id
-from veille.mailing.issues import choose_highlight, issue_entries, prepared_issue
+from veille.mailing.issues import choose_highlight, issue_entries, issue_une, prepared_issue
 from veille.models import Config, DigestSpec
 from veille.render.curation_page import (
     OTHERS,
@@ -33,6 +34,7 @@ from veille.render.curation_page import (
     build_sections,
     correction_line,
     filter_rows,
+    une_rows,
 )
 from veille.render.digest_page import Option
 from veille.render.email import MailEntry, one_line
@@ -46,7 +48,9 @@ router.include_router(curation_api.corrections_router)
 router.include_router(login.router)
 ACTIONS = frozenset(
     {"highlight", "unhighlight", "hide", "unhide", "introduction", "tag", "untag", "undo", "review"}
+    | {"une_drop", "une_restore"}
 )
+UNE_ACTIONS = ("une_drop", "une_restore")  # on a story « À la une »: the form comes back there
 THEMES: dict[str, Literal["add", "remove", "undo"]] = {
     "tag": "add",
     "untag": "remove",
@@ -128,7 +132,9 @@ def _build(
         feeds=tuple(Option(feed, title, feed == asked.feed) for title, feed in sources),
     )
     shown_highlights, shown_sections = filter_rows(highlights, sections, filters)
-    hidden = [s.get_entry(int(i)) for i in sorted(s.hidden_entries(spec.name), key=int)]
+    hidden = s.get_entries(sorted(int(i) for i in s.hidden_entries(spec.name)))
+    une = issue_une(s, config, spec, prepared.period, picks)
+    dropped = s.get_entries([int(i) for i in s.une_dropped_entries(spec.name)])
     return CurationPage(
         title=f"Curation : {spec.title}",
         action=f"/curation/{quote(spec.name, safe='')}",
@@ -141,7 +147,9 @@ def _build(
         filters=filters,
         total=len(rows),
         unreviewed=sum(not r.reviewed for r in rows),
-        hidden=tuple(MailEntry(e.id, e.title, e.url, e.feed_title, "") for e in hidden if e),
+        hidden=tuple(MailEntry(e.id, e.title, e.url, e.feed_title, "") for e in hidden),
+        une=une_rows(une.lines),
+        une_dropped=tuple(MailEntry(e.id, e.title, e.url, e.feed_title, "") for e in dropped),
         corrections=tuple(
             correction_line(
                 c.entry_id,
@@ -193,7 +201,7 @@ async def curate(request: Request, name: str) -> Response:
             return error(request, 409, "Article hors de la période", str(e))
     if not done:
         return error(request, 404, "Article introuvable", f"Aucun article « {entry[:40]} ».")
-    if entry and action not in ("unhide", "introduction", "review"):
+    if entry and action not in ("unhide", "introduction", "review", *UNE_ACTIONS):
         # Acting on an entry is going through it.
         state.store(request).mark_reviewed(spec.name, [entry], editor, state.now(request))
     return RedirectResponse(_back(request, spec, form, entry), status_code=303)
@@ -224,6 +232,10 @@ def _apply(
         s.remove_highlight(name, entry)
     elif action == "unhide":
         s.unhide_entry(name, entry, when)
+    elif action == "une_drop":
+        return s.drop_from_une(name, entry, editor, when)
+    elif action == "une_restore":
+        s.restore_to_une(name, entry, when)
     else:
         number = prepared_issue(s, spec, when, request.app.state.tz).number
         s.set_introduction(name, number, form.get("text", "")[:4000], when)
@@ -234,4 +246,6 @@ def _back(request: Request, spec: DigestSpec, form: dict[str, str], entry: str) 
     """The filtered view the form came from (checked again), at the entry acted upon."""
     view = read_filters(state.config(request), dict(parse_qsl(form.get("back", "").lstrip("?"))))
     anchor = f"#e-{entry}" if parse_id(entry) is not None else ""
+    if form.get("action") in UNE_ACTIONS:
+        anchor = "#a-la-une"
     return f"/curation/{quote(spec.name, safe='')}{view.query if view else ''}{anchor}"
