@@ -125,6 +125,8 @@ def test_curation_shows_the_ranking_and_drops_a_story(page: Any, server: LiveSer
     page.goto(server.url("/curation/hebdo"))
     une = page.get_by_role("region", name=re.compile("^À la une"))
     assert texts(page, "#a-la-une .cur-meta")[0].startswith(SENTENCES[0].removesuffix("."))
+    page.locator("details.cur-intro").evaluate("d => d.open = true")  # the drafted introduction
+    assert page.get_by_label("Brouillon (modifiable)").input_value().startswith("VousNousIls : « ")
     assert violations(page) == []
     first = texts(page, "#a-la-une .cur-une .cur-title")[0]
     une.get_by_role("button", name=re.compile("^Retirer d'« À la une »")).first.click()

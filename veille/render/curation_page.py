@@ -1,19 +1,20 @@
-"""The curation page of a digest: where an editor prepares the next issue. Pure: data in,
-rows out (``mail_pages.CurationPage`` carries them to ``mail_templates/curation.html``).
+"""The curation page of a digest: where an editor prepares the next issue. Pure: data in, rows out
+(``mail_pages.CurationPage`` carries them to ``mail_templates/curation.html``).
 
 The entries of the issue being prepared are grouped by theme exactly as in the digest
-(``digest_page.first_theme``: taxonomy order, « Autres » last), one compact row each with
-what an editor does to it: highlight it with a note, hide it, correct its themes (remove one,
-add one), mark it as gone through (« vu »). Highlighted entries come first, in their own
-block, as in the digest; then « À la une », in rank order with each story's reason, from
-which the editor may drop a story (``UneRow``). Filters keep the rows of one theme (any of an
-entry's themes, or « Autres »: none declared), of one source, or those nobody has gone
-through yet; every form of the page brings the editor back to the same filtered view
-(``CurationFilters.query``).
-"""
+(``digest_page.first_theme``: taxonomy order, « Autres » last), one compact row each with what
+an editor does to it: highlight it with a note, hide it, correct its themes (remove one, add
+one), mark it as gone through (« vu »). Highlighted entries come first, in their own block, as
+in the digest; then « À la une », in rank order with each story's reason, from which the editor
+may drop a story (``UneRow``), and a draft of the introduction made of its stories' own
+sentences (``draft_introduction``), which the editor may use, edit or ignore. Filters keep the
+rows of one theme (any of an entry's themes, or « Autres »: none declared), of one source, or
+those nobody has gone through yet; every form of the page brings the editor back to the same
+filtered view (``CurationFilters.query``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,11 +24,11 @@ from veille.models import EntryView, TagRule, UneLine
 from veille.render.digest_page import OTHERS, Option, first_theme
 from veille.render.french import date_only, french_date, french_datetime
 from veille.render.html import query_string
-from veille.text import first_upper, readable
+from veille.text import first_upper, readable, strip_html
 
 __all__ = [
     "Chip", "CorrectionLine", "CurationFilters", "CurationRow", "CurationSection", "UneRow",
-    "build_sections", "correction_line", "filter_rows", "une_rows",
+    "build_sections", "correction_line", "draft_introduction", "filter_rows", "une_rows",
 ]  # fmt: skip
 
 
@@ -252,3 +253,30 @@ def correction_line(
         editor=editor,
         date_label=french_datetime(when, tz),
     )
+
+
+DRAFT_STORIES = 3  # stories quoted in a drafted introduction
+DRAFT_SENTENCE = 280  # a longer first sentence is not quoted: the title is
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ«\"0-9])")
+
+
+def draft_introduction(lines: Sequence[UneLine], stories: int = DRAFT_STORIES) -> str:
+    """A draft of an issue's introduction, made only of what the top stories say: for each
+    of the first ``stories``, its source and, quoted, the first sentence of its summary (or
+    its title when the summary has no whole sentence short enough). Nothing is invented:
+    every quoted sentence is the article's own; one paragraph per story."""
+    paragraphs = []
+    for line in lines[:stories]:
+        e = line.entry
+        quoted = _first_sentence(strip_html(e.summary or e.content_html)) or e.title.strip()
+        if quoted:
+            paragraphs.append(f"{e.feed_title} : « {quoted} »")
+    return "\n\n".join(paragraphs)
+
+
+def _first_sentence(text: str) -> str:
+    """The first whole sentence of a plain text (not one cut by « … »), or ""."""
+    first = _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0].strip()
+    if not first or first.endswith("…") or len(first) > DRAFT_SENTENCE:
+        return ""
+    return first if first[-1] in ".!?" else ""

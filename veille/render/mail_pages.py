@@ -85,6 +85,9 @@ class CurationPage(Layout):
     editor: str  # who is logged in
     une: tuple[UneRow, ...] = ()  # « À la une » of the issue, best first
     une_dropped: tuple[MailEntry, ...] = ()  # the lines whose story editors dropped from it
+    # A draft of the introduction from the top stories' own sentences: shown, never sent
+    # unless the editor saves it (``curation_page.draft_introduction``)
+    draft: str = ""
     template: str = "curation.html"
 
     @property

@@ -33,6 +33,7 @@ from veille.render.curation_page import (
     CurationFilters,
     build_sections,
     correction_line,
+    draft_introduction,
     filter_rows,
     une_rows,
 )
@@ -149,6 +150,7 @@ def _build(
         unreviewed=sum(not r.reviewed for r in rows),
         hidden=tuple(MailEntry(e.id, e.title, e.url, e.feed_title, "") for e in hidden),
         une=une_rows(une.lines),
+        draft=draft_introduction(une.lines),
         une_dropped=tuple(MailEntry(e.id, e.title, e.url, e.feed_title, "") for e in dropped),
         corrections=tuple(
             correction_line(
