@@ -12,14 +12,12 @@ from pathlib import Path
 import feedparser
 from fastapi.testclient import TestClient
 
-from veille.config.load import load_config
 from veille.mailing.delivery import send_issue
 from veille.store import Store
-from veille.web import create_app
 
-from .mail_support import Clock, MailServer, settings
+from .mail_support import MailServer
 from .test_curation_page import log_in
-from .une_week import NOW, SENTENCES, fill_une_week, write_config
+from .une_week import NOW, SENTENCES, mail_app
 
 
 def une_reasons(page: str) -> list[str]:
@@ -30,10 +28,7 @@ def une_reasons(page: str) -> list[str]:
 def test_drop_a_story_everywhere_then_put_it_back(
     store: Store, tmp_path: Path, smtp: MailServer
 ) -> None:
-    config = load_config(write_config(tmp_path))
-    fill_une_week(store, config)
-    app = create_app(settings(smtp.port, database_url=store.url), store, config)
-    app.state.clock = Clock(NOW)
+    app, config, mail_settings = mail_app(store, tmp_path, smtp.port)
     with TestClient(app, base_url="https://testserver") as client:
         csrf = log_in(client)
         page = client.get("/curation/hebdo").text
@@ -77,7 +72,7 @@ def test_drop_a_story_everywhere_then_put_it_back(
 
         # The letter agrees: the story is not « À la une », it is in its section.
         report = send_issue(
-            store, settings(smtp.port, database_url=store.url), config, "hebdo",
+            store, mail_settings, config, "hebdo",
             lambda: NOW + timedelta(minutes=1),
         )  # fmt: skip
         assert report is not None and report.ok

@@ -12,17 +12,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from veille.config.load import load_config
 from veille.mailing.delivery import send_issue
 from veille.models import EntryView, UneLine
 from veille.render.curation_page import draft_introduction
 from veille.store import Store
 from veille.text import strip_html
-from veille.web import create_app
 
-from .mail_support import Clock, MailServer, settings
+from .mail_support import MailServer
 from .test_curation_page import log_in
-from .une_week import NOW, fill_une_week, write_config
+from .une_week import NOW, mail_app
 
 WHEN = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
@@ -80,10 +78,7 @@ def test_draft_takes_the_first_three_stories_and_invents_nothing() -> None:
 def test_the_editor_accepts_the_draft_and_it_is_sent_as_written(
     store: Store, tmp_path: Path, smtp: MailServer
 ) -> None:
-    config = load_config(write_config(tmp_path))
-    fill_une_week(store, config)
-    app = create_app(settings(smtp.port, database_url=store.url), store, config)
-    app.state.clock = Clock(NOW)
+    app, config, mail_settings = mail_app(store, tmp_path, smtp.port)
     with TestClient(app, base_url="https://testserver") as client:
         csrf = log_in(client)
         page = client.get("/curation/hebdo").text
@@ -101,7 +96,7 @@ def test_the_editor_accepts_the_draft_and_it_is_sent_as_written(
     assert store.introduction("hebdo", 1) == kept
     report = send_issue(
         store,
-        settings(smtp.port, database_url=store.url),
+        mail_settings,
         config,
         "hebdo",
         lambda: NOW + timedelta(minutes=1),

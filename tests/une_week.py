@@ -183,3 +183,19 @@ def build_une_app(folder: Path, **more: Any) -> tuple[Any, Store]:
     from .week import build_app_with
 
     return build_app_with(folder, write_config, fill_une_week, NOW, **more)
+
+
+def mail_app(store: Store, folder: Path, smtp_port: int) -> tuple[Any, Any, Any]:
+    """``store`` (SQLite or PostgreSQL) filled with this week, and the app over it whose
+    letters go to ``smtp_port`` on loopback, its clock at NOW: ``(app, config, settings)``."""
+    from veille.config.load import load_config
+    from veille.web import create_app
+
+    from .mail_support import Clock, settings
+
+    config = load_config(write_config(folder))
+    fill_une_week(store, config)
+    mail_settings = settings(smtp_port, database_url=store.url)
+    app = create_app(mail_settings, store, config)
+    app.state.clock = Clock(NOW)
+    return app, config, mail_settings
