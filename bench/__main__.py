@@ -3,7 +3,8 @@ print, write.
 
 ``--quick`` (CI-sized, ~1 min): 100 feeds, a 10k-entry store.
 Both modes end with unit costs (``bench/units.py``: clustering a batch, the slowest parse of
-the real-world corpus), the bounds that unit tests no longer assert.
+the real-world corpus), the bounds that unit tests no longer assert, and the cost of « À la
+une » on a week of the mode's largest refresh (``bench/une.py``: 100 or 2,000 sources).
 Default (full, ~8.5 min once the stores are cached, ~18 min on a fresh clone): 500 and
 2,000 feeds, 100k and 1M entries. The 1M retag takes ~5.5 min by itself:
 it is extrapolated from the 100k one unless ``--retag-1m`` is given. The PostgreSQL part
@@ -28,7 +29,7 @@ from typing import Any
 from veille.models import Selection
 from veille.store import Store
 
-from . import bigstore, corpus, peer, postgres, queries, units
+from . import bigstore, corpus, peer, postgres, queries, une, units
 from .measure import Stat, fmt_mb, fmt_s, fmt_stat, ratio, repeat, run_child
 from .report import PG_BEGIN, PG_END, Row, Section, render, verdict, write
 from .server import CorpusServer
@@ -390,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "units"):
             log("coûts unitaires…")
             sections.append(units.measure(mode.runs))
+            log("« à la une »…")
+            sections.append(une.measure(mode.refresh[-1][0], mode.runs, log))
         if with_pg:
             pg_started = time.perf_counter()
             if not postgres_part(mode, pg_sections, pg_extra) and args.only == "postgres":

@@ -11,7 +11,7 @@ import pytest
 
 from tests.une_week import NOW, TOP, fill_une_week, write_config
 from veille.config.load import load_config
-from veille.models import Config, DigestSpec, UneSpec, Weights
+from veille.models import Config, DigestSpec, StoryCopy, UneSpec, Weights
 from veille.selection import digest_selection, une_stories
 from veille.store import Store
 
@@ -108,3 +108,31 @@ def test_a_hidden_story_is_not_ranked(week: Week) -> None:
     store.hide_entry(spec.name, ranked[0].story.shown, NOW)
     after = une_stories(store, config, spec, digest_selection(spec, NOW), NOW)
     assert [r.story.key for r in after][:4] == [r.story.key for r in ranked][1:5]
+
+
+def test_the_stores_summary_agrees_with_the_copies(week: Week) -> None:
+    """``story_stats`` (what ranking reads at scale) sums up exactly what ``story_copies``
+    lists, for every story that may be news: relayed, or carried by an institution."""
+    store, config, spec, _ = week
+    selection = digest_selection(spec, NOW)
+    themes = {t.name for t in config.tags}
+    stats = {
+        s.key: s for s in store.story_stats(selection, institutions={"eduscol"}, themes=themes)
+    }
+    by_story: dict[str, list[StoryCopy]] = {}
+    for c in store.story_copies(selection):
+        by_story.setdefault(c.story, []).append(c)
+    news = {
+        k: cs
+        for k, cs in by_story.items()
+        if len({c.feed for c in cs}) >= 2 or any(c.feed == "eduscol" for c in cs)
+    }
+    assert set(stats) == set(news)
+    for key, copies in news.items():
+        s = stats[key]
+        assert s.outlets == len({c.feed for c in copies})
+        assert s.institutional == any(c.feed == "eduscol" for c in copies)
+        assert s.themes == len({t for c in copies for t in c.tags if t in themes})
+        assert s.first_published == min(c.published for c in copies)
+        assert s.last_published == max(c.published for c in copies)
+        assert s.changed == max(c.changed for c in copies if c.changed)

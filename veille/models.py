@@ -358,6 +358,20 @@ class EntryView:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryStats:
+    """A story over a period summed up by the store (``Store.story_stats``): what ranking it
+    needs, without reading its copies one by one."""
+
+    key: str  # ``StoryCopy.story``
+    outlets: int  # distinct feeds
+    institutional: bool  # one of them is institutional
+    themes: int  # distinct themes among those asked for
+    first_published: datetime
+    last_published: datetime
+    changed: datetime | None  # the last change of its copies
+
+
+@dataclass(frozen=True, slots=True)
 class UneLine:
     """A story « À la une » as outputs show it: its shown entry (the newest copy), why it
     ranks (French, ``rules.importance.reason``) and every outlet that carried it."""

@@ -13,8 +13,15 @@ from zoneinfo import ZoneInfo
 
 from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date
-from veille.models import Config, DigestSpec, EntryPage, Selection, StoryCopy, Une, UneLine
-from veille.rules.importance import RankedStory, newsworthy, rank_stories, stories_of
+from veille.models import Config, DigestSpec, EntryPage, Selection, StoryStats, Une, UneLine
+from veille.rules.importance import (
+    RankedStory,
+    is_news,
+    newsworthy,
+    rank_stories,
+    score,
+    stories_of,
+)
 from veille.store import Store
 
 MAX_QUERY = 500
@@ -142,7 +149,7 @@ def une_lines(
 ) -> Une:
     """``une_stories`` with the entry shown for each story (one more query, by ids) and the
     last change of the period's copies."""
-    ranked, copies = _ranked(store, config, spec, selection, now, leave_out)
+    ranked, changed = _ranked(store, config, spec, selection, now, leave_out)
     shown = {e.id: e for e in store.get_entries([int(r.story.shown) for r in ranked])}
     lines = tuple(
         UneLine(
@@ -151,7 +158,7 @@ def une_lines(
         for r in ranked
         if r.story.shown in shown
     )
-    return Une(lines, max((c.changed for c in copies if c.changed), default=None))
+    return Une(lines, changed)
 
 
 def _ranked(
@@ -161,22 +168,44 @@ def _ranked(
     selection: Selection,
     now: datetime,
     leave_out: Collection[str],
-) -> tuple[tuple[RankedStory, ...], list[StoryCopy]]:
+) -> tuple[tuple[RankedStory, ...], datetime | None]:
+    """The ranked stories, and the last change of the candidates' copies. Two fixed queries:
+    the candidates summed up by the store (``Store.story_stats``), ranked by their score;
+    then the copies of the top ones only, ranked again with their reasons (the same order:
+    ``rules.importance.score`` is the one formula)."""
     if spec.une is None or selection.since is None:
-        return (), []
-    copies = store.story_copies(replace(selection, hidden_from=spec.name))
-    stories = stories_of(
-        copies,
-        institutions={f.id for f in config.feeds if f.institution},
-        themes={t.name for t in config.tags},
-    )
+        return (), None
+    chosen = replace(selection, hidden_from=spec.name)
+    window = (selection.until or now) - selection.since
+    weights, size = spec.une.weights, spec.une.size
+    institutions = {f.id for f in config.feeds if f.institution}
+    taxonomy = {t.name for t in config.tags}
+    counted = set(spec.tags) & taxonomy if spec.tags else taxonomy
+    stats = store.story_stats(chosen, institutions=institutions, themes=counted)
     skipped = set(leave_out) | store.une_dropped(spec.name)
+
+    def order(s: StoryStats) -> tuple[float, datetime, str]:
+        signals = score(
+            outlets=s.outlets,
+            institutional=s.institutional,
+            themes=s.themes,
+            last_published=s.last_published,
+            now=now,
+            window=window,
+            weights=weights,
+        )
+        return -signals, s.first_published, s.key
+
+    news = [s for s in stats if s.key not in skipped and is_news(s.outlets, s.institutional)]
+    top = sorted(news, key=order)[:size]
+    copies = store.story_copies(chosen, stories=[s.key for s in top]) if top else []
+    stories = stories_of(copies, institutions=institutions, themes=taxonomy)
     ranked = rank_stories(
-        (s for s in stories if s.key not in skipped and newsworthy(s)),
+        (s for s in stories if newsworthy(s)),
         now=now,
-        window=(selection.until or now) - selection.since,
+        window=window,
         themes=spec.tags,
-        weights=spec.une.weights,
-        size=spec.une.size,
+        weights=weights,
+        size=size,
     )
-    return ranked, copies
+    return ranked, max((s.changed for s in stats if s.changed), default=None)

@@ -37,9 +37,11 @@ __all__ = [
     "Source",
     "Story",
     "Weights",
+    "is_news",
     "join_french",
     "newsworthy",
     "rank_stories",
+    "score",
     "stories_of",
 ]
 
@@ -116,7 +118,12 @@ def newsworthy(story: Story) -> bool:
     """Whether a story may be « à la une »: relayed by two outlets or more, or carried by an
     institutional source (what others chose to relay, or what the authority announced)."""
     outlets = story.outlets
-    return len(outlets) >= 2 or any(s.institutional for s in outlets)
+    return is_news(len(outlets), any(s.institutional for s in outlets))
+
+
+def is_news(outlets: int, institutional: bool) -> bool:
+    """``newsworthy`` from counts (``StoryStats``: a story summed up by the store)."""
+    return outlets >= 2 or institutional
 
 
 def rank_stories(
@@ -146,16 +153,40 @@ def _score(
     story: Story, now: datetime, window: timedelta, themes: Collection[str], weights: Weights
 ) -> float:
     outlets = story.outlets
-    carried = [t for t in story.themes if not themes or t in themes]
-    age = max(now - story.last_published, timedelta(0))
+    return score(
+        outlets=len(outlets),
+        institutional=any(s.institutional for s in outlets),
+        themes=sum(1 for t in story.themes if not themes or t in themes),
+        last_published=story.last_published,
+        now=now,
+        window=window,
+        weights=weights,
+    )
+
+
+def score(
+    *,
+    outlets: int,
+    institutional: bool,
+    themes: int,
+    last_published: datetime,
+    now: datetime,
+    window: timedelta,
+    weights: Weights,
+) -> float:
+    """The score of a story from its signals: distinct ``outlets``, an ``institutional``
+    one among them, the digest's ``themes`` it carries, its latest copy (the module
+    docstring says how each weighs). Also what the store's summary of a story is ranked
+    with (``StoryStats``), so both orders are one."""
+    age = max(now - last_published, timedelta(0))
     freshness = max(0.0, 1.0 - age / window) if window > timedelta(0) else 0.0
-    score = (
-        weights.sources * (len(outlets) - 1)
-        + weights.institution * any(s.institutional for s in outlets)
-        + weights.themes * min(len(carried), MAX_THEMES)
+    total = (
+        weights.sources * (outlets - 1)
+        + weights.institution * institutional
+        + weights.themes * min(themes, MAX_THEMES)
         + weights.recency * freshness
     )
-    return round(score, 6)  # equal signals give equal scores, whatever the float order
+    return round(total, 6)  # equal signals give equal scores, whatever the float order
 
 
 def reason(story: Story) -> str:

@@ -68,6 +68,15 @@ class Entry(SQLModel, table=True):
         sa.Index("ix_entry_feed_published", "feed_id", "published_at", "id"),
         sa.Index("ix_entry_feed_url", "feed_id", "url"),
         sa.Index("ix_entry_cluster", "cluster_id", "published_at"),
+        # The copies that are not their story's first (a story others relayed), by date: the
+        # few rows « À la une » starts from (``store/stories.py``), without reading the week.
+        sa.Index(
+            "ix_entry_relayed",
+            "published_at",
+            "cluster_id",
+            sqlite_where=sa.text("cluster_id <> id"),
+            postgresql_where=sa.text("cluster_id <> id"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

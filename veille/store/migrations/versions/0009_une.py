@@ -1,4 +1,5 @@
-"""« À la une »: the stories an editor dropped from a digest's top stories.
+"""« À la une »: the stories an editor dropped from a digest's top stories, and an index of
+the copies that are not their story's first (the stories others relayed), by date.
 
 Revision ID: 0009
 Revises: 0008
@@ -23,7 +24,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["entry_id"], ["entry.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("digest", "entry_id"),
     )
+    op.create_index(
+        "ix_entry_relayed",
+        "entry",
+        ["published_at", "cluster_id"],
+        sqlite_where=sa.text("cluster_id <> id"),
+        postgresql_where=sa.text("cluster_id <> id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_entry_relayed", "entry")
     op.drop_table("une_dropped")
