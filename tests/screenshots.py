@@ -13,6 +13,8 @@ in headless Debian Chromium:
   ``formatted_body``, exactly as sent to the homeserver, in a plain chat layout.
 - ``veille-curation.png`` and ``veille-curation-mobile.png``: the curation page of the same
   week after an editor logged in, corrected two themes and went through a few entries.
+- ``veille-une.png``: « À la une » of the week of ``tests/une_week.py`` (outlets relaying the
+  same stories), the block and the start of the first section at 1280 px.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from veille.store import Store
 
 from .browser import LiveServer, chromium
 from .servers import FeedServer, Response
+from .une_week import build_une_app
 from .week import ADMIN, NOW, build_week_app, write_config
 
 PATH = "/digests/hebdo"
@@ -130,9 +133,29 @@ def take(folder: Path) -> list[Path]:
                     context.close()
                     written.append(folder / name)
                 written += curation(browser, server, folder)
+                written.append(une(browser, folder))
         finally:
             store.close()
     return written
+
+
+def une(browser: Any, folder: Path) -> Path:
+    """« À la une » of the week in which outlets relay the same stories."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app, store = build_une_app(Path(tmp))
+        try:
+            with LiveServer(app) as server:
+                context = browser.new_context(locale="fr-FR", **DESKTOP)
+                page = context.new_page()
+                page.goto(server.url(PATH))
+                top = page.locator(".une").bounding_box()
+                assert top is not None
+                clip = {"x": 0, "y": top["y"] - 16, "width": 1280, "height": top["height"] + 150}
+                page.screenshot(path=str(folder / "veille-une.png"), full_page=True, clip=clip)
+                context.close()
+        finally:
+            store.close()
+    return folder / "veille-une.png"
 
 
 def log_in(page: Any, server: LiveServer, name: str = "Maud") -> None:
