@@ -82,3 +82,21 @@ def test_an_unknown_view_is_a_french_400(week: tuple[Any, Store]) -> None:
         answer = client.get("/digests/hebdo?vue=colonnes")
     assert answer.status_code == 400
     assert "vue inconnue « colonnes » (possible : titres)" in unescape(answer.text)
+
+
+def test_the_block_and_the_subscribe_page_link_to_its_feeds(week: tuple[Any, Store]) -> None:
+    app, _ = week
+    with TestClient(app) as client:
+        page = client.get("/digests/hebdo").text
+        subscribe = unescape(client.get("/abonnement").text)
+        block = page.split('id="a-la-une"')[1].split("</section>")[0]
+        hrefs = re.findall(r'<p class="une-feeds">.*?</p>', block, re.S)[0]
+        links = re.findall(r'href="([^"]+)"', hrefs)
+        assert links == [
+            "/digests/hebdo/une.rss",
+            "/digests/hebdo/une.atom",
+            "/digests/hebdo/une.json",
+        ]
+        assert all(client.get(link).status_code == 200 for link in links)
+    assert "La semaine du numérique éducatif — À la une" in subscribe
+    assert 'href="/digests/hebdo/une.atom"' in subscribe

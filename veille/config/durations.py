@@ -45,6 +45,16 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"durée trop longue « {text} »") from e
 
 
+def format_duration(d: timedelta) -> str:
+    """``timedelta(days=7)`` → ``"7d"`` (what ``parse_duration`` reads back)."""
+    seconds = int(d.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n)
+
+
 def parse_mail_at(text: str) -> tuple[int | None, time]:
     """``"mon 07:30"`` → ``(0, time(7, 30))``; ``"07:30"`` → ``(None, time(7, 30))`` (every day).
 

@@ -116,6 +116,7 @@ class DigestPage:
     subscribe: tuple[Link, ...] = ()  # the feeds of exactly this view (RSS, Atom, JSON)
     curation_href: str | None = None  # preparing the next letter (editors, after login)
     une: tuple[UneItem, ...] = ()  # « À la une »: above the sections
+    une_feeds: tuple[Link, ...] = ()  # its output feeds (RSS, Atom, JSON)
     compact: bool = False  # ``?vue=titres``: titles only, grouped by theme
     view_href: str | None = None  # the other view (titles only ↔ full)
     reading: str = ""  # « 12 articles, environ 6 min de lecture »
@@ -195,6 +196,7 @@ def build_digest_page(
     curation_href: str | None = None,
     subscribe: Sequence[Link] = (),
     une: Sequence[UneLine] = (),
+    une_feeds: Sequence[Link] = (),
     compact: bool = False,
     view_href: str | None = None,
 ) -> DigestPage:
@@ -238,6 +240,7 @@ def build_digest_page(
         sections=sections,
         highlights=picks,
         une=une_items,
+        une_feeds=tuple(une_feeds) if une_items else (),
         compact=compact,
         view_href=view_href,
         reading=reading_time(len(told) + len(une_items), words) if told or une_items else "",

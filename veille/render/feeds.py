@@ -217,7 +217,7 @@ def clean_json(value: Any) -> Any:
 
 # --- <link rel="alternate"> for pages -----------------------------------------------------------
 
-FeedKind = Literal["digest", "tag", "filter"]
+FeedKind = Literal["digest", "une", "tag", "filter"]
 _FORMATS = (
     ("rss", RSS_TYPE, "RSS"),
     ("atom", ATOM_TYPE, "Atom"),
@@ -235,7 +235,8 @@ def alternate_links(
     """``(type, title, href)`` of the RSS, Atom and JSON feeds of a page, for
     ``<link rel="alternate" type=… title=… href=…>``.
 
-    ``kind="digest"``/``"tag"``: ``target`` is the digest or tag name;
+    ``kind="digest"``/``"tag"``: ``target`` is the digest or tag name; ``"une"``: the
+    digest's « À la une »;
     ``kind="filter"``: ``target`` is the filter's query parameters (``[("tag", "ia"), …]``).
     ``href`` is root-relative unless ``base_url`` is given.
     """
@@ -246,8 +247,9 @@ def alternate_links(
         paths = [f"/feed.{ext}" + (f"?{query}" if query else "") for ext, _, _ in _FORMATS]
     else:
         assert isinstance(target, str), f"{kind}: target is a name"
-        section = "digests" if kind == "digest" else "tags"
-        paths = [f"/{section}/{quote(target, safe='')}.{ext}" for ext, _, _ in _FORMATS]
+        section = "tags" if kind == "tag" else "digests"
+        name = quote(target, safe="") + ("/une" if kind == "une" else "")
+        paths = [f"/{section}/{name}.{ext}" for ext, _, _ in _FORMATS]
     label = f" — {title}" if title else ""
     return [
         (mime, f"{name}{label}", root + path)

@@ -21,7 +21,7 @@ in UTC, is taken for a day alone: pages then show « 30 nov. 2026 », never « i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from veille.text import number, plural, strip_html
@@ -119,3 +119,18 @@ def reading_time(articles: int, words: int) -> str:
     minutes = -(-words // READING_WPM)
     time = "moins d'une minute" if words < READING_WPM else f"environ {minutes} min"
     return f"{plural(articles, 'article')}, {time} de lecture"
+
+
+def duration_label(d: timedelta) -> str:
+    """A period as a page names it: « 24 heures », « 7 jours », « 12 mois », « 3 heures »."""
+    seconds = int(d.total_seconds())
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        if days == 1:
+            return "24 heures"
+        if days in (365, 366):
+            return "12 mois"
+        return f"{days} jours"
+    if seconds % 3600 == 0:
+        return plural(seconds // 3600, "heure")
+    return f"{seconds // 60} min"

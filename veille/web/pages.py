@@ -32,13 +32,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from veille.config.durations import parse_duration
+from veille.config.durations import format_duration, parse_duration
 from veille.errors import QueryError
 from veille.models import Config, DigestSpec, FeedState, Selection
 from veille.render import digest_page, headline, html, site_pages
+from veille.render.french import duration_label
 from veille.selection import build_selection, digest_selection, select_entries, une_lines
 from veille.store import Store
-from veille.text import plural
 from veille.web import feed_links, state
 
 router = APIRouter(include_in_schema=False)
@@ -95,6 +95,11 @@ def feeds_page(request: Request) -> Response:
 def subscribe_page(request: Request) -> Response:
     config = state.config(request)
     digests = tuple((d.title, feed_links.links("digest", d.name, d.title)) for d in config.digests)
+    digests += tuple(
+        (f"{d.title} — À la une", feed_links.links("une", d.name, f"{d.title} — À la une"))
+        for d in config.digests
+        if d.une
+    )
     themes = tuple((label, feed_links.links("tag", name, label)) for name, label in _labels(config))
     titles = _feed_titles(request, config)
     sources = tuple(
@@ -191,7 +196,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         query=query,
         themes=tuple(labels.get(t, t) for t in tags),
         sources=tuple(titles.get(f, f) for f in feeds),
-        period=_duration_label(period) if period else "",
+        period=duration_label(period) if period else "",
         since=selection.since,
         narrowed=narrowed,
         paged=paged and total > PAGE_SIZE,
@@ -223,6 +228,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         curation_href=f"/curation/{quote(spec.name, safe='')}" if spec.mail else None,
         subscribe=tuple(feed_links.visible(feeds_of_view)),
         une=une.lines if une else (),
+        une_feeds=feed_links.links("une", spec.name, f"{spec.title} — À la une") if une else (),
         compact=compact,
         view_href=view_href,
     )
@@ -289,12 +295,12 @@ def _filter_bar(
         choices, periods = {*PERIODS, spec.window}, []
     else:
         choices = {p for p in PERIODS if p != spec.window}
-        label = f"{_duration_label(spec.window)} (par défaut)"
+        label = f"{duration_label(spec.window)} (par défaut)"
         periods = [digest_page.Option("", label, period == spec.window)]
     if period is not None and (query or period != spec.window):
         choices.add(period)
     periods += [
-        digest_page.Option(_duration_text(p), _duration_label(p), p == period)
+        digest_page.Option(format_duration(p), duration_label(p), p == period)
         for p in sorted(choices)
     ]
     periods.append(digest_page.Option(ALL_DATES, "Toutes les dates", period is None))
@@ -306,31 +312,6 @@ def _filter_bar(
         query=query,
         active=bool(tags or feeds or query or period_text),
     )
-
-
-def _duration_text(d: timedelta) -> str:
-    """``timedelta(days=7)`` → ``"7d"`` (what ``parse_duration`` reads back)."""
-    seconds = int(d.total_seconds())
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
-    return "".join(f"{n}{unit}" for n, unit in parts if n)
-
-
-def _duration_label(d: timedelta) -> str:
-    seconds = int(d.total_seconds())
-    if seconds % 86400 == 0:
-        days = seconds // 86400
-        if days == 1:
-            return "24 heures"
-        if days in (365, 366):
-            return "12 mois"
-        return f"{days} jours"
-    if seconds % 3600 == 0:
-        hours = seconds // 3600
-        return plural(hours, "heure")
-    return f"{seconds // 60} min"
 
 
 # --- shared steps ----------------------------------------------------------------------------
