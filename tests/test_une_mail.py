@@ -4,7 +4,9 @@ with its reason, none repeated in its section; no introduction the editor did no
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -14,6 +16,8 @@ from pathlib import Path
 from veille.config.load import load_config
 from veille.mailing.delivery import send_issue
 from veille.models import Selection
+from veille.render.email import IssueContent, MailEntry, render_text
+from veille.render.notify import issue_notice
 from veille.store import Store
 
 from .mail_support import MailServer, settings
@@ -73,3 +77,32 @@ def test_the_letter_opens_with_the_weeks_top_stories(tmp_path: Path, smtp: MailS
     # No introduction: the editor wrote none.
     assert 'class="intro"' not in html
     assert text.split("\n")[2:4] == ["", "COUPS DE CŒUR DE LA RÉDACTION"]
+
+
+def test_an_issue_before_a_la_une_still_reads_and_its_notice_names_the_top_stories() -> None:
+    """An issue archived before « À la une » existed (no ``une`` nor ``reason`` in its
+    snapshot) reads as before; a letter with « À la une » and no highlights is announced
+    (Tchap, webhooks) with its top stories, counted in its total."""
+    entry = {
+        "id": "1", "title": "Pix en 3e", "url": "https://x.example/1", "source": "Éduscol",
+        "date": "1er déc. 2026", "summary": "", "also_in": [], "note": "",
+    }  # fmt: skip
+    old = {
+        "digest": "hebdo", "title": "La semaine", "number": 3, "date_label": "7 déc. 2026",
+        "period_label": "du 30 nov. au 7 déc. 2026", "introduction": "", "highlights": [],
+        "sections": [{"id": "pix", "label": "Pix", "entries": [entry], "total": 4}],
+        "web_url": "https://v.example/digests/hebdo",
+        "archive_url": "https://v.example/digests/hebdo/archive/3",
+        "archives_url": "https://v.example/digests/hebdo/archive",
+    }  # fmt: skip
+    content = IssueContent.from_json(json.dumps(old))
+    assert content.une == () and content.sections[0].entries[0].reason == ""
+    assert "À LA UNE" not in render_text(content, None)
+    top = MailEntry("2", "Le bac 2027", None, "VousNousIls", "1er déc. 2026", reason="Repris")
+    notice = issue_notice(replace(content, une=(top,), une_title="À la une cette semaine"))
+    (group,) = notice.groups
+    assert group.label == "À la une cette semaine" and [i.title for i in group.items] == [
+        "Le bac 2027"
+    ]
+    assert notice.lead.startswith("5 articles publiés")
+    assert notice.counts == (("À la une", 1), ("Pix", 4))

@@ -81,23 +81,31 @@ def _item(e: MailEntry) -> NoticeItem:
 
 
 def issue_notice(content: IssueContent) -> Notice:
-    """A letter that went out: its highlights with their notes (without any, the top story
-    of the first themes), the number of articles per theme, the link to its archived page."""
-    total = len(content.highlights) + sum(s.total for s in content.sections)
+    """A letter that went out: its highlights with their notes (without any, its « À la
+    une », else the top story of the first themes), the number of articles per theme, the
+    link to its archived page."""
+    total = len(content.highlights) + len(content.une) + sum(s.total for s in content.sections)
     if content.highlights:
         picks = NoticeGroup(
             "Coups de cœur", tuple(_item(e) for e in content.highlights), len(content.highlights)
+        )
+    elif content.une:
+        picks = NoticeGroup(
+            content.une_title, tuple(_item(e) for e in content.une), len(content.une)
         )
     else:
         tops = tuple(_item(s.entries[0]) for s in content.sections[:PICKS] if s.entries)
         picks = NoticeGroup("À lire", tops, len(tops))
     published = "publié" if total == 1 else "publiés"
+    counts = tuple((s.label, s.total) for s in content.sections)
+    if content.une:
+        counts = (("À la une", len(content.une)), *counts)
     return Notice(
         heading=f"{content.title} — n° {content.number}",
         lead=f"{plural(total, 'article')} {published} {content.period_label}.",
         introduction=content.introduction,
         groups=(picks,) if picks.items else (),
-        counts=tuple((s.label, s.total) for s in content.sections),
+        counts=counts,
         link_label=f"Lire le n° {content.number}",
         link_url=content.archive_url,
     )
