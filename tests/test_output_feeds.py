@@ -11,6 +11,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import partial
@@ -21,6 +22,7 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.stores import postgres_schema
 from veille.ingest.parse.feed import parse
 from veille.models import (
     Config,
@@ -533,20 +535,24 @@ def test_item_ids_keep_their_authority_when_the_public_address_changes(
         moved.close()
 
 
-def test_a_database_copy_keeps_the_id_authority(tmp_path: Path, client: TestClient) -> None:
+@pytest.mark.parametrize("target_backend", ["sqlite", "postgresql"])
+def test_a_database_copy_keeps_the_id_authority(
+    tmp_path: Path, client: TestClient, target_backend: str
+) -> None:
     ids = ids_of(client, "/feed.rss?feed=cafe")
     source = client.app.state.store  # type: ignore[attr-defined]
-    target = Store(f"sqlite:///{tmp_path / 'copy.db'}")
-    try:
+    with ExitStack() as stack:
+        if target_backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'copy.db'}"
+        else:
+            url = stack.enter_context(postgres_schema())
+        target = stack.enter_context(closing(Store(url)))
         target.migrate()
         target.id_authority("test.example")  # the target was started once before the copy
         source.copy_to(target)
-        fresh = Store(target.url)
+        fresh = stack.enter_context(closing(Store(target.url)))
         with TestClient(create_app(Settings(base_url="http://autre.example"), fresh, CONFIG)) as c2:
             assert ids_of(c2, "/feed.rss?feed=cafe") == ids
-        fresh.close()
-    finally:
-        target.close()
 
 
 # --- hidden stories: left out of every output of the digest, before the limit ---------------------
