@@ -213,16 +213,20 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def build_app(tmp: Path, *, many: int = 0, **settings: Any) -> tuple[Any, Store]:
-    """The app over a fresh SQLite file filled by ``fill_store``, its clock fixed at NOW
-    (``settings``: more of its settings, e.g. ``frame_ancestors``)."""
+def build_app(
+    tmp: Path, *, many: int = 0, store: Store | None = None, **settings: Any
+) -> tuple[Any, Store]:
+    """The app over a fresh SQLite file (or ``store``, migrated and empty) filled by
+    ``fill_store``, its clock fixed at NOW (``settings``: more of its settings, e.g.
+    ``frame_ancestors``)."""
     from veille.config.load import load_config
     from veille.settings import Settings
     from veille.web import create_app
 
     config = write_config(tmp)
-    store = Store(f"sqlite:///{tmp / 'veille.db'}")
-    store.migrate()
+    if store is None:
+        store = Store(f"sqlite:///{tmp / 'veille.db'}")
+        store.migrate()
     fill_store(store, many=many)
     app = create_app(
         Settings(config=config, database_url=store.url, **settings), store, load_config(config)
