@@ -1,17 +1,22 @@
-"""A refused edit of feeds.yaml is told on /feeds and /healthz (through HTTP, a real file)."""
+"""A refused edit of feeds.yaml is told on /feeds and /healthz (through HTTP, a real file; and
+in headless Chromium against a real uvicorn server)."""
 
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from veille.config.live import LiveConfig
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app
+
+from .browser import LiveServer, violations
 
 GOOD = """\
 feeds:
@@ -74,4 +79,43 @@ def test_refused_edit_on_feeds_page_and_healthz(tmp_path: Path) -> None:
             assert "refusée" not in c.get("/feeds").text
             assert c.get("/digests/hebdo").status_code == 200
     finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_refused_edit_seen_in_chromium(tmp_path: Path, browser: Any) -> None:
+    """What the referent sees: /feeds in a real browser, served by uvicorn, announces the
+    refused edit as an alert, and the site still serves the configuration in force."""
+    path = tmp_path / "feeds.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    store = Store(f"sqlite:///{tmp_path / 'v.db'}")
+    store.migrate()
+    live = LiveConfig.load(path, interval=0)
+    app = create_app(Settings(config=path, database_url=store.url), store, live)
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    try:
+        with LiveServer(app) as server:
+            page.goto(server.url("/feeds"))
+            assert page.get_by_role("alert").count() == 0
+            _touch(path, BROKEN, 5)
+            page.goto(server.url("/feeds"))
+            alert = page.get_by_role("alert")
+            assert alert.is_visible()
+            text = " ".join(alert.inner_text().split())
+            assert "Modification de feeds.yaml refusée" in text
+            assert "la configuration précédente reste en vigueur" in text
+            assert f"{path}, ligne 11 : " in text and "window" in text
+            assert violations(page) == []
+            health = page.request.get(server.url("/healthz"))
+            assert health.status == 200
+            assert health.json()["config"]["status"] == "refused"
+            assert page.request.get(server.url("/digests/hebdo")).status == 404
+
+            _touch(path, BROKEN.replace("7 jours", "7d"), 10)
+            page.goto(server.url("/feeds"))
+            assert page.get_by_role("alert").count() == 0
+            assert page.request.get(server.url("/healthz")).json()["config"] == {"status": "ok"}
+    finally:
+        context.close()
         store.close()
