@@ -217,7 +217,8 @@ def test_atom_follows_the_standard(client: TestClient) -> None:
         assert content is not None and content.get("type") == "html"
         summary = entry.find(f"{ATOM}summary")
         assert summary is not None and summary.get("type") == "html"
-        assert "evaluation" in {c.get("term") for c in entry.findall(f"{ATOM}category")}
+        categories = {c.get("term"): c.get("label") for c in entry.findall(f"{ATOM}category")}
+        assert categories["evaluation"] == "Évaluation"  # the id as term, the name as label
 
 
 def test_jsonfeed_follows_the_standard(client: TestClient) -> None:
@@ -231,7 +232,8 @@ def test_jsonfeed_follows_the_standard(client: TestClient) -> None:
     by_title = {i["title"]: i for i in doc["items"]}
     item = by_title["L'IA au service de l'évaluation"]
     assert item["authors"] == [{"name": "Le Café pédagogique"}]
-    assert sorted(item["tags"]) == ["evaluation", "ia"]
+    # Readers show tags as they are: the themes' names, not their ids.
+    assert sorted(item["tags"]) == ["Intelligence artificielle", "Évaluation"]
     assert item["summary"] == "Résumé de « L'IA au service de l'évaluation »"  # plain text
     assert "<b>complet</b>" in item["content_html"]
     assert "Une vieille nouvelle" not in by_title  # the quotidien window is one day
@@ -378,10 +380,10 @@ def test_filters_select(client: TestClient) -> None:
     only_ludo = json.loads(get(client, "/feed.json?feed=ludo")[1])["items"]
     assert {i["authors"][0]["name"] for i in only_ludo} == {"ludo"}
     no_eval = json.loads(get(client, "/feed.json?exclude_tag=evaluation")[1])["items"]
-    assert all("evaluation" not in i["tags"] for i in no_eval) and no_eval
+    assert all("Évaluation" not in i["tags"] for i in no_eval) and no_eval
     hebdo = json.loads(get(client, "/digests/hebdo.json")[1])["items"]
     assert "Une vieille nouvelle" not in {i["title"] for i in hebdo}
-    assert all("evaluation" in i["tags"] for i in hebdo)
+    assert all("Évaluation" in i["tags"] for i in hebdo)
 
 
 def test_empty_feed_is_still_valid(client: TestClient) -> None:
