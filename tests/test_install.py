@@ -197,3 +197,25 @@ def test_docker_image_has_an_exact_base_and_installs_the_lock() -> None:
     assert "pip install --no-deps --no-build-isolation ." in text
     assert re.search(r"^USER veille$", text, re.M)
     assert "HEALTHCHECK" in text and 'VOLUME ["/data"]' in text
+
+
+def test_every_install_command_takes_exact_hashed_versions() -> None:
+    """No ``pip install`` in the Makefile or the Dockerfile resolves a version itself (pip
+    included: it comes from build.txt), except the bench's extras, pinned in pyproject.toml;
+    uv, which writes the locks, is pinned to an exact version."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    commands = re.findall(r"pip install ([^\n\\&]+)", makefile + dockerfile)
+    assert len(commands) >= 6, commands
+    loose = [
+        c
+        for c in commands
+        if "--require-hashes" not in c
+        and "--no-deps" not in c
+        and not re.fullmatch(r"-q uv==\$\(UV_VERSION\)\s*", c)
+        and "[bench]" not in c
+    ]
+    assert loose == []
+    assert "--upgrade" not in " ".join(commands)
+    assert re.search(r"^UV_VERSION := \d+\.\d+\.\d+$", makefile, re.M)
+    assert "pip" in read_lock("build.txt")
