@@ -219,3 +219,19 @@ def test_every_install_command_takes_exact_hashed_versions() -> None:
     assert "--upgrade" not in " ".join(commands)
     assert re.search(r"^UV_VERSION := \d+\.\d+\.\d+$", makefile, re.M)
     assert "pip" in read_lock("build.txt")
+
+
+def test_the_license_file_is_the_declared_agpl() -> None:
+    """pyproject.toml declares AGPL-3.0-or-later; LICENSE is that licence's full text (with
+    §13, which asks a network service to offer its source: the footer link of every page,
+    tested in test_no_5xx), and the installed metadata carries both."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert PYPROJECT["project"]["license"] == "AGPL-3.0-or-later"
+    assert PYPROJECT["project"]["license-files"] == ["LICENSE"]
+    head = " ".join(text.split()[:10])
+    assert head == "GNU AFFERO GENERAL PUBLIC LICENSE Version 3, 19 November 2007", head
+    assert "13. Remote Network Interaction; Use with the GNU General Public License." in text
+    assert "END OF TERMS AND CONDITIONS" in text
+    metadata = importlib.metadata.metadata("veille")
+    assert metadata["License-Expression"] == "AGPL-3.0-or-later"
+    assert metadata.get_all("License-File") == ["LICENSE"]
