@@ -235,3 +235,19 @@ def test_the_license_file_is_the_declared_agpl() -> None:
     metadata = importlib.metadata.metadata("veille")
     assert metadata["License-Expression"] == "AGPL-3.0-or-later"
     assert metadata.get_all("License-File") == ["LICENSE"]
+
+
+def test_ci_runs_every_test_and_fails_on_a_skip() -> None:
+    """CI (``.ci/run``) runs ``make lint`` and ``make test`` with ``CI=true`` (a skip is then a
+    failure, see conftest) and PostgreSQL; ``make test`` selects nothing out (no ``-m``, no
+    ``-k``): the slow end-to-end tests — bodies, guessing, no 5xx — run there too."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r'^export CI="\$\{CI:-true\}"$', ci, re.M)
+    assert re.search(r"^export VEILLE_TEST_POSTGRES_URL=", ci, re.M)
+    assert re.findall(r"^make \w+$", ci, re.M) == ["make lint", "make test"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^test:.*\n\t(.*)$", makefile, re.M)
+    assert recipe and recipe.group(1) == "$(BIN)/python -m pytest -q $(PYTEST_ARGS)"
+    assert "addopts" not in PYPROJECT["tool"]["pytest"]["ini_options"] or not re.search(
+        r"(^|\s)-[mk]\b", PYPROJECT["tool"]["pytest"]["ini_options"]["addopts"]
+    )
