@@ -3,6 +3,7 @@ driver, the one version number, the Docker image's base and install steps."""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import os
 import re
@@ -251,3 +252,22 @@ def test_ci_runs_every_test_and_fails_on_a_skip() -> None:
     assert "addopts" not in PYPROJECT["tool"]["pytest"]["ini_options"] or not re.search(
         r"(^|\s)-[mk]\b", PYPROJECT["tool"]["pytest"]["ini_options"]["addopts"]
     )
+
+
+def test_every_dependency_is_used() -> None:
+    """Each package pyproject.toml asks for (the PostgreSQL extra too) is imported by veille,
+    or read as a resource (``resources.files("…")``); tzdata is data that zoneinfo reads,
+    psycopg the driver SQLAlchemy loads for ``postgresql+psycopg://`` URLs."""
+    used: set[str] = set()
+    for path in (ROOT / "veille").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'resources\.files\("(\w+)"\)', source))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                used |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                used.add(node.module.split(".")[0])
+    providers = importlib.metadata.packages_distributions()
+    used_dists = {canonicalize_name(d) for name in used for d in providers.get(name, [])}
+    asked = {req.name for req in _roots(["postgresql"])} - {"tzdata", "psycopg"}
+    assert sorted(n for n in asked if canonicalize_name(n) not in used_dists) == []
