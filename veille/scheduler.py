@@ -18,7 +18,9 @@ gets a cron job (Europe/Paris) that sends its issue (``mail.send_due``: once per
 twice), the one whose period ends at that slot — still when the job runs late, up to
 ``SEND_GRACE``. Each feed's interval (``every``, default 30 min, plus a stable jitter) and its
 back-off live in the store's ``next_fetch_at``, so a restart keeps the rhythm. Runs never
-overlap (``max_instances=1``, ``coalesce``).
+overlap (``max_instances=1``, ``coalesce``). A job cut because the scheduler stops (the lock
+lost, the service stopping) is one warning line: its work is safe to cut (entries are committed
+before a feed's validators, e-mails go through the outbox) and runs again on the next tick.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +51,16 @@ from veille.store.lock import Lock
 log = logging.getLogger(__name__)
 
 TICK = timedelta(minutes=1)
+
+
+@contextlib.contextmanager
+def _cut_quietly(job: str) -> Iterator[None]:
+    """A job cancelled by the scheduler's shutdown: a warning instead of APScheduler's job
+    error with a ``CancelledError`` traceback (see the module docstring)."""
+    try:
+        yield
+    except asyncio.CancelledError:
+        log.warning("tâche interrompue : %s (le planificateur s'arrête)", job)
 
 
 class Scheduler:
@@ -126,6 +139,10 @@ class Scheduler:
 
     async def refresh(self) -> None:
         """One tick: follow feeds.yaml, update the due feeds, retry due e-mail deliveries."""
+        with _cut_quietly("refresh"):
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         if not await self._holding():
             return
         await asyncio.to_thread(record_tick, self.updater.store, self.updater.now())
@@ -185,6 +202,10 @@ class Scheduler:
 
     async def send_mail(self, name: str) -> None:
         """A digest's ``mail.at`` slot: send its issue (a failure is logged, retried later)."""
+        with _cut_quietly(f"envoi de « {name} »"):
+            await self._send_mail(name)
+
+    async def _send_mail(self, name: str) -> None:
         if not await self._holding():
             return
         try:
