@@ -188,15 +188,19 @@ CHROMIUM_ARGS = [
 
 
 class LiveServer:
-    """The app served by uvicorn on 127.0.0.1 (a free port) in a daemon thread."""
+    """The app served by uvicorn on 127.0.0.1 (a free port) in a daemon thread; ``config``:
+    uvicorn's configuration of that app (e.g. ``web.server.server_config``, as ``veille serve``
+    runs it) instead of uvicorn's defaults."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, config: Any = None) -> None:
         import uvicorn
 
         self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
+        if config is None:
+            config = uvicorn.Config(app, log_level="warning")
+        config.host, config.port = "127.0.0.1", self.port
+        self.config = config
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def url(self, path: str = "/") -> str:

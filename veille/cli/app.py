@@ -308,7 +308,8 @@ async def _serve(
     from veille.web.server import server_config
 
     live = LiveConfig.load(settings.config)
-    server = uvicorn.Server(server_config(create_app(settings, store, live)))
+    app = create_app(settings, store, live)
+    server = uvicorn.Server(server_config(app, trusted_proxies=settings.proxies))
     for sock in sockets:
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
