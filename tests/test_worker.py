@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -147,11 +148,23 @@ def test_a_refresh_cut_by_a_lost_lock_is_a_warning(tmp_path: Path) -> None:
         assert wait_for(w.logs[1], "planificateur actif", 30), w.text(1)
         assert wait_for(w.logs[0], "tâche interrompue : refresh", 30), w.text(0)
         wait_until(lambda: len(w.server.requests_for("/feed")) == 2, 30, "the second fetch")
+    # The fence: the new holder schedules only after the old one has cut its refresh.
+    cut = logged_at(w.text(0), "tâche interrompue : refresh")
+    taken = logged_at(w.text(1), "verrou pris : attente de 2 s avant de planifier")
+    active = logged_at(w.text(1), "planificateur actif")
+    assert active - taken >= timedelta(seconds=2), w.text(1)  # twice the lock retry (1 s)
+    assert cut < active, w.text(0) + w.text(1)
     for i in (0, 1):  # the second one's refresh, cut by its stop, is told the same way
         assert "WARNING veille.scheduler tâche interrompue : refresh" in w.text(i), w.text(i)
         assert "Traceback" not in w.text(i) and "CancelledError" not in w.text(i), w.text(i)
         assert "Error running job" not in w.text(i), w.text(i)
     assert [p.returncode for p in w.procs] == [0, 0], w.text(0) + w.text(1)
+
+
+def logged_at(log: str, text: str) -> datetime:
+    """When ``text`` was first logged (the log lines start with their time, to the ms)."""
+    line = next(line for line in log.splitlines() if text in line)
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
 
 
 def terminate_lock_sessions(url: str) -> int:

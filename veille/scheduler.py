@@ -6,7 +6,9 @@ Exactly one scheduler is active per deployment: ``run`` first takes the store's 
 and tries again every ``retry`` seconds, so it takes over shortly after the first one dies.
 The lock can also be lost while its holder lives (PostgreSQL restarted, its session
 terminated): the holder checks it before each job and every ``retry`` seconds, stops
-scheduling as soon as it is gone and waits to take it again like any other worker.
+scheduling as soon as it is gone and waits to take it again like any other worker. A lock
+that can be lost so is fenced: its new holder waits ``2 × retry`` before scheduling, time for
+the old holder to notice and cut its running jobs, so two schedulers never run jobs at once.
 
 Every minute (``TICK``) it records its heartbeat in the store (``heartbeat``: read by
 ``/healthz`` and ``/metrics`` of every replica), picks up feeds.yaml changes (``LiveConfig``:
@@ -89,6 +91,17 @@ class Scheduler:
                     return
                 lock = await asyncio.to_thread(store.try_scheduler_lock)
             self._lock = lock
+            if lock.can_be_lost:
+                # Fence: a previous holder that lost this lock (its session ended under it)
+                # notices within ``retry`` seconds and stops, cutting its running jobs; wait
+                # twice that before scheduling, so two schedulers never run jobs at once.
+                log.info("verrou pris : attente de %s s avant de planifier", f"{2 * retry:g}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=2 * retry)
+                if stop.is_set() or not await self._holding():
+                    self._lock = None
+                    await asyncio.to_thread(lock.release)
+                    continue
             log.info("planificateur actif")
             SCHEDULER_ACTIVE.set(1)
             try:
