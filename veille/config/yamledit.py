@@ -13,6 +13,7 @@ ending (``\\r\\n`` or ``\\n``).
 * ``append_scalar`` / ``remove_scalar`` — add a text to a list of texts at a path
   (``("tags", "evaluation", "match")``), in flow style (``[a, b]``, also over several lines)
   or block style (``- a``), creating the key when the mapping lacks it; or remove one;
+* ``changed_lines`` — what an edit changes, line by line (shown before it is written);
 * ``write_validated`` — the new text goes to a temporary file next to feeds.yaml, is checked
   by the normal loader (``validate_config``), and only then replaces the original
   (``os.replace``, atomic). On any error feeds.yaml is untouched and the error names the
@@ -21,6 +22,7 @@ ending (``\\r\\n`` or ``\\n``).
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import shutil
@@ -41,6 +43,7 @@ __all__ = [
     "YamlText",
     "append_scalar",
     "block_end",
+    "changed_lines",
     "quoted",
     "remove_scalar",
     "write_validated",
@@ -273,6 +276,19 @@ def _flow_item_end(src: YamlText, line: int, col: int) -> tuple[int, int]:
     raise ConfigError(
         src.where, line + 1, "texte sur plusieurs lignes dans une liste : modifiez à la main"
     )
+
+
+def changed_lines(before: str, after: str) -> list[tuple[str, int, str]]:
+    """``(sign, line number, text)`` of the lines an edit removes (``-``, numbered in
+    ``before``) and adds (``+``, numbered in ``after``), in order."""
+    old, new = before.splitlines(), after.splitlines()
+    out: list[tuple[str, int, str]] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "equal":
+            out += [("-", i + 1, old[i]) for i in range(i1, i2)]
+            out += [("+", j + 1, new[j]) for j in range(j1, j2)]
+    return out
 
 
 # --- writing -------------------------------------------------------------------------------
