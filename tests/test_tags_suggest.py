@@ -254,13 +254,19 @@ def veille(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_list_apply_and_retag_end_to_end(tmp_path: Path) -> None:
+def seeded_files(tmp_path: Path) -> Path:
+    """feeds.yaml and a seeded SQLite file in ``tmp_path``; the path of feeds.yaml."""
     config = tmp_path / "feeds.yaml"
     config.write_bytes(FEEDS_YAML.encode())
     store = Store(f"sqlite:///{tmp_path / 'v.db'}")
     store.migrate()
     seed(store, config)
     store.close()
+    return config
+
+
+def test_list_apply_and_retag_end_to_end(tmp_path: Path) -> None:
+    config = seeded_files(tmp_path)
 
     listing = veille(tmp_path)
     assert listing.returncode == 0, listing.stderr
@@ -306,12 +312,7 @@ def test_list_apply_and_retag_end_to_end(tmp_path: Path) -> None:
 def test_an_apply_that_cannot_be_written_leaves_feeds_yaml_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = tmp_path / "feeds.yaml"
-    config.write_bytes(FEEDS_YAML.encode())
-    store = Store(f"sqlite:///{tmp_path / 'v.db'}")
-    store.migrate()
-    seed(store, config)
-    store.close()
+    config = seeded_files(tmp_path)
     code = RuleChange("ia", "match", False, "IA").code  # the theme written in { … }
 
     refused = veille(tmp_path, "--apply", f"1,{code}")

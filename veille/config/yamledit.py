@@ -36,7 +36,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from veille.config.load import validate_config
-from veille.config.yamldoc import read_document, round_trip_yaml
+from veille.config.yamldoc import key_line, node_line, read_document, round_trip_yaml
 from veille.errors import ConfigError
 
 __all__ = [
@@ -139,25 +139,16 @@ def _mapping_at(src: YamlText, path: Sequence[str]) -> CommentedMap:
         child = node.get(key) if isinstance(node, CommentedMap) else None
         if not isinstance(child, CommentedMap):
             where = " › ".join(path[: depth + 1])
-            raise ConfigError(src.where, _line(node, key), f"« {where} » : bloc introuvable")
+            raise ConfigError(src.where, key_line(node, key), f"« {where} » : bloc introuvable")
         node = child
     if node.fa.flow_style():
         raise ConfigError(
             src.where,
-            _line(node),
+            node_line(node),
             f"« {' › '.join(path)} » est écrit entre {{ … }} : "
             "écrivez-le en lignes « clé: valeur » pour le modifier",
         )
     return node
-
-
-def _line(node: Any, key: Any = None) -> int | None:
-    try:
-        if key is not None:
-            return int(node.lc.key(key)[0]) + 1
-        return int(node.lc.line) + 1
-    except (AttributeError, KeyError, TypeError):
-        return None
 
 
 def append_scalar(src: YamlText, path: Sequence[str], value: str) -> str:
@@ -171,17 +162,17 @@ def append_scalar(src: YamlText, path: Sequence[str], value: str) -> str:
     line = int(parent.lc.value(key)[0])
     if seq is None or (isinstance(seq, CommentedSeq) and not seq):
         # « key: », « key: [] »: the value is rewritten on the key's own line.
-        key_line = int(parent.lc.key(key)[0])
-        text = src.lines[key_line]
+        row = int(parent.lc.key(key)[0])
+        text = src.lines[row]
         colon = text.index(":", int(parent.lc.key(key)[1])) + 1
         content = text.rstrip("\r\n")
         body = content[colon:].strip()
         if body.startswith("[]"):
             body = body[2:].strip()
         if body and not body.startswith("#"):
-            raise ConfigError(src.where, key_line + 1, f"« {key} » : liste attendue")
+            raise ConfigError(src.where, row + 1, f"« {key} » : liste attendue")
         new = text[:colon] + f" [{item}]" + (f" {body}" if body else "") + text[len(content) :]
-        return "".join(src.lines[:key_line]) + new + "".join(src.lines[key_line + 1 :])
+        return "".join(src.lines[:row]) + new + "".join(src.lines[row + 1 :])
     if not isinstance(seq, CommentedSeq):
         raise ConfigError(src.where, line + 1, f"« {key} » doit être une liste")
     last_line, last_col = (int(x) for x in seq.lc.item(len(seq) - 1))
@@ -204,10 +195,10 @@ def append_scalar(src: YamlText, path: Sequence[str], value: str) -> str:
 def _add_key(src: YamlText, parent: CommentedMap, key: str, value: str) -> str:
     keys = list(parent)
     if not keys:
-        raise ConfigError(src.where, _line(parent), "bloc vide : ajoutez la clé à la main")
-    key_line, key_col = (int(x) for x in parent.lc.key(keys[-1]))
-    at = _next_content(src.lines, key_line + 1, key_col - 1)
-    at = block_end(src.lines, key_line, at, key_col)
+        raise ConfigError(src.where, node_line(parent), "bloc vide : ajoutez la clé à la main")
+    row, key_col = (int(x) for x in parent.lc.key(keys[-1]))
+    at = _next_content(src.lines, row + 1, key_col - 1)
+    at = block_end(src.lines, row, at, key_col)
     return src.insert(at, f"{' ' * key_col}{key}: {value}\n")
 
 
@@ -217,10 +208,10 @@ def remove_scalar(src: YamlText, path: Sequence[str], value: str) -> str:
     seq = parent.get(key)
     where = " › ".join(path)
     if not isinstance(seq, CommentedSeq):
-        raise ConfigError(src.where, _line(parent, key), f"« {where} » : liste introuvable")
+        raise ConfigError(src.where, key_line(parent, key), f"« {where} » : liste introuvable")
     found = [i for i, x in enumerate(seq) if isinstance(x, str) and x.strip() == value.strip()]
     if not found:
-        raise ConfigError(src.where, _line(parent, key), f"« {value} » absent de « {where} »")
+        raise ConfigError(src.where, key_line(parent, key), f"« {value} » absent de « {where} »")
     k = found[0]
     starts = [tuple(int(x) for x in seq.lc.item(i)) for i in range(len(seq))]
     if not seq.fa.flow_style():
