@@ -132,6 +132,20 @@ def test_what_cannot_be_explained_is_said() -> None:
     assert found.entries == len(TITLES) + 1
 
 
+def test_too_broad_changes_are_left_out_unless_asked_for() -> None:
+    """« collèges » would give the theme to 30 more entries: more than 20 and than 2 %."""
+    many = {f"c{i}": EntryText(title=f"Le collège numéro {i} ouvre") for i in range(30)}
+    verdicts = VERDICTS[2:]
+    entries = texts(**many)
+    corrected = {v.entry_id: entries[v.entry_id] for v in verdicts}
+    narrow = suggest(verdicts, corrected, entries.items(), (TABLETTES, EVALUATION))
+    assert "collèges" not in {p.change.term for p in narrow.proposals}
+    assert narrow.too_broad == 1
+    wide = suggest(verdicts, corrected, entries.items(), (TABLETTES, EVALUATION), broad=True)
+    colleges = by_term(list(wide.proposals))[("match", True, "collèges")]
+    assert (colleges.gained, wide.too_broad) == (31, 0)  # and « tab »
+
+
 def test_the_code_of_a_change_is_stable() -> None:
     change = RuleChange("evaluation", "match", True, "brevet")
     assert change.code == RuleChange("evaluation", "match", True, "brevet").code

@@ -66,6 +66,13 @@ def tags_suggest(
     retag: Annotated[
         bool, typer.Option("--retag", help="Après --apply, ré-applique les règles aux articles.")
     ] = False,
+    broad: Annotated[
+        bool,
+        typer.Option(
+            "--broad",
+            help="Montre aussi les propositions trop larges (plus de 2 % des articles changés).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Résultats en JSON.")] = False,
 ) -> None:
     """Propose des changements de règles appris des corrections des éditeurs : un terme à
@@ -77,7 +84,7 @@ def tags_suggest(
     store = _open_store(settings, config)
     try:
         corrections = store.corrections()
-        found = _measure(store, config, corrections, days)
+        found = _measure(store, config, corrections, days, broad)
     finally:
         store.close()
     shown = found.proposals[:limit]
@@ -107,7 +114,9 @@ def tags_suggest(
     _print(found, shown, diffs, titles, config, days)
 
 
-def _measure(store: Store, config: Config, corrections: list[Correction], days: int) -> Suggestions:
+def _measure(
+    store: Store, config: Config, corrections: list[Correction], days: int, broad: bool
+) -> Suggestions:
     from veille.ingest.service import utcnow
 
     feed_tags = {f.id: f.tags for f in config.feeds}
@@ -130,7 +139,7 @@ def _measure(store: Store, config: Config, corrections: list[Correction], days: 
     ids = sorted({int(c.entry_id) for c in corrections})
     corrected = dict(texts(store.tagging_fields(ids=ids))) if ids else {}
     recent = islice(store.tagging_fields(utcnow() - timedelta(days=days)), MAX_ENTRIES)
-    return suggest(verdicts, corrected, texts(recent), config.tags)
+    return suggest(verdicts, corrected, texts(recent), config.tags, broad=broad)
 
 
 def _describe(change: RuleChange, labels: dict[str, str]) -> str:
@@ -245,6 +254,7 @@ def _json(
         "entries": found.entries,
         "corrections": found.verdicts,
         "agreeing": found.agreeing,
+        "too_broad": found.too_broad,
         "proposals": [
             _change_json(p.change)
             | {
@@ -309,6 +319,12 @@ def _print(
         _out(f"   {Path(config.path).name} :")
         for op, ln, t in d:
             _out(f"     {op} {ln:>4} {t}")
+    if found.too_broad:
+        left = plural(
+            found.too_broad, "proposition trop large écartée", "propositions trop larges écartées"
+        )
+        _out("")
+        _out(f"{left} (elles changeraient plus de 2 % des articles) : voir --broad.")
     for v, why in found.unexplained:
         verb = "ajouté à" if v.added else "retiré de"
         title = titles.get(v.entry_id, v.entry_id)

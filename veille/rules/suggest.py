@@ -55,9 +55,14 @@ Key = Literal["match", "weak", "ignore", "exclude", "hosts"]
 PER_VERDICT = 3  # best candidates kept for each verdict
 CANDIDATES = 40  # candidate terms tried per verdict
 EXAMPLES = 3
+# A change is too broad when it changes more than this share of the entries examined (and
+# more than BROAD_MIN): a word found everywhere (« lycée », « scolaire ») is no theme's term.
+BROAD_SHARE = 0.02
+BROAD_MIN = 20
 _ORDER = {"match": 0, "ignore": 1, "weak": 2, "exclude": 3, "hosts": 4}
 # A word of the text as written, with an elided particle before it (« l'IA », « d'évasion »).
 _SURFACE = re.compile(rf"(?:\b(?:{'|'.join(ELISIONS)})['’ʼ‘](?=[^\W_]))?[^\W_]+", re.IGNORECASE)
+_ELIDED = re.compile(r"^[^\W\d_]+['’ʼ‘]")
 _OF = ("de", "des", "du", "d")  # « note de service », « jeu d'évasion »
 _PLAIN_TERM = re.compile(r"[^*|+/:]*")  # no prefix, alternative, regex or site: in it
 
@@ -122,6 +127,7 @@ class Suggestions:
     verdicts: int  # verdicts on themes of the rules
     agreeing: int  # verdicts the rules already agree with
     unexplained: tuple[tuple[Verdict, str], ...]  # with why nothing is proposed (French)
+    too_broad: int = 0  # useful changes left out: they would change too many entries
 
 
 @dataclass
@@ -148,16 +154,20 @@ def suggest(
     corrected: Mapping[str, EntryText],
     sample: Iterable[tuple[str, EntryText]],
     rules: Sequence[TagRule],
+    *,
+    broad: bool = False,
 ) -> Suggestions:
     """Proposals from ``verdicts`` (see the module docstring). ``corrected`` holds the
     entries of the verdicts (an entry missing there is skipped), ``sample`` the other stored
-    entries to measure on, as ``(id, EntryText)`` (feed tags included)."""
+    entries to measure on, as ``(id, EntryText)`` (feed tags included). ``broad``: keep the
+    changes that are too broad (``too_broad``)."""
     by_name = {r.name: r for r in rules}
     verdicts = [v for v in verdicts if v.tag in by_name and v.entry_id in corrected]
-    current = {name: compile_rules([by_name[name]]) for name in {v.tag for v in verdicts}}
+    everything = compile_rules(rules)
     prepared = {i: _prepare(i, e) for i, e in corrected.items()}
-    now = {v: _has(current[v.tag], prepared[v.entry_id], v.tag) for v in verdicts}
+    now = {v: v.tag in _tags(everything, prepared[v.entry_id]) for v in verdicts}
     candidates: dict[RuleChange, _Candidate] = {}
+    same: dict[tuple[str, str, bool, str], RuleChange] = {}  # one change per atom key
     origins: dict[Verdict, list[RuleChange]] = {}
     unexplained: list[tuple[Verdict, str]] = []
     for v in verdicts:
@@ -167,8 +177,9 @@ def suggest(
         if v.added:
             changes, why = _to_give(rule, entry), "aucun mot du titre ni du résumé ne convient"
         else:
-            changes, why = _to_take(rule, entry, current[v.tag])
-        origins[v] = changes
+            changes, why = _to_take(rule, entry, everything)
+        changes = [same.setdefault(_key(c), c) for c in changes]
+        origins[v] = list(dict.fromkeys(changes))
         for change in changes:
             if change not in candidates:
                 candidates[change] = _candidate(change, by_name[change.theme])
@@ -178,12 +189,16 @@ def suggest(
     seen = 0
     for entry in _entries(prepared, sample):
         seen += 1
-        _measure(entry, candidates, current, verdict_of)
+        _measure(entry, candidates, everything, verdict_of)
     proposals = {c.change: _proposal(c, verdicts, now) for c in candidates.values()}
     useful = [p for p in proposals.values() if p.satisfied]
+    most = max(BROAD_MIN, int(BROAD_SHARE * seen))
+    too_broad = {p.change for p in useful if p.changed > most}
+    if not broad:
+        useful = [p for p in useful if p.change not in too_broad]
     kept: set[RuleChange] = set()
     for v, changes in origins.items():
-        mine = [proposals[c] for c in changes if v.entry_id in proposals[c].satisfied]
+        mine = [p for p in useful if p.change in changes and v.entry_id in p.satisfied]
         mine = [p for p in mine if not any(_dominates(q, p) for q in useful)]
         kept.update(p.change for p in sorted(mine, key=Proposal.rank)[:PER_VERDICT])
         if changes and not mine:
@@ -194,6 +209,7 @@ def suggest(
         verdicts=len(verdicts),
         agreeing=sum(now[v] == v.added for v in verdicts),
         unexplained=tuple(unexplained),
+        too_broad=len(too_broad) if not broad else 0,
     )
 
 
@@ -222,16 +238,27 @@ def _entries(
             yield _prepare(entry_id, text)
 
 
+def _tags(compiled: CompiledRules, entry: _Prepared) -> dict[str, TagReason]:
+    return tag_words(entry.fields, entry.text.feed_tags, compiled, entry.text.url)
+
+
 def _has(compiled: CompiledRules, entry: _Prepared, theme: str) -> bool:
-    return theme in tag_words(entry.fields, entry.text.feed_tags, compiled, entry.text.url)
+    return theme in _tags(compiled, entry)
 
 
-def _reason(compiled: CompiledRules, entry: _Prepared, theme: str) -> TagReason | None:
-    return tag_words(entry.fields, entry.text.feed_tags, compiled, entry.text.url).get(theme)
+def _key(change: RuleChange) -> tuple[str, str, bool, str]:
+    """Changes with equal keys have equal effects (« lycée » and « lycées »)."""
+    return change.theme, change.key, change.add, atom_key(change.term)
 
 
 def _candidate(change: RuleChange, rule: TagRule) -> _Candidate:
     gains = change.add != (change.key in ("ignore", "exclude"))
+    if change.key == "match" and change.add and len(parse_term(change.term)) == 1:
+        # Measured only where the theme is not given: there a strong term gives it alone,
+        # unless it is vetoed or in an ignored context. The theme's other terms need not
+        # be looked for again (a much smaller index, for every entry).
+        alone = TagRule(rule.name, rule.label, (change.term,), rule.exclude, ignore=rule.ignore)
+        return _Candidate(change, compile_rules([alone]), gains, _needed(change))
     return _Candidate(change, compile_rules([change.apply(rule)]), gains, _needed(change))
 
 
@@ -245,20 +272,20 @@ def _needed(change: RuleChange) -> frozenset[str] | None:
 def _measure(
     entry: _Prepared,
     candidates: Mapping[RuleChange, _Candidate],
-    current: Mapping[str, CompiledRules],
+    everything: CompiledRules,
     verdict_of: Mapping[tuple[str, str], Verdict],
 ) -> None:
-    before: dict[str, bool] = {}
+    before: dict[str, TagReason] | None = None  # the themes the rules give it today
     for c in candidates.values():
         if c.needed is not None and not c.needed <= entry.stems:
             continue
         theme = c.change.theme
-        if theme not in before:
-            before[theme] = _has(current[theme], entry, theme)
-        if before[theme] == c.gains:
+        if before is None:
+            before = _tags(everything, entry)
+        if (theme in before) == c.gains:
             continue  # already what the change can make of it
         after = _has(c.compiled, entry, theme)
-        if after != before[theme]:
+        if after != (theme in before):
             c.flips[entry.id] = after
             if (entry.id, theme) not in verdict_of and len(c.examples) < EXAMPLES:
                 c.examples.append(entry.title)
@@ -307,7 +334,7 @@ def _phrases(*texts: str) -> Iterable[str]:
         content = [k not in STOP_WORDS and not k.isdigit() and len(k) > 2 for k in keys]
         for i, word in enumerate(words):
             if content[i] and (len(keys[i]) > 3 or word.isupper()):
-                yield _written(word)
+                yield _written(_ELIDED.sub("", word))  # « d'éducation » → « éducation »
         for i in range(len(words) - 1):
             if content[i] and content[i + 1]:
                 yield f"{_written(words[i])} {_written(words[i + 1])}"
@@ -336,7 +363,7 @@ def _to_take(
     rule: TagRule, entry: _Prepared, compiled: CompiledRules
 ) -> tuple[list[RuleChange], str]:
     """Changes that could take ``rule``'s theme from ``entry`` (and why none, in French)."""
-    reason = _reason(compiled, entry, rule.name)
+    reason = _tags(compiled, entry).get(rule.name)
     if reason is None or reason.field == "source":
         return [], "thème donné par la source elle-même (ses « tags »)"
     if reason.field == "link":
