@@ -4,11 +4,13 @@ An editor's verdict says that a theme belongs to an entry (``added``) or not. Wh
 disagree, changes of the theme's rules that would make them agree are proposed:
 
 * the theme was **added** by the editor: a term to add to ``match`` — a content word of the
-  entry's title (then of its summary), two consecutive ones, or « X de Y »; or, when one of
-  the theme's ``exclude`` terms vetoes it there, that term to remove;
+  entry's title (then of its summary), two consecutive ones, or « X de Y »
+  (``candidates.phrases``); or, when one of the theme's ``exclude`` terms vetoes it there,
+  that term to remove;
 * the theme was **removed** by the editor: for the term that gave it (the reason of the
   tag), a context to ``ignore`` (the term with the word before or after it, « tablette de
-  chocolat »), or the term to remove from ``match``/``weak`` (a host pattern from ``hosts``).
+  chocolat »: ``candidates.contexts``), or the term to remove from ``match``/``weak`` (a
+  host pattern from ``hosts``).
 
 Each candidate is measured by running the tagger with the change over the stored entries
 given (``sample``: the command passes the recent ones) and over every corrected entry:
@@ -18,14 +20,19 @@ given (``sample``: the command passes the recent ones) and over every corrected 
 * ``satisfied`` — verdicts on the theme that the rules would now agree with, ``broken`` —
   verdicts they agree with today and would no longer.
 
-Candidates that satisfy no verdict are dropped, and so are those another candidate of the
-theme plainly beats (it satisfies every verdict they do, breaks none they keep, changes no
-more entries, and does strictly better on the verdicts); for each verdict its best three
-are kept.
+Candidates that satisfy no verdict are dropped; so are those that are too broad (they would
+change more than 2 % of the entries examined, and more than 20: a word found everywhere is
+no theme's term; ``broad=True`` keeps them) and those another candidate of the theme plainly
+beats (it satisfies every verdict they do, breaks none they keep, changes no more entries,
+and does strictly better on the verdicts). For each verdict its best three are kept.
 Ranking: satisfied − broken (highest first), then fewest entries changed, then the shortest
-term. Only the changed theme is re-run (a theme's tag never depends on another theme's
-rules), and an entry is re-run only when the change can flip it: an added term is looked for
-only where all its words occur, a context only where the theme is given today.
+term.
+
+Cost: each entry is tagged once with the whole taxonomy; a change is re-run on an entry only
+when it can flip it (an added term only where all its words occur and the theme is not
+given, a context or a removal only where it is given), with the changed theme alone (a
+theme's tag never depends on another theme's rules) — for an added strong term, with that
+term alone and the theme's vetoes and contexts.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from veille.models import TagRule
-from veille.rules.story import STOP_WORDS
+from veille.rules.candidates import contexts, phrases
 from veille.rules.tagging import (
     CompiledRules,
     EntryText,
@@ -46,8 +53,8 @@ from veille.rules.tagging import (
     entry_words,
     tag_words,
 )
-from veille.rules.terms import AtomIndex, atom_key, parse_term
-from veille.text import ELISIONS, Words, stem, tokens
+from veille.rules.terms import atom_key, parse_term
+from veille.text import Words, stem, tokens
 
 __all__ = ["Proposal", "RuleChange", "Suggestions", "Verdict", "suggest"]
 
@@ -60,10 +67,6 @@ EXAMPLES = 3
 BROAD_SHARE = 0.02
 BROAD_MIN = 20
 _ORDER = {"match": 0, "ignore": 1, "weak": 2, "exclude": 3, "hosts": 4}
-# A word of the text as written, with an elided particle before it (« l'IA », « d'évasion »).
-_SURFACE = re.compile(rf"(?:\b(?:{'|'.join(ELISIONS)})['’ʼ‘](?=[^\W_]))?[^\W_]+", re.IGNORECASE)
-_ELIDED = re.compile(r"^[^\W\d_]+['’ʼ‘]")
-_OF = ("de", "des", "du", "d")  # « note de service », « jeu d'évasion »
 _PLAIN_TERM = re.compile(r"[^*|+/:]*")  # no prefix, alternative, regex or site: in it
 
 
@@ -319,44 +322,11 @@ def _to_give(rule: TagRule, entry: _Prepared) -> list[RuleChange]:
         if _has(without, entry, rule.name):
             changes.append(RuleChange(rule.name, "exclude", False, term))
     known = {atom_key(t) for t in rule.match}  # a weak term may become a strong one
-    for phrase in _phrases(entry.text.title, entry.text.summary):
+    for phrase in phrases(entry.text.title, entry.text.summary):
         if atom_key(phrase) not in known and len(changes) < CANDIDATES:
             known.add(atom_key(phrase))
             changes.append(RuleChange(rule.name, "match", True, phrase))
     return changes
-
-
-def _phrases(*texts: str) -> Iterable[str]:
-    """Content words, two consecutive ones and « X de Y » of ``texts``, as written."""
-    for text in texts:
-        words = _surface(text)
-        keys = [tokens(w)[-1] for w in words]
-        content = [k not in STOP_WORDS and not k.isdigit() and len(k) > 2 for k in keys]
-        for i, word in enumerate(words):
-            if content[i] and (len(keys[i]) > 3 or word.isupper()):
-                yield _written(_ELIDED.sub("", word))  # « d'éducation » → « éducation »
-        for i in range(len(words) - 1):
-            if content[i] and content[i + 1]:
-                yield f"{_written(words[i])} {_written(words[i + 1])}"
-            if i + 2 < len(words) and content[i] and content[i + 2] and keys[i + 1] in _OF:
-                yield " ".join(_written(w) for w in words[i : i + 3])
-
-
-def _surface(text: str) -> list[str]:
-    """The words of ``text`` as written (elided particle included); the folded words when
-    the two readings do not line up (« I.A. », « M@gistère »)."""
-    found = _SURFACE.findall(text)
-    if len(found) != len(tokens(text)):
-        return tokens(text)
-    return found
-
-
-def _written(word: str) -> str:
-    """A word as a term is written: lower case, acronyms kept (« l'IA », « Pix » → « pix »)."""
-    head, sep, tail = word.rpartition("'") if "'" in word else word.rpartition("’")
-    if sep:
-        return head.lower() + sep + _written(tail)
-    return word if len(word) > 1 and word.isupper() else word.lower()
 
 
 def _to_take(
@@ -374,37 +344,13 @@ def _to_take(
         key: Key = "match" if term in rule.match else "weak"
         if term not in (*rule.match, *rule.weak):
             continue
-        changes += [RuleChange(rule.name, "ignore", True, c, term) for c in _contexts(term, entry)]
+        around = contexts(
+            term, entry.fields, (entry.text.title, entry.text.summary, entry.text.content)
+        )
+        changes += [RuleChange(rule.name, "ignore", True, c, term) for c in around]
         changes.append(RuleChange(rule.name, key, False, term))
     known = {atom_key(t) for t in rule.ignore}
     unique = [
         c for c in dict.fromkeys(changes) if c.key != "ignore" or atom_key(c.term) not in known
     ]
     return unique, "le terme en cause n'est pas un mot de la liste"
-
-
-def _contexts(term: str, entry: _Prepared) -> list[str]:
-    """Phrases around each occurrence of ``term`` in the entry: with the word after it (and
-    the one after that, past « de »), or the one before (past « à l' »)."""
-    parts = parse_term(term)
-    if len(parts) != 1 or term.startswith("/"):
-        return []
-    index = AtomIndex.build([a for a in parts[0] if not a.startswith("site:")])
-    out: list[str] = []
-    texts = (entry.text.title, entry.text.summary, entry.text.content)
-    for field_words, text in zip(entry.fields, texts, strict=False):
-        if field_words is None:
-            continue
-        written = _surface(text)
-        aligned = len(written) == len(field_words.tokens)
-        shown = written if aligned else field_words.tokens
-        for a in range(len(index.atoms)):
-            for s, e in index.spans(a, field_words):
-                toks = field_words.tokens
-                after = e + 1 + (e + 1 < len(toks) and toks[e] in STOP_WORDS)
-                before = s - 1 - (s >= 2 and toks[s - 1] in STOP_WORDS)
-                if e < len(toks) and toks[after - 1] not in STOP_WORDS:
-                    out.append(" ".join(_written(w) for w in shown[s:after]))
-                if before >= 0 and toks[before] not in STOP_WORDS:
-                    out.append(" ".join(_written(w) for w in shown[before:e]))
-    return list(dict.fromkeys(out))
