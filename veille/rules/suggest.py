@@ -25,8 +25,14 @@ change more than 2 % of the entries examined, and more than 20: a word found eve
 no theme's term; ``broad=True`` keeps them) and those another candidate of the theme plainly
 beats (it satisfies every verdict they do, breaks none they keep, changes no more entries,
 and does strictly better on the verdicts). For each verdict its best three are kept.
-Ranking: satisfied − broken (highest first), then fewest entries changed, then the shortest
-term.
+Ranking: satisfied − broken − ½ × entries changed (highest first), then fewest entries
+changed, then the shortest term. An entry that a change would give or take the theme has no
+verdict: whether that is right nobody has said. Ranked by satisfied − broken alone, a word
+that satisfies two verdicts and changes fifteen other entries came first. Simulated on
+hand-labelled real headlines, the five first proposals applied blindly: with verdicts from
+the split the rules were tuned on, measured on the other, that order lost 0.013 micro-F1 and
+this one nothing; with verdicts from half of the other split, measured on its second half,
+0.024 and 0.012. Blindly applied, proposals still cost a little: the editor chooses.
 
 Cost: each entry is tagged once with the whole taxonomy; a change is re-run on an entry only
 when it can flip it (an added term only where all its words occur and the theme is not
@@ -65,6 +71,7 @@ EXAMPLES = 3
 # A change is too broad when it changes more than this share of the entries examined (and
 # more than BROAD_MIN): a word found everywhere (« lycée », « scolaire ») is no theme's term.
 BROAD_SHARE = 0.02
+CHANGED_WEIGHT = 0.5
 BROAD_MIN = 20
 _ORDER = {"match": 0, "ignore": 1, "weak": 2, "exclude": 3, "hosts": 4}
 _PLAIN_TERM = re.compile(r"[^*|+/:]*")  # no prefix, alternative, regex or site: in it
@@ -117,10 +124,15 @@ class Proposal:
     def changed(self) -> int:
         return self.gained + self.lost
 
-    def rank(self) -> tuple[int, int, int, int, str]:
+    @property
+    def score(self) -> float:
+        """Satisfied − broken, less half a verdict for each other entry changed (nobody has
+        said whether its new theme is right: see the module docstring)."""
+        return len(self.satisfied) - len(self.broken) - CHANGED_WEIGHT * self.changed
+
+    def rank(self) -> tuple[float, int, int, int, str]:
         c = self.change
-        score = len(self.satisfied) - len(self.broken)
-        return (-score, self.changed, len(c.term), _ORDER[c.key], c.term)
+        return (-self.score, self.changed, len(c.term), _ORDER[c.key], c.term)
 
 
 @dataclass(frozen=True, slots=True)
