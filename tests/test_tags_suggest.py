@@ -334,7 +334,11 @@ def test_list_apply_and_retag_end_to_end(tmp_path: Path) -> None:
     assert after.count(inserted) == 1
     old_match, new_match = b'    match: ["QCM"]\n', b'    match: ["QCM", "brevet"]\n'
     assert after.replace(inserted, b"").replace(new_match, old_match) == FEEDS_YAML.encode()
-    assert "feeds.yaml modifié (2 propositions appliquées)" in applied.stdout
+    assert applied.stdout.startswith(
+        f"[{codes['5']}] Ne plus compter « tablette* » dans « tablette de chocolat » (thème "
+        f"Tablettes, ignore)\n[{codes['2']}] Ajouter « brevet » aux termes du thème Évaluation "
+        "(match)\nfeeds.yaml modifié (2 propositions appliquées) :\n"
+    )
     assert "9 articles relus, 2 avec des thèmes modifiés." in applied.stdout
 
     store = Store(f"sqlite:///{tmp_path / 'v.db'}")

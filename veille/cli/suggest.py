@@ -96,7 +96,7 @@ def tags_suggest(
             write_validated(Path(config.path), new_text, "après les changements proposés")
         except ConfigError as e:
             _fail(f"Modification refusée — {e}")
-        _report_applied(chosen, text, new_text, Path(config.path).name, as_json)
+        _report_applied(chosen, text, new_text, config, as_json)
         if retag:
             _retag(settings, Path(config.path))
         elif not as_json:
@@ -201,7 +201,7 @@ def _chosen(
 
 
 def _report_applied(
-    chosen: list[Proposal], before: str, after: str, name: str, as_json: bool
+    chosen: list[Proposal], before: str, after: str, config: Config, as_json: bool
 ) -> None:
     lines = changed_lines(before, after)
     if as_json:
@@ -211,8 +211,11 @@ def _report_applied(
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
+    labels = config.tag_labels()
+    for p in chosen:  # what was chosen, by number or code: said in words once more
+        _out(f"[{p.change.code}] {_describe(p.change, labels)}")
     done = plural(len(chosen), "proposition appliquée", "propositions appliquées")
-    _out(f"{name} modifié ({done}) :")
+    _out(f"{Path(config.path).name} modifié ({done}) :")
     for op, n, t in lines:
         _out(f"  {op} {n:>4} {t}")
 
