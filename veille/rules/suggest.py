@@ -213,7 +213,7 @@ def suggest(
         useful = [p for p in useful if p.change not in too_broad]
     kept: set[RuleChange] = set()
     for v, changes in origins.items():
-        mine = [p for p in useful if p.change in changes and v.entry_id in p.satisfied]
+        mine = [p for p in useful if p.change.theme == v.tag and v.entry_id in p.satisfied]
         mine = [p for p in mine if not any(_dominates(q, p) for q in useful)]
         kept.update(p.change for p in sorted(mine, key=Proposal.rank)[:PER_VERDICT])
         if changes and not mine:
