@@ -70,6 +70,24 @@ def test_retag_follows_rule_changes(store: Store, now: datetime) -> None:
     assert store.tag_counts() == {"actualite": 4, "evaluation": 1, "ia": 1}
 
 
+def test_retag_and_preview_read_the_link_for_hosts_rules(store: Store, now: datetime) -> None:
+    """A theme given by where the article is published (``hosts:``) survives a retag, in
+    worker processes as deployed, and the dry run sees it too: both read the stored link."""
+    store.sync_feeds(config().feeds)
+    official = TagRule("ressources", "Ressources", hosts=("*.education.gouv.fr",))
+    rules = RuleSet.from_config(config(official))
+    entries = [
+        ParsedEntry(key=k, guid=k, url=url, title=f"Texte {k}", published=now - timedelta(hours=1))
+        for k, url in (("bo", "https://eduscol.education.gouv.fr/1"), ("x", "https://x.fr/1"))
+    ]
+    store.save_entries("a", entries, now=now, tagger=lambda e: rules.tag_entry("a", e))
+    assert stored_tags(store) == {"Texte bo": ("ressources",), "Texte x": ()}
+    rules_v2 = RuleSet.from_config(config(official, TagRule("ia", "IA", match=("IA",))))
+    assert retag_if_needed(store, rules_v2) == 0  # nothing changes: the host theme is kept
+    assert stored_tags(store) == {"Texte bo": ("ressources",), "Texte x": ()}
+    assert preview(store.tagging_fields(), rules_v2).counts == {"ressources": 1, "ia": 0}
+
+
 def test_preview_counts_untagged_and_samples(store: Store, now: datetime) -> None:
     store.sync_feeds(config().feeds)
     store.save_entries(
