@@ -36,7 +36,8 @@ class Reason(Protocol):
     def term(self) -> str: ...
 
 
-# (feed_id, title, summary_html, content_html, categories, url) -> {tag: reason}
+# (feed_id, title, summary_html, content_html, categories, url) -> {tag: reason}; the link
+# counts (a ``hosts:`` rule gives a theme by the article's host).
 TagFields = Callable[[str, str, str, str, tuple[str, ...], str | None], Mapping[str, Reason]]
 Fields = tuple[str, str, str, str, tuple[str, ...], str | None]
 TagMany = Callable[[list[Fields]], list[Mapping[str, Reason]]]
@@ -154,9 +155,9 @@ class TagsMixin(StoreBase):
     def tagging_fields(
         self, since: datetime | None = None, *, ids: Iterable[int] | None = None
     ) -> Iterator[tuple[int, str, str, str, str, tuple[str, ...], str | None]]:
-        """``(id, feed_id, title, summary_html, content_html, categories, url)`` of the
-        entries published since ``since`` (all when None; only ``ids`` when given), newest
-        first, read in batches: what the rules read (the link for ``hosts:`` rules)."""
+        """``(id, feed_id, title, summary_html, content_html, categories, url)`` of the entries
+        published since ``since`` (all when None; only ``ids`` when given), newest first,
+        read in batches."""
         cursor: tuple[datetime, int] | None = None
         while True:
             query = (
@@ -200,11 +201,9 @@ class TagsMixin(StoreBase):
                 return
             cursor = (rows[-1].published_at, rows[-1].id)
 
-    def entry_fields(
-        self, entry_id: str | int
-    ) -> tuple[str, str, str, str, tuple[str, ...], str | None] | None:
-        """``(feed_id, title, summary_html, content_html, categories, url)`` of one entry:
-        what the rules read (``tagging_fields`` for one entry)."""
+    def entry_fields(self, entry_id: str | int) -> Fields | None:
+        """``(feed_id, title, summary_html, content_html, categories, url)`` of one entry: what
+        the rules read (``tagging_fields`` for one entry)."""
         eid = parse_id(entry_id)
         if eid is None:
             return None
