@@ -22,9 +22,10 @@ UV_COMPILE := pip compile --generate-hashes --universal --python-version 3.11 --
 # Debian packages the tests drive for real (headless browser, an RSS reader, an IMAP server).
 SYSTEM_DEPS := chromium:/usr/bin/chromium newsboat:/usr/bin/newsboat dovecot-imapd:/usr/lib/dovecot/imap
 
+# pip itself comes from the lock (requirements/build.txt), never "the newest one".
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --require-hashes -r requirements/build.txt
 
 # The locked packages, then veille itself without resolving anything more (built by the locked
 # setuptools: no build isolation, which would fetch the newest one).
@@ -40,7 +41,7 @@ $(TEST_STAMP): pyproject.toml requirements/build.txt requirements/test.txt | $(B
 
 $(SYNAPSE_STAMP): requirements/synapse.txt
 	$(PYTHON) -m venv $(SYNAPSE_VENV)
-	$(SYNAPSE_VENV)/bin/pip install -q --upgrade pip
+	$(SYNAPSE_VENV)/bin/pip install -q --require-hashes -r requirements/build.txt
 	$(SYNAPSE_VENV)/bin/pip install -q --require-hashes -r requirements/synapse.txt
 	touch $@
 
@@ -83,7 +84,7 @@ lock: | $(BIN)/python
 	  -o requirements/runtime.txt
 	$(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) pyproject.toml --extra postgresql \
 	  --extra test -c requirements/runtime.txt -o requirements/test.txt
-	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], "pip", sep="\n")' \
 	  | $(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) - -c requirements/test.txt -o requirements/build.txt
 	$(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) requirements/synapse.in -o requirements/synapse.txt
 

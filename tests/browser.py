@@ -188,15 +188,19 @@ CHROMIUM_ARGS = [
 
 
 class LiveServer:
-    """The app served by uvicorn on 127.0.0.1 (a free port) in a daemon thread."""
+    """The app served by uvicorn on 127.0.0.1 (a free port) in a daemon thread; ``config``:
+    uvicorn's configuration of that app (e.g. ``web.server.server_config``, as ``veille serve``
+    runs it) instead of uvicorn's defaults."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, config: Any = None) -> None:
         import uvicorn
 
         self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
+        if config is None:
+            config = uvicorn.Config(app, log_level="warning")
+        config.host, config.port = "127.0.0.1", self.port
+        self.config = config
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def url(self, path: str = "/") -> str:
@@ -213,16 +217,20 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def build_app(tmp: Path, *, many: int = 0, **settings: Any) -> tuple[Any, Store]:
-    """The app over a fresh SQLite file filled by ``fill_store``, its clock fixed at NOW
-    (``settings``: more of its settings, e.g. ``frame_ancestors``)."""
+def build_app(
+    tmp: Path, *, many: int = 0, store: Store | None = None, **settings: Any
+) -> tuple[Any, Store]:
+    """The app over a fresh SQLite file (or ``store``, migrated and empty) filled by
+    ``fill_store``, its clock fixed at NOW (``settings``: more of its settings, e.g.
+    ``frame_ancestors``)."""
     from veille.config.load import load_config
     from veille.settings import Settings
     from veille.web import create_app
 
     config = write_config(tmp)
-    store = Store(f"sqlite:///{tmp / 'veille.db'}")
-    store.migrate()
+    if store is None:
+        store = Store(f"sqlite:///{tmp / 'veille.db'}")
+        store.migrate()
     fill_store(store, many=many)
     app = create_app(
         Settings(config=config, database_url=store.url, **settings), store, load_config(config)

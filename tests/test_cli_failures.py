@@ -1,6 +1,7 @@
 """The CLI fails honestly: a base from a newer veille, a data folder that cannot be made, a
-base that cannot be written, a full disk — each a French message with the cause and exit 2,
-no traceback; ``serve`` of a read-only base still serves pages and feeds."""
+base that cannot be written, a folder that cannot be written, a full disk — each a French
+message with the cause and exit 2, no traceback; ``serve`` of a read-only base still serves
+pages and feeds."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def test_a_data_folder_that_cannot_be_made(tmp_path: Path, config: FeedServer) -
 
 @contextmanager
 def immutable(path: Path) -> Iterator[None]:
-    """A file that cannot be written, even by root (``chattr +i``)."""
+    """A file or folder that cannot be written, even by root (``chattr +i``)."""
     if shutil.which("chattr") is None or os.geteuid() != 0:
         pytest.skip("chattr absent ou pas root : impossible de rendre la base non modifiable")
     subprocess.run(["chattr", "+i", str(path)], check=True)
@@ -116,6 +117,21 @@ def test_a_read_only_base(tmp_path: Path, config: FeedServer) -> None:
         text = log.read_text()
         assert "lecture seule : les pages et les flux sont servis" in text, text
         assert "Traceback" not in text
+
+
+def test_a_read_only_data_folder(tmp_path: Path, config: FeedServer) -> None:
+    """A folder that cannot be written: neither a new base nor the -wal and -shm files of an
+    existing one (which SQLite needs even to read it) can be created there."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "v.db"
+    cause = f"le dossier {folder} est en lecture seule : SQLite doit pouvoir y créer"
+    with immutable(folder):
+        assert_honest(run(tmp_path, db, "feeds"), cause)
+    assert run(tmp_path, db, "feeds").returncode == 0  # closed cleanly: no -wal, no -shm left
+    assert sorted(p.name for p in folder.iterdir()) == ["v.db"]
+    with immutable(folder):
+        assert_honest(run(tmp_path, db, "update", "--all"), cause)
 
 
 def test_a_full_disk(tmp_path: Path, config: FeedServer) -> None:

@@ -6,16 +6,22 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
+from tests.browser import LiveServer
 from tests.conftest import veille_env
 from tests.mail_support import ADMIN, CONFIG, settings
+from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app
 from veille.web.guard import CAP, FREE, GLOBAL, WINDOW, Guard, Once
+from veille.web.server import server_config
 
 
 class FakeClock:
@@ -130,3 +136,44 @@ def test_a_short_secret_is_refused_at_start(tmp_path: Path, name: str) -> None:
     assert result.returncode == 2
     assert f"{name} : trop court (1 caractère, au moins 16)" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def _api_statuses(port: int, forwarded_for: str, n: int) -> list[int]:
+    statuses = []
+    for _ in range(n):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/digests/hebdo/curation",
+            headers={"Authorization": "Bearer x", "X-Forwarded-For": forwarded_for},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                statuses.append(r.status)
+        except urllib.error.HTTPError as e:
+            statuses.append(e.code)
+    return statuses
+
+
+@pytest.mark.parametrize(
+    ("trusted", "apart"),
+    [(("127.0.0.1", "::1"), True), (("10.0.0.0/8",), False)],
+    ids=["proxy-trusted", "proxy-not-trusted"],
+)
+def test_behind_a_trusted_proxy_each_client_is_counted_apart(
+    tmp_path: Path, trusted: tuple[str, ...], apart: bool
+) -> None:
+    """``VEILLE_TRUSTED_PROXIES``: behind nginx on loopback, one client's guesses do not slow
+    another down; from a proxy that is not trusted, its ``X-Forwarded-For`` is ignored."""
+    store = Store(f"sqlite:///{tmp_path / 'v.db'}")
+    store.migrate()
+    app = create_app(settings(1), store, CONFIG)
+    with LiveServer(app, server_config(app, trusted_proxies=trusted)) as live:
+        assert _api_statuses(live.port, "192.0.2.10", FREE + 2)[-1] == 429
+        other = _api_statuses(live.port, "192.0.2.20", 1)
+    store.close()
+    assert other == ([403] if apart else [429])
+
+
+def test_trusted_proxies_must_be_addresses() -> None:
+    assert Settings(trusted_proxies="10.0.0.0/8, 127.0.0.1").proxies == ["10.0.0.0/8", "127.0.0.1"]
+    with pytest.raises(ValidationError, match="ni une adresse IP ni un réseau"):
+        Settings(trusted_proxies="nginx")

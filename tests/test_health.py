@@ -3,10 +3,12 @@ check asks of the database, who may read ``/metrics``."""
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,6 +137,27 @@ def test_metrics_are_public_without_a_token(api_client: TestClient) -> None:
     assert found[("veille_feeds", (("status", "error"),))] == 1
     assert ("veille_feed_last_success_timestamp_seconds", (("feed", "cafe"),)) in found
     assert ("veille_feed_last_success_timestamp_seconds", (("feed", "ludo"),)) not in found
+
+
+def test_every_metric_is_in_the_readme(api_client: TestClient, now: datetime) -> None:
+    """The README's table of /metrics lists exactly the series veille exposes (counters with
+    their ``_total``), each with its labels."""
+    store: Store = api_client.app.state.store  # type: ignore[attr-defined]
+    record_tick(store, now)  # the last tick's gauge exists once a scheduler has run
+    api_client.get("/healthz")  # and the HTTP histogram's labels once a request was served
+    exposed = {
+        f.name + ("_total" if f.type == "counter" else ""): {
+            k for sample in f.samples for k in sample.labels if k not in ("le", "quantile")
+        }
+        for f in text_string_to_metric_families(api_client.get("/metrics").text)
+        if f.name.startswith("veille_") and not f.name.endswith("_created")
+    }  # (``_created``: prometheus-client's creation time of each series, not ours)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    documented = {
+        name: set(filter(None, (labels or "").split(",")))
+        for name, labels in re.findall(r"^\| `(veille_\w+)(?:\{([\w,]+)\})?` \|", readme, re.M)
+    }
+    assert documented == exposed
 
 
 def test_a_short_metrics_token_is_refused() -> None:

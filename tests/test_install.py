@@ -3,6 +3,7 @@ driver, the one version number, the Docker image's base and install steps."""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import os
 import re
@@ -197,3 +198,76 @@ def test_docker_image_has_an_exact_base_and_installs_the_lock() -> None:
     assert "pip install --no-deps --no-build-isolation ." in text
     assert re.search(r"^USER veille$", text, re.M)
     assert "HEALTHCHECK" in text and 'VOLUME ["/data"]' in text
+
+
+def test_every_install_command_takes_exact_hashed_versions() -> None:
+    """No ``pip install`` in the Makefile or the Dockerfile resolves a version itself (pip
+    included: it comes from build.txt), except the bench's extras, pinned in pyproject.toml;
+    uv, which writes the locks, is pinned to an exact version."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    commands = re.findall(r"pip install ([^\n\\&]+)", makefile + dockerfile)
+    assert len(commands) >= 6, commands
+    loose = [
+        c
+        for c in commands
+        if "--require-hashes" not in c
+        and "--no-deps" not in c
+        and not re.fullmatch(r"-q uv==\$\(UV_VERSION\)\s*", c)
+        and "[bench]" not in c
+    ]
+    assert loose == []
+    assert "--upgrade" not in " ".join(commands)
+    assert re.search(r"^UV_VERSION := \d+\.\d+\.\d+$", makefile, re.M)
+    assert "pip" in read_lock("build.txt")
+
+
+def test_the_license_file_is_the_declared_agpl() -> None:
+    """pyproject.toml declares AGPL-3.0-or-later; LICENSE is that licence's full text (with
+    §13, which asks a network service to offer its source: the footer link of every page,
+    tested in test_no_5xx), and the installed metadata carries both."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert PYPROJECT["project"]["license"] == "AGPL-3.0-or-later"
+    assert PYPROJECT["project"]["license-files"] == ["LICENSE"]
+    head = " ".join(text.split()[:10])
+    assert head == "GNU AFFERO GENERAL PUBLIC LICENSE Version 3, 19 November 2007", head
+    assert "13. Remote Network Interaction; Use with the GNU General Public License." in text
+    assert "END OF TERMS AND CONDITIONS" in text
+    metadata = importlib.metadata.metadata("veille")
+    assert metadata["License-Expression"] == "AGPL-3.0-or-later"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+
+
+def test_ci_runs_every_test_and_fails_on_a_skip() -> None:
+    """CI (``.ci/run``) runs ``make lint`` and ``make test`` with ``CI=true`` (a skip is then a
+    failure, see conftest) and PostgreSQL; ``make test`` selects nothing out (no ``-m``, no
+    ``-k``): the slow end-to-end tests — bodies, guessing, no 5xx — run there too."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r'^export CI="\$\{CI:-true\}"$', ci, re.M)
+    assert re.search(r"^export VEILLE_TEST_POSTGRES_URL=", ci, re.M)
+    assert re.findall(r"^make \w+$", ci, re.M) == ["make lint", "make test"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^test:.*\n\t(.*)$", makefile, re.M)
+    assert recipe and recipe.group(1) == "$(BIN)/python -m pytest -q $(PYTEST_ARGS)"
+    assert "addopts" not in PYPROJECT["tool"]["pytest"]["ini_options"] or not re.search(
+        r"(^|\s)-[mk]\b", PYPROJECT["tool"]["pytest"]["ini_options"]["addopts"]
+    )
+
+
+def test_every_dependency_is_used() -> None:
+    """Each package pyproject.toml asks for (the PostgreSQL extra too) is imported by veille,
+    or read as a resource (``resources.files("…")``); tzdata is data that zoneinfo reads,
+    psycopg the driver SQLAlchemy loads for ``postgresql+psycopg://`` URLs."""
+    used: set[str] = set()
+    for path in (ROOT / "veille").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'resources\.files\("(\w+)"\)', source))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                used |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                used.add(node.module.split(".")[0])
+    providers = importlib.metadata.packages_distributions()
+    used_dists = {canonicalize_name(d) for name in used for d in providers.get(name, [])}
+    asked = {req.name for req in _roots(["postgresql"])} - {"tzdata", "psycopg"}
+    assert sorted(n for n in asked if canonicalize_name(n) not in used_dists) == []

@@ -80,6 +80,10 @@ def test_labels_in_api_feeds_and_opml(client: TestClient) -> None:
     assert tags["actualite"] == "Actualité" and tags["blogs-recherche"] == "Blogs recherche"
     rss = ET.fromstring(client.get("/tags/actualite.rss").content)
     assert rss.findtext("channel/title") == "Veille — Actualité"
+    categories = {c.text for c in rss.iter("category")}
+    assert "Actualité" in categories and "actualite" not in categories
+    items = client.get("/tags/actualite.json").json()["items"]
+    assert all("Actualité" in i["tags"] and "actualite" not in i["tags"] for i in items) and items
     opml: Any = ET.fromstring(client.get("/opml").content)
     folders = [o.get("text") for o in opml.find("body") if o.get("xmlUrl") is None]
     assert folders == ["Actualité"]

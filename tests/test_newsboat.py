@@ -29,6 +29,7 @@ import pytest
 
 from tests.conftest import free_port, veille_env, wait_until
 from tests.servers import FeedServer
+from tests.stores import postgres_schema
 from veille.config.load import load_config
 from veille.models import ParsedEntry
 from veille.render.feeds import authority_of, item_id
@@ -268,7 +269,18 @@ def veille_update(tmp_path: Path, env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
 
 
-def test_a_late_article_with_an_older_date_reaches_newsboat(tmp_path: Path) -> None:
+@contextmanager
+def database(tmp_path: Path, backend: str) -> Iterator[str]:
+    """The URL of an empty database of ``backend`` (a SQLite file, or a PostgreSQL schema)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'veille.db'}"
+    else:
+        with postgres_schema() as url:
+            yield url
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_late_article_with_an_older_date_reaches_newsboat(tmp_path: Path, backend: str) -> None:
     """newsboat sends both validators; libcurl drops a 200 whose Last-Modified is not newer
     than If-Modified-Since. A backdated article must still reach its cache."""
     now = datetime.now(UTC)
@@ -276,13 +288,13 @@ def test_a_late_article_with_an_older_date_reaches_newsboat(tmp_path: Path) -> N
         ("a1", "Une évaluation par compétences au collège", now - timedelta(hours=1)),
         ("a2", "Le numérique au lycée professionnel", now - timedelta(hours=2)),
     ]
-    with FeedServer() as source:
+    with FeedServer() as source, database(tmp_path, backend) as db_url:
         source.set("/feed", source_rss(items))
         config_path = tmp_path / "feeds.yaml"
         config_path.write_text(LATE_YAML.format(url=source.url("/feed")), encoding="utf-8")
         env = {
             "VEILLE_CONFIG": str(config_path),
-            "VEILLE_DATABASE_URL": f"sqlite:///{tmp_path / 'veille.db'}",
+            "VEILLE_DATABASE_URL": db_url,
             "VEILLE_ALLOW_HOSTS": source.host_port,
         }
         veille_update(tmp_path, env)

@@ -1,14 +1,18 @@
-"""No input is a server error: every GET route, with generated path segments and query
-parameters (huge numbers, dates at the ends of the calendar, Unicode digits, malformed
-cursors, control characters), answers below 500. Property-based (Hypothesis), bounded."""
+"""No input is a server error, on SQLite and PostgreSQL: every GET route, with generated path
+segments and query parameters (huge numbers, dates at the ends of the calendar, Unicode
+digits, malformed cursors, control characters), answers below 500. Property-based
+(Hypothesis), bounded."""
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -18,6 +22,7 @@ from hypothesis import strategies as st
 from starlette.routing import Route
 
 from tests.mail_support import ADMIN, CONFIG, SECRET, populate
+from tests.stores import postgres_schema
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app
@@ -46,18 +51,33 @@ values = st.one_of(numbers, dates, cursors, durations, st.text(max_size=30), st.
 segments = st.one_of(numbers, st.text(min_size=1, max_size=20), st.sampled_from(["hebdo", "ia"]))
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    store = Store(f"sqlite:///{tmp_path_factory.mktemp('no5xx') / 'v.db'}")
-    store.migrate()
-    populate(store, datetime.now(UTC) - timedelta(hours=1))
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=store.url, admin_token=ADMIN, secret_key=SECRET
-    )  # configured as deployed: curation and unsubscribe links work
-    app = create_app(settings, store, CONFIG)
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-    store.close()
+@contextmanager
+def filled_store(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Store]:
+    """A populated store on the fixture's backend: values a backend cannot hold (an id past
+    64 bits, year 1) must be refused before the database sees them, on both."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp / 'v.db'}"
+        else:
+            url = stack.enter_context(postgres_schema())
+        store = Store(url)
+        stack.callback(store.close)
+        store.migrate()
+        populate(store, datetime.now(UTC) - timedelta(hours=1))
+        yield store
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    with filled_store(request, tmp_path_factory.mktemp("no5xx")) as store:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, database_url=store.url, admin_token=ADMIN, secret_key=SECRET
+        )  # configured as deployed: curation and unsubscribe links work
+        app = create_app(settings, store, CONFIG)
+        with TestClient(app, raise_server_exceptions=False) as c:
+            yield c
 
 
 def routes_of(client: TestClient) -> list[Route]:
@@ -101,21 +121,35 @@ def test_no_get_route_answers_5xx(
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "status", "said"),
     [
-        "/api/v1/entries?since=0001-01-01",
-        "/api/v1/entries?until=9999-12-31T23:59:59-05:00",
-        f"/api/v1/entries?cursor={_cursor('2026-01-01T00:00:00+00:00|' + str(2**70))}",
-        f"/api/v1/entries?cursor={_cursor('0001-01-01T00:00:00+00:00|1')}",
-        f"/api/v1/entries/{2**70}",
-        "/digests/hebdo/archive/²",
-        "/?period=99999999999d",
-        "/feed.rss?since=0001-01-01",
+        ("/api/v1/entries?since=0001-01-01", 400, "since : date hors limites « 0001-01-01 »"),
+        ("/api/v1/entries?until=9999-12-31T23:59:59-05:00", 400, "until : date hors limites"),
+        (
+            f"/api/v1/entries?cursor={_cursor('2026-01-01T00:00:00+00:00|' + str(2**70))}",
+            400,
+            "curseur invalide",
+        ),
+        (
+            f"/api/v1/entries?cursor={_cursor('0001-01-01T00:00:00+00:00|1')}",
+            400,
+            "curseur : date hors limites",
+        ),
+        (f"/api/v1/entries/{2**70}", 400, "doit être inférieur ou égal à 9223372036854775807"),
+        ("/digests/hebdo/archive/²", 404, "Aucun numéro ² de « hebdo »."),
+        ("/?period=99999999999d", 400, "période : durée trop longue « 99999999999d »"),
+        ("/feed.rss?since=0001-01-01", 400, "since : date hors limites"),
     ],
 )
-def test_extreme_values_are_a_french_400_or_404(client: TestClient, url: str) -> None:
-    response = client.get(url)
-    assert response.status_code in (400, 404), (url, response.status_code)
+def test_extreme_values_are_a_french_400_or_404(
+    client: TestClient, url: str, status: int, said: str
+) -> None:
+    response = client.get(url, headers={"accept": "text/html"})
+    assert response.status_code == status, (url, response.text[:300])
+    if response.headers["content-type"].startswith("application/json"):
+        assert said in response.json()["detail"], response.text
+    else:
+        assert said in html.unescape(response.text), response.text[:600]
 
 
 def test_every_response_carries_the_security_headers(client: TestClient) -> None:
@@ -141,24 +175,24 @@ def test_every_page_offers_the_source_code(client: TestClient) -> None:
 # --- writes: with the admin token and a logged-in editor -----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def writer(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, str]]:
     """A client with the admin token and a curation session; yields it and the session's CSRF."""
-    store = Store(f"sqlite:///{tmp_path_factory.mktemp('no5xx-w') / 'v.db'}")
-    store.migrate()
-    populate(store, datetime.now(UTC) - timedelta(hours=1))
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=store.url, admin_token=ADMIN, secret_key=SECRET
-    )
-    app = create_app(settings, store, CONFIG)
-    with TestClient(app, raise_server_exceptions=False, base_url="https://testserver") as c:
-        token = re.search(r'name="csrf" value="([^"]+)"', c.get("/curation/connexion").text)
-        assert token
-        c.post("/curation/connexion", data={"csrf": token.group(1), "password": ADMIN})
-        csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/curation/hebdo").text)
-        assert csrf
-        yield c, csrf.group(1)
-    store.close()
+    with filled_store(request, tmp_path_factory.mktemp("no5xx-w")) as store:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, database_url=store.url, admin_token=ADMIN, secret_key=SECRET
+        )
+        app = create_app(settings, store, CONFIG)
+        with TestClient(app, raise_server_exceptions=False, base_url="https://testserver") as c:
+            page = c.get("/curation/connexion").text
+            token = re.search(r'name="csrf" value="([^"]+)"', page)
+            assert token
+            c.post("/curation/connexion", data={"csrf": token.group(1), "password": ADMIN})
+            csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/curation/hebdo").text)
+            assert csrf
+            yield c, csrf.group(1)
 
 
 def write_routes(client: TestClient) -> list[tuple[str, str]]:

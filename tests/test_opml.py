@@ -13,7 +13,7 @@ import feedparser
 import pytest
 
 from tests.corpus_files import corpus_root
-from veille.config import opml as opml_module
+from veille.config import yamledit
 from veille.config.load import load_config, validate_config
 from veille.config.opml import import_opml, url_key
 from veille.config.opml_read import read_opml, read_opml_document, slugify
@@ -222,7 +222,7 @@ def test_invalid_result_is_not_written(
     def invalid(path: Path) -> list[ConfigError]:
         return [ConfigError(str(path), 3, "erreur simulée")]
 
-    monkeypatch.setattr(opml_module, "validate_config", invalid)
+    monkeypatch.setattr(yamledit, "validate_config", invalid)  # the writer shared with tags suggest
     with pytest.raises(
         ConfigError, match=re.escape("erreur simulée (après import ; feeds.yaml n'a pas")
     ):

@@ -11,6 +11,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import partial
@@ -21,6 +22,7 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.stores import postgres_schema
 from veille.ingest.parse.feed import parse
 from veille.models import (
     Config,
@@ -215,7 +217,8 @@ def test_atom_follows_the_standard(client: TestClient) -> None:
         assert content is not None and content.get("type") == "html"
         summary = entry.find(f"{ATOM}summary")
         assert summary is not None and summary.get("type") == "html"
-        assert "evaluation" in {c.get("term") for c in entry.findall(f"{ATOM}category")}
+        categories = {c.get("term"): c.get("label") for c in entry.findall(f"{ATOM}category")}
+        assert categories["evaluation"] == "Évaluation"  # the id as term, the name as label
 
 
 def test_jsonfeed_follows_the_standard(client: TestClient) -> None:
@@ -229,7 +232,8 @@ def test_jsonfeed_follows_the_standard(client: TestClient) -> None:
     by_title = {i["title"]: i for i in doc["items"]}
     item = by_title["L'IA au service de l'évaluation"]
     assert item["authors"] == [{"name": "Le Café pédagogique"}]
-    assert sorted(item["tags"]) == ["evaluation", "ia"]
+    # Readers show tags as they are: the themes' names, not their ids.
+    assert sorted(item["tags"]) == ["Intelligence artificielle", "Évaluation"]
     assert item["summary"] == "Résumé de « L'IA au service de l'évaluation »"  # plain text
     assert "<b>complet</b>" in item["content_html"]
     assert "Une vieille nouvelle" not in by_title  # the quotidien window is one day
@@ -376,10 +380,10 @@ def test_filters_select(client: TestClient) -> None:
     only_ludo = json.loads(get(client, "/feed.json?feed=ludo")[1])["items"]
     assert {i["authors"][0]["name"] for i in only_ludo} == {"ludo"}
     no_eval = json.loads(get(client, "/feed.json?exclude_tag=evaluation")[1])["items"]
-    assert all("evaluation" not in i["tags"] for i in no_eval) and no_eval
+    assert all("Évaluation" not in i["tags"] for i in no_eval) and no_eval
     hebdo = json.loads(get(client, "/digests/hebdo.json")[1])["items"]
     assert "Une vieille nouvelle" not in {i["title"] for i in hebdo}
-    assert all("evaluation" in i["tags"] for i in hebdo)
+    assert all("Évaluation" in i["tags"] for i in hebdo)
 
 
 def test_empty_feed_is_still_valid(client: TestClient) -> None:
@@ -533,20 +537,24 @@ def test_item_ids_keep_their_authority_when_the_public_address_changes(
         moved.close()
 
 
-def test_a_database_copy_keeps_the_id_authority(tmp_path: Path, client: TestClient) -> None:
+@pytest.mark.parametrize("target_backend", ["sqlite", "postgresql"])
+def test_a_database_copy_keeps_the_id_authority(
+    tmp_path: Path, client: TestClient, target_backend: str
+) -> None:
     ids = ids_of(client, "/feed.rss?feed=cafe")
     source = client.app.state.store  # type: ignore[attr-defined]
-    target = Store(f"sqlite:///{tmp_path / 'copy.db'}")
-    try:
+    with ExitStack() as stack:
+        if target_backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'copy.db'}"
+        else:
+            url = stack.enter_context(postgres_schema())
+        target = stack.enter_context(closing(Store(url)))
         target.migrate()
         target.id_authority("test.example")  # the target was started once before the copy
         source.copy_to(target)
-        fresh = Store(target.url)
+        fresh = stack.enter_context(closing(Store(target.url)))
         with TestClient(create_app(Settings(base_url="http://autre.example"), fresh, CONFIG)) as c2:
             assert ids_of(c2, "/feed.rss?feed=cafe") == ids
-        fresh.close()
-    finally:
-        target.close()
 
 
 # --- hidden stories: left out of every output of the digest, before the limit ---------------------

@@ -270,11 +270,13 @@ def test_feeds_page_rows() -> None:
 
 
 @contextmanager
-def served(folder: Path) -> Iterator[TestClient]:
-    app, store = build_app(folder, many=60)
+def served(folder: Path, store: Store | None = None) -> Iterator[TestClient]:
+    """The app over ``store`` (else a SQLite file of its own, closed at the end)."""
+    app, filled = build_app(folder, many=60, store=store)
     with TestClient(app) as c:
         yield c
-    store.close()
+    if store is None:
+        filled.close()
 
 
 @pytest.fixture(scope="module")
@@ -285,8 +287,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def fresh_client(tmp_path: Path) -> Iterator[TestClient]:
-    with served(tmp_path) as c:
+def fresh_client(tmp_path: Path, store: Store) -> Iterator[TestClient]:
+    """An app of its own, on either backend."""
+    with served(tmp_path, store) as c:
         yield c
 
 
@@ -457,10 +460,10 @@ def add_entries(
     )
 
 
-def test_the_weekly_page_shows_its_whole_period(tmp_path: Path) -> None:
+def test_the_weekly_page_shows_its_whole_period(tmp_path: Path, store: Store) -> None:
     """75 articles over 7 days: every one is on the page, in its section, and every count is
-    the count of the period (no « Articles plus anciens »)."""
-    app, store = build_app(tmp_path)
+    the count of the period (no « Articles plus anciens »), on either backend."""
+    app, store = build_app(tmp_path, store=store)
     themes = [("evaluation",), ("ia",), ("tablettes",), ()]
     week = [
         (f"Article de la semaine n° {i}", timedelta(minutes=10 + i * 133), themes[i % 4])
@@ -482,7 +485,6 @@ def test_the_weekly_page_shows_its_whole_period(tmp_path: Path) -> None:
         shown = sum(1 for e in _descendants(section) if e.tag == "article")
         assert heading.endswith(f" {shown} articles"), heading
     assert not doc.all("a", rel="next")
-    store.close()
 
 
 def _descendants(parent: Element) -> list[Element]:

@@ -4,12 +4,16 @@ processes, real SQLite file."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from tests.api_support import CONFIG
 from tests.conftest import run_updater
 from tests.feedgen import atom, rss
 from tests.servers import FeedServer
@@ -17,7 +21,9 @@ from veille.ingest.fetch import Fetcher, FetchPolicy
 from veille.ingest.pipeline import Updater, jitter, next_error_fetch
 from veille.ingest.workers import ParserPool
 from veille.models import FeedSpec, UpdateResult
+from veille.settings import Settings
 from veille.store import Store
+from veille.web import create_app
 
 
 class Clock:
@@ -116,6 +122,30 @@ def test_one_broken_feed_never_stops_the_others(
         assert states[broken].status == "error"
         assert states[broken].last_error  # readable French message
     assert "500" in (states["down"].last_error or "")
+
+
+def test_a_refused_private_address_stays_out_of_the_public_views(
+    store: Store,
+    feed_server: FeedServer,
+    pool: ParserPool,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The sources page and the API tell that a private address was refused, naming the
+    configured host; the address it resolved to (internal DNS) is only in the log."""
+    feed_server.set("/rss", rss(1, 2))
+    store.sync_feeds([FeedSpec("interne", f"http://localhost:{feed_server.port}/rss")])
+    with caplog.at_level(logging.WARNING, logger="veille.ingest.fetch"):
+        results = run_updater(store, pool, clock)  # nothing allowed
+    assert results["interne"].status == "error" and feed_server.requests == []
+    assert "localhost resolves to 127.0.0.1" in caplog.text  # the detail, for the admin
+    with TestClient(create_app(Settings(), store, CONFIG)) as client:
+        page = client.get("/feeds").text
+        api = client.get("/api/v1/feeds").json()
+    [feed] = api["feeds"]
+    assert feed["last_error"] == "adresse privée refusée : localhost"
+    assert "adresse privée refusée : localhost" in page
+    assert "127.0.0.1" not in page + json.dumps(api)
 
 
 def test_html_page_leads_to_its_feed(

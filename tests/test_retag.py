@@ -70,6 +70,64 @@ def test_retag_follows_rule_changes(store: Store, now: datetime) -> None:
     assert store.tag_counts() == {"actualite": 4, "evaluation": 1, "ia": 1}
 
 
+def test_retag_and_preview_read_the_link_for_hosts_rules(store: Store, now: datetime) -> None:
+    """A theme given by where the article is published (``hosts:``) survives a retag, in
+    worker processes as deployed, and the dry run sees it too: both read the stored link."""
+    store.sync_feeds(config().feeds)
+    official = TagRule("ressources", "Ressources", hosts=("*.education.gouv.fr",))
+    rules = RuleSet.from_config(config(official))
+    entries = [
+        ParsedEntry(key=k, guid=k, url=url, title=f"Texte {k}", published=now - timedelta(hours=1))
+        for k, url in (("bo", "https://eduscol.education.gouv.fr/1"), ("x", "https://x.fr/1"))
+    ]
+    store.save_entries("a", entries, now=now, tagger=lambda e: rules.tag_entry("a", e))
+    assert stored_tags(store) == {"Texte bo": ("ressources",), "Texte x": ()}
+    rules_v2 = RuleSet.from_config(config(official, TagRule("ia", "IA", match=("IA",))))
+    assert retag_if_needed(store, rules_v2) == 0  # nothing changes: the host theme is kept
+    assert stored_tags(store) == {"Texte bo": ("ressources",), "Texte x": ()}
+    assert preview(store.tagging_fields(), rules_v2).counts == {"ressources": 1, "ia": 0}
+
+
+def test_retag_and_preview_read_the_link_for_host_rules(store: Store, now: datetime) -> None:
+    # A ``hosts:`` rule gives its theme by the article's host: a retag (serial or in worker
+    # processes) and the dry run must read the stored link, or the theme is lost.
+    store.sync_feeds(config().feeds)
+    links = {
+        "Note aux équipes": "https://www.ac-exemple.fr/note-aux-equipes",
+        "Réunion de rentrée": "https://blog.example/reunion",
+        "Sans lien": None,
+    }
+    store.save_entries(
+        "a",
+        [
+            ParsedEntry(key=t, guid=t, url=u, title=t, published=now - timedelta(hours=i))
+            for i, (t, u) in enumerate(links.items())
+        ],
+        now=now,
+    )
+    official = TagRule("ressources", "Ressources", hosts=("ac-*.fr",))
+    v1 = RuleSet.from_config(config(official))
+    assert store.retag(v1.tag_fields, v1.fingerprint) == (3, 1)
+    expected = {"Note aux équipes": ("ressources",), "Réunion de rentrée": (), "Sans lien": ()}
+    assert stored_tags(store) == expected
+    (entry,) = [e for e in store.list_entries(Selection(limit=50)).entries if e.tags]
+    assert store.tag_reasons(int(entry.id)) == {"ressources": ("link", "ac-*.fr")}
+    assert store.entry_fields(entry.id) == (
+        "a",
+        "Note aux équipes",
+        "",
+        "",
+        (),
+        "https://www.ac-exemple.fr/note-aux-equipes",
+    )
+    report = preview(store.tagging_fields(), v1)
+    assert report.counts == {"ressources": 1} and report.untagged == 2
+    # The rules change (a theme is added): the retag in worker processes keeps the host's.
+    v2 = RuleSet.from_config(config(official, TagRule("ia", "IA", match=("IA",))))
+    assert retag_if_needed(store, v2) == 0
+    assert stored_tags(store) == expected
+
+
 def test_preview_counts_untagged_and_samples(store: Store, now: datetime) -> None:
     store.sync_feeds(config().feeds)
     store.save_entries(

@@ -3,19 +3,16 @@ at the header deadline, normal ones are served meanwhile."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from tests.conftest import free_port, wait_until
+from tests.browser import LiveServer
 from tests.mail_support import CONFIG, settings
 from veille.store import Store
 from veille.web import create_app
@@ -33,15 +30,8 @@ def port(tmp_path: Path) -> Iterator[int]:
     app = create_app(settings(1), store, CONFIG)
     config = server_config(app, header_timeout=DEADLINE)
     assert config.limit_concurrency == MAX_CONCURRENCY
-    config.port = free_port()
-    config.host = "127.0.0.1"
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 20, "uvicorn started")
-    yield config.port
-    server.should_exit = True
-    thread.join(15)
+    with LiveServer(app, config) as live:
+        yield live.port
     store.close()
 
 

@@ -1,23 +1,18 @@
 """Curation sessions end for real: logout revokes the session in the store (a copied cookie
 stops working, on every replica), a new password ends every session; a rotated secret key
-keeps the links already sent valid through VEILLE_OLD_SECRET_KEYS."""
+keeps the links already sent valid through VEILLE_OLD_SECRET_KEYS. On SQLite and PostgreSQL
+(conftest's ``store``): the revocations are rows of the store."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.mail_support import ADMIN, CONFIG, SECRET, settings
 from veille.signing import Signer
 from veille.store import Store
 from veille.web import create_app
-
-
-@pytest.fixture
-def store(sqlite_store: Store) -> Store:
-    return sqlite_store  # SQLite is enough: sessions live in signed cookies, not the store
 
 
 def client(store: Store, **kw: str) -> TestClient:

@@ -200,10 +200,11 @@ def test_replica_reads_the_workers_heartbeat_and_logs_are_json(tmp_path: Path) -
         "new": 4,
         "updated": 0,
     }
-    web_lines = web.log.read_text(encoding="utf-8").splitlines()
-    # uvicorn's own lines (start, access log) go through the same formatter.
-    access = [json.loads(line) for line in web_lines if line.startswith("{")]
-    assert any(r["logger"] == "uvicorn.access" and "/healthz" in r["message"] for r in access)
+    # Every line of serve too: uvicorn's own (start, access log) and serve's messages.
+    web_records = [json.loads(line) for line in web.log.read_text(encoding="utf-8").splitlines()]
+    assert any(r["logger"] == "uvicorn.access" and "/healthz" in r["message"] for r in web_records)
+    told = [r["message"] for r in web_records if r["logger"] == "veille.cli.common"]
+    assert told[0].startswith("Service en écoute sur http://") and told[-1] == "Service arrêté."
 
 
 HEAVY = "/api/v1/entries?limit=500"

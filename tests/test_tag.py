@@ -666,3 +666,67 @@ def test_headlines_exact_set_accuracy(shipped: CompiledRules) -> None:
         print(f"  batch {batch}: {sum(results)}/{len(results)}")
     print("\n".join(misses))
     assert accuracy >= 0.90, misses
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "url", "present", "absent"),
+    [
+        # an académie's own site is an official source; its teachers' pages are not
+        (
+            "Calendrier des épreuves du brevet 2026",
+            "Les dates des épreuves écrites et orales pour les collèges de l'académie.",
+            "https://www.ac-exemple.fr/calendrier-brevet",
+            {"ressources", "evaluation"},
+            set(),
+        ),
+        (
+            "Ma séquence sur la Révolution française en 4e",
+            "Je propose à mes élèves une enquête en groupes à partir d'archives.",
+            "https://histoire.ac-exemple.fr/spip.php?article12",
+            set(),
+            {"ressources"},
+        ),
+        # an announcement is official; the unions' reaction to it is not
+        (
+            "La ministre annonce un plan pour les mathématiques au collège",
+            "Des groupes de besoin en 6e et 5e dès la rentrée.",
+            "https://journal.example.org/a",
+            {"ressources", "differenciation"},
+            set(),
+        ),
+        (
+            "Plan mathématiques : les syndicats dénoncent une annonce précipitée",
+            "L'intersyndicale réclame un report de la réforme annoncée par la ministre.",
+            "https://journal.example.org/b",
+            set(),
+            {"ressources"},
+        ),
+        # « évaluation » of a policy or of a tool is not the assessment of pupils
+        (
+            "Éducation prioritaire : un rapport sur l'évaluation de la réforme",
+            "Les inspecteurs ont mesuré les effets du dédoublement des classes.",
+            "https://journal.example.org/c",
+            set(),
+            {"evaluation"},
+        ),
+        (
+            "Un label pour l'évaluation des applications éducatives",
+            "Les éditeurs soumettent leurs logiciels à un comité d'experts.",
+            "https://journal.example.org/e",
+            set(),
+            {"evaluation"},
+        ),
+        (
+            "Évaluations nationales de CP : des résultats en hausse en lecture",
+            "Les élèves progressent en compréhension de l'écrit.",
+            "https://journal.example.org/d",
+            {"evaluation"},
+            set(),
+        ),
+    ],
+)
+def test_shipped_taxonomy_reads_who_publishes_and_what_is_assessed(
+    shipped: CompiledRules, title: str, summary: str, url: str, present: set, absent: set
+) -> None:
+    got = set(tag(EntryText(title=title, summary=summary, url=url), shipped))
+    assert present <= got and not (absent & got), got

@@ -88,6 +88,31 @@ def test_rule_semantics(
     assert tags_of(title, summary, content, url) == expected
 
 
+def test_an_exclusion_can_be_limited_to_some_hosts() -> None:
+    # An académie's own pages are official, its teachers' sequences there are not; the same
+    # word elsewhere (a ministry page about sequences) vetoes nothing.
+    rules = compile_rules(
+        [
+            TagRule(
+                "officiel",
+                "Officiel",
+                match=("circulaire",),
+                hosts=("ac-*.fr", "*.education.gouv.fr"),
+                exclude=("site:*.ac-*.fr + séquence | je",),
+            )
+        ]
+    )
+
+    def given(title: str, url: str) -> set[str]:
+        return set(tag(EntryText(title=title, url=url), rules))
+
+    assert given("Calendrier des examens", "https://www.ac-lyon.fr/a") == {"officiel"}
+    assert given("Ma séquence sur Pix", "https://www.ac-lyon.fr/a") == set()
+    assert given("La circulaire : ma séquence", "https://histoire.ac-lyon.fr/a") == set()
+    assert given("La circulaire : ma séquence", "https://blog.example.org/a") == {"officiel"}
+    assert given("Une séquence type", "https://www.education.gouv.fr/a") == {"officiel"}
+
+
 def test_reasons_say_which_words_which_field_which_rule() -> None:
     got = tag(
         EntryText(

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from tests.conftest import veille_env, wait_until
 from tests.feedgen import rss
-from tests.servers import FeedServer
+from tests.servers import FeedServer, Response
 from tests.stores import postgres_schema
 from veille.store import Store
 from veille.store.lock import ADVISORY_KEY, SCHEMA_KEY
@@ -54,12 +55,12 @@ class Workers:
 
 
 @contextmanager
-def two_workers(tmp_path: Path, database_url: str) -> Iterator[Workers]:
-    """Two ``veille worker`` processes started together on one database and one feed; the
-    first is the active one and the second waits when this yields. Both are stopped
-    (bounded) at the end."""
+def two_workers(tmp_path: Path, database_url: str, delay: float = 0.0) -> Iterator[Workers]:
+    """Two ``veille worker`` processes started together on one database and one feed (that
+    answers after ``delay`` seconds); the first is the active one and the second waits when
+    this yields. Both are stopped (bounded) at the end."""
     with FeedServer() as server:
-        server.set("/feed", rss(1, 3))
+        server.route("/feed", Response(body=rss(1, 3), delay=delay))
         (tmp_path / "feeds.yaml").write_text(
             f"feeds:\n  - id: source\n    url: {server.url('/feed')}\n", encoding="utf-8"
         )
@@ -125,8 +126,6 @@ def test_a_lost_lock_stops_scheduling_and_one_scheduler_stays_active(tmp_path: P
     """PostgreSQL restarts or terminates the lock's session under a living worker: that worker
     stops scheduling (its jobs check the lock first) and waits again; never two active."""
     with postgres_schema() as url, two_workers(tmp_path, url) as w:
-        # After the first refresh: a lock lost in the middle of one cancels it, and the
-        # cancelled job is logged with a traceback (a separate matter, not this test's).
         assert wait_for(w.logs[0], "refresh done", 30), w.text(0)
         assert terminate_lock_sessions(url) == 1  # what a database restart does to it
         assert wait_for(w.logs[0], "verrou du planificateur perdu", 30), w.text(0)
@@ -136,6 +135,36 @@ def test_a_lost_lock_stops_scheduling_and_one_scheduler_stays_active(tmp_path: P
         assert w.text(0).count("planificateur actif\n") == 1
         assert "Traceback" not in w.text(0) + w.text(1)
     assert [p.returncode for p in w.procs] == [0, 0], w.text(0) + w.text(1)
+
+
+def test_a_refresh_cut_by_a_lost_lock_is_a_warning(tmp_path: Path) -> None:
+    """The lock lost in the middle of a refresh (its feed slow to answer): the refresh is
+    stopped and said so in one line, no job error with a traceback; the other worker takes
+    over and fetches the feed itself."""
+    with postgres_schema() as url, two_workers(tmp_path, url, delay=60) as w:
+        wait_until(lambda: len(w.server.requests_for("/feed")) == 1, 30, "the first fetch")
+        assert terminate_lock_sessions(url) == 1
+        assert wait_for(w.logs[0], "verrou du planificateur perdu", 30), w.text(0)
+        assert wait_for(w.logs[1], "planificateur actif", 30), w.text(1)
+        assert wait_for(w.logs[0], "tâche interrompue : refresh", 30), w.text(0)
+        wait_until(lambda: len(w.server.requests_for("/feed")) == 2, 30, "the second fetch")
+    # The fence: the new holder schedules only after the old one has cut its refresh.
+    cut = logged_at(w.text(0), "tâche interrompue : refresh")
+    taken = logged_at(w.text(1), "verrou pris : attente de 2 s avant de planifier")
+    active = logged_at(w.text(1), "planificateur actif")
+    assert active - taken >= timedelta(seconds=2), w.text(1)  # twice the lock retry (1 s)
+    assert cut < active, w.text(0) + w.text(1)
+    for i in (0, 1):  # the second one's refresh, cut by its stop, is told the same way
+        assert "WARNING veille.scheduler tâche interrompue : refresh" in w.text(i), w.text(i)
+        assert "Traceback" not in w.text(i) and "CancelledError" not in w.text(i), w.text(i)
+        assert "Error running job" not in w.text(i), w.text(i)
+    assert [p.returncode for p in w.procs] == [0, 0], w.text(0) + w.text(1)
+
+
+def logged_at(log: str, text: str) -> datetime:
+    """When ``text`` was first logged (the log lines start with their time, to the ms)."""
+    line = next(line for line in log.splitlines() if text in line)
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
 
 
 def terminate_lock_sessions(url: str) -> int:

@@ -50,3 +50,9 @@ def setup_logging(level: int = logging.INFO, log_format: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+def json_logging() -> bool:
+    """Whether this process logs JSON (``setup_logging`` with ``json``): then every line on
+    stderr must be a JSON object, the command's own messages included."""
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)

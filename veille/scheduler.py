@@ -6,7 +6,9 @@ Exactly one scheduler is active per deployment: ``run`` first takes the store's 
 and tries again every ``retry`` seconds, so it takes over shortly after the first one dies.
 The lock can also be lost while its holder lives (PostgreSQL restarted, its session
 terminated): the holder checks it before each job and every ``retry`` seconds, stops
-scheduling as soon as it is gone and waits to take it again like any other worker.
+scheduling as soon as it is gone and waits to take it again like any other worker. A lock
+that can be lost so is fenced: its new holder waits ``2 × retry`` before scheduling, time for
+the old holder to notice and cut its running jobs, so two schedulers never run jobs at once.
 
 Every minute (``TICK``) it records its heartbeat in the store (``heartbeat``: read by
 ``/healthz`` and ``/metrics`` of every replica), picks up feeds.yaml changes (``LiveConfig``:
@@ -18,7 +20,9 @@ gets a cron job (Europe/Paris) that sends its issue (``mail.send_due``: once per
 twice), the one whose period ends at that slot — still when the job runs late, up to
 ``SEND_GRACE``. Each feed's interval (``every``, default 30 min, plus a stable jitter) and its
 back-off live in the store's ``next_fetch_at``, so a restart keeps the rhythm. Runs never
-overlap (``max_instances=1``, ``coalesce``).
+overlap (``max_instances=1``, ``coalesce``). A job cut because the scheduler stops (the lock
+lost, the service stopping) is one warning line: its work is safe to cut (entries are committed
+before a feed's validators, e-mails go through the outbox) and runs again on the next tick.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +53,16 @@ from veille.store.lock import Lock
 log = logging.getLogger(__name__)
 
 TICK = timedelta(minutes=1)
+
+
+@contextlib.contextmanager
+def _cut_quietly(job: str) -> Iterator[None]:
+    """A job cancelled by the scheduler's shutdown: a warning instead of APScheduler's job
+    error with a ``CancelledError`` traceback (see the module docstring)."""
+    try:
+        yield
+    except asyncio.CancelledError:
+        log.warning("tâche interrompue : %s (le planificateur s'arrête)", job)
 
 
 class Scheduler:
@@ -76,6 +91,17 @@ class Scheduler:
                     return
                 lock = await asyncio.to_thread(store.try_scheduler_lock)
             self._lock = lock
+            if lock.can_be_lost:
+                # Fence: a previous holder that lost this lock (its session ended under it)
+                # notices within ``retry`` seconds and stops, cutting its running jobs; wait
+                # twice that before scheduling, so two schedulers never run jobs at once.
+                log.info("verrou pris : attente de %s s avant de planifier", f"{2 * retry:g}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=2 * retry)
+                if stop.is_set() or not await self._holding():
+                    self._lock = None
+                    await asyncio.to_thread(lock.release)
+                    continue
             log.info("planificateur actif")
             SCHEDULER_ACTIVE.set(1)
             try:
@@ -126,6 +152,10 @@ class Scheduler:
 
     async def refresh(self) -> None:
         """One tick: follow feeds.yaml, update the due feeds, retry due e-mail deliveries."""
+        with _cut_quietly("refresh"):
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         if not await self._holding():
             return
         await asyncio.to_thread(record_tick, self.updater.store, self.updater.now())
@@ -185,6 +215,10 @@ class Scheduler:
 
     async def send_mail(self, name: str) -> None:
         """A digest's ``mail.at`` slot: send its issue (a failure is logged, retried later)."""
+        with _cut_quietly(f"envoi de « {name} »"):
+            await self._send_mail(name)
+
+    async def _send_mail(self, name: str) -> None:
         if not await self._holding():
             return
         try:

@@ -7,6 +7,7 @@ is checked against this class by a test. Nothing here is read at import time: bu
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -62,6 +63,13 @@ class Settings(BaseSettings):
         description="Sites autorisés à afficher les pages et le widget dans un cadre (iframe), "
         "séparés par des espaces, ex. `https://ent.example.fr https://moodle.example.fr` "
         "(vide : aucun).",
+    )
+    trusted_proxies: str = Field(
+        "127.0.0.1 ::1",
+        description="Mandataires inverses (nginx, Apache…) dont veille croit l'en-tête "
+        "`X-Forwarded-For` : adresses ou réseaux séparés par des espaces, ex. "
+        "`172.16.0.0/12` (sinon tous les clients ont l'adresse du mandataire et le frein "
+        "contre les essais de mot de passe ralentit tout le monde à la fois).",
     )
     log_format: str = Field(
         "text",
@@ -121,6 +129,18 @@ class Settings(BaseSettings):
                 raise ValueError(problem)
         return v
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, v: str) -> str:
+        for item in v.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"« {item} » n'est ni une adresse IP ni un réseau (ex. 10.0.0.0/8)"
+                ) from None
+        return v
+
     @field_validator("admin_token", "secret_key", "metrics_token")
     @classmethod
     def _check_secret(cls, v: str) -> str:
@@ -141,6 +161,11 @@ class Settings(BaseSettings):
     def allowed_hosts(self) -> frozenset[str]:
         """``VEILLE_ALLOW_HOSTS`` as a set of lower-case ``host:port`` strings."""
         return frozenset(h.strip().lower() for h in self.allow_hosts.split(",") if h.strip())
+
+    @property
+    def proxies(self) -> list[str]:
+        """``VEILLE_TRUSTED_PROXIES`` as uvicorn's ``forwarded_allow_ips``."""
+        return v.replace(",", " ").split() if (v := self.trusted_proxies) else []
 
     @property
     def frame_sources(self) -> tuple[str, ...]:

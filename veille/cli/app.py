@@ -24,7 +24,16 @@ from rich.table import Table
 from veille import __version__
 from veille.cli import data as cli_data
 from veille.cli.check import check_fetch
-from veille.cli.common import FEED_STATUS_FR, _config, _fail, _open_store, _settings, err, out
+from veille.cli.common import (
+    FEED_STATUS_FR,
+    _config,
+    _fail,
+    _open_store,
+    _settings,
+    _tell,
+    err,
+    out,
+)
 from veille.cli.mail import mail_app
 from veille.cli.notify import notify_app
 from veille.cli.tags import tags_app
@@ -239,11 +248,11 @@ def serve(
     sockets = _listen(host, port)  # before the store: a second instance touches nothing
     store = _open_store(settings, config, read_only_ok=True)
     if store.read_only:
-        err.print(
+        _tell(
             "Base de données en lecture seule : les pages et les flux sont servis, mais rien "
             "n'est mis à jour (ni planificateur, ni curation).",
+            logging.WARNING,
             style="yellow",
-            highlight=False,
         )
     try:
         scheduler = not (no_scheduler or store.read_only)
@@ -254,7 +263,7 @@ def serve(
         store.close()
         for sock in sockets:
             sock.close()
-    err.print("Service arrêté.")
+    _tell("Service arrêté.")
 
 
 def _listen(host: str, port: int) -> list[socket.socket]:
@@ -299,13 +308,12 @@ async def _serve(
     from veille.web.server import server_config
 
     live = LiveConfig.load(settings.config)
-    server = uvicorn.Server(server_config(create_app(settings, store, live)))
+    app = create_app(settings, store, live)
+    server = uvicorn.Server(server_config(app, trusted_proxies=settings.proxies))
     for sock in sockets:
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
-        err.print(
-            f"Service en écoute sur http://{shown}:{port} (Ctrl-C pour arrêter)", highlight=False
-        )
+        _tell(f"Service en écoute sur http://{shown}:{port} (Ctrl-C pour arrêter)")
     if not scheduler:
         await server.serve(sockets=sockets)
         return

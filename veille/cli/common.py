@@ -3,6 +3,7 @@ settings, feeds.yaml and the store (each refusal is a French message and exit co
 
 from __future__ import annotations
 
+import logging
 from typing import NoReturn
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from rich.console import Console
 
 from veille.config.load import load_config
 from veille.errors import ConfigError, StoreError
+from veille.logs import json_logging
 from veille.models import Config
 from veille.settings import Settings
 from veille.store import Store
@@ -46,8 +48,20 @@ FIELD_FR = {
 }
 
 
+log = logging.getLogger(__name__)
+
+
+def _tell(message: str, level: int = logging.INFO, style: str | None = None) -> None:
+    """A message of ``serve`` or ``worker`` to whoever runs them: on the console, or a log
+    record when logs are JSON (``VEILLE_LOG_FORMAT=json``: a collector reads every line)."""
+    if json_logging():
+        log.log(level, message)
+    else:
+        err.print(message, style=style, highlight=False, markup=False)
+
+
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(message, style="red", highlight=False, markup=False)
+    _tell(message, logging.ERROR, style="red")
     raise typer.Exit(code)
 
 

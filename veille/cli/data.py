@@ -133,6 +133,7 @@ def digest(
                 id_authority=store.id_authority(authority_of(base)),
                 description=f"Sélection « {spec.title} »",
                 generator=f"veille {__version__}",
+                labels=config.tag_labels(),
             )
             selection = digest_selection(spec, now, limit=FEED_LIMIT)
             body = feed_document(store, suffix, meta, selection).body

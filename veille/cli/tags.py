@@ -1,5 +1,6 @@
 """``veille tags …``: trying the theme rules — ``test`` on stored entries (a dry run),
-``eval`` against a labelled sample (how well they tag, theme by theme)."""
+``eval`` against a labelled sample (how well they tag, theme by theme), ``suggest`` rule
+changes learnt from the editors' corrections (``cli/suggest.py``)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ import typer
 from rich.table import Table
 
 from veille.cli.common import FIELD_FR, _config, _fail, _open_store, _settings, out
+from veille.cli.suggest import tags_suggest
 from veille.config.load import load_config
 from veille.errors import ConfigError
 from veille.models import Config
 from veille.text import number, plural
 
-tags_app = typer.Typer(help="Thèmes : essai et mesure des règles.", no_args_is_help=True)
+tags_app = typer.Typer(
+    help="Thèmes : essai et mesure des règles, propositions apprises des corrections.",
+    no_args_is_help=True,
+)
+tags_app.command("suggest")(tags_suggest)
 
 SPLITS = ("dev", "train", "all")
 

@@ -22,10 +22,7 @@ free slugs, but a digest's ``tags``/``exclude_tags`` must be declared under ``ta
 some feed, and its ``feeds`` must be declared ids. ``labels:`` names the feeds' own tags
 (``actualite: Actualité``): each key must be a tag given by some feed and not a theme (a theme
 has its ``label:``); an undeclared one is shown in a readable form (``Config.tag_labels``).
-Terms (see veille.rules.terms) are checked here only for form: each atom of ``a | b + c``
-non-empty, ``*`` only at the end of a word, a ``/regex/`` compiles and cannot match the empty
-text. Host patterns of ``hosts:`` (see veille.rules.hosts) are lower-case host names, ``*``
-inside a label or as a leading ``*.``, never in the last label.
+Terms and host patterns of the themes are checked for form by :mod:`veille.config.rule_terms`.
 Sources without a feed (``type: html`` selectors, ``type: imap`` mailbox URL and keys) are
 checked by :mod:`veille.config.sources`.
 A digest's ``notify:`` targets (Matrix rooms, webhooks) are checked by
@@ -48,6 +45,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from veille.config.durations import DAYS, parse_mail_at
 from veille.config.notify import check_notify
+from veille.config.rule_terms import host_problem, term_problem
 from veille.config.sources import HTML_KEYS, IMAP_KEYS, check_mailbox, check_page, misplaced_keys
 from veille.config.une import check_institution, check_une
 from veille.config.yamldoc import (
@@ -288,38 +286,11 @@ class _Checker(NodeChecker):
         return tuple(out)
 
     def term(self, term: str, line: int | None) -> str | None:
-        if len(term) >= 2 and term.startswith("/") and term.endswith("/"):
-            pattern = term[1:-1]
-            try:
-                compiled = re.compile(pattern, re.IGNORECASE)
-            except re.error as e:
-                self.error(line, f"expression régulière « {term} » invalide : {e}")
-                return None
-            if compiled.search("") is not None:
-                self.error(line, f"expression régulière « {term} » qui accepte le texte vide")
-                return None
-            return term
-        # ``a | b + c``: parts joined by « + » (all needed), alternatives by « | »
-        for part in term.split(" + "):
-            for atom in part.split("|"):
-                atom = atom.strip()
-                if atom.startswith("site:"):
-                    problem = host_problem(atom.removeprefix("site:"))
-                    if problem:
-                        self.error(line, f"terme « {term} » : {problem}")
-                        return None
-                    continue
-                if not atom or re.search(r"(?:^|\s)\+(?:\s|$)", atom):
-                    self.error(line, f"terme « {term} » : un « + » ou un « | » sans rien à côté")
-                    return None
-                if "*" in atom.rstrip("*") or atom.endswith("**"):
-                    self.error(
-                        line, f"terme « {term} » : « * » n'est permis qu'une fois, en fin de terme"
-                    )
-                    return None
-                if not re.search(r"[^\W_]", atom):
-                    self.error(line, f"terme « {term} » sans lettre ni chiffre")
-                    return None
+        """A term of a theme (``veille.config.rule_terms``): checked for form."""
+        problem = term_problem(term)
+        if problem:
+            self.error(line, problem)
+            return None
         return term
 
     def host(self, pattern: str, line: int | None) -> str | None:
@@ -411,23 +382,6 @@ class _Checker(NodeChecker):
         if len(self.errors) > before:
             return None
         return MailSpec(to=tuple(a for a, _ in addresses), at=normalised)
-
-
-_HOST_LABEL = re.compile(r"[a-z0-9*](?:[a-z0-9*-]*[a-z0-9*])?")
-
-
-def host_problem(pattern: str) -> str | None:
-    """Why a host pattern (``hosts:``, ``site:`` in a term) cannot be used, or None."""
-    core = pattern[2:] if pattern.startswith("*.") else pattern
-    labels = core.split(".")
-    if pattern != pattern.lower() or len(labels) < 2 or not all(map(_HOST_LABEL.fullmatch, labels)):
-        return (
-            f"hôte « {pattern} » invalide : un nom de serveur en minuscules, sans « https:// » "
-            "ni chemin, ex. eduscol.education.fr, *.education.gouv.fr ou ac-*.fr"
-        )
-    if "*" in labels[-1] or "**" in core:
-        return f"hôte « {pattern} » : « * » ni dans la terminaison (.fr…) ni doublé"
-    return None
 
 
 _SLUG_HELP = "minuscules non accentuées, chiffres et tirets, ex. cafe-pedagogique"

@@ -18,31 +18,30 @@ folders as tags, unambiguous repairs of malformed files) lives in :mod:`veille.c
   ``url``, ``title`` and ``tags``. The rest of the file is kept **byte for byte** (comments,
   order, layout): the new block is inserted as text at the place ruamel's line information
   gives, which a round-trip dump cannot promise (it re-wraps flow lists);
-* the result is written to a temporary file next to feeds.yaml, checked with
-  ``validate_config``, and only then moved over the original (``os.replace``, atomic); on any
-  error feeds.yaml is untouched.
+* the result goes through the text editor of feeds.yaml shared with ``veille tags suggest
+  --apply`` (:mod:`veille.config.yamledit`): written to a temporary file next to feeds.yaml,
+  checked with ``validate_config``, and only then moved over the original (``os.replace``,
+  atomic); on any error feeds.yaml is untouched.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from veille.config.load import load_config, validate_config
+from veille.config.load import load_config
 from veille.config.opml_read import (
     MAX_ID_LENGTH,
     read_opml_document,
     slugify,
 )
-from veille.config.yamldoc import read_document, round_trip_yaml
+from veille.config.yamldoc import round_trip_yaml
+from veille.config.yamledit import YamlText, block_end, write_validated
 from veille.errors import ConfigError
 from veille.text import plural
 
@@ -182,7 +181,9 @@ def import_opml(config_path: Path, opml_path: Path, *, dry_run: bool = False) ->
         dry_run=dry_run,
     )
     if report.added and not dry_run:
-        _write(config_path, _insert(config_path, report.added, opml_path.name))
+        write_validated(
+            config_path, _insert(config_path, report.added, opml_path.name), "après import"
+        )
     return report
 
 
@@ -202,10 +203,8 @@ def _unique_id(title: str, url: str, taken: set[str]) -> str:
 
 def _insert(config_path: Path, feeds: tuple[ImportedFeed, ...], source: str) -> str:
     """The text of feeds.yaml with ``feeds`` appended to its ``feeds:`` list, the rest kept."""
-    raw = config_path.read_bytes().decode("utf-8")
-    newline = "\r\n" if "\r\n" in raw else "\n"
-    lines = raw.splitlines(keepends=True)
-    doc = read_document(config_path)
+    src = YamlText.read(config_path)
+    lines, doc = src.lines, src.doc
     seq = doc["feeds"]
     keys = list(doc)
     feeds_line = int(doc.lc.key("feeds")[0])
@@ -214,13 +213,15 @@ def _insert(config_path: Path, feeds: tuple[ImportedFeed, ...], source: str) -> 
         dash_col = lines[last_line].rfind("-", 0, key_col)
         after = keys.index("feeds") + 1
         end = int(doc.lc.key(keys[after])[0]) if after < len(keys) else len(lines)
-        at = end
-        while at - 1 > last_line and (not lines[at - 1].strip() or lines[at - 1][0] == "#"):
-            at -= 1  # before the blank lines and top-level comments that precede the next key
+        # before the blank lines and top-level comments that precede the next key
+        at = block_end(lines, last_line, end, 1)
         # Blank lines between items if the last one has one before it (or is alone).
         spaced = len(seq) == 1 or not lines[last_line - 1].strip()
     elif not seq:  # « feeds: » or « feeds: [] »
-        lines[feeds_line] = re.sub(r"^(\s*feeds:)\s*\[\s*\]", r"\1", lines[feeds_line])
+        emptied = re.sub(r"^(\s*feeds:)\s*\[\s*\]", r"\1", lines[feeds_line])
+        src = YamlText.parse(
+            "".join([*lines[:feeds_line], emptied, *lines[feeds_line + 1 :]]), src.where, doc
+        )
         at, dash_col, key_col, spaced = feeds_line + 1, 2, 4, True
     else:
         raise ConfigError(
@@ -228,10 +229,7 @@ def _insert(config_path: Path, feeds: tuple[ImportedFeed, ...], source: str) -> 
             feeds_line + 1,
             "« feeds » est écrit en liste [ … ] : écrivez-le en lignes « - id: … » pour importer",
         )
-    block = _yaml_block(feeds, source, dash_col, key_col, spaced)
-    if at > 0 and not lines[at - 1].endswith(("\n", "\r")):
-        lines[at - 1] += newline
-    return "".join(lines[:at]) + block.replace("\n", newline) + "".join(lines[at:])
+    return src.insert(at, _yaml_block(feeds, source, dash_col, key_col, spaced))
 
 
 def _yaml_block(
@@ -257,28 +255,3 @@ def _yaml_block(
         out.append(dash + body[0])
         out.extend(indent + line for line in body[1:])
     return "".join(out)
-
-
-def _write(config_path: Path, text: str) -> None:
-    """Validate ``text`` as feeds.yaml in a temporary file, then replace the original."""
-    fd, tmp_name = tempfile.mkstemp(
-        dir=config_path.parent, prefix=f".{config_path.name}.", suffix=".tmp"
-    )
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        errors = validate_config(tmp)
-        if errors:
-            first = errors[0]
-            raise ConfigError(
-                str(config_path),
-                first.line,
-                f"{first.reason} (après import ; {config_path.name} n'a pas été modifié)",
-            )
-        shutil.copymode(config_path, tmp)
-        os.replace(tmp, config_path)
-    finally:
-        tmp.unlink(missing_ok=True)

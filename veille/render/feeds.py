@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -76,6 +76,12 @@ class FeedMeta:
     updated: datetime | None = None
     author: str = "veille"
     generator: str = "veille"
+    # Names shown for tags (``Config.tag_labels``): readers display categories as they are,
+    # so they get « Évaluation », not the id ``evaluation`` (Atom keeps the id as ``term``).
+    labels: Mapping[str, str] | None = None
+
+    def label(self, tag: str) -> str:
+        return (self.labels or {}).get(tag, tag)
 
 
 def authority_of(base_url: str) -> str:
@@ -127,7 +133,7 @@ def render_rss(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
         _sub(item, "pubDate", rfc822(e.published))
         _sub(item, f"{{{DC_NS}}}creator", e.author or e.feed_title)
         for tag in e.tags:
-            _sub(item, "category", tag)
+            _sub(item, "category", meta.label(tag))
         _sub(item, "description", e.summary or e.content_html)
         if e.content_html:
             _sub(item, f"{{{CONTENT_NS}}}encoded", e.content_html)
@@ -160,7 +166,7 @@ def render_atom(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
         if e.url:
             _sub(entry, "link", rel="alternate", type="text/html", href=e.url)
         for tag in e.tags:
-            _sub(entry, "category", term=tag)
+            _sub(entry, "category", term=tag, label=meta.label(tag))
         if e.summary:
             _sub(entry, "summary", e.summary, type="html")
         _sub(entry, "content", e.content_html or e.summary, type="html")
@@ -179,13 +185,16 @@ def render_jsonfeed(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
         "description": meta.description or meta.title,
         "language": meta.language,
         "authors": [{"name": meta.author}],
-        "items": [jsonfeed_item(meta.id_authority, e) for e in entries],
+        "items": [jsonfeed_item(meta.id_authority, e, meta.labels) for e in entries],
     }
     return (json.dumps(clean_json(doc), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-def jsonfeed_item(id_authority: str, e: EntryView) -> dict[str, Any]:
-    """An entry as a JSON Feed 1.1 item (also the items of the webhooks' JSON)."""
+def jsonfeed_item(
+    id_authority: str, e: EntryView, labels: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """An entry as a JSON Feed 1.1 item (also the items of the webhooks' JSON, which keep the
+    tag ids: ``labels`` None — programs match ids, people read the feeds' labels)."""
     item: dict[str, Any] = {"id": item_id(id_authority, e.feed, e.key)}
     if e.url:
         item["url"] = e.url
@@ -196,7 +205,7 @@ def jsonfeed_item(id_authority: str, e: EntryView) -> dict[str, Any]:
         item["summary"] = summary
     item["date_published"] = rfc3339(e.published)
     item["authors"] = [{"name": e.author or e.feed_title}]
-    item["tags"] = list(e.tags)
+    item["tags"] = [(labels or {}).get(t, t) for t in e.tags]
     return item
 
 

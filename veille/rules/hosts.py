@@ -11,7 +11,7 @@ each entry's link (lower case; a leading ``www.`` is ignored on both sides)::
     dane.ac-*.fr           the DANE sites of every académie
 
 Pure: ``HostPatterns.build([(key, pattern), …])`` once, then ``matches(url)``. Patterns are
-checked for form when feeds.yaml is loaded (``veille.config.load``).
+checked for form when feeds.yaml is loaded (``veille.config.rule_terms``).
 """
 
 from __future__ import annotations

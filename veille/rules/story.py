@@ -50,6 +50,7 @@ from veille.text import fold, stem, strip_html, tokens
 __all__ = [
     "LEAD_CHARS",
     "LEAD_HTML_CHARS",
+    "STOP_WORDS",
     "Comparison",
     "Story",
     "compare",
@@ -71,7 +72,9 @@ LEVEL_W = 1.0
 SMALL_W = 0.5
 WEAK_W = 0.3
 
-_STOP = frozenset(
+# French function words (folded): never what a text is about; also the words a candidate term
+# of ``veille tags suggest`` is never made of alone (``rules/suggest.py``).
+STOP_WORDS = frozenset(
     tokens(
         "le la les un une des du de au aux a à et ou mais en dans sur pour par avec sans sous "
         "vers chez entre est sont sera seront été être avoir ont avait aura eu ce cet cette ces "
@@ -451,7 +454,7 @@ def _word(raw: str) -> _Word:
         token,
         skip,
         token in _ELISIONS,
-        token in _STOP or token in _VERBS,
+        token in STOP_WORDS or token in _VERBS,
         raw[0].isupper(),
         len(raw) > 1 and raw[1:] != raw[1:].lower(),
         () if skip else _read_word(token),

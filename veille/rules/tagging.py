@@ -61,6 +61,7 @@ __all__ = [
     "TagReason",
     "category_words",
     "compile_rules",
+    "entry_words",
     "tag",
     "tag_words",
     "tagging_words",
@@ -216,7 +217,12 @@ def _atom_id(keys: dict[str, int], atoms: list[str]) -> Callable[[str], int]:
 
 def tag(entry: EntryText, compiled: CompiledRules) -> dict[str, TagReason]:
     """Tags of ``entry`` (sorted by name), each with the reason it was given."""
-    fields = (
+    return tag_words(entry_words(entry), entry.feed_tags, compiled, entry.url)
+
+
+def entry_words(entry: EntryText) -> tuple[Words | None, ...]:
+    """The words of each field of ``entry`` as ``tag_words`` reads them."""
+    return (
         tagging_words(entry.title) if entry.title else None,
         tagging_words(entry.summary) if entry.summary else None,
         # many feeds repeat the summary as content: no need to look twice
@@ -224,7 +230,6 @@ def tag(entry: EntryText, compiled: CompiledRules) -> dict[str, TagReason]:
         words(entry.content) if entry.content and entry.content != entry.summary else None,
         category_words([tagging_words(c) for c in entry.categories]) if entry.categories else None,
     )
-    return tag_words(fields, entry.feed_tags, compiled, entry.url)
 
 
 def category_words(categories: Sequence[Words]) -> Words:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
+import tempfile
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -148,25 +150,49 @@ _CAUSES = (
 def explain(error: BaseException, url: str | None = None) -> str:
     """A French cause for a database error, else its own text (first line). With the
     database's ``url``, an I/O error on a SQLite file whose disk has no room left is told as
-    such (SQLite reports a full disk while creating its WAL files as an I/O error)."""
+    such (SQLite reports a full disk while creating its WAL files as an I/O error), and a
+    file that cannot be opened because its folder cannot be written too (SQLite creates the
+    base and its -wal and -shm files there, even to read a base in WAL mode)."""
     text = str(getattr(error, "orig", None) or error)
     lowered = text.lower()
     if "disk i/o error" in lowered and url and _disk_full(url):
         return "le disque est plein"
+    if "unable to open database file" in lowered and url:
+        folder = _sqlite_folder(url)
+        if folder is not None and not _writable(folder):
+            return (
+                f"le dossier {folder} est en lecture seule : SQLite doit pouvoir y créer ses "
+                "fichiers (la base, ses fichiers -wal et -shm)"
+            )
     for needle, cause in _CAUSES:
         if needle in lowered:
             return cause
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _disk_full(url: str) -> bool:
+def _sqlite_folder(url: str) -> Path | None:
     database = make_url(url).database
     if make_url(url).get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return False
+        return None
+    return Path(database).parent
+
+
+def _disk_full(url: str) -> bool:
+    folder = _sqlite_folder(url)
     try:
-        return shutil.disk_usage(Path(database).parent).free < FULL_BELOW
+        return folder is not None and shutil.disk_usage(folder).free < FULL_BELOW
     except OSError:
         return False
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (tried: permission bits do not tell root
+    about a read-only mount or an immutable folder)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".veille-"):
+            return True
+    except OSError as e:
+        return e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 FULL_BELOW = 1024 * 1024  # less free space than this: the disk is full for a database

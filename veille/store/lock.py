@@ -28,12 +28,18 @@ SCHEMA_KEY = "hashtext(current_schema())"
 
 
 class Lock(Protocol):
+    # Whether the lock can be lost while its holder lives (a PostgreSQL session can end under
+    # it): a new holder then waits for the old one to notice and stop (the scheduler's fence).
+    can_be_lost: bool
+
     def held(self) -> bool: ...
 
     def release(self) -> None: ...
 
 
 class _PostgresLock:
+    can_be_lost = True
+
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
@@ -60,6 +66,8 @@ class _PostgresLock:
 
 
 class _FileLock:
+    can_be_lost = False
+
     def __init__(self, fd: int) -> None:
         self._fd = fd
 

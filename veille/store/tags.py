@@ -36,9 +36,10 @@ class Reason(Protocol):
     def term(self) -> str: ...
 
 
-# (feed_id, title, summary_html, content_html, categories) -> {tag: reason}
-TagFields = Callable[[str, str, str, str, tuple[str, ...]], Mapping[str, Reason]]
-Fields = tuple[str, str, str, str, tuple[str, ...]]
+# (feed_id, title, summary_html, content_html, categories, url) -> {tag: reason}; the link
+# counts (a ``hosts:`` rule gives a theme by the article's host).
+TagFields = Callable[[str, str, str, str, tuple[str, ...], str | None], Mapping[str, Reason]]
+Fields = tuple[str, str, str, str, tuple[str, ...], str | None]
 TagMany = Callable[[list[Fields]], list[Mapping[str, Reason]]]
 
 
@@ -153,8 +154,8 @@ class TagsMixin(StoreBase):
 
     def tagging_fields(
         self, since: datetime | None = None, *, ids: Iterable[int] | None = None
-    ) -> Iterator[tuple[int, str, str, str, str, tuple[str, ...]]]:
-        """``(id, feed_id, title, summary_html, content_html, categories)`` of the entries
+    ) -> Iterator[tuple[int, str, str, str, str, tuple[str, ...], str | None]]:
+        """``(id, feed_id, title, summary_html, content_html, categories, url)`` of the entries
         published since ``since`` (all when None; only ``ids`` when given), newest first,
         read in batches."""
         cursor: tuple[datetime, int] | None = None
@@ -167,6 +168,7 @@ class TagsMixin(StoreBase):
                     entry_t.c.summary_html,
                     entry_t.c.content_html,
                     entry_t.c.categories,
+                    entry_t.c.url,
                     entry_t.c.published_at,
                 )
                 .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
@@ -193,15 +195,14 @@ class TagsMixin(StoreBase):
                     r.summary_html,
                     r.content_html,
                     tuple(json.loads(r.categories)),
+                    r.url,
                 )
             if len(rows) < RETAG_BATCH:
                 return
             cursor = (rows[-1].published_at, rows[-1].id)
 
-    def entry_fields(
-        self, entry_id: str | int
-    ) -> tuple[str, str, str, str, tuple[str, ...]] | None:
-        """``(feed_id, title, summary_html, content_html, categories)`` of one entry: what
+    def entry_fields(self, entry_id: str | int) -> Fields | None:
+        """``(feed_id, title, summary_html, content_html, categories, url)`` of one entry: what
         the rules read (``tagging_fields`` for one entry)."""
         eid = parse_id(entry_id)
         if eid is None:

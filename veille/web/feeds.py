@@ -148,6 +148,7 @@ def _meta(request: Request, title: str, home_path: str, description: str) -> Fee
         id_authority=state.store(request).id_authority(authority_of(base)),
         description=description or title,
         generator=f"veille {__version__}",
+        labels=state.config(request).tag_labels(),
     )
 
 

@@ -15,6 +15,7 @@ Behind a reverse proxy (docker-compose's nginx), the proxy's own limits apply fi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import h11
@@ -66,11 +67,21 @@ class HeaderDeadlineH11(H11Protocol):
             self.transport.close()
 
 
-def server_config(app: Any, *, header_timeout: float = HEADER_TIMEOUT) -> uvicorn.Config:
+def server_config(
+    app: Any,
+    *,
+    header_timeout: float = HEADER_TIMEOUT,
+    trusted_proxies: Sequence[str] = ("127.0.0.1", "::1"),
+) -> uvicorn.Config:
+    """uvicorn as ``veille serve`` runs it. ``X-Forwarded-For`` is believed only from
+    ``trusted_proxies`` (``VEILLE_TRUSTED_PROXIES``): the guessing guard counts per client, and
+    behind a proxy it does not trust every client has the proxy's address."""
     protocol = type("HeaderDeadlineH11", (HeaderDeadlineH11,), {"header_timeout": header_timeout})
     return uvicorn.Config(
         app,
         http=protocol,
+        proxy_headers=True,
+        forwarded_allow_ips=list(trusted_proxies),
         limit_concurrency=MAX_CONCURRENCY,
         timeout_keep_alive=KEEP_ALIVE,
         timeout_graceful_shutdown=GRACEFUL,
