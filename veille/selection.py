@@ -133,8 +133,8 @@ def une_stories(
     """« À la une » of a digest over ``selection``'s period (its ``since`` up to its ``until``,
     else ``now``): the news stories (``rules.importance.newsworthy``) its editors did not drop
     nor leave out (``leave_out``: story keys, e.g. the highlights'), ranked by
-    ``rules.importance`` with the digest's weights.
-    Empty when the digest has no « À la une ». One store query (``Store.story_copies``)."""
+    ``rules.importance`` with the digest's weights. Empty when the digest has no « À la
+    une ». Three fixed queries whatever the period's size (``_ranked``)."""
     return _ranked(store, config, spec, selection, now, leave_out)[0]
 
 
@@ -169,10 +169,10 @@ def _ranked(
     now: datetime,
     leave_out: Collection[str],
 ) -> tuple[tuple[RankedStory, ...], datetime | None]:
-    """The ranked stories, and the last change of the candidates' copies. Two fixed queries:
-    the candidates summed up by the store (``Store.story_stats``), ranked by their score;
-    then the copies of the top ones only, ranked again with their reasons (the same order:
-    ``rules.importance.score`` is the one formula)."""
+    """The ranked stories, and the last change of the candidates' copies: the candidates
+    summed up by the store (``Store.story_stats``), ranked by their score; then the copies
+    of the top ones only (``Store.story_copies``), ranked again with their reasons (the same
+    order: ``rules.importance.score`` is the one formula); and the stories editors dropped."""
     if spec.une is None or selection.since is None:
         return (), None
     chosen = replace(selection, hidden_from=spec.name)
