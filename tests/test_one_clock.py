@@ -68,6 +68,8 @@ DATED = FEEDS | {
     ("PUT", "/api/v1/digests/{name}/highlights/{entry}"),
     ("PUT", "/api/v1/digests/{name}/hidden/{entry}"),
     ("DELETE", "/api/v1/digests/{name}/hidden/{entry}"),
+    ("PUT", "/api/v1/digests/{name}/une/dropped/{entry}"),
+    ("DELETE", "/api/v1/digests/{name}/une/dropped/{entry}"),
     ("PUT", "/api/v1/corrections/{entry}/{tag}"),
     ("DELETE", "/api/v1/corrections/{entry}/{tag}"),
     ("GET", "/curation/connexion"),
@@ -312,6 +314,13 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
             assert r.status_code == 204, (method, r.text)
             assert last_modified(c.get("/digests/hebdo.rss")) == world.now, method
             check((method, "/api/v1/digests/{name}/hidden/{entry}"))
+        # Dropping a story from « À la une » (and putting it back) too, for its feeds.
+        for step, method in enumerate(("PUT", "DELETE"), start=1):
+            world.now = anchor + timedelta(minutes=step, seconds=30)
+            r = c.request(method, f"/api/v1/digests/hebdo/une/dropped/{hier}", headers=AUTH)
+            assert r.status_code == 204, (method, r.text)
+            assert last_modified(c.get("/digests/hebdo/une.rss")) == world.now, method
+            check((method, "/api/v1/digests/{name}/une/dropped/{entry}"))
         # A correction of a theme is dated by the app's clock, and so are the theme's feeds.
         for step, method in enumerate(("PUT", "DELETE"), start=3):
             world.now = anchor + timedelta(minutes=step)

@@ -15,9 +15,11 @@ from fastapi.testclient import TestClient
 from veille.mailing.delivery import send_issue
 from veille.store import Store
 
-from .mail_support import MailServer
+from .mail_support import ADMIN, MailServer
 from .test_curation_page import log_in
 from .une_week import NOW, SENTENCES, mail_app
+
+SENTENCES_NO_STOP = [s.removesuffix(".") for s in SENTENCES]
 
 
 def une_reasons(page: str) -> list[str]:
@@ -33,7 +35,7 @@ def test_drop_a_story_everywhere_then_put_it_back(
         csrf = log_in(client)
         page = client.get("/curation/hebdo").text
         # The ranking, best first, with the reasons the letter will give.
-        assert une_reasons(page) == [s.removesuffix(".") for s in SENTENCES]
+        assert une_reasons(page) == SENTENCES_NO_STOP
         first = re.search(r'<p class="cur-title" id="u-(\d+)">(?:<a [^>]*>)?([^<]+)<', page)
         assert first is not None
         shown, title = first[1], unescape(first[2])
@@ -93,3 +95,28 @@ def test_drop_a_story_everywhere_then_put_it_back(
             e.title for e in feedparser.parse(client.get("/digests/hebdo/une.rss").content).entries
         ]
         assert title in feed
+
+
+def test_the_api_shows_the_ranking_and_drops_a_story(
+    store: Store, tmp_path: Path, smtp: MailServer
+) -> None:
+    app, _, _ = mail_app(store, tmp_path, smtp.port)
+    auth = {"Authorization": f"Bearer {ADMIN}"}
+    url = "/api/v1/digests/hebdo"
+    with TestClient(app) as client:
+        assert client.get(f"{url}/curation").status_code == 401
+        curation = client.get(f"{url}/curation", headers=auth).json()
+        assert [u["reason"] for u in curation["une"]] == SENTENCES_NO_STOP
+        first = curation["une"][0]["entry"]
+        assert client.put(f"{url}/une/dropped/{first}").status_code == 401
+        assert client.put(f"{url}/une/dropped/{first}", headers=auth).status_code == 204
+        after = client.get(f"{url}/curation", headers=auth).json()
+        assert first not in [u["entry"] for u in after["une"]] and len(after["une"]) == 5
+        assert after["une_dropped"] == [first]
+        missing = client.put(f"{url}/une/dropped/999999", headers=auth)
+        assert missing.status_code == 404 and missing.json() == {
+            "detail": "article inconnu : 999999"
+        }
+        assert client.delete(f"{url}/une/dropped/{first}", headers=auth).status_code == 204
+        again = client.get(f"{url}/curation", headers=auth).json()
+        assert again["une"][0]["entry"] == first and again["une_dropped"] == []

@@ -1,11 +1,14 @@
 """Editors' curation of the e-mailed digests through the JSON API::
 
-    GET    /api/v1/digests/{name}/curation            highlights, hidden entries, introduction
+    GET    /api/v1/digests/{name}/curation            highlights, hidden entries, introduction,
+                                                      « À la une » (ranked, with reasons)
     PUT    /api/v1/digests/{name}/highlights/{entry}  {"note": "…"} coup de cœur (one line)
     DELETE /api/v1/digests/{name}/highlights/{entry}
     PUT    /api/v1/digests/{name}/hidden/{entry}      hide an entry from the digest
     DELETE /api/v1/digests/{name}/hidden/{entry}
     PUT    /api/v1/digests/{name}/introduction        {"text": "…"} of the next issue
+    PUT    /api/v1/digests/{name}/une/dropped/{entry} drop an entry's story from « À la une »
+    DELETE /api/v1/digests/{name}/une/dropped/{entry} put it back
 
     GET    /api/v1/corrections?entry=&limit=          editors' corrections of themes, newest first
     PUT    /api/v1/corrections/{entry}/{tag}          {"added": true|false, "editor": "…"}
@@ -78,6 +81,8 @@ def get_curation(request: Request, name: str) -> dict[str, Any]:
         "introduction": content.introduction,
         "highlights": [{"entry": h.id, "note": h.note} for h in content.highlights],
         "hidden": sorted(s.hidden_entries(spec.name), key=int),
+        "une": [{"entry": e.id, "title": e.title, "reason": e.reason} for e in content.une],
+        "une_dropped": s.une_dropped_entries(spec.name),
     }
 
 
@@ -113,6 +118,21 @@ def put_hidden(request: Request, name: str, entry: str) -> Response:
 @router.delete("/hidden/{entry}", status_code=204)
 def delete_hidden(request: Request, name: str, entry: str) -> Response:
     state.store(request).unhide_entry(state.digest(request, name).name, entry, state.now(request))
+    return Response(status_code=204)
+
+
+@router.put("/une/dropped/{entry}", status_code=204)
+def put_une_dropped(request: Request, name: str, entry: str) -> Response:
+    spec, editor = state.digest(request, name), "API"
+    if not state.store(request).drop_from_une(spec.name, entry, editor, state.now(request)):
+        raise HTTPException(404, f"article inconnu : {entry}")
+    return Response(status_code=204)
+
+
+@router.delete("/une/dropped/{entry}", status_code=204)
+def delete_une_dropped(request: Request, name: str, entry: str) -> Response:
+    spec = state.digest(request, name)
+    state.store(request).restore_to_une(spec.name, entry, state.now(request))
     return Response(status_code=204)
 
 
