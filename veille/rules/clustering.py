@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from veille.rules.story import WORD_W, Story, compare, conflict, lead, story_of_lead
+from veille.rules.story import WORD_W, Story, compare, conflict, discord, lead, story_of_lead
 from veille.rules.titles import (
     MIN_SHARED,
     STRICT_THRESHOLD,
@@ -84,6 +84,14 @@ WINDOW = timedelta(hours=72)
 STORY_THRESHOLD = 0.25
 STORY_MIN_SHARED = 2.5
 STORY_MIN_EVENTS = 2
+# How much more cosine a disagreement asks for (``story.discord``): figures with none in common,
+# kinds of event with none in common.
+STORY_DISCORD = {"amounts": 0.05, "kinds": 0.10}
+# A telling without summary (its title alone) is grouped with one that has a summary when that
+# summary holds most of what its title says (this share of its weight) and they share two names
+# and one feature of what happened (a title alone has too few words for two).
+TITLE_COVERED = 0.6
+TITLE_MIN_NAMES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +144,10 @@ class _Prepared:
     # STORY_MIN_EVENTS of them).
     title_keys: tuple[str, ...]
     story_keys: tuple[str, ...]
+    # Names, for the rule of a title alone: filed apart for entries with and without summary,
+    # and looked up among the others only (``name_lookups``).
+    name_keys: tuple[str, ...]
+    name_lookups: tuple[str, ...]
 
     @classmethod
     def of(cls, item: ClusterItem) -> _Prepared:
@@ -145,12 +157,15 @@ class _Prepared:
         stories = tuple(
             f for f, w in told.weights.items() if w >= WORD_W and f not in told.entities
         )
+        mine, theirs = ("\x01", "\x02") if told.has_lead else ("\x02", "\x01")
+        names = tuple(mine + f for f in told.entities)
+        lookups = tuple(theirs + f for f in told.entities)
         day = _day(item.published)
-        return cls(item, sig, told, link_key(item.url), day, titles, stories)
+        return cls(item, sig, told, link_key(item.url), day, titles, stories, names, lookups)
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return self.title_keys + self.story_keys
+        return self.title_keys + self.story_keys + self.name_keys
 
 
 def _day(when: datetime) -> int:
@@ -173,12 +188,17 @@ def _score_prepared(a: _Prepared, b: _Prepared, titles: bool = True, stories: bo
     if not stories or not (a.story.has_lead or b.story.has_lead):
         return 0.0
     told = compare(a.story, b.story)
-    if (
-        told.cosine >= STORY_THRESHOLD
-        and told.shared >= STORY_MIN_SHARED
-        and told.events >= STORY_MIN_EVENTS
-    ):
+    if told.shared < STORY_MIN_SHARED:
+        return 0.0
+    threshold = STORY_THRESHOLD
+    for reason in discord(a.story, b.story):
+        threshold += STORY_DISCORD[reason]
+    if told.cosine >= threshold and told.events >= STORY_MIN_EVENTS:
         return told.cosine
+    if a.story.has_lead != b.story.has_lead and told.names >= TITLE_MIN_NAMES and told.events:
+        title = b.story if a.story.has_lead else a.story
+        if told.shared >= TITLE_COVERED * title.total:
+            return told.cosine
     return 0.0
 
 
@@ -253,11 +273,13 @@ class _Index:
         story features (story)."""
         titles: Counter[int] = Counter()
         stories: Counter[int] = Counter()
+        names: Counter[int] = Counter()
         first, last = p.day - _WINDOW_DAYS, p.day + _WINDOW_DAYS
         crowded = 0  # title words left out for being in too many titles: anyone may share them
         for keys, hits, cap in (
             (p.title_keys, titles, MAX_POSTING),
             (p.story_keys, stories, MAX_STORY_POSTING),
+            (p.name_lookups, names, MAX_STORY_POSTING),
         ):
             for key in keys:
                 days = self.by_key.get(key)
@@ -279,6 +301,10 @@ class _Index:
         # a loop: this runs for every entry, over every entry sharing one feature).
         for i in [i for i, n in stories.items() if n >= STORY_MIN_EVENTS]:
             found[i] = (i in found, True)
+        # A title alone and a summary (names are only looked up between the two): one event
+        # and TITLE_MIN_NAMES names.
+        for i in [i for i, n in names.items() if n >= TITLE_MIN_NAMES and i in stories]:
+            found[i] = (i in found and found[i][0], True)
         if p.link is not None:
             found.update(dict.fromkeys(self.by_link.get(p.link, ()), (True, True)))
         return found

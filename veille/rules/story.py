@@ -48,6 +48,8 @@ from functools import lru_cache
 from veille.rules.story_terms import (
     ACADEMIES,
     CONCEPT_GROUPS,
+    DEMONYMS,
+    EVENT_KINDS,
     PHRASES,
     REGIONS,
     STOP_WORDS,
@@ -64,6 +66,7 @@ __all__ = [
     "Story",
     "compare",
     "conflict",
+    "discord",
     "evidence",
     "lead",
     "story",
@@ -83,6 +86,7 @@ WEAK_W = 0.3
 
 _CONCEPTS = {w: "~" + fold(g.split()[0]) for g in CONCEPT_GROUPS for w in tokens(g)}
 _WEAK_CONCEPTS = frozenset(("~eleve", "~enseignant", "~an"))
+_KINDS = frozenset("~" + w for w in tokens(EVENT_KINDS))
 # A pupil of a school level is a pupil and the level.
 _PUPILS = {"collegien": "college", "lyceen": "lycee", "ecolier": "ecole"}
 _LEVELS = {
@@ -129,6 +133,12 @@ def _specials() -> dict[str, list[_Special]]:
         (f, r, None, p) for r, (f, p) in REGIONS.items()
     ]
     places += [(f, r, a, p) for a, (r, f, p) in ACADEMIES.items()]
+    for a, people in DEMONYMS.items():
+        words = sorted(people.split(), key=len, reverse=True)  # the longest form first
+        either = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words)
+        # no region: the académie's feature, never a conflict (« l'éditeur montpelliérain »
+        # says where a company is, not where its news happens)
+        places.append((" ".join(tokens(people)), "", a, either))
     for firsts, region, academie, pattern in places:
         compiled = re.compile(rf"(?:{pattern})\b")  # proper nouns: case matters
         for first in firsts.split():
@@ -140,7 +150,7 @@ _SPECIALS = _specials()
 _RANGE = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+(?:au|et|à|-)\s+(\d{{1,2}})\s+({_MONTH})\b", re.I)
 _NUMBER = re.compile(
     r"(?<![\w.,])(?P<num>(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?)"
-    r"(?:\s*(?P<unit>%|millions?\b|milliards?\b|(?:er|re|e|ème)\b|h\b|heures?\b))?"
+    r"(?:\s*(?P<unit>%|millions?\b|milliards?\b|Mds?\b|Md€|M€|(?:er|re|e|ème)\b|h\b|heures?\b))?"
     rf"(?:\s+(?P<month>{_MONTH})\b)?",
     re.IGNORECASE,
 )
@@ -149,6 +159,10 @@ _DIGIT = re.compile(r"\d")
 _NOT_DIGIT = re.compile(r"\D")
 _SEGMENT_BREAK = re.compile(r"[.:!?«»(\"“”—–|]")
 _AT = re.compile(r"(?<=[^\W\d_])@(?=[^\W\d_])")
+# A short phrase in quotation marks names something (« Ma classe à l'hôpital », « Portable en
+# pause »): outlets quote it as it is, so it is read as one name besides its words.
+_QUOTED = re.compile(r"[«“]\s*([^«»“”]{3,60}?)\s*[»”]")
+_QUOTED_WORDS = 6
 # Feed footers and « read more » links: (where it starts, what must follow for it to be one).
 _FOOTERS = (
     ("The post ", " appeared first on "),
@@ -201,6 +215,8 @@ class Story:
     academies: frozenset[str]
     has_lead: bool  # the summary gave text beyond the title
     entities: frozenset[str]  # features written as names, and places: who and where
+    amounts: frozenset[str]  # dates, percentages and amounts: the figures of the story
+    kinds: frozenset[str]  # the kinds of event it names (``EVENT_KINDS``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +224,7 @@ class Comparison:
     shared: float  # weight of the common features
     cosine: float  # shared weight over the geometric mean of the two totals
     events: int  # common features that tell what happened: neither names nor places
+    names: int  # common features that both write as names (or places)
 
 
 def lead(summary: str) -> str:
@@ -300,6 +317,10 @@ class _Builder:
             self.weights[feature] = weight
 
     def place(self, region: str, academie: str | None) -> None:
+        if not region and academie is not None:  # a city's people: agreement, no conflict
+            self.entities.add("a:" + academie)
+            self.add("a:" + academie, NAME_W)
+            return
         self.regions.add(region)
         if academie is None:
             self.entities.add("p:" + region)
@@ -310,6 +331,12 @@ class _Builder:
             self.add("a:" + academie, NAME_W)
 
     def read(self, text: str) -> None:
+        if "«" in text or "“" in text:
+            for quoted in _QUOTED.findall(text):
+                words = tokens(quoted)
+                if 2 <= len(words) <= _QUOTED_WORDS:
+                    self.entities.add("q:" + " ".join(words))
+                    self.add("q:" + " ".join(words), NAME_W)
         if "@" in text:
             text = _AT.sub("a", text)  # M@gistère
         if _DIGIT.search(text):
@@ -390,15 +417,19 @@ def story_of_lead(title: str, text: str) -> Story:
     b.read(title)
     if text:
         b.read(text)
+    weights = b.weights
+    amounts = {f for f, w in weights.items() if f[1] == ":" and f[0] in "%dn" and w >= AMOUNT_W}
     return Story(
-        b.weights,
-        sum(b.weights.values()),
+        weights,
+        sum(weights.values()),
         _frozen(b.dates),
         _frozen(b.levels),
         _frozen(b.regions),
         _frozen(b.academies),
         bool(text),
         _frozen(b.entities),
+        _frozen(amounts),
+        _frozen(_KINDS.intersection(weights)),
     )
 
 
@@ -426,21 +457,36 @@ def conflict(a: Story, b: Story) -> str | None:
     return None
 
 
+def discord(a: Story, b: Story) -> tuple[str, ...]:
+    """What two stories disagree on without being set apart (``conflict``): both give figures
+    (dates, percentages, amounts) and none in common (``"amounts"``), both name kinds of event
+    and none in common (``"kinds"``). Tellings of one story quote different figures, or call one
+    event by two kinds, often enough that these ask for more agreement, not for none."""
+    found: tuple[str, ...] = ()
+    if a.amounts and b.amounts and a.amounts.isdisjoint(b.amounts):
+        found += ("amounts",)
+    if a.kinds and b.kinds and a.kinds.isdisjoint(b.kinds):
+        found += ("kinds",)
+    return found
+
+
 def compare(a: Story, b: Story) -> Comparison:
     """What two stories share (one pass over the smaller one: it runs for every candidate)."""
     small, large = (
         (a.weights, b.weights) if len(a.weights) <= len(b.weights) else (b.weights, a.weights)
     )
-    shared, events = 0.0, 0
+    shared, events, names = 0.0, 0, 0
     for feature, weight in small.items():
         other = large.get(feature)
         if other is not None:
             common = weight if weight < other else other
             shared += common
-            if common >= WORD_W and feature not in a.entities and feature not in b.entities:
+            if feature in a.entities or feature in b.entities:
+                names += feature in a.entities and feature in b.entities
+            elif common >= WORD_W:
                 events += 1
     cosine = shared / math.sqrt(a.total * b.total) if a.total and b.total else 0.0
-    return Comparison(shared, cosine, events)
+    return Comparison(shared, cosine, events, names)
 
 
 def evidence(a: Story, b: Story) -> tuple[str, ...]:

@@ -9,6 +9,8 @@ from veille.text import tokens
 __all__ = [
     "ACADEMIES",
     "CONCEPT_GROUPS",
+    "DEMONYMS",
+    "EVENT_KINDS",
     "PHRASES",
     "REGIONS",
     "STOP_WORDS",
@@ -25,20 +27,19 @@ STOP_WORDS = frozenset(
         "son sa ses leur leurs qui que quoi dont quel quelle quels quelles comment pourquoi il "
         "elle ils elles on nous vous se ne pas plus moins tout tous toute toutes très y ça afin "
         "lors après avant depuis contre nouveau nouvelle nouveaux nouvelles lundi mardi mercredi "
-        "jeudi vendredi samedi dimanche voici voilà faut savoir va vont peut doit doivent "
-        "peuvent pourra pourront devra devront je tu me te moi toi lui eux ma ta mon ton mes "
-        "tes nos notre vos votre même aussi encore déjà toujours désormais enfin bientôt "
-        "davantage selon plusieurs certains certaines chaque grâce cause face lorsque quand si "
-        "comme ainsi alors donc or ni car via fait faire font était dès hors malgré parmi près "
-        "ci là cela celui celle ceux celles autre autres tel telle tels telles où sauf puis "
-        "ensuite bien non oui jusqu peu beaucoup trop assez tant aucun aucune rien quelque "
-        "quelques ici aujourd hui hier demain prochain prochaine prochains dernier dernière "
-        "derniers dernières premier première fois cours lieu partir pendant fin début part "
-        "matin soir qu heure heures minute minutes notamment également cependant toutefois "
-        "plutôt environ particulier permet permettre permettent permettant pouvoir devoir "
-        "aller venir mettre prendre donner trouver utiliser utilise utilisent propose "
-        "proposent proposer offre offrent offrir créer crée consulter besoin façon manière "
-        "chose choses exemple cas sujet ainsi afin quoi tant"
+        "jeudi vendredi samedi dimanche voici voilà faut savoir va vont peut doit doivent peuvent "
+        "pourra pourront devra devront je tu me te moi toi lui eux ma ta mon ton mes tes nos "
+        "notre vos votre même aussi encore déjà toujours désormais enfin bientôt davantage selon "
+        "plusieurs certains certaines chaque grâce cause face lorsque quand si comme ainsi alors "
+        "donc or ni car via fait faire font était dès hors malgré parmi près devant derrière ci "
+        "là cela celui celle ceux celles autre autres tel telle tels telles où sauf puis ensuite "
+        "bien non oui jusqu peu beaucoup trop assez tant aucun aucune rien quelque quelques ici "
+        "aujourd hui hier demain prochain prochaine prochains dernier dernière derniers dernières "
+        "premier première fois cours lieu partir pendant fin début part matin soir qu heure "
+        "heures minute minutes notamment également cependant toutefois plutôt environ particulier "
+        "permet permettre permettent permettant pouvoir devoir aller venir mettre prendre donner "
+        "trouver utiliser utilise utilisent propose proposent proposer offre offrent offrir créer "
+        "crée consulter besoin façon manière chose choses exemple cas sujet ainsi afin quoi tant"
     )
 )
 # Reporting and light verbs: outlets pick different ones for the same news.
@@ -49,7 +50,9 @@ VERBS = frozenset(
         "appelle appelé appellent explique expliqué devient change confirme confirmé "
         "confirment indique indiquent précise précisé rappelle rappellent relève souligne "
         "estime estiment note affirme déclare dit disent évoque évoquent juge jugent reste "
-        "restent montre montrent révèle point voir passe passent prend prennent"
+        "restent montre montrent révèle point voir passe passent prend prennent dénonce "
+        "dénoncent dénoncé alerte alertent réclame réclament demande demandent salue saluent "
+        "regrette regrettent pointe pointent assure assurent reconnaît reconnaissent"
     )
 )
 WEAK_WORDS = (
@@ -58,7 +61,7 @@ WEAK_WORDS = (
     "plan projet rapport guide étude loi proposition décret circulaire texte vote personnel "
     "équipe famille parent service outil numérique usage question semaine mois million "
     "milliard euro gouvernement région académie syndicat officiel public privé ensemble mise "
-    "place niveau vie session État collège lycée"
+    "place niveau vie session État collège lycée rectorat recteur"
 )
 # Words that outlets use for one another in the same story: each group reads as one feature,
 # named after its first word.
@@ -70,7 +73,10 @@ CONCEPT_GROUPS = (
     "fermeture fermer ferme fermé fermée fermés fermées ferment fermera fermeront cesser "
     "cessera arrêt",
     "suppression suppressions supprimer supprime supprimé supprimés supprimée retire retirer",
-    "grève grèves gréviste grévistes",
+    # a protest: outlets call one day of action a strike, a mobilisation, rallies
+    "grève grèves gréviste grévistes mobilisation mobilisations mobilisé mobilisés mobilisée "
+    "mobilisées mobiliser mobilisent manifestation manifestations manifesté manifestent "
+    "manifester manifestants rassemblement rassemblements rassemblés rassemblées rassembler",
     "interdiction interdire interdit interdits interdite interdictions bannir",
     "généralisation généraliser généralise généralisé généralisée étendre étend étendu "
     "étendue extension déployé déployée déploie déploiement",
@@ -126,6 +132,7 @@ PHRASES = (
     ),
     ("environnement environnements", r"environnements? num[ée]riques? de travail", "ent"),
     ("vie", r"vie scolaire", "viescolaire"),
+    ("mise mises", r"mises? à jour", "miseajour"),
     ("emploi emplois", r"emplois? du temps", "emploidutemps"),
     ("grand", r"grand oral", "grandoral"),
     ("education", r"[ée]ducation nationale", "educationnationale"),
@@ -191,14 +198,50 @@ ACADEMIES = {  # académie: (region, first words, pattern)
     "orleans-tours": ("centre-val-de-loire", "orleans", rf"Orléans(?:{_D}Tours)?"),
     "paris": (
         "ile-de-france",
-        "paris parisien parisienne parisiens parisiennes",
-        r"Paris(?:ien(?:ne)?s?)?",
+        "paris",
+        r"Paris",
     ),
     "poitiers": ("nouvelle-aquitaine", "poitiers", r"Poitiers"),
     "reims": ("grand-est", "reims", r"Reims"),
-    "rennes": ("bretagne", "rennes rennais rennaise rennaises", r"Rennes|[Rr]ennais(?:e|es)?"),
+    "rennes": ("bretagne", "rennes", r"Rennes"),
     "normandie": ("normandie", "rouen caen", r"Rouen|Caen"),
     "strasbourg": ("grand-est", "strasbourg", r"Strasbourg"),
     "toulouse": ("occitanie", "toulouse", r"Toulouse"),
     "versailles": ("ile-de-france", "versailles", r"Versailles"),
 }
+# The people of an académie's city, as outlets name them, often in lower case (« les écoles
+# marseillaises », « un lycée bordelais »): the académie as surely as its city.
+DEMONYMS = {
+    "aix-marseille": "marseillais marseillaise marseillaises aixois aixoise aixoises",
+    "amiens": "amiénois amiénoise amiénoises",
+    "besancon": "bisontin bisontine bisontins bisontines",
+    "bordeaux": "bordelais bordelaise bordelaises",
+    "clermont-ferrand": "clermontois clermontoise clermontoises",
+    "creteil": "cristolien cristolienne cristoliens cristoliennes",
+    "dijon": "dijonnais dijonnaise dijonnaises",
+    "grenoble": "grenoblois grenobloise grenobloises",
+    "lille": "lillois lilloise lilloises",
+    "limoges": "limougeaud limougeaude limougeauds limougeaudes",
+    "montpellier": "montpelliérain montpelliéraine montpelliérains montpelliéraines",
+    "nancy-metz": "nancéien nancéienne nancéiens nancéiennes messin messine messins messines",
+    "nantes": "nantais nantaise nantaises",
+    "nice": "niçois niçoise niçoises",
+    "orleans-tours": "orléanais orléanaise orléanaises tourangeau tourangeaux tourangelle "
+    "tourangelles",
+    "paris": "parisien parisienne parisiens parisiennes",
+    "poitiers": "poitevin poitevine poitevins poitevines",
+    "reims": "rémois rémoise rémoises",
+    "rennes": "rennais rennaise rennaises",
+    "normandie": "rouennais rouennaise rouennaises caennais caennaise caennaises",
+    "strasbourg": "strasbourgeois strasbourgeoise strasbourgeoises",
+    "toulouse": "toulousain toulousaine toulousains toulousaines",
+    "versailles": "versaillais versaillaise versaillaises",
+}
+
+# What kind of event a news is, among the concepts above (by their first word): two tellings
+# naming kinds of event and none in common are likely two news (an outage and a strike of one
+# académie, a leak and an error in one exam), so they must agree more to be grouped.
+EVENT_KINDS = (
+    "panne cyberattaque fermeture suppression grève interdiction report prolongation sanction "
+    "agression suspension annulation partenariat lauréat"
+)
