@@ -196,8 +196,8 @@ def _score_prepared(a: _Prepared, b: _Prepared, titles: bool = True, stories: bo
     if told.cosine >= threshold and told.events >= STORY_MIN_EVENTS:
         return told.cosine
     if a.story.has_lead != b.story.has_lead and told.names >= TITLE_MIN_NAMES and told.events:
-        title = b.story if a.story.has_lead else a.story
-        if told.shared >= TITLE_COVERED * title.total:
+        alone = b.story if a.story.has_lead else a.story
+        if told.shared >= TITLE_COVERED * alone.total:
             return told.cosine
     return 0.0
 

@@ -436,7 +436,7 @@ def story_of_lead(title: str, text: str) -> Story:
 _EMPTY: frozenset[str] = frozenset()
 
 
-def _frozen(found: set[str]) -> frozenset[str]:
+def _frozen(found: set[str] | frozenset[str]) -> frozenset[str]:
     """One empty set for all (most stories have no date, level or place: a window holds tens
     of thousands of them)."""
     return frozenset(found) if found else _EMPTY
