@@ -28,6 +28,11 @@ features (each counted at the lower of its two weights), its ``cosine`` (shared 
 the geometric mean of their total weights: how much of what each says is shared), and the
 ``events``: common features that are neither names nor places, i.e. *what happened* (two
 news of one product in one region share who and where, not what happened).
+``discord(a, b)`` names what two stories disagree on without being set apart: both give
+figures (``Story.amounts``: dates, percentages, amounts) and none in common, or both name
+kinds of event (``Story.kinds``, ``story_terms.EVENT_KINDS``: an outage, a strike, a
+closure…) and none in common. A short phrase in « » is also read as a name (``q:…``), and
+the people of an académie's city (« marseillais ») as the académie, for agreement only.
 ``conflict(a, b)`` names the sign of two different news of one topic, whatever else they
 share: each has exactly one date and they differ (« grève le 10 décembre » / « le 8
 décembre »), or both name school levels and none in common (« résultats en CP et CE1 » /
