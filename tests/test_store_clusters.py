@@ -3,7 +3,6 @@ as one line with « Aussi dans » on a digest page."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from html import unescape
@@ -19,6 +18,8 @@ from veille.rules.clustering import ClusterItem, assign_clusters
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app
+
+from .story_pairs import TUNED
 
 
 def save(store: Store, feed: str, title: str, when: datetime, url: str | None = None) -> None:
@@ -97,7 +98,7 @@ def test_hiding_the_line_of_a_story_hides_the_story_from_that_digest(
 
 # --- A story told by several outlets under rephrased titles (tests/data/story_pairs.json) ---
 
-STORIES = json.loads((Path(__file__).parent / "data" / "story_pairs.json").read_text("utf-8"))
+STORIES = TUNED
 OUTLETS = {
     "cafe-pedagogique": "Le Café pédagogique",
     "vousnousils": "VousNousIls",

@@ -28,6 +28,11 @@ features (each counted at the lower of its two weights), its ``cosine`` (shared 
 the geometric mean of their total weights: how much of what each says is shared), and the
 ``events``: common features that are neither names nor places, i.e. *what happened* (two
 news of one product in one region share who and where, not what happened).
+``discord(a, b)`` names what two stories disagree on without being set apart: both give
+figures (``Story.amounts``: dates, percentages, amounts) and none in common, or both name
+kinds of event (``Story.kinds``, ``story_terms.EVENT_KINDS``: an outage, a strike, a
+closure…) and none in common. A short phrase in « » is also read as a name (``q:…``), and
+the people of an académie's city (« marseillais ») as the académie, for agreement only.
 ``conflict(a, b)`` names the sign of two different news of one topic, whatever else they
 share: each has exactly one date and they differ (« grève le 10 décembre » / « le 8
 décembre »), or both name school levels and none in common (« résultats en CP et CE1 » /
@@ -45,6 +50,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from veille.rules.story_terms import (
+    ACADEMIES,
+    CONCEPT_GROUPS,
+    DEMONYMS,
+    EVENT_KINDS,
+    PHRASES,
+    REGIONS,
+    STOP_WORDS,
+    VERBS,
+    WEAK_WORDS,
+)
 from veille.text import fold, stem, strip_html, tokens
 
 __all__ = [
@@ -55,6 +71,7 @@ __all__ = [
     "Story",
     "compare",
     "conflict",
+    "discord",
     "evidence",
     "lead",
     "story",
@@ -72,124 +89,9 @@ LEVEL_W = 1.0
 SMALL_W = 0.5
 WEAK_W = 0.3
 
-# French function words (folded): never what a text is about; also the words a candidate term
-# of ``veille tags suggest`` is never made of alone (``rules/suggest.py``).
-STOP_WORDS = frozenset(
-    tokens(
-        "le la les un une des du de au aux a à et ou mais en dans sur pour par avec sans sous "
-        "vers chez entre est sont sera seront été être avoir ont avait aura eu ce cet cette ces "
-        "son sa ses leur leurs qui que quoi dont quel quelle quels quelles comment pourquoi il "
-        "elle ils elles on nous vous se ne pas plus moins tout tous toute toutes très y ça afin "
-        "lors après avant depuis contre nouveau nouvelle nouveaux nouvelles lundi mardi mercredi "
-        "jeudi vendredi samedi dimanche voici voilà faut savoir va vont peut doit doivent "
-        "peuvent pourra pourront devra devront je tu me te moi toi lui eux ma ta mon ton mes "
-        "tes nos notre vos votre même aussi encore déjà toujours désormais enfin bientôt "
-        "davantage selon plusieurs certains certaines chaque grâce cause face lorsque quand si "
-        "comme ainsi alors donc or ni car via fait faire font était dès hors malgré parmi près "
-        "ci là cela celui celle ceux celles autre autres tel telle tels telles où sauf puis "
-        "ensuite bien non oui jusqu peu beaucoup trop assez tant aucun aucune rien quelque "
-        "quelques ici aujourd hui hier demain prochain prochaine prochains dernier dernière "
-        "derniers dernières premier première fois cours lieu partir pendant fin début part "
-        "matin soir qu heure heures minute minutes notamment également cependant toutefois "
-        "plutôt environ particulier permet permettre permettent permettant pouvoir devoir "
-        "aller venir mettre prendre donner trouver utiliser utilise utilisent propose "
-        "proposent proposer offre offrent offrir créer crée consulter besoin façon manière "
-        "chose choses exemple cas sujet ainsi afin quoi tant"
-    )
-)
-# Reporting and light verbs: outlets pick different ones for the same news.
-_VERBS = frozenset(
-    tokens(
-        "annonce annoncé annoncent dévoile dévoilé présente présenté présentée publie publié "
-        "publiée publiés publient lance lancé ouvre met mettent offre propose signe rend tombé "
-        "appelle appelé appellent explique expliqué devient change confirme confirmé "
-        "confirment indique indiquent précise précisé rappelle rappellent relève souligne "
-        "estime estiment note affirme déclare dit disent évoque évoquent juge jugent reste "
-        "restent montre montrent révèle point voir passe passent prend prennent"
-    )
-)
-_WEAK_WORDS = (
-    "école élève enseignant professeur éducation nationale national ministère ministre "
-    "scolaire classe établissement rentrée France français examen épreuve résultat nouvel "
-    "plan projet rapport guide étude loi proposition décret circulaire texte vote personnel "
-    "équipe famille parent service outil numérique usage question semaine mois million "
-    "milliard euro gouvernement région académie syndicat officiel public privé ensemble mise "
-    "place niveau vie session État collège lycée"
-)
-# Words that outlets use for one another in the same story: each group reads as one feature,
-# named after its first word.
-_CONCEPT_GROUPS = (
-    "panne pannes inaccessible inaccessibles indisponible indisponibles indisponibilité "
-    "interruption interrompu coupure dysfonctionnement bug",
-    "cyberattaque cyberattaques piratage pirate pirates piraté piratés hacker rançongiciel "
-    "ransomware ddos",
-    "fermeture fermer ferme fermé fermée fermés fermées ferment fermera fermeront cesser "
-    "cessera arrêt",
-    "suppression suppressions supprimer supprime supprimé supprimés supprimée retire retirer",
-    "grève grèves gréviste grévistes",
-    "interdiction interdire interdit interdits interdite interdictions bannir",
-    "généralisation généraliser généralise généralisé généralisée étendre étend étendu "
-    "étendue extension déployé déployée déploie déploiement",
-    "report reporter reporté reportée reportées reportés repousser repoussé repoussée "
-    "repoussées décaler décalé décalée décalées décalés différé",
-    "prolongation prolonger prolongé prolongée prolonge",
-    "obligatoire obligatoires obligation",
-    "téléphone téléphones portable portables smartphone smartphones",
-    "écran écrans",
-    "hausse augmente augmentent augmentation progresse progression progrès",
-    "baisse baissent recul recule reculent diminue diminuent diminution chute chutent",
-    "budget budgets plf finances crédits",
-    "ia iag",
-    "bac baccalauréat",
-    "brevet dnb",
-    "certification certifier certifié certifiés certifiée certifications",
-    "sanction sanctions sanctionné sanctionnée sanctionner amende amendes inflige",
-    "harcèlement harcelé harcelés harcelée harceler",
-    "agression agressé agressée agressés frappé frappée frapper violenté violentée",
-    "enquête enquêtes sondage sondages baromètre",
-    "suspension suspendre suspend suspendu suspendus suspendue bloqué bloqués bloque bloquer",
-    "annulation annuler annule annulé annulée annulés",
-    "partenariat partenariats partenaire partenaires associent associe accord",
-    "lauréat lauréats lauréate lauréates labellisé labellisés labellisées distingué "
-    "distingués récompensé récompensés",
-    "gratuit gratuite gratuits gratuites gratuitement",
-    "inscription inscriptions inscrire inscrits inscrites",
-    "handicap handicapé handicapés handicapée handicapées",
-    "canicule chaleur chaleurs",
-    "vacances congés",
-    "an ans année années",
-    "ordinateur ordinateurs",
-    "calendrier dates date",
-    "philosophie philo",
-    "mathématiques maths math",
-    "enseignant enseignants enseignante enseignantes professeur professeurs prof profs",
-    "élève élèves",
-)
-_CONCEPTS = {w: "~" + fold(g.split()[0]) for g in _CONCEPT_GROUPS for w in tokens(g)}
+_CONCEPTS = {w: "~" + fold(g.split()[0]) for g in CONCEPT_GROUPS for w in tokens(g)}
 _WEAK_CONCEPTS = frozenset(("~eleve", "~enseignant", "~an"))
-# Phrases that name one thing, read as one word: (first words, pattern, the word).
-_PHRASES = (
-    ("intelligence intelligences", r"intelligences? artificielles?", "ia"),
-    ("ia", r"IA g[ée]n[ée]ratives?", "ia"),
-    ("hors", r"hors service", "panne"),
-    ("attaque attaques", r"attaques? informatiques?", "cyberattaque"),
-    ("deni denis", r"d[ée]nis? de service", "ddos"),
-    ("projet projets", r"projets? de loi de finances", "plf"),
-    ("diplome diplomes", r"dipl[ôo]mes? nationa(?:l|ux) du brevet", "brevet"),
-    ("tenue tenues", r"tenues? communes?", "uniforme"),
-    (
-        "accompagnant accompagnante accompagnants accompagnantes",
-        r"accompagnant(?:e)?s? d['’][ée]l[èe]ves? (?:en situation de )?handicap[ée]*s?",
-        "aesh",
-    ),
-    ("environnement environnements", r"environnements? num[ée]riques? de travail", "ent"),
-    ("vie", r"vie scolaire", "viescolaire"),
-    ("emploi emplois", r"emplois? du temps", "emploidutemps"),
-    ("grand", r"grand oral", "grandoral"),
-    ("education", r"[ée]ducation nationale", "educationnationale"),
-    ("competence competences", r"comp[ée]tences? num[ée]riques?", "competencesnumeriques"),
-    ("classe classes", r"classes? virtuelles?", "classevirtuelle"),
-)
+_KINDS = frozenset("~" + w for w in tokens(EVENT_KINDS))
 # A pupil of a school level is a pupil and the level.
 _PUPILS = {"collegien": "college", "lyceen": "lycee", "ecolier": "ecole"}
 _LEVELS = {
@@ -222,89 +124,26 @@ _MONTH = (
     "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
 )
 
-# Places: regions (their names and their people's adjectives, which may be lower case) and
-# académies (by their city, with their region). Two stories set in different regions, or in
-# different académies, are two stories (« Créteil recrute… » / « Versailles forme… »).
-_D = r"[ -]"
-_REGIONS = {  # region: (first words, pattern)
-    "auvergne-rhone-alpes": (
-        "auvergne lyonnais lyonnaise lyonnaises",
-        rf"Auvergne{_D}Rhône{_D}Alpes|[Ll]yonnais\w*",
-    ),
-    "bourgogne-franche-comte": ("bourgogne", rf"Bourgogne{_D}Franche{_D}Comté"),
-    "bretagne": ("bretagne breton bretonne bretons bretonnes", r"Bretagne|[Bb]reton(?:ne)?s?"),
-    "centre-val-de-loire": ("centre", rf"Centre{_D}Val{_D}de{_D}Loire"),
-    "corse": ("corse", r"Corse"),
-    "grand-est": ("grand", rf"Grand{_D}Est"),
-    "hauts-de-france": ("hauts", rf"Hauts{_D}de{_D}France"),
-    "ile-de-france": (
-        "ile francilien francilienne franciliens franciliennes",
-        rf"[ÎI]le{_D}de{_D}France|[Ff]rancilien(?:ne)?s?",
-    ),
-    "normandie": (
-        "normandie normand normande normands normandes",
-        r"Normandie|[Nn]ormand(?:e|s|es)?",
-    ),
-    "nouvelle-aquitaine": ("nouvelle", rf"Nouvelle{_D}Aquitaine"),
-    "occitanie": ("occitanie", r"Occitanie"),
-    "pays-de-la-loire": ("pays", rf"Pays{_D}de{_D}la{_D}Loire"),
-    "provence-alpes-cote-d-azur": (
-        "provence paca",
-        rf"Provence{_D}Alpes{_D}Côte{_D}d['’]Azur|PACA",
-    ),
-    "outre-mer": (
-        "guadeloupe martinique guyane reunion mayotte",
-        r"Guadeloupe|Martinique|Guyane|Réunion|Mayotte",
-    ),
-}
-_ACADEMIES = {  # académie: (region, first words, pattern)
-    "aix-marseille": (
-        "provence-alpes-cote-d-azur",
-        "aix marseille",
-        rf"Aix{_D}Marseille|Marseille",
-    ),
-    "amiens": ("hauts-de-france", "amiens", r"Amiens"),
-    "besancon": ("bourgogne-franche-comte", "besancon", r"Besançon"),
-    "bordeaux": ("nouvelle-aquitaine", "bordeaux", r"Bordeaux"),
-    "clermont-ferrand": ("auvergne-rhone-alpes", "clermont", rf"Clermont{_D}Ferrand"),
-    "creteil": ("ile-de-france", "creteil", r"Créteil"),
-    "dijon": ("bourgogne-franche-comte", "dijon", r"Dijon"),
-    "grenoble": ("auvergne-rhone-alpes", "grenoble", r"Grenoble"),
-    "lille": ("hauts-de-france", "lille", r"Lille"),
-    "limoges": ("nouvelle-aquitaine", "limoges", r"Limoges"),
-    "lyon": ("auvergne-rhone-alpes", "lyon", r"Lyon"),
-    "montpellier": ("occitanie", "montpellier", r"Montpellier"),
-    "nancy-metz": ("grand-est", "nancy metz", rf"Nancy(?:{_D}Metz)?|Metz"),
-    "nantes": ("pays-de-la-loire", "nantes", r"Nantes"),
-    "nice": ("provence-alpes-cote-d-azur", "nice", r"Nice"),
-    "orleans-tours": ("centre-val-de-loire", "orleans", rf"Orléans(?:{_D}Tours)?"),
-    "paris": (
-        "ile-de-france",
-        "paris parisien parisienne parisiens parisiennes",
-        r"Paris(?:ien(?:ne)?s?)?",
-    ),
-    "poitiers": ("nouvelle-aquitaine", "poitiers", r"Poitiers"),
-    "reims": ("grand-est", "reims", r"Reims"),
-    "rennes": ("bretagne", "rennes rennais rennaise rennaises", r"Rennes|[Rr]ennais(?:e|es)?"),
-    "normandie": ("normandie", "rouen caen", r"Rouen|Caen"),
-    "strasbourg": ("grand-est", "strasbourg", r"Strasbourg"),
-    "toulouse": ("occitanie", "toulouse", r"Toulouse"),
-    "versailles": ("ile-de-france", "versailles", r"Versailles"),
-}
 # Phrases and places, by their first (folded) word: checked only where such a word starts.
 _Special = tuple[re.Pattern[str], str, str, str | None]  # pattern, word | region, académie
 
 
 def _specials() -> dict[str, list[_Special]]:
     found: dict[str, list[_Special]] = {}
-    for firsts, pattern, word in _PHRASES:
+    for firsts, pattern, word in PHRASES:
         compiled = re.compile(rf"(?:{pattern})\b", re.IGNORECASE)
         for first in firsts.split():
             found.setdefault(first, []).append((compiled, word, "", None))
     places: list[tuple[str, str, str | None, str]] = [
-        (f, r, None, p) for r, (f, p) in _REGIONS.items()
+        (f, r, None, p) for r, (f, p) in REGIONS.items()
     ]
-    places += [(f, r, a, p) for a, (r, f, p) in _ACADEMIES.items()]
+    places += [(f, r, a, p) for a, (r, f, p) in ACADEMIES.items()]
+    for a, people in DEMONYMS.items():
+        words = sorted(people.split(), key=len, reverse=True)  # the longest form first
+        either = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words)
+        # no region: the académie's feature, never a conflict (« l'éditeur montpelliérain »
+        # says where a company is, not where its news happens)
+        places.append((" ".join(tokens(people)), "", a, either))
     for firsts, region, academie, pattern in places:
         compiled = re.compile(rf"(?:{pattern})\b")  # proper nouns: case matters
         for first in firsts.split():
@@ -316,7 +155,7 @@ _SPECIALS = _specials()
 _RANGE = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+(?:au|et|à|-)\s+(\d{{1,2}})\s+({_MONTH})\b", re.I)
 _NUMBER = re.compile(
     r"(?<![\w.,])(?P<num>(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?)"
-    r"(?:\s*(?P<unit>%|millions?\b|milliards?\b|(?:er|re|e|ème)\b|h\b|heures?\b))?"
+    r"(?:\s*(?P<unit>%|millions?\b|milliards?\b|Mds?\b|Md€|M€|(?:er|re|e|ème)\b|h\b|heures?\b))?"
     rf"(?:\s+(?P<month>{_MONTH})\b)?",
     re.IGNORECASE,
 )
@@ -325,6 +164,10 @@ _DIGIT = re.compile(r"\d")
 _NOT_DIGIT = re.compile(r"\D")
 _SEGMENT_BREAK = re.compile(r"[.:!?«»(\"“”—–|]")
 _AT = re.compile(r"(?<=[^\W\d_])@(?=[^\W\d_])")
+# A short phrase in quotation marks names something (« Ma classe à l'hôpital », « Portable en
+# pause »): outlets quote it as it is, so it is read as one name besides its words.
+_QUOTED = re.compile(r"[«“]\s*([^«»“”]{3,60}?)\s*[»”]")
+_QUOTED_WORDS = 6
 # Feed footers and « read more » links: (where it starts, what must follow for it to be one).
 _FOOTERS = (
     ("The post ", " appeared first on "),
@@ -362,7 +205,7 @@ def _root(token: str) -> str:
     return s
 
 
-_WEAK = frozenset(_root(t) for t in tokens(_WEAK_WORDS))
+_WEAK = frozenset(_root(t) for t in tokens(WEAK_WORDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +220,8 @@ class Story:
     academies: frozenset[str]
     has_lead: bool  # the summary gave text beyond the title
     entities: frozenset[str]  # features written as names, and places: who and where
+    amounts: frozenset[str]  # dates, percentages and amounts: the figures of the story
+    kinds: frozenset[str]  # the kinds of event it names (``EVENT_KINDS``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +229,7 @@ class Comparison:
     shared: float  # weight of the common features
     cosine: float  # shared weight over the geometric mean of the two totals
     events: int  # common features that tell what happened: neither names nor places
+    names: int  # common features that both write as names (or places)
 
 
 def lead(summary: str) -> str:
@@ -454,7 +300,7 @@ def _word(raw: str) -> _Word:
         token,
         skip,
         token in _ELISIONS,
-        token in STOP_WORDS or token in _VERBS,
+        token in STOP_WORDS or token in VERBS,
         raw[0].isupper(),
         len(raw) > 1 and raw[1:] != raw[1:].lower(),
         () if skip else _read_word(token),
@@ -476,6 +322,10 @@ class _Builder:
             self.weights[feature] = weight
 
     def place(self, region: str, academie: str | None) -> None:
+        if not region and academie is not None:  # a city's people: agreement, no conflict
+            self.entities.add("a:" + academie)
+            self.add("a:" + academie, NAME_W)
+            return
         self.regions.add(region)
         if academie is None:
             self.entities.add("p:" + region)
@@ -486,6 +336,12 @@ class _Builder:
             self.add("a:" + academie, NAME_W)
 
     def read(self, text: str) -> None:
+        if "«" in text or "“" in text:
+            for quoted in _QUOTED.findall(text):
+                words = tokens(quoted)
+                if 2 <= len(words) <= _QUOTED_WORDS:
+                    self.entities.add("q:" + " ".join(words))
+                    self.add("q:" + " ".join(words), NAME_W)
         if "@" in text:
             text = _AT.sub("a", text)  # M@gistère
         if _DIGIT.search(text):
@@ -566,22 +422,26 @@ def story_of_lead(title: str, text: str) -> Story:
     b.read(title)
     if text:
         b.read(text)
+    weights = b.weights
+    amounts = {f for f, w in weights.items() if f[1] == ":" and f[0] in "%dn" and w >= AMOUNT_W}
     return Story(
-        b.weights,
-        sum(b.weights.values()),
+        weights,
+        sum(weights.values()),
         _frozen(b.dates),
         _frozen(b.levels),
         _frozen(b.regions),
         _frozen(b.academies),
         bool(text),
         _frozen(b.entities),
+        _frozen(amounts),
+        _frozen(_KINDS.intersection(weights)),
     )
 
 
 _EMPTY: frozenset[str] = frozenset()
 
 
-def _frozen(found: set[str]) -> frozenset[str]:
+def _frozen(found: set[str] | frozenset[str]) -> frozenset[str]:
     """One empty set for all (most stories have no date, level or place: a window holds tens
     of thousands of them)."""
     return frozenset(found) if found else _EMPTY
@@ -602,21 +462,36 @@ def conflict(a: Story, b: Story) -> str | None:
     return None
 
 
+def discord(a: Story, b: Story) -> tuple[str, ...]:
+    """What two stories disagree on without being set apart (``conflict``): both give figures
+    (dates, percentages, amounts) and none in common (``"amounts"``), both name kinds of event
+    and none in common (``"kinds"``). Tellings of one story quote different figures, or call one
+    event by two kinds, often enough that these ask for more agreement, not for none."""
+    found: tuple[str, ...] = ()
+    if a.amounts and b.amounts and a.amounts.isdisjoint(b.amounts):
+        found += ("amounts",)
+    if a.kinds and b.kinds and a.kinds.isdisjoint(b.kinds):
+        found += ("kinds",)
+    return found
+
+
 def compare(a: Story, b: Story) -> Comparison:
     """What two stories share (one pass over the smaller one: it runs for every candidate)."""
     small, large = (
         (a.weights, b.weights) if len(a.weights) <= len(b.weights) else (b.weights, a.weights)
     )
-    shared, events = 0.0, 0
+    shared, events, names = 0.0, 0, 0
     for feature, weight in small.items():
         other = large.get(feature)
         if other is not None:
             common = weight if weight < other else other
             shared += common
-            if common >= WORD_W and feature not in a.entities and feature not in b.entities:
+            if feature in a.entities or feature in b.entities:
+                names += feature in a.entities and feature in b.entities
+            elif common >= WORD_W:
                 events += 1
     cosine = shared / math.sqrt(a.total * b.total) if a.total and b.total else 0.0
-    return Comparison(shared, cosine, events)
+    return Comparison(shared, cosine, events, names)
 
 
 def evidence(a: Story, b: Story) -> tuple[str, ...]:
