@@ -24,7 +24,10 @@ Two operators combine atoms into one term (a ``/regex/`` term is never split):
 * ``a + b`` — both, in the same field (title, summary, content or one category), or in the
   title and summary read together (the headline) and the link:
   ``ministre | rectorat + annonce* | dévoile*`` is found in « Le ministre annonce un plan »,
-  ``site:ac-*.fr + ENT | Pix`` in a page about Pix on an académie's site.
+  ``site:ac-*.fr + ENT | Pix`` in a page about Pix on an académie's site;
+* ``a ~ b`` — both, close together: in the same field, at most ``context.NEAR_WORDS`` words
+  between them (either order); ``a ~ b ~ c`` chains them. A term uses ``+`` or ``~``, not
+  both; ``~`` takes words, phrases and prefixes, not ``/regex/`` or ``site:``.
 
 Speed: a field is tokenised and stemmed once (``veille.text.words``); one-word atoms are dict
 lookups on the set of its stems, phrases are checked only where their first word occurs,
@@ -42,9 +45,10 @@ from itertools import pairwise
 
 from veille.text import Words, fold, stem, tokens
 
-__all__ = ["SITE", "AtomIndex", "atom_key", "parse_term"]
+__all__ = ["NEAR", "SITE", "AtomIndex", "atom_key", "is_near", "parse_term"]
 
 SITE = "site:"
+NEAR = " ~ "
 
 _MAX_SEEN = 500_000
 _Part = tuple[bool, str]  # (is_prefix, stem or prefix)
@@ -54,7 +58,15 @@ def parse_term(term: str) -> list[list[str]]:
     """The atoms of ``term``: a list of parts (all needed), each a list of alternatives."""
     if _is_regex(term):
         return [[term]]
-    return [[a.strip() for a in part.split("|")] for part in term.split(" + ")]
+    return [
+        [a.strip() for a in part.split("|")]
+        for part in term.split(NEAR if is_near(term) else " + ")
+    ]
+
+
+def is_near(term: str) -> bool:
+    """Whether ``term`` is ``a ~ b``: parts that stand close (``veille.rules.context``)."""
+    return NEAR in term and not _is_regex(term)
 
 
 def atom_key(atom: str) -> str:
