@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from veille.rules.terms import AtomIndex
+from veille.rules.terms import AtomIndex, Positions
 from veille.text import Words
 
 __all__ = ["NEAR_WORDS", "REPEATED", "close", "near", "vetoes"]
@@ -50,9 +50,8 @@ def close(
 ) -> set[int]:
     """The terms of ``found`` (term -> its parts, empty unless it is ``a ~ b``) that count in
     this field: all but the ``~`` terms whose parts do not stand close."""
-    return {
-        t for t, parts in found.items() if not parts or near(parts, present, field_words, index)
-    }
+    positions = index.positions(field_words)
+    return {t for t, parts in found.items() if not parts or near(parts, present, positions)}
 
 
 def vetoes(veto_field: int | None, evidence_field: int) -> bool:
@@ -62,25 +61,15 @@ def vetoes(veto_field: int | None, evidence_field: int) -> bool:
     return veto_field is not None and veto_field <= evidence_field
 
 
-def near(
-    parts: Sequence[Iterable[int]],
-    present: set[int],
-    field_words: Words,
-    index: AtomIndex,
-) -> bool:
+def near(parts: Sequence[Iterable[int]], present: set[int], positions: Positions) -> bool:
     """Whether the parts of a ``~`` term (each a set of alternative atoms, all ``present``
-    somewhere in the field) occur in this order or any other, each within ``NEAR_WORDS``
-    words of the next: a chain, so « a ~ b ~ c » is one clause."""
-    spans = [
-        sorted(s for a in part if a in present for s in index.spans(a, field_words))
-        for part in parts
-    ]
+    somewhere in the field) stand close: each within ``NEAR_WORDS`` words of the next, before
+    or after it (a chain: « a ~ b ~ c » is one clause)."""
+    spans = [[s for a in part if a in present for s in positions.spans(a)] for part in parts]
     if not all(spans):
         return False
-    # Chain the parts in the order written: from each occurrence of a part, the next part
-    # must start or end within NEAR_WORDS words of it (before or after it).
     reached = spans[0]
-    for following in spans[1:]:
+    for k, following in enumerate(spans[1:], start=2):
         reached = [
             (s2, e2)
             for s2, e2 in following
@@ -88,4 +77,6 @@ def near(
         ]
         if not reached:
             return False
+        if k == len(spans):
+            return True
     return True
