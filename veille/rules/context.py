@@ -21,7 +21,7 @@ holds the positional checks of ``veille.rules.tagging``:
   joins the title and the summary (``a + b``) concerns the whole entry: it counts as in the
   title.
 
-Pure functions over ``veille.text.Words``; the index's ``spans`` give positions, computed only
+Pure functions over ``veille.text.Words``; ``AtomIndex.positions`` gives positions, computed only
 for the few terms that need them.
 """
 
@@ -69,7 +69,7 @@ def near(parts: Sequence[Iterable[int]], present: set[int], positions: Positions
     if not all(spans):
         return False
     reached = spans[0]
-    for k, following in enumerate(spans[1:], start=2):
+    for following in spans[1:]:
         reached = [
             (s2, e2)
             for s2, e2 in following
@@ -77,6 +77,4 @@ def near(parts: Sequence[Iterable[int]], present: set[int], positions: Positions
         ]
         if not reached:
             return False
-        if k == len(spans):
-            return True
     return True
