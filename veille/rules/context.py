@@ -8,10 +8,6 @@ holds the positional checks of ``veille.rules.tagging``:
   plan » is one act; « le ministre » in one clause and « lance » three clauses later are not.
   The same holds for a context: « évaluation des élèves » is about pupils, « évaluation … du
   dispositif qui concerne 300 élèves » is not;
-* **repetition** — a weak term found in the title *and* again in the summary (a headline's
-  first sentence) is what the item is about, not a passing mention: it scores ``REPEATED``
-  points, enough alone (« Données des élèves : … » then « … les données collectées … »). Its
-  reason names it twice (``données + données``, field ``title``);
 * **the field of a veto** — an ``exclude`` term cancels a theme only when it stands in a
   field at least as prominent as the evidence for the theme (title, then summary, content,
   categories, link: ``tagging.TEXT_FIELDS``). The title says what an item is mainly about:
@@ -32,14 +28,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from veille.rules.terms import AtomIndex, Positions
 from veille.text import Words
 
-__all__ = ["NEAR_WORDS", "REPEATED", "close", "near", "vetoes"]
+__all__ = ["NEAR_WORDS", "close", "near", "vetoes"]
 
 # At most this many words between two parts of a ``~`` term: a clause (« le ministre de
 # l'Éducation nationale annonce », « évaluation en CP des élèves »), not a paragraph.
 NEAR_WORDS = 5
-# The points of a weak term found in the title and again in the summary: those of both fields
-# (``tagging.POINTS``: 3 + 2), enough for a theme (4).
-REPEATED = 5
 
 
 def close(

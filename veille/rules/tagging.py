@@ -2,23 +2,21 @@
 
 Pure: ``compile_rules(config.tags)`` once, then ``tag(EntryText(...), compiled)`` per entry.
 Term syntax (words, phrases, ``prefix*``, ``/regex/``, ``a | b``, ``a + b``, ``a ~ b``):
-``veille.rules.terms``; what depends on where a term stands: ``veille.rules.context``. The
-README (« Thèmes et règles ») says the same for referents.
+``veille.rules.terms``; what depends on where a term stands: ``veille.rules.context``. The README (« Thèmes et règles ») says the same for referents.
 
 A theme (``TagRule``) has:
 
 * ``match`` — **strong** terms: one of them, in any field, gives the theme;
-* ``weak`` — ambiguous terms that add up, **never one alone** unless repeated: two different
-  ones in the title or the summary, four in the content (a long text, where passing mentions
-  abound), or one said in the title and again in the summary (``context.REPEATED`` points).
+* ``weak`` — ambiguous terms that add up, **never one alone**: two different ones in the
+  title or the summary, four in the content (a long text, where passing mentions abound).
   Precisely, a term found in a field scores (``POINTS``)::
 
                 title  summary  content  category  link
         match     4       4        4        4        4
         weak      3       2        1        3        2
 
-  and a theme needs 4 points (each term counts once, in its best field — or title and summary
-  together, 5; ``jeu`` and ``jeux`` are one term);
+  and a theme needs 4 points (each term counts once, in its best field; ``jeu`` and ``jeux``
+  are one term);
 * ``ignore`` — contexts in which its terms do not count: an occurrence of a match or weak
   term that lies inside an occurrence of an ignore phrase is skipped (« tablette de
   chocolat » for ``tablette*``; « IA-IPR » for ``IA``), other occurrences still count;
@@ -54,7 +52,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from veille.models import Config, ParsedEntry, TagRule
-from veille.rules.context import REPEATED, close, vetoes
+from veille.rules.context import close, vetoes
 from veille.rules.hosts import HostPatterns
 from veille.rules.terms import SITE, AtomIndex, atom_key, is_near, parse_term
 from veille.text import Words, strip_html, words
@@ -79,7 +77,7 @@ _SEP = "\x00"  # between categories: never a token, so no phrase crosses it
 # Points of a term by field (title, summary, content, category, link), and what a theme needs.
 MATCH, WEAK, EXCLUDE, IGNORE = range(4)
 POINTS = {MATCH: (4, 4, 4, 4, 4), WEAK: (3, 2, 1, 3, 2)}
-TITLE, SUMMARY, LINK = (TEXT_FIELDS.index(f) for f in ("title", "summary", "link"))
+TITLE, LINK = TEXT_FIELDS.index("title"), TEXT_FIELDS.index("link")
 CONTENT = TEXT_FIELDS.index("content")
 # The content is read up to this many words: its beginning says what it is about; further on
 # come passing mentions (and the cost of tagging grows with every word).
@@ -274,11 +272,7 @@ def tag_words(
         elif term.role != IGNORE:
             points = POINTS[term.role][f]
             best = found.setdefault(term.rule, {})
-            if term.role == WEAK and t in best and {best[t][1], f} == {TITLE, SUMMARY}:
-                # said in the title and again in the first sentence: the subject, not a
-                # passing mention (``context.REPEATED``)
-                best[t] = (REPEATED, TITLE)
-            elif t not in best or points > best[t][0]:
+            if t not in best or points > best[t][0]:
                 best[t] = (points, f)
 
     for f, field_words in enumerate(fields):
@@ -314,11 +308,7 @@ def tag_words(
 
 def _reason(by_term: dict[int, tuple[int, int]], terms: tuple[_Term, ...]) -> TagReason | None:
     """The reason of a theme from its terms found ``{term: (points, field)}``, if enough."""
-    strong = [
-        (f, terms[t].order)
-        for t, (points, f) in by_term.items()
-        if points >= NEEDED and terms[t].role == MATCH
-    ]
+    strong = [(f, terms[t].order) for t, (points, f) in by_term.items() if points >= NEEDED]
     if strong:
         f, order = min(strong)
         text = next(terms[t].text for t in by_term if terms[t].order == order)
@@ -326,11 +316,7 @@ def _reason(by_term: dict[int, tuple[int, int]], terms: tuple[_Term, ...]) -> Ta
     if sum(points for points, _ in by_term.values()) < NEEDED:
         return None
     ranked = sorted(by_term, key=lambda t: (by_term[t][1], terms[t].order))
-    named = [
-        f"{terms[t].text} + {terms[t].text}" if by_term[t][0] == REPEATED else terms[t].text
-        for t in ranked
-    ]
-    return TagReason(TEXT_FIELDS[by_term[ranked[0]][1]], " + ".join(named))
+    return TagReason(TEXT_FIELDS[by_term[ranked[0]][1]], " + ".join(terms[t].text for t in ranked))
 
 
 def _terms_in(field_words: Words, compiled: CompiledRules) -> tuple[set[int], set[int]]:
