@@ -2,8 +2,9 @@
 :mod:`veille.config.load`).
 
 Terms (syntax: ``veille.rules.terms``) are checked only for form: each atom of ``a | b + c``
-or ``a | b ~ c`` non-empty, ``+`` and ``~`` not mixed, no ``site:`` in a ``~`` term, ``*`` only at the end of a word, a ``/regex/`` compiles and cannot match the empty
-text, a ``site:`` atom is a valid host pattern. Host patterns (``hosts:``, ``site:``; matching:
+or ``a | b ~ c`` non-empty, ``+`` and ``~`` not mixed, no ``site:`` in a ``~`` term, ``*``
+only at the end of a word, a ``/regex/`` compiles and cannot match the empty text, a ``site:``
+atom is a valid host pattern. Host patterns (``hosts:``, ``site:``; matching:
 ``veille.rules.hosts``) are lower-case host names, ``*`` inside a label or as a leading ``*.``,
 never in the last label. Each check returns the reason, in French, or None.
 """

@@ -2,7 +2,8 @@
 
 Pure: ``compile_rules(config.tags)`` once, then ``tag(EntryText(...), compiled)`` per entry.
 Term syntax (words, phrases, ``prefix*``, ``/regex/``, ``a | b``, ``a + b``, ``a ~ b``):
-``veille.rules.terms``; what depends on where a term stands: ``veille.rules.context``. The README (« Thèmes et règles ») says the same for referents.
+``veille.rules.terms``; what depends on where a term stands: ``veille.rules.context``. The
+README (« Thèmes et règles ») says the same for referents.
 
 A theme (``TagRule``) has:
 
