@@ -39,7 +39,7 @@ needs them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -187,21 +187,9 @@ class AtomIndex:
             found.update(a for pattern, a in self.regexes if pattern.search(normalised))
         return found
 
-    def spans(self, atom: int, field_words: Words) -> Iterable[tuple[int, int]]:
+    def spans(self, atom: int, field_words: Words) -> list[tuple[int, int]]:
         """Where ``atom`` occurs, as token ranges; a /regex/ atom has no position (none)."""
-        parts = self.parsed[atom]
-        if not parts:  # a /regex/ or a site: atom
-            return
-        toks, stems = field_words
-        first_prefix, first = parts[0]
-        rest = tuple(parts[1:])
-        if first_prefix:  # a one-word prefix
-            yield from ((i, i + 1) for i, t in enumerate(toks) if t.startswith(first))
-            return
-        i = _phrase_at(rest, first, toks, stems, 0)
-        while i >= 0:
-            yield i, i + 1 + len(rest)
-            i = _phrase_at(rest, first, toks, stems, i + 1)
+        return Positions(self, field_words).spans(atom)
 
     def positions(self, field_words: Words) -> Positions:
         """Where the atoms occur in one field, for several atoms at once (``Positions``)."""
@@ -230,33 +218,37 @@ class AtomIndex:
 
 class Positions:
     """The spans of atoms in one field, for several atoms (``a ~ b`` terms) at C speed: words
-    and phrases by ``list.index`` on the stems; prefixes through the words of the field that
-    ``AtomIndex.find`` already knows to start with one (call it on the field first)."""
+    and phrases by ``list.index`` on the stems, prefixes through the words of the field that
+    the index knows to start with one (learnt as ``find`` does)."""
 
     __slots__ = ("_index", "_prefixed_here", "_words")
 
     def __init__(self, index: AtomIndex, field_words: Words) -> None:
         self._index = index
         self._words = field_words
-        self._prefixed_here: list[str] | None = None
+        self._prefixed_here: dict[str, tuple[int, ...]] | None = None
 
     def spans(self, atom: int) -> list[tuple[int, int]]:
-        """Where ``atom`` occurs, as token ranges (none for a /regex/ or a ``site:`` atom)."""
-        index = self._index
-        parts = index.parsed[atom]
+        """Where ``atom`` occurs, in text order, as token ranges (none for a /regex/ or a
+        ``site:`` atom)."""
+        parts = self._index.parsed[atom]
         if not parts:
             return []
         toks, stems = self._words
         first_prefix, first = parts[0]
         if first_prefix:  # a one-word prefix
             if self._prefixed_here is None:
-                self._prefixed_here = list(set(toks) & index._prefixed_words)
-            return [
-                (i, i + 1)
-                for w in self._prefixed_here
-                if atom in index._prefixed[w]
+                index = self._index
+                here = set(toks)
+                index._learn_prefixes(here - index._seen)
+                self._prefixed_here = {w: index._prefixed[w] for w in here & index._prefixed_words}
+            starts = [
+                i
+                for w, atoms in self._prefixed_here.items()
+                if atom in atoms
                 for i in _positions(toks, w)
             ]
+            return [(i, i + 1) for i in sorted(starts)]
         rest = tuple(parts[1:])
         return [
             (i, i + 1 + len(rest))
@@ -296,22 +288,3 @@ def _phrase_here(rest: tuple[_Part, ...], i: int, toks: list[str], stems: list[s
         if not (toks[k].startswith(value) if is_prefix else stems[k] == value):
             return False
     return True
-
-
-def _phrase_at(
-    rest: tuple[_Part, ...], first: str, toks: list[str], stems: list[str], start: int
-) -> int:
-    """Where the phrase (first stem, then ``rest``) first occurs from ``start``, or -1."""
-    n, i = len(stems), start - 1
-    while True:
-        try:
-            i = stems.index(first, i + 1)
-        except ValueError:
-            return -1
-        if i + len(rest) >= n:
-            return -1
-        for k, (is_prefix, value) in enumerate(rest, start=i + 1):
-            if not (toks[k].startswith(value) if is_prefix else stems[k] == value):
-                break
-        else:
-            return i
