@@ -1,5 +1,6 @@
-"""Tag rules beyond plain terms: weak terms and field points, context exclusions, « a | b » and
-« a + b », dotted acronyms, hosts and « site: » (table-driven, on project-written text)."""
+"""Tag rules beyond plain terms: weak terms and field points, context exclusions, « a | b »,
+« a + b » and « a ~ b », vetoes and their field, dotted acronyms, hosts and « site: »
+(table-driven, on project-written text)."""
 
 from __future__ import annotations
 
@@ -227,6 +228,9 @@ FEEDS = "feeds:\n  - id: a\n    url: https://a.example/feed\ntags:\n  t:\n    la
         ('    hosts: ["fr"]\n', 7, "invalide"),
         ('    match: ["a + "]\n', 7, "sans rien à côté"),
         ('    match: ["a | | b"]\n', 7, "sans rien à côté"),
+        ('    match: ["a ~ "]\n', 7, "sans rien à côté"),
+        ('    match: ["a + b ~ c"]\n', 7, "ne se mélangent pas"),
+        ('    match: ["site:ac-*.fr ~ Pix"]\n', 7, "pas un site"),
         ('    weak: ["x", "site:Ac-*.fr + Pix"]\n', 7, "hôte « Ac-*.fr »"),
         ('    ignore: ["tab*lette"]\n', 7, "fin de terme"),
         ('    match: ["a"]\n    weak: 3\n', 8, "liste"),
@@ -245,8 +249,85 @@ def test_bad_rules_are_refused_at_their_line(
 def test_good_rules_load(tmp_path: Path) -> None:
     path = tmp_path / "feeds.yaml"
     path.write_text(
-        FEEDS + '    match: ["a | b + c", "site:*.ac-*.fr + d"]\n'
+        FEEDS + '    match: ["a | b + c", "site:*.ac-*.fr + d", "a ~ b | c ~ d*"]\n'
         '    weak: ["e"]\n    ignore: ["a f"]\n    hosts: ["*.education.gouv.fr", "ac-*.fr"]\n',
         encoding="utf-8",
     )
     assert validate_config(path) == []
+
+
+NEAR_RULES = compile_rules(
+    [
+        TagRule(
+            "annonces",
+            "Annonces",
+            match=("ministre | rectorat ~ annonce* | dévoile*",),
+            weak=("décret", "officiel"),
+            hosts=("*.education.gouv.fr",),
+            exclude=("dénoncent", "mes élèves"),
+        ),
+        TagRule(
+            "evaluation",
+            "Évaluation",
+            match=("évaluation* ~ élèves | CP ~ mathématiques",),
+            ignore=("évaluation des politiques",),
+        ),
+    ]
+)
+
+
+def near_tags(title: str = "", summary: str = "", url: str | None = None) -> dict[str, TagReason]:
+    return tag(EntryText(title=title, summary=summary, url=url), NEAR_RULES)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "expected"),
+    [
+        # « a ~ b »: both in one field, at most five words between them, in either order
+        ("Le ministre annonce un plan numérique", "", {"annonces"}),
+        ("Le ministre de l'Éducation nationale annonce un plan", "", {"annonces"}),
+        ("Plan numérique annoncé par le rectorat", "", {"annonces"}),
+        ("", "Le rectorat dévoile son calendrier.", {"annonces"}),
+        # too far apart: two clauses, not one act
+        (
+            "",
+            "Le ministre était hier à Lyon, dans une école où une association de parents "
+            "annonce un projet.",
+            set(),
+        ),
+        # never across the title and the summary (« a + b » would be)
+        ("Le ministre en visite à Lyon", "Une association annonce un projet.", set()),
+        # a chain: each part within five words of the next
+        ("Évaluations des élèves de CP en mathématiques", "", {"evaluation"}),
+        ("Évaluations de CP", "", set()),  # a part missing
+        (
+            "Évaluations des élèves : les résultats sont publiés, on attend ceux de CP et la "
+            "suite en mathématiques",
+            "",
+            set(),  # « CP » far from « élèves »: the chain breaks
+        ),
+        # an ignored phrase still masks the occurrence it holds
+        ("Évaluation des politiques pour les élèves de CP en mathématiques", "", set()),
+    ],
+)
+def test_near_terms_need_their_parts_close_together(
+    title: str, summary: str, expected: set[str]
+) -> None:
+    assert set(near_tags(title, summary)) == expected
+
+
+def test_a_veto_counts_from_the_field_of_the_evidence_or_a_more_prominent_one() -> None:
+    reaction = "Les syndicats dénoncent une réforme précipitée."
+    # the title reports the act; the reaction in the summary does not undo it
+    given = near_tags("Le ministre annonce la fin des notes", reaction)
+    assert given == {"annonces": TagReason("title", "ministre | rectorat ~ annonce* | dévoile*")}
+    # the title is the reaction: vetoed, wherever the act is
+    assert near_tags("Les syndicats dénoncent la réforme", "Le ministre l'a annoncée hier.") == {}
+    # evidence and veto in the same field: vetoed
+    assert near_tags("Réforme", "Le ministre annonce la réforme ; les syndicats dénoncent.") == {}
+    # weak terms adding up in the title, veto in the summary: kept
+    assert set(near_tags("Un décret officiel", reaction)) == {"annonces"}
+    # the link is the least prominent field: a veto anywhere cancels what the host gave
+    page = "https://eduscol.education.gouv.fr/page"
+    assert set(near_tags("Séquence de lecture", "Une séance.", page)) == {"annonces"}
+    assert near_tags("Séquence de lecture", "Ce que font mes élèves.", page) == {}

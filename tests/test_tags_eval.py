@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from veille.cli.app import app
-from veille.rules.evaluation import LabelledItem, evaluate, read_labelled
+from veille.rules.evaluation import LabelledItem, evaluate, half, read_labelled
 from veille.rules.tagging import TagReason
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,6 +158,38 @@ def test_eval_json_and_the_link_rule(env: Path) -> None:
     assert worst["Les via ferrata"]["missing"] == ["ia"]
 
 
+def test_halves_are_fixed_by_the_link_and_balanced() -> None:
+    items = [
+        LabelledItem(title=f"Titre {n}", url=f"https://site{n % 7}.example/article-{n}")
+        for n in range(400)
+    ]
+    halves = [half(i) for i in items]
+    assert set(halves) == {"a", "b"}
+    assert 150 <= halves.count("a") <= 250  # about half each
+    # the link decides, not the title or the labels; the title stands in without a link
+    moved = LabelledItem(title="Autre titre", url=items[0].url, tags=frozenset({"ia"}))
+    assert half(moved) == halves[0]
+    assert half(LabelledItem(title="Sans lien")) == half(LabelledItem(title="Sans lien"))
+
+
+def test_eval_on_one_half(env: Path) -> None:
+    counts = {}
+    for h in ("a", "b"):
+        args = ["tags", "eval", str(env / "sample.json"), "--half", h, "--json"]
+        result = runner.invoke(app, args)
+        if result.exit_code == 2:  # every item fell in the other half
+            assert f"aucun article dans la moitié « {h} »" in result.output
+            counts[h] = 0
+            continue
+        assert result.exit_code == 0, result.output
+        payload = json.loads(result.stdout)
+        assert payload["half"] == h
+        counts[h] = payload["items"]
+    assert counts["a"] + counts["b"] == 4  # the two halves cover the sample, once each
+    bad = runner.invoke(app, ["tags", "eval", str(env / "sample.json"), "--half", "c"])
+    assert bad.exit_code == 2 and "moitié inconnue « c » (attendu : a, b)" in bad.output
+
+
 def test_eval_with_another_config(env: Path, tmp_path: Path) -> None:
     other = tmp_path / "autres.yaml"
     other.write_text(FEEDS_YAML.replace('["IA"]', '["cantine"]'), encoding="utf-8")
@@ -207,7 +239,7 @@ def test_eval_refuses_a_bad_config_with_exit_2(env: Path) -> None:
 # of the project (exact set 0.90, micro-F1 0.95, each theme precision 0.90 and recall 0.85,
 # no-theme items tagged at most 5 %) are not all reached yet: raise these floors as they are.
 DEV_EXACT_SET = 0.79
-DEV_MICRO_F1 = 0.87
+DEV_MICRO_F1 = 0.875
 DEV_MAX_UNTAGGED_GIVEN = 0.075
 DEV_THEMES = {  # theme: (precision, recall)
     "evaluation": (0.75, 0.90),

@@ -79,14 +79,24 @@ def tags_eval(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Résultats en JSON.")] = False,
     worst: Annotated[int, typer.Option(help="Nombre de pires erreurs montrées.", min=0)] = 10,
+    half: Annotated[
+        str | None,
+        typer.Option(
+            help="Moitié fixe des articles (a ou b, tirée de leur lien) : régler sur l'une, "
+            "vérifier sur l'autre."
+        ),
+    ] = None,
 ) -> None:
     """Mesure les règles de thèmes sur des articles étiquetés à la main : ensemble exact,
     précision, rappel et F1 par thème, confusions et pires erreurs (avec leurs raisons)."""
-    from veille.rules.evaluation import evaluate, read_labelled
+    from veille.rules.evaluation import HALVES, evaluate, read_labelled
+    from veille.rules.evaluation import half as half_of
     from veille.rules.tagging import EntryText, compile_rules, tag
 
     if split not in SPLITS:
         _fail(f"partie inconnue « {split} » (attendu : {', '.join(SPLITS)})")
+    if half is not None and half not in HALVES:
+        _fail(f"moitié inconnue « {half} » (attendu : {', '.join(HALVES)})")
     config = _rules_config(config_file)
     try:
         data = json.loads(file.read_bytes().decode("utf-8-sig"))
@@ -104,6 +114,10 @@ def tags_eval(
         items = [i for i in items if i.split == split]
         if not items:
             _fail(f"{file} : aucun article de la partie « {split} »")
+    if half is not None:
+        items = [i for i in items if half_of(i) == half]
+        if not items:
+            _fail(f"{file} : aucun article dans la moitié « {half} »")
     compiled = compile_rules(config.tags)
     report = evaluate(
         items,
@@ -111,11 +125,13 @@ def tags_eval(
         [r.name for r in config.tags],
     )
     if as_json:
-        payload = {"file": str(file), "split": split, "config": str(config.path)}
+        payload = {"file": str(file), "split": split, "half": half, "config": str(config.path)}
         payload |= report.as_json(worst)
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     part = "tous les articles" if split == "all" else f"partie « {split} »"
+    if half is not None:
+        part += f", moitié « {half} »"
     out.print(
         f"{plural(report.items, 'article étiqueté', 'articles étiquetés')} ({part}) de "
         f"{file.name}, règles de {config.path}.",

@@ -2,8 +2,9 @@
 :mod:`veille.config.load`).
 
 Terms (syntax: ``veille.rules.terms``) are checked only for form: each atom of ``a | b + c``
-non-empty, ``*`` only at the end of a word, a ``/regex/`` compiles and cannot match the empty
-text, a ``site:`` atom is a valid host pattern. Host patterns (``hosts:``, ``site:``; matching:
+or ``a | b ~ c`` non-empty, ``+`` and ``~`` not mixed, no ``site:`` in a ``~`` term, ``*``
+only at the end of a word, a ``/regex/`` compiles and cannot match the empty text, a ``site:``
+atom is a valid host pattern. Host patterns (``hosts:``, ``site:``; matching:
 ``veille.rules.hosts``) are lower-case host names, ``*`` inside a label or as a leading ``*.``,
 never in the last label. Each check returns the reason, in French, or None.
 """
@@ -15,7 +16,7 @@ import re
 __all__ = ["host_problem", "term_problem"]
 
 _HOST_LABEL = re.compile(r"[a-z0-9*](?:[a-z0-9*-]*[a-z0-9*])?")
-_LONE_PLUS = re.compile(r"(?:^|\s)\+(?:\s|$)")
+_LONE_PLUS = re.compile(r"(?:^|\s)[+~](?:\s|$)")
 _LETTER = re.compile(r"[^\W_]")
 
 
@@ -29,17 +30,23 @@ def term_problem(term: str) -> str | None:
         if compiled.search("") is not None:
             return f"expression régulière « {term} » qui accepte le texte vide"
         return None
-    # ``a | b + c``: parts joined by « + » (all needed), alternatives by « | »
-    for part in term.split(" + "):
+    # ``a | b + c``: parts joined by « + » (all needed), alternatives by « | »; ``a ~ b``:
+    # parts joined by « ~ » (all needed, close together)
+    near = " ~ " in term
+    if near and " + " in term:
+        return f"terme « {term} » : « + » et « ~ » ne se mélangent pas dans un même terme"
+    for part in term.split(" ~ " if near else " + "):
         for atom in part.split("|"):
             atom = atom.strip()
             if atom.startswith("site:"):
+                if near:
+                    return f"terme « {term} » : « ~ » rapproche des mots, pas un site (« + »)"
                 problem = host_problem(atom.removeprefix("site:"))
                 if problem:
                     return f"terme « {term} » : {problem}"
                 continue
             if not atom or _LONE_PLUS.search(atom):
-                return f"terme « {term} » : un « + » ou un « | » sans rien à côté"
+                return f"terme « {term} » : un « + », « ~ » ou « | » sans rien à côté"
             if "*" in atom.rstrip("*") or atom.endswith("**"):
                 return f"terme « {term} » : « * » n'est permis qu'une fois, en fin de terme"
             if not _LETTER.search(atom):

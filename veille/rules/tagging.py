@@ -1,8 +1,9 @@
 """Tagging: the themes of feeds.yaml given to an entry, each with the reason it was given.
 
 Pure: ``compile_rules(config.tags)`` once, then ``tag(EntryText(...), compiled)`` per entry.
-Term syntax (words, phrases, ``prefix*``, ``/regex/``, ``a | b``, ``a + b``):
-``veille.rules.terms``. The README (« Thèmes et règles ») says the same for referents.
+Term syntax (words, phrases, ``prefix*``, ``/regex/``, ``a | b``, ``a + b``, ``a ~ b``):
+``veille.rules.terms``; what depends on where a term stands: ``veille.rules.context``. The
+README (« Thèmes et règles ») says the same for referents.
 
 A theme (``TagRule``) has:
 
@@ -20,7 +21,9 @@ A theme (``TagRule``) has:
 * ``ignore`` — contexts in which its terms do not count: an occurrence of a match or weak
   term that lies inside an occurrence of an ignore phrase is skipped (« tablette de
   chocolat » for ``tablette*``; « IA-IPR » for ``IA``), other occurrences still count;
-* ``exclude`` — terms that **veto** the theme when found anywhere in the entry;
+* ``exclude`` — terms that **veto** the theme, when found in the field of its evidence or a
+  more prominent one (``veille.rules.context``: a reaction in the summary does not cancel an
+  announcement in the title);
 * ``hosts`` — host patterns (``veille.rules.hosts``): an entry whose link is on one of them
   gets the theme (``ressources``: the sites of the ministry, Canopé…); in a term,
   ``site:ac-*.fr + Pix`` asks for the link's host and words together.
@@ -50,8 +53,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from veille.models import Config, ParsedEntry, TagRule
+from veille.rules.context import close, vetoes
 from veille.rules.hosts import HostPatterns
-from veille.rules.terms import SITE, AtomIndex, atom_key, parse_term
+from veille.rules.terms import SITE, AtomIndex, atom_key, is_near, parse_term
 from veille.text import Words, strip_html, words
 
 __all__ = [
@@ -74,7 +78,7 @@ _SEP = "\x00"  # between categories: never a token, so no phrase crosses it
 # Points of a term by field (title, summary, content, category, link), and what a theme needs.
 MATCH, WEAK, EXCLUDE, IGNORE = range(4)
 POINTS = {MATCH: (4, 4, 4, 4, 4), WEAK: (3, 2, 1, 3, 2)}
-LINK = TEXT_FIELDS.index("link")
+TITLE, LINK = TEXT_FIELDS.index("title"), TEXT_FIELDS.index("link")
 CONTENT = TEXT_FIELDS.index("content")
 # The content is read up to this many words: its beginning says what it is about; further on
 # come passing mentions (and the cost of tagging grows with every word).
@@ -137,6 +141,7 @@ class _Term:
     order: int  # in the rule's terms (match, weak, exclude, ignore): the first found is named
     text: str
     full: int  # bit mask of its parts: a term is found when every part is
+    near: tuple[frozenset[int], ...] = ()  # ``a ~ b``: the atoms of each part, to be close
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +183,8 @@ def compile_rules(rules: Sequence[TagRule]) -> CompiledRules:
             for p, part in enumerate(parts):
                 for a in part:
                     uses.setdefault(a, []).append((len(terms), p))
-            terms.append(_Term(r, role, order, name, (1 << len(parts)) - 1))
+            close = tuple(parts) if is_near(text) else ()
+            terms.append(_Term(r, role, order, name, (1 << len(parts)) - 1, close))
     try:
         index = AtomIndex.build(atoms)
     except ValueError as e:
@@ -255,13 +261,15 @@ def tag_words(
     caller already has them, and the entry's link."""
     terms = compiled.terms
     found: dict[int, dict[int, tuple[int, int]]] = {}  # rule -> term -> (points, field)
-    vetoed: set[int] = set()
+    vetoed: dict[int, int] = {}  # rule -> the first field a veto was found in
     headline: list[set[int]] = []  # atoms of the title and the summary (for « a + b »)
 
-    def add(t: int, f: int) -> None:
+    def add(t: int, f: int, whole: bool = False) -> None:
         term = terms[t]
         if term.role == EXCLUDE:
-            vetoed.add(term.rule)
+            # a veto that names the link or spans the headline concerns the whole entry
+            at = TITLE if whole or f == LINK else f
+            vetoed[term.rule] = min(at, vetoed.get(term.rule, at))
         elif term.role != IGNORE:
             points = POINTS[term.role][f]
             best = found.setdefault(term.rule, {})
@@ -287,14 +295,14 @@ def tag_words(
         # « a + b » also across the title, the summary (read together as the headline) and
         # the link
         for t in _complete(set().union(link, *headline), compiled):
-            if terms[t].full > 1 and t not in found.get(terms[t].rule, {}):
-                add(t, 1)
+            if terms[t].full > 1 and not terms[t].near and t not in found.get(terms[t].rule, {}):
+                add(t, 1, whole=True)
     result = {name: TagReason("source", name) for name in feed_tags}
     for r, by_term in found.items():
         name = compiled.rules[r].name
-        if r not in vetoed and name not in result:
+        if name not in result:
             reason = _reason(by_term, terms)
-            if reason is not None:
+            if reason is not None and not vetoes(vetoed.get(r), TEXT_FIELDS.index(reason.field)):
                 result[name] = reason
     return dict(sorted(result.items()))
 
@@ -318,8 +326,8 @@ def _terms_in(field_words: Words, compiled: CompiledRules) -> tuple[set[int], se
     atoms = compiled.index.find(field_words)
     if not atoms:
         return set(), atoms
-    found = _complete(atoms, compiled)
     terms = compiled.terms
+    found = _close(_complete(atoms, compiled), atoms, field_words, compiled)
     masking = {terms[t].rule for t in found if terms[t].role == IGNORE}
     for r in masking:
         # Context exclusions: the occurrences of this rule's atoms that lie inside one of its
@@ -338,8 +346,19 @@ def _terms_in(field_words: Words, compiled: CompiledRules) -> tuple[set[int], se
             continue
         atoms = atoms - hidden
         again = {t for t in _complete(atoms, compiled) if terms[t].rule == r}
+        again = _close(again, atoms, field_words, compiled)
         found = {t for t in found if terms[t].rule != r or terms[t].role == IGNORE} | again
     return found, atoms
+
+
+def _close(
+    found: set[int], atoms: set[int], field_words: Words, compiled: CompiledRules
+) -> set[int]:
+    """``found`` less the ``a ~ b`` terms whose parts do not stand close in this field."""
+    terms = compiled.terms
+    if not any(terms[t].near for t in found):
+        return found
+    return close({t: terms[t].near for t in found}, atoms, field_words, compiled.index)
 
 
 def _outside(atom: int, masked: set[int], field_words: Words, compiled: CompiledRules) -> bool:

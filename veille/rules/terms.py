@@ -24,7 +24,10 @@ Two operators combine atoms into one term (a ``/regex/`` term is never split):
 * ``a + b`` — both, in the same field (title, summary, content or one category), or in the
   title and summary read together (the headline) and the link:
   ``ministre | rectorat + annonce* | dévoile*`` is found in « Le ministre annonce un plan »,
-  ``site:ac-*.fr + ENT | Pix`` in a page about Pix on an académie's site.
+  ``site:ac-*.fr + ENT | Pix`` in a page about Pix on an académie's site;
+* ``a ~ b`` — both, close together: in the same field, at most ``context.NEAR_WORDS`` words
+  between them (either order); ``a ~ b ~ c`` chains them. A term uses ``+`` or ``~``, not
+  both; ``~`` takes words, phrases and prefixes, not ``/regex/`` or ``site:``.
 
 Speed: a field is tokenised and stemmed once (``veille.text.words``); one-word atoms are dict
 lookups on the set of its stems, phrases are checked only where their first word occurs,
@@ -36,15 +39,16 @@ needs them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 from veille.text import Words, fold, stem, tokens
 
-__all__ = ["SITE", "AtomIndex", "atom_key", "parse_term"]
+__all__ = ["NEAR", "SITE", "AtomIndex", "Positions", "atom_key", "is_near", "parse_term"]
 
 SITE = "site:"
+NEAR = " ~ "
 
 _MAX_SEEN = 500_000
 _Part = tuple[bool, str]  # (is_prefix, stem or prefix)
@@ -54,7 +58,15 @@ def parse_term(term: str) -> list[list[str]]:
     """The atoms of ``term``: a list of parts (all needed), each a list of alternatives."""
     if _is_regex(term):
         return [[term]]
-    return [[a.strip() for a in part.split("|")] for part in term.split(" + ")]
+    return [
+        [a.strip() for a in part.split("|")]
+        for part in term.split(NEAR if is_near(term) else " + ")
+    ]
+
+
+def is_near(term: str) -> bool:
+    """Whether ``term`` is ``a ~ b``: parts that stand close (``veille.rules.context``)."""
+    return NEAR in term and not _is_regex(term)
 
 
 def atom_key(atom: str) -> str:
@@ -175,21 +187,13 @@ class AtomIndex:
             found.update(a for pattern, a in self.regexes if pattern.search(normalised))
         return found
 
-    def spans(self, atom: int, field_words: Words) -> Iterable[tuple[int, int]]:
+    def spans(self, atom: int, field_words: Words) -> list[tuple[int, int]]:
         """Where ``atom`` occurs, as token ranges; a /regex/ atom has no position (none)."""
-        parts = self.parsed[atom]
-        if not parts:  # a /regex/ or a site: atom
-            return
-        toks, stems = field_words
-        first_prefix, first = parts[0]
-        rest = tuple(parts[1:])
-        if first_prefix:  # a one-word prefix
-            yield from ((i, i + 1) for i, t in enumerate(toks) if t.startswith(first))
-            return
-        i = _phrase_at(rest, first, toks, stems, 0)
-        while i >= 0:
-            yield i, i + 1 + len(rest)
-            i = _phrase_at(rest, first, toks, stems, i + 1)
+        return Positions(self, field_words).spans(atom)
+
+    def positions(self, field_words: Words) -> Positions:
+        """Where the atoms occur in one field, for several atoms at once (``Positions``)."""
+        return Positions(self, field_words)
 
     @staticmethod
     def _check(
@@ -210,6 +214,47 @@ class AtomIndex:
                 self._prefixed[w] = tuple(found)
                 self._prefixed_words.add(w)
         self._seen.update(new_words)
+
+
+class Positions:
+    """The spans of atoms in one field, for several atoms (``a ~ b`` terms) at C speed: words
+    and phrases by ``list.index`` on the stems, prefixes through the words of the field that
+    the index knows to start with one (learnt as ``find`` does)."""
+
+    __slots__ = ("_index", "_prefixed_here", "_words")
+
+    def __init__(self, index: AtomIndex, field_words: Words) -> None:
+        self._index = index
+        self._words = field_words
+        self._prefixed_here: dict[str, tuple[int, ...]] | None = None
+
+    def spans(self, atom: int) -> list[tuple[int, int]]:
+        """Where ``atom`` occurs, in text order, as token ranges (none for a /regex/ or a
+        ``site:`` atom)."""
+        parts = self._index.parsed[atom]
+        if not parts:
+            return []
+        toks, stems = self._words
+        first_prefix, first = parts[0]
+        if first_prefix:  # a one-word prefix
+            if self._prefixed_here is None:
+                index = self._index
+                here = set(toks)
+                index._learn_prefixes(here - index._seen)
+                self._prefixed_here = {w: index._prefixed[w] for w in here & index._prefixed_words}
+            starts = [
+                i
+                for w, atoms in self._prefixed_here.items()
+                if atom in atoms
+                for i in _positions(toks, w)
+            ]
+            return [(i, i + 1) for i in sorted(starts)]
+        rest = tuple(parts[1:])
+        return [
+            (i, i + 1 + len(rest))
+            for i in _positions(stems, first)
+            if not rest or _phrase_here(rest, i, toks, stems)
+        ]
 
 
 def _parts(atom: str) -> list[_Part]:
@@ -243,22 +288,3 @@ def _phrase_here(rest: tuple[_Part, ...], i: int, toks: list[str], stems: list[s
         if not (toks[k].startswith(value) if is_prefix else stems[k] == value):
             return False
     return True
-
-
-def _phrase_at(
-    rest: tuple[_Part, ...], first: str, toks: list[str], stems: list[str], start: int
-) -> int:
-    """Where the phrase (first stem, then ``rest``) first occurs from ``start``, or -1."""
-    n, i = len(stems), start - 1
-    while True:
-        try:
-            i = stems.index(first, i + 1)
-        except ValueError:
-            return -1
-        if i + len(rest) >= n:
-            return -1
-        for k, (is_prefix, value) in enumerate(rest, start=i + 1):
-            if not (toks[k].startswith(value) if is_prefix else stems[k] == value):
-                break
-        else:
-            return i
