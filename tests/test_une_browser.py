@@ -53,9 +53,9 @@ def test_the_most_relayed_stories_open_the_digest(page: Any, server: LiveServer)
     assert une.get_by_role("heading", level=2).inner_text().startswith("À la une")
     lines = texts(page, ".une-list > li .une-meta .une-reason")
     assert lines == [s.removesuffix(".") for s in SENTENCES]
-    # The sources a reason does not name are listed beside it.
+    # The sources a reason does not name are listed beside it, the named one not twice.
     first = texts(page, ".une-list > li:first-child .une-sources")
-    assert first == ["(Ministère de l'Éducation nationale, L'Étudiant, franceinfo, VousNousIls)"]
+    assert first == ["(avec L'Étudiant, franceinfo et VousNousIls)"]
     # Above the sections, and before the table of contents.
     assert page.evaluate(
         "document.querySelector('.une').compareDocumentPosition(document.querySelector('.toc'))"

@@ -21,7 +21,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from veille.models import EntryView, TagRule, UneLine
-from veille.render.digest_page import OTHERS, Option, first_theme
+from veille.render.digest_page import OTHERS, Option, first_theme, other_sources
 from veille.render.french import date_only, french_date, french_datetime
 from veille.render.html import query_string
 from veille.text import first_upper, readable, strip_html
@@ -70,7 +70,7 @@ class UneRow:
     title: str
     url: str | None
     reason: str  # « Repris par 4 sources, dont Éduscol »
-    sources: tuple[str, ...]
+    sources: str  # « (avec L'Étudiant et franceinfo) »: the outlets the reason leaves out
 
 
 def une_rows(lines: Sequence[UneLine]) -> tuple[UneRow, ...]:
@@ -81,7 +81,7 @@ def une_rows(lines: Sequence[UneLine]) -> tuple[UneRow, ...]:
             title=line.entry.title or "(sans titre)",
             url=line.entry.url,
             reason=first_upper(line.reason),
-            sources=line.sources,
+            sources=other_sources(line),
         )
         for line in lines
     )

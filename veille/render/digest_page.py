@@ -32,6 +32,7 @@ from veille.render.french import (
     word_count,
 )
 from veille.render.html import Chrome, Link
+from veille.rules.importance import join_french
 from veille.text import first_upper, readable
 
 __all__ = [
@@ -71,7 +72,7 @@ class UneItem:
 
     entry: EntryItem
     reason: str  # « Repris par 4 sources, dont Éduscol »
-    sources: tuple[str, ...] = ()  # the outlets, when the reason does not name them all
+    sources: str = ""  # « (avec L'Étudiant et franceinfo) »: the outlets the reason leaves out
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +159,17 @@ def entry_item(
 
 
 def une_item(line: UneLine, entry: EntryItem) -> UneItem:
-    named = all(source in line.reason for source in line.sources)
-    return UneItem(
-        entry=entry,
-        reason=first_upper(line.reason),
-        sources=() if named else line.sources,
-    )
+    return UneItem(entry=entry, reason=first_upper(line.reason), sources=other_sources(line))
+
+
+def other_sources(line: UneLine) -> str:
+    """The outlets a story's reason does not name, in parentheses: « (avec L'Étudiant et
+    franceinfo) » after « repris par 3 sources, dont Éduscol »; empty when it names them all."""
+    others = [s for s in line.sources if s not in line.reason]
+    if not others:
+        return ""
+    named_some = len(others) < len(line.sources)
+    return f"({'avec ' if named_some else ''}{join_french(others)})"
 
 
 def first_theme(tags: Sequence[str], order: dict[str, int], prefer: frozenset[str]) -> str:
