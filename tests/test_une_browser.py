@@ -81,9 +81,11 @@ def test_sections_link_to_a_story_instead_of_telling_it_twice(
     # The blog's posts, nobody relayed them: told in their sections, never « À la une ».
     assert all("blog" not in t for t in texts(page, ".une-list > li .une-meta"))
     assert any("prof de techno" in t for t in texts(page, ".theme .entry .source"))
-    # « 11 articles, environ 2 min de lecture »: the five stories and the six other lines.
+    # « 11 articles depuis …, environ 2 min de lecture. »: the count is said once.
+    (lead,) = texts(page, ".lead")
+    assert lead.startswith("11 articles depuis ") and lead.count("article") == 1, lead
     (reading,) = texts(page, ".reading-time")
-    assert reading.startswith("11 articles, environ ") and reading.endswith(" min de lecture")
+    assert reading.startswith("environ ") and reading.endswith(" min de lecture")
 
 
 def test_titles_only_view(page: Any, server: LiveServer) -> None:

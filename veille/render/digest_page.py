@@ -26,6 +26,7 @@ from veille.render.french import (
     date_only,
     french_date,
     french_datetime,
+    reading_duration,
     reading_time,
     relative_time,
     summary_text,
@@ -121,6 +122,8 @@ class DigestPage:
     compact: bool = False  # ``?vue=titres``: titles only, grouped by theme
     view_href: str | None = None  # the other view (titles only ↔ full)
     reading: str = ""  # « 12 articles, environ 6 min de lecture »
+    # « environ 6 min de lecture »: said after a description that already counts the articles
+    duration: str = ""
     template: str = "digest.html"
 
     @property
@@ -250,6 +253,8 @@ def build_digest_page(
         compact=compact,
         view_href=view_href,
         reading=reading_time(len(told) + len(une_items), words) if told or une_items else "",
+        # Said after a description that counts the articles (« 82 articles depuis … »).
+        duration=reading_duration(words) if description[:1].isdigit() and words else "",
         archive_href=archive_href,
         curation_href=curation_href,
         subscribe=tuple(subscribe),

@@ -116,9 +116,14 @@ def word_count(text: str) -> int:
 def reading_time(articles: int, words: int) -> str:
     """« 12 articles, environ 6 min de lecture » (``words`` at ``READING_WPM``, rounded up;
     under a minute: « moins d'une minute de lecture »)."""
+    return f"{plural(articles, 'article')}, {reading_duration(words)}"
+
+
+def reading_duration(words: int) -> str:
+    """« environ 6 min de lecture » (``words`` at ``READING_WPM``, rounded up)."""
     minutes = -(-words // READING_WPM)
     time = "moins d'une minute" if words < READING_WPM else f"environ {minutes} min"
-    return f"{plural(articles, 'article')}, {time} de lecture"
+    return f"{time} de lecture"
 
 
 def duration_label(d: timedelta) -> str:
