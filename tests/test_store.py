@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +17,8 @@ from veille.models import FeedSpec, ParsedEntry, Selection, Validators
 from veille.store import FetchSuccess, Store, decode_cursor, encode_cursor
 from veille.store import entries as entries_module
 from veille.store.base import SCHEMA_HEAD
+
+from .stores import postgres_schema
 
 
 def entry(i: int, **kw: object) -> ParsedEntry:
@@ -386,3 +390,40 @@ def test_fetch_success_is_written_with_the_last_entries(
         store.save_entries("a", more, now=now, success=FetchSuccess(now, later, Validators('"v2"')))
     assert store.targets(["a"])[0].validators == Validators('"v1"', None)
     assert store.count_entries() == 3 + 2
+
+
+def test_replicas_syncing_feeds_yaml_together_do_not_collide() -> None:
+    """Two processes starting together on PostgreSQL (a worker and a web replica) both sync
+    feeds.yaml: each new feed is inserted once, neither fails on the other's insert."""
+    specs = [FeedSpec(f"f{i}", f"https://f{i}.example/feed") for i in range(40)]
+    with postgres_schema() as url:
+        first, second = Store(url), Store(url)
+        first.migrate()
+        try:
+            for round_ in range(5):
+                batch = [FeedSpec(f"r{round_}-{s.id}", s.url) for s in specs]
+                start = threading.Barrier(2, timeout=30)
+                errors: list[BaseException] = []
+
+                def sync(
+                    store: Store,
+                    batch: list[FeedSpec] = batch,
+                    start: Any = start,
+                    errors: list[BaseException] = errors,
+                ) -> None:
+                    start.wait()
+                    try:
+                        store.sync_feeds(batch)
+                    except BaseException as e:
+                        errors.append(e)
+
+                threads = [threading.Thread(target=sync, args=(s,)) for s in (first, second)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(60)
+                assert not errors, errors
+                assert {f.id for f in first.feed_states()} == {s.id for s in batch}
+        finally:
+            first.close()
+            second.close()

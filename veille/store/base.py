@@ -21,6 +21,7 @@ from veille.store.tables import feed_t, meta_t
 # without importing Alembic at all.
 SCHEMA_HEAD = "0009"
 MIGRATION_LOCK = 0x7665_696D  # advisory lock key serialising migrations on PostgreSQL
+SYNC_LOCK = 0x7665_6973  # … and the feeds.yaml syncs of replicas starting together
 
 
 def feed_display_title() -> Any:

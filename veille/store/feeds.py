@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlalchemy as sa
 
 from veille.models import FeedSpec, FeedState, FeedTarget, Validators
-from veille.store.base import StoreBase, feed_display_title
+from veille.store.base import SYNC_LOCK, StoreBase, feed_display_title
 from veille.store.tables import feed_t as _feed
 
 
@@ -68,6 +68,10 @@ class FeedsMixin(StoreBase):
         """Make the feed table follow feeds.yaml: add new feeds, update changed ones, and mark
         the removed ones ``in_config = false`` (their entries stay)."""
         with self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas starting together each sync feeds.yaml: one at a time, or both
+                # insert the same new feed (SQLite's BEGIN IMMEDIATE already serialises).
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SYNC_LOCK})")
             rows = {r.id: r for r in conn.execute(sa.select(_feed))}
             for spec in specs:
                 values: dict[str, Any] = {
