@@ -704,3 +704,8 @@ def test_curated_highlights_and_hidden_entries_on_the_digest(tmp_path: Path) -> 
     assert page.count(f">{pick_title}<") == 1  # shown once, first
     assert "À lire avant le conseil" in page
     assert hide_title not in page
+    # One count for the page: the lead's and the table of contents' (the pick included).
+    lead = re.search(r'<p class="lead">(\d+) articles?', page)
+    toc = re.search(r'Sommaire <span class="count">(\d+) articles?', page)
+    assert lead and toc and lead.group(1) == toc.group(1), (lead, toc)
+    assert '<a href="#coups-de-coeur">Coups de cœur</a> <span class="count">1</span>' in page

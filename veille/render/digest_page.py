@@ -128,7 +128,9 @@ class DigestPage:
 
     @property
     def count(self) -> int:
-        return sum(s.count for s in self.sections)
+        # The editors' picks are told above the sections, not in them: counted here so that
+        # the table of contents and the lead say the same number.
+        return sum(s.count for s in self.sections) + len(self.highlights)
 
 
 # --- building the page ---------------------------------------------------------------------
