@@ -165,7 +165,7 @@ class Settings(BaseSettings):
     @property
     def proxies(self) -> list[str]:
         """``VEILLE_TRUSTED_PROXIES`` as uvicorn's ``forwarded_allow_ips``."""
-        return v.replace(",", " ").split() if (v := self.trusted_proxies) else []
+        return self.trusted_proxies.replace(",", " ").split()
 
     @property
     def frame_sources(self) -> tuple[str, ...]:
