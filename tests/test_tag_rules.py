@@ -63,6 +63,9 @@ CASES = [
     ("Panne de l'E.N.T.", "", "", None, {"ent"}),
     ("Une I.A.", "", "", None, {"ia"}),
     ("Les i.a. et le e.n.t.", "", "", None, {"ia", "ent"}),
+    ("L'I.A au lycée", "", "", None, {"ia"}),  # the last dot left out
+    ("Les I.A.-I.P.R en visite", "", "", None, set()),
+    ("Voir www.i.a.exemple.fr", "", "", None, set()),  # not inside a host name
     # a | b
     ("École directe en panne", "", "", None, {"ent"}),
     # a + b: in one field, or across the title and the summary

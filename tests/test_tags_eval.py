@@ -238,8 +238,8 @@ def test_eval_refuses_a_bad_config_with_exit_2(env: Path) -> None:
 # « Relevance »), rounded down; a change that makes any of these worse fails here. The targets
 # of the project (exact set 0.90, micro-F1 0.95, each theme precision 0.90 and recall 0.85,
 # no-theme items tagged at most 5 %) are not all reached yet: raise these floors as they are.
-DEV_EXACT_SET = 0.79
-DEV_MICRO_F1 = 0.875
+DEV_EXACT_SET = 0.80
+DEV_MICRO_F1 = 0.885
 DEV_MAX_UNTAGGED_GIVEN = 0.075
 DEV_THEMES = {  # theme: (precision, recall)
     "evaluation": (0.75, 0.90),
@@ -257,7 +257,7 @@ DEV_THEMES = {  # theme: (precision, recall)
     "ia": (1.00, 1.00),
     "formation": (0.88, 0.88),
     "ressources": (0.75, 0.69),
-    "equipement": (0.77, 0.77),
+    "equipement": (1.00, 0.77),
 }
 
 

@@ -34,8 +34,8 @@ never vetoed.
 Fields are title, summary, content (plain text: use ``text.strip_html`` or
 ``EntryText.from_entry``) and categories (a phrase does not run from one category into the
 next; ``a + b`` looks at all of them). Dotted acronyms are read as words in the title, summary
-and categories (« I.A. » is « IA », « E.N.T. » is « ENT »). The content is read up to its
-first ``CONTENT_WORDS`` words: further on come passing mentions.
+and categories (« I.A. » and « I.A » are « IA », « E.N.T. » is « ENT »). The content is read up
+to its first ``CONTENT_WORDS`` words: further on come passing mentions.
 
 The reason of a tag names the term and the field: the first field (in that order) where a
 strong term was found, with the first of the rule's terms found there; for weak terms adding
@@ -84,9 +84,10 @@ CONTENT = TEXT_FIELDS.index("content")
 # come passing mentions (and the cost of tagging grows with every word).
 CONTENT_WORDS = 300
 NEEDED = 4
-# « I.A. », « E.N.T. », « I.A.-I.P.R. »: single letters each followed by a dot, two or more.
-_DOTTED_HINT = re.compile(r"\.[^\W\d_]\.")  # a literal first: scanned fast, rarely found
-_DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}(?![^\W\d_])")
+# « I.A. », « E.N.T. », « I.A.-I.P.R. », and without the last dot « I.A », « E.N.T »: two or
+# more single letters, a dot between each.
+_DOTTED_HINT = re.compile(r"\.[^\W\d_](?:\.|\b)")  # a literal first: scanned fast, rarely found
+_DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.)+[^\W\d_]\.?(?![\w])")
 
 
 @dataclass(frozen=True, slots=True)
