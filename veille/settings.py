@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         description="Jeton (Bearer) exigé pour lire `/metrics` (vide : `/metrics` est public, "
         "comme `/feeds`).",
     )
+    private: bool = Field(
+        False,
+        description="Site privé : les pages, les flux et les lectures de l'API demandent un "
+        "compte connecté (un flux accepte aussi le jeton personnel du compte, `?jeton=…`) ; "
+        "`/healthz` et `/metrics` ne changent pas.",
+    )
     frame_ancestors: str = Field(
         "",
         description="Sites autorisés à afficher les pages et le widget dans un cadre (iframe), "
