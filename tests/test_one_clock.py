@@ -100,6 +100,9 @@ UNDATED = {
     ("POST", "/curation/deconnexion"): "records state.now (static check); shows no date",
     ("POST", "/deconnexion"): "records state.now (static check); shows no date",
     ("GET", "/curation/connexion"): "a redirection to /connexion",
+    ("GET", "/connexion/oidc"): "no OpenID provider here (404); its flow's expiry and the ID "
+    "token's on the app's clock: tests/test_oidc.py",
+    ("GET", "/connexion/oidc/retour"): "the same",
     ("DELETE", "/api/v1/digests/{name}/highlights/{entry}"): "removes a pick: no time at all",
     ("PUT", "/api/v1/digests/{name}/introduction"): "records state.now (static check); the "
     "issue it goes to is numbered, whatever the date",
