@@ -48,8 +48,10 @@ def test_add_asks_twice_and_stores_an_argon2_hash(db: str) -> None:
     assert account.role == "editeur" and account.display_name == "Claire D."  # type: ignore[attr-defined]
     assert web and web.startswith("$argon2id$") and verify_password(web, "mot de passe long")
     assert api is None and version == 1
-    r = runner.invoke(app, ["users", "add", "claire"], input="un autre encore\nun autre encore\n")
+    # A taken name is said before any password is asked (nothing typed here)
+    r = runner.invoke(app, ["users", "add", "claire"], input="")
     assert r.exit_code == 1 and "existe déjà" in r.output
+    assert "saisies" not in r.output and credentials(db, "claire")[3] == 1
 
 
 @pytest.mark.parametrize(

@@ -47,9 +47,14 @@ def _read_password(from_stdin: bool, what: str = "Mot de passe") -> str:
     refused (too short, the two differ)."""
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        # Piped: two lines, as typed. (getpass would warn in English that it cannot hide them.)
+        password = sys.stdin.readline().rstrip("\r\n")
+        if sys.stdin.readline().rstrip("\r\n") != password:
+            _fail("Les deux saisies diffèrent : rien n'est changé.")
     else:
-        password = typer.prompt(what, hide_input=True)
-        if typer.prompt("Confirmez-le", hide_input=True) != password:
+        password = typer.prompt(what, hide_input=True, prompt_suffix=" : ")
+        if typer.prompt("Confirmez-le", hide_input=True, prompt_suffix=" : ") != password:
             _fail("Les deux saisies diffèrent : rien n'est changé.")
     if problem := password_problem(password):
         _fail(problem[0].upper() + problem[1:] + " : rien n'est changé.")
@@ -99,9 +104,11 @@ def add(
 ) -> None:
     """Crée un compte (le mot de passe est demandé deux fois)."""
     login, chosen = _name(name), _role(role)
-    password = _read_password(from_stdin)
     store = _store()
     try:
+        if store.account(login) is not None:  # said before a password is typed for nothing
+            _fail(f"Le compte « {login} » existe déjà.", 1)
+        password = _read_password(from_stdin)
         now = datetime.now(UTC)
         try:
             store.add_account(login, chosen, display_name, now=now)
