@@ -31,7 +31,11 @@ news of one product in one region share who and where, not what happened).
 ``discord(a, b)`` names what two stories disagree on without being set apart: both give
 figures (``Story.amounts``: dates, percentages, amounts) and none in common, or both name
 kinds of event (``Story.kinds``, ``story_terms.EVENT_KINDS``: an outage, a strike, a
-closure…) and none in common. A short phrase in « » is also read as a name (``q:…``), and
+closure…) and none in common, or one's title names a kind of event and the other names none.
+A number after a singular article (« le 3018 », « au 115 ») is a name, not a figure. What a
+lead *recalls* (a clause from « alors que », « deux jours après », « au lendemain de »: most
+often the other news of its topic) weighs ``CONTEXT_W`` of its weight and counts as neither
+figure, kind, place nor name. A short phrase in « » is also read as a name (``q:…``), and
 the people of an académie's city (« marseillais ») as the académie, for agreement only.
 ``conflict(a, b)`` names the sign of two different news of one topic, whatever else they
 share: each has exactly one date and they differ (« grève le 10 décembre » / « le 8
@@ -88,6 +92,7 @@ WORD_W = 1.0
 LEVEL_W = 1.0
 SMALL_W = 0.5
 WEAK_W = 0.3
+CONTEXT_W = 0.3  # times the weight of what a telling recalls as context (``_CONTEXT``)
 
 _CONCEPTS = {w: "~" + fold(g.split()[0]) for g in CONCEPT_GROUPS for w in tokens(g)}
 _WEAK_CONCEPTS = frozenset(("~eleve", "~enseignant", "~an"))
@@ -160,6 +165,16 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
+# A clause that recalls another, earlier event: « alors que… », « deux jours après… », « au
+# lendemain de… », up to the next punctuation (« à la veille de… » looks ahead, most often to
+# the story's own event: not one).
+_CONTEXT = re.compile(
+    r"\b(?:alors qu|tandis qu|au lendemain d|dans la foulée d"
+    r"|\w+ (?:heures?|jours?|semaines?|mois) après\b)[^,;:.!?]*",
+    re.IGNORECASE,
+)
+_CONTEXT_HINT = re.compile(r"alors qu|tandis qu|lendemain|foulée|après", re.IGNORECASE)
+_SINGULAR = re.compile(r"(?<![\w'’])(?:le|du|au)\s+\Z", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _NOT_DIGIT = re.compile(r"\D")
 _SEGMENT_BREAK = re.compile(r"[.:!?«»(\"“”—–|]")
@@ -222,6 +237,7 @@ class Story:
     entities: frozenset[str]  # features written as names, and places: who and where
     amounts: frozenset[str]  # dates, percentages and amounts: the figures of the story
     kinds: frozenset[str]  # the kinds of event it names (``EVENT_KINDS``)
+    headline_kinds: frozenset[str]  # those its title names
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,6 +420,15 @@ class _Builder:
             self.add(f"n:{value}{unit[:1]}", SMALL_W)
         elif len(digits) == 4 and digits[:2] in ("19", "20") and not decimals:
             self.add(f"y:{value}", SMALL_W)
+        elif (
+            not (decimals or unit)
+            and int(digits) >= 100
+            and _SINGULAR.search(m.string, 0, m.start())
+        ):
+            # « le 3018 », « au 115 »: a singular article before a number (≥ 100: not a day of
+            # « du 16 au 18 ») makes it a name (a helpline, a law's number), not a quantity
+            self.entities.add("n:" + digits)
+            self.add("n:" + digits, NAME_W)
         elif decimals or unit or int(digits) >= 100:
             self.add(f"n:{value}", AMOUNT_W)
         else:
@@ -420,10 +445,28 @@ def story_of_lead(title: str, text: str) -> Story:
     """``story`` when the lead is already cut (``lead``)."""
     b = _Builder()
     b.read(title)
+    headline = _KINDS.intersection(b.weights)
+    recalled: list[str] = []
     if text:
+        if _CONTEXT_HINT.search(text):
+            recalled = _CONTEXT.findall(text)
+            text = _CONTEXT.sub(" | ", text)
         b.read(text)
     weights = b.weights
-    amounts = {f for f, w in weights.items() if f[1] == ":" and f[0] in "%dn" and w >= AMOUNT_W}
+    kinds = _KINDS.intersection(weights)
+    if recalled:
+        # What a telling recalls as context (« alors que le ministère promet 10 000 places »,
+        # « deux jours après la panne de lundi »): another news of its topic, most often. It
+        # counts for little and tells neither what happened nor where, when or to whom.
+        c = _Builder()
+        c.read(" | ".join(recalled))
+        for feature, weight in c.weights.items():
+            b.add(feature, weight * CONTEXT_W)
+    amounts = {
+        f
+        for f, w in weights.items()
+        if f[1] == ":" and f[0] in "%dn" and w >= AMOUNT_W and f not in b.entities
+    }
     return Story(
         weights,
         sum(weights.values()),
@@ -434,7 +477,8 @@ def story_of_lead(title: str, text: str) -> Story:
         bool(text),
         _frozen(b.entities),
         _frozen(amounts),
-        _frozen(_KINDS.intersection(weights)),
+        _frozen(kinds),
+        _frozen(headline),
     )
 
 
@@ -465,13 +509,18 @@ def conflict(a: Story, b: Story) -> str | None:
 def discord(a: Story, b: Story) -> tuple[str, ...]:
     """What two stories disagree on without being set apart (``conflict``): both give figures
     (dates, percentages, amounts) and none in common (``"amounts"``), both name kinds of event
-    and none in common (``"kinds"``). Tellings of one story quote different figures, or call one
-    event by two kinds, often enough that these ask for more agreement, not for none."""
+    and none in common (``"kinds"``), or one title names a kind of event and the other telling
+    names none (``"one-kind"``: an account migration and a phishing campaign about it, one
+    académie). Tellings of one story quote different figures, call one event by two kinds or
+    tell it without its kind's word often enough that these ask for more agreement, not for
+    none."""
     found: tuple[str, ...] = ()
     if a.amounts and b.amounts and a.amounts.isdisjoint(b.amounts):
         found += ("amounts",)
     if a.kinds and b.kinds and a.kinds.isdisjoint(b.kinds):
         found += ("kinds",)
+    elif (a.headline_kinds and not b.kinds) or (b.headline_kinds and not a.kinds):
+        found += ("one-kind",)
     return found
 
 
