@@ -97,7 +97,7 @@ STORY_MIN_SHARED = 2.5
 STORY_MIN_EVENTS = 2
 # How much more cosine a disagreement asks for (``story.discord``): figures with none in common,
 # kinds of event with none in common, a kind of event in one title and none in the other telling.
-STORY_DISCORD = {"amounts": 0.05, "kinds": 0.10, "one-kind": 0.1}
+STORY_DISCORD = {"amounts": 0.05, "kinds": 0.10, "one-kind": 0.10}
 # A telling without summary (its title alone) is grouped with one that has a summary when that
 # summary holds most of what its title says (this share of its weight) and they share two names
 # and one feature of what happened (a title alone has too few words for two).

@@ -165,6 +165,17 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
+# Proportions in words: « un élève sur cinq », « huit enseignants sur dix », « deux tiers »,
+# « la moitié » (read as percentages, ``_Builder.share``).
+_COUNT = {"un": 1, "une": 1} | {str(i): i for i in range(1, 11)} | _NUMBER_WORDS
+_COUNTS = r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|\d"
+_FRACTIONS = {"moitie": 2, "tiers": 3, "quart": 4, "quarts": 4}
+_SHARE = re.compile(
+    rf"\b(?:(?P<part>{_COUNTS})(?P<who>(?:\s+[^\W\d_]+){{0,2}}?)\s+sur\s+(?P<of>{_COUNTS})\b"
+    rf"|(?:(?P<n>un|deux|trois)\s+|la\s+)(?P<f>moiti[ée]|tiers|quarts?)\b)",
+    re.IGNORECASE,
+)
+_SHARE_HINT = re.compile(r"\bsur\s|tiers|moiti|quart", re.IGNORECASE)
 # A clause that recalls another, earlier event: « alors que… », « deux jours après… », « au
 # lendemain de… », up to the next punctuation (« à la veille de… » looks ahead, most often to
 # the story's own event: not one).
@@ -360,6 +371,8 @@ class _Builder:
                     self.add("q:" + " ".join(words), NAME_W)
         if "@" in text:
             text = _AT.sub("a", text)  # M@gistère
+        if _SHARE_HINT.search(text):
+            text = _SHARE.sub(self.share, text)
         if _DIGIT.search(text):
             text = _RANGE.sub(r"\1 \3 \2 \3", text)  # « du 16 au 18 juin »: both are dates
             text = _NUMBER.sub(self.number, text)  # numbers are read apart, then blanked
@@ -402,6 +415,21 @@ class _Builder:
                 if weight > weights.get(feature, 0.0):
                     weights[feature] = weight
 
+    def share(self, m: re.Match[str]) -> str:
+        """« un élève sur cinq », « deux tiers », « la moitié »: a percentage (outlets write
+        one story's proportion either way: « 68 % » / « deux tiers »)."""
+        if m.group("of"):
+            part, whole = _COUNT[fold(m.group("part"))], _COUNT[fold(m.group("of"))]
+        else:
+            part, whole = _COUNT.get(fold(m.group("n") or "un"), 1), _FRACTIONS[fold(m.group("f"))]
+        if not 0 < part < whole:
+            return m.group()
+        self.percent(round(100 * part / whole))
+        return f" {m.group('who') or ''} "  # « un élève sur cinq »: the pupils are read too
+
+    def percent(self, value: float) -> None:
+        self.add(f"%:{value:g}", AMOUNT_W)
+
     def number(self, m: re.Match[str]) -> str:
         whole, _, decimals = m.group("num").partition(",")
         digits = _NOT_DIGIT.sub("", whole)
@@ -415,7 +443,7 @@ class _Builder:
             self.levels.add(f"{int(digits)}e")
             self.add(f"l:{int(digits)}e", LEVEL_W)
         elif unit == "%":
-            self.add(f"%:{value}", AMOUNT_W)
+            self.percent(float(value))
         elif unit.startswith("h") or unit in ("er", "re", "e", "ème"):
             self.add(f"n:{value}{unit[:1]}", SMALL_W)
         elif len(digits) == 4 and digits[:2] in ("19", "20") and not decimals:
@@ -463,9 +491,10 @@ def story_of_lead(title: str, text: str) -> Story:
         for feature, weight in c.weights.items():
             b.add(feature, weight * CONTEXT_W)
     amounts = {
-        f
+        agreeing
         for f, w in weights.items()
         if f[1] == ":" and f[0] in "%dn" and w >= AMOUNT_W and f not in b.entities
+        for agreeing in _figures(f)
     }
     return Story(
         weights,
@@ -483,6 +512,19 @@ def story_of_lead(title: str, text: str) -> Story:
 
 
 _EMPTY: frozenset[str] = frozenset()
+_PERCENT_STEP = 5
+
+
+def _figures(feature: str) -> tuple[str, ...]:
+    """How a figure agrees with others (``discord``): itself, or a percentage as the multiples
+    of ``_PERCENT_STEP`` points around it. Outlets round one proportion their own way (« 28 % »,
+    « plus d'un sur quatre »; « 68 % », « deux tiers »): near figures are no discord, but they
+    share no weight (two notes of one statistics office quote near percentages too)."""
+    if feature[0] != "%":
+        return (feature,)
+    value = float(feature[2:])
+    low = math.floor(value / _PERCENT_STEP) * _PERCENT_STEP
+    return (f"%~{low}", f"%~{low + _PERCENT_STEP}") if value > low else (f"%~{low}",)
 
 
 def _frozen(found: set[str] | frozenset[str]) -> frozenset[str]:
