@@ -451,7 +451,7 @@ class _Builder:
         elif (
             not (decimals or unit)
             and int(digits) >= 100
-            and _SINGULAR.search(m.string, 0, m.start())
+            and _SINGULAR.search(m.string[max(0, m.start() - 6) : m.start()])
         ):
             # « le 3018 », « au 115 »: a singular article before a number (≥ 100: not a day of
             # « du 16 au 18 ») makes it a name (a helpline, a law's number), not a quantity
