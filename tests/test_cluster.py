@@ -23,18 +23,8 @@ from veille.rules.clustering import (
     similarity,
     title_signature,
 )
-from veille.rules.story import (
-    _CONCEPTS,
-    LEAD_CHARS,
-    NAME_W,
-    WORD_W,
-    compare,
-    conflict,
-    discord,
-    evidence,
-    lead,
-    story,
-)
+from veille.rules.story import _CONCEPTS, LEAD_CHARS, NAME_W, WORD_W, lead, story
+from veille.rules.story_compare import compare, conflict, discord, evidence
 from veille.rules.story_terms import EVENT_KINDS
 from veille.text import tokens
 
@@ -851,7 +841,7 @@ def test_conflicts(a: str, b: str, reason: str | None) -> None:
     ],
 )
 def test_discord(a: str, b: str, found: tuple[str, ...]) -> None:
-    """What asks two stories to agree more before they are grouped (``story.discord``)."""
+    """What asks two stories to agree more before they are grouped (``story_compare.discord``)."""
     assert discord(story(a), story(b)) == found
     assert discord(story(b), story(a)) == found
 

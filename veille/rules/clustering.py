@@ -12,7 +12,7 @@ Two entries are **the same story** (``same_story``) when they come from differen
   and trailing slash ignored; a site's home page is never a story link), or
 * they were published within 72 h of each other, no *conflict* sets them apart (each has
   one date and they differ, or their school levels, regions or académies have nothing in
-  common: ``story.conflict``), and
+  common: ``story_compare.conflict``), and
 
   - their **titles are near-identical** (``titles``: weighted Jaccard of the titles'
     significant words ≥ ``THRESHOLD``, with the vetoes of one-word substitutions), or
@@ -24,7 +24,7 @@ Two entries are **the same story** (``same_story``) when they come from differen
     Pronote inaccessible toute la matinée » / « Index Éducation s'excuse après l'interruption
     de Pronote »); their summaries carry the names, numbers and dates of the story. When
     both give figures and none in common, or both name kinds of event and none in common, or
-    one title names a kind of event the other telling does not name (``story.discord``), the
+    one title names a kind of event the other telling does not name (``story_compare.discord``), the
     cosine must be higher (``STORY_DISCORD``): tellings of one story quote different figures
     often enough that this asks for more, not for a veto. What a summary only recalls
     (« alors que… », « deux jours après… ») counts little (``story.CONTEXT_W``); or
@@ -66,7 +66,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from veille.rules.story import WORD_W, Story, compare, conflict, discord, lead, story_of_lead
+from veille.rules.story import WORD_W, Story, lead, story_of_lead
+from veille.rules.story_compare import compare, conflict, discord
 from veille.rules.titles import (
     MIN_SHARED,
     STRICT_THRESHOLD,
@@ -97,8 +98,9 @@ WINDOW = timedelta(hours=72)
 STORY_THRESHOLD = 0.25
 STORY_MIN_SHARED = 2.5
 STORY_MIN_EVENTS = 2
-# How much more cosine a disagreement asks for (``story.discord``): figures with none in common,
-# kinds of event with none in common, a kind of event in one title and none in the other telling.
+# How much more cosine a disagreement asks for (``story_compare.discord``): figures with none in
+# common, kinds of event with none in common, a kind of event in one title and none in the other
+# telling.
 STORY_DISCORD = {"amounts": 0.05, "kinds": 0.10, "one-kind": 0.10}
 # A telling without summary (its title alone) is grouped with one that has a summary when that
 # summary holds most of what its title says (this share of its weight) and they share two names
