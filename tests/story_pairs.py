@@ -1,5 +1,6 @@
 """The pair sets of same-story grouping (tests/data/story_pairs.json, the set the rules were
-tuned on, and tests/data/story_pairs_heldout.json, written after: tests/data/README.md):
+tuned on, and tests/data/story_pairs_heldout.json and story_pairs_fresh3.json, written after:
+tests/data/README.md):
 their tellings as cluster items, their pairs, and what ``same_story`` makes of them."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from veille.rules.clustering import ClusterItem, same_story
 DATA = Path(__file__).parent / "data"
 TUNED = json.loads((DATA / "story_pairs.json").read_text("utf-8"))
 HELD_OUT = json.loads((DATA / "story_pairs_heldout.json").read_text("utf-8"))
+FRESH_3 = json.loads((DATA / "story_pairs_fresh3.json").read_text("utf-8"))
 
 Pair = tuple[ClusterItem, ClusterItem]
 

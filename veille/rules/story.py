@@ -23,23 +23,17 @@ footer and « Lire la suite » dropped, ``LEAD_CHARS``), then title and lead bec
   « Pronote », « DEPP »), or ``WEAK_W`` when any education news uses it (« élèves »,
   « ministère », « rentrée », « collège »…: they agree across unrelated stories).
 
-``compare(a, b)`` measures what two stories share: the weight ``shared`` of their common
-features (each counted at the lower of its two weights), its ``cosine`` (shared weight over
-the geometric mean of their total weights: how much of what each says is shared), and the
-``events``: common features that are neither names nor places, i.e. *what happened* (two
-news of one product in one region share who and where, not what happened).
-``discord(a, b)`` names what two stories disagree on without being set apart: both give
-figures (``Story.amounts``: dates, percentages, amounts) and none in common, or both name
-kinds of event (``Story.kinds``, ``story_terms.EVENT_KINDS``: an outage, a strike, a
-closure…) and none in common. A short phrase in « » is also read as a name (``q:…``), and
-the people of an académie's city (« marseillais ») as the académie, for agreement only.
-``conflict(a, b)`` names the sign of two different news of one topic, whatever else they
-share: each has exactly one date and they differ (« grève le 10 décembre » / « le 8
-décembre »), or both name school levels and none in common (« résultats en CP et CE1 » /
-« en 6e et 4e »), or both name regions, or académies, and none in common.
+A number after a singular article (« le 3018 », « au 115 ») is a name, not a figure; a
+proportion in words (« un élève sur cinq », « deux tiers ») a percentage. What a lead
+*recalls* (a clause from « alors que », « deux jours après », « au lendemain de »: most often
+the other news of its topic) weighs ``CONTEXT_W`` of its weight and counts as neither figure,
+kind, place nor name. A short phrase in « » is also read as a name (``q:…``), and the people
+of an académie's city (« marseillais ») as the académie, for agreement only. ``Story`` also
+keeps what comparisons read apart: dates, levels, places, figures (``amounts``, percentages
+as the multiples of 5 points around them), kinds of event (``story_terms.EVENT_KINDS``) in
+the whole telling and in its title.
 
-The rule that decides (``clustering``) reads these; ``evidence(a, b)`` lists the common
-features for a person checking why two entries were grouped.
+How two stories are compared, and what sets them apart: ``story_compare``.
 """
 
 from __future__ import annotations
@@ -67,12 +61,7 @@ __all__ = [
     "LEAD_CHARS",
     "LEAD_HTML_CHARS",
     "STOP_WORDS",
-    "Comparison",
     "Story",
-    "compare",
-    "conflict",
-    "discord",
-    "evidence",
     "lead",
     "story",
     "story_of_lead",
@@ -88,6 +77,7 @@ WORD_W = 1.0
 LEVEL_W = 1.0
 SMALL_W = 0.5
 WEAK_W = 0.3
+CONTEXT_W = 0.3  # times the weight of what a telling recalls as context (``_CONTEXT``)
 
 _CONCEPTS = {w: "~" + fold(g.split()[0]) for g in CONCEPT_GROUPS for w in tokens(g)}
 _WEAK_CONCEPTS = frozenset(("~eleve", "~enseignant", "~an"))
@@ -160,6 +150,27 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
+# Proportions in words: « un élève sur cinq », « huit enseignants sur dix », « deux tiers »,
+# « la moitié » (read as percentages, ``_Builder.share``).
+_COUNT = {"un": 1, "une": 1} | {str(i): i for i in range(1, 11)} | _NUMBER_WORDS
+_COUNTS = r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|\d"
+_FRACTIONS = {"moitie": 2, "tiers": 3, "quart": 4, "quarts": 4}
+_SHARE = re.compile(
+    rf"\b(?:(?P<part>{_COUNTS})(?P<who>(?:\s+[^\W\d_]+){{0,2}}?)\s+sur\s+(?P<of>{_COUNTS})\b"
+    rf"|(?:(?P<n>un|deux|trois)\s+|la\s+)(?P<f>moiti[ée]|tiers|quarts?)\b)",
+    re.IGNORECASE,
+)
+_SHARE_HINT = re.compile(r"\bsur\s|tiers|moiti|quart", re.IGNORECASE)
+# A clause that recalls another, earlier event: « alors que… », « deux jours après… », « au
+# lendemain de… », up to the next punctuation (« à la veille de… » looks ahead, most often to
+# the story's own event: not one).
+_CONTEXT = re.compile(
+    r"\b(?:alors qu|tandis qu|au lendemain d|dans la foulée d"
+    r"|\w+ (?:heures?|jours?|semaines?|mois) après\b)[^,;:.!?]*",
+    re.IGNORECASE,
+)
+_CONTEXT_HINT = re.compile(r"alors qu|tandis qu|lendemain|foulée|après", re.IGNORECASE)
+_SINGULAR = re.compile(r"(?<![\w'’])(?:le|du|au)\s+\Z", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _NOT_DIGIT = re.compile(r"\D")
 _SEGMENT_BREAK = re.compile(r"[.:!?«»(\"“”—–|]")
@@ -222,14 +233,7 @@ class Story:
     entities: frozenset[str]  # features written as names, and places: who and where
     amounts: frozenset[str]  # dates, percentages and amounts: the figures of the story
     kinds: frozenset[str]  # the kinds of event it names (``EVENT_KINDS``)
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    shared: float  # weight of the common features
-    cosine: float  # shared weight over the geometric mean of the two totals
-    events: int  # common features that tell what happened: neither names nor places
-    names: int  # common features that both write as names (or places)
+    headline_kinds: frozenset[str]  # those its title names
 
 
 def lead(summary: str) -> str:
@@ -344,6 +348,8 @@ class _Builder:
                     self.add("q:" + " ".join(words), NAME_W)
         if "@" in text:
             text = _AT.sub("a", text)  # M@gistère
+        if _SHARE_HINT.search(text):
+            text = _SHARE.sub(self.share, text)
         if _DIGIT.search(text):
             text = _RANGE.sub(r"\1 \3 \2 \3", text)  # « du 16 au 18 juin »: both are dates
             text = _NUMBER.sub(self.number, text)  # numbers are read apart, then blanked
@@ -386,6 +392,21 @@ class _Builder:
                 if weight > weights.get(feature, 0.0):
                     weights[feature] = weight
 
+    def share(self, m: re.Match[str]) -> str:
+        """« un élève sur cinq », « deux tiers », « la moitié »: a percentage (outlets write
+        one story's proportion either way: « 68 % » / « deux tiers »)."""
+        if m.group("of"):
+            part, whole = _COUNT[fold(m.group("part"))], _COUNT[fold(m.group("of"))]
+        else:
+            part, whole = _COUNT.get(fold(m.group("n") or "un"), 1), _FRACTIONS[fold(m.group("f"))]
+        if not 0 < part < whole:
+            return m.group()
+        self.percent(round(100 * part / whole))
+        return f" {m.group('who') or ''} "  # « un élève sur cinq »: the pupils are read too
+
+    def percent(self, value: float) -> None:
+        self.add(f"%:{value:g}", AMOUNT_W)
+
     def number(self, m: re.Match[str]) -> str:
         whole, _, decimals = m.group("num").partition(",")
         digits = _NOT_DIGIT.sub("", whole)
@@ -399,11 +420,20 @@ class _Builder:
             self.levels.add(f"{int(digits)}e")
             self.add(f"l:{int(digits)}e", LEVEL_W)
         elif unit == "%":
-            self.add(f"%:{value}", AMOUNT_W)
+            self.percent(float(value))
         elif unit.startswith("h") or unit in ("er", "re", "e", "ème"):
             self.add(f"n:{value}{unit[:1]}", SMALL_W)
         elif len(digits) == 4 and digits[:2] in ("19", "20") and not decimals:
             self.add(f"y:{value}", SMALL_W)
+        elif (
+            not (decimals or unit)
+            and int(digits) >= 100
+            and _SINGULAR.search(m.string[max(0, m.start() - 6) : m.start()])
+        ):
+            # « le 3018 », « au 115 »: a singular article before a number (≥ 100: not a day of
+            # « du 16 au 18 ») makes it a name (a helpline, a law's number), not a quantity
+            self.entities.add("n:" + digits)
+            self.add("n:" + digits, NAME_W)
         elif decimals or unit or int(digits) >= 100:
             self.add(f"n:{value}", AMOUNT_W)
         else:
@@ -420,10 +450,29 @@ def story_of_lead(title: str, text: str) -> Story:
     """``story`` when the lead is already cut (``lead``)."""
     b = _Builder()
     b.read(title)
+    headline = _KINDS.intersection(b.weights)
+    recalled: list[str] = []
     if text:
+        if _CONTEXT_HINT.search(text):
+            recalled = _CONTEXT.findall(text)
+            text = _CONTEXT.sub(" | ", text)
         b.read(text)
     weights = b.weights
-    amounts = {f for f, w in weights.items() if f[1] == ":" and f[0] in "%dn" and w >= AMOUNT_W}
+    kinds = _KINDS.intersection(weights)
+    if recalled:
+        # What a telling recalls as context (« alors que le ministère promet 10 000 places »,
+        # « deux jours après la panne de lundi »): another news of its topic, most often. It
+        # counts for little and tells neither what happened nor where, when or to whom.
+        c = _Builder()
+        c.read(" | ".join(recalled))
+        for feature, weight in c.weights.items():
+            b.add(feature, weight * CONTEXT_W)
+    amounts = {
+        agreeing
+        for f, w in weights.items()
+        if f[1] == ":" and f[0] in "%dn" and w >= AMOUNT_W and f not in b.entities
+        for agreeing in _figures(f)
+    }
     return Story(
         weights,
         sum(weights.values()),
@@ -434,67 +483,28 @@ def story_of_lead(title: str, text: str) -> Story:
         bool(text),
         _frozen(b.entities),
         _frozen(amounts),
-        _frozen(_KINDS.intersection(weights)),
+        _frozen(kinds),
+        _frozen(headline),
     )
 
 
 _EMPTY: frozenset[str] = frozenset()
+_PERCENT_STEP = 5
+
+
+def _figures(feature: str) -> tuple[str, ...]:
+    """How a figure agrees with others (``discord``): itself, or a percentage as the multiples
+    of ``_PERCENT_STEP`` points around it. Outlets round one proportion their own way (« 28 % »,
+    « plus d'un sur quatre »; « 68 % », « deux tiers »): near figures are no discord, but they
+    share no weight (two notes of one statistics office quote near percentages too)."""
+    if feature[0] != "%":
+        return (feature,)
+    value = float(feature[2:])
+    low = math.floor(value / _PERCENT_STEP) * _PERCENT_STEP
+    return (f"%~{low}", f"%~{low + _PERCENT_STEP}") if value > low else (f"%~{low}",)
 
 
 def _frozen(found: set[str] | frozenset[str]) -> frozenset[str]:
     """One empty set for all (most stories have no date, level or place: a window holds tens
     of thousands of them)."""
     return frozenset(found) if found else _EMPTY
-
-
-def conflict(a: Story, b: Story) -> str | None:
-    """Why two stories are two news of one topic, whatever else they share (``None``: no
-    reason): each has one date and they differ, or their school levels, regions or
-    académies have nothing in common."""
-    if len(a.dates) == 1 and len(b.dates) == 1 and a.dates != b.dates:
-        return "dates"
-    if a.levels and b.levels and a.levels.isdisjoint(b.levels):
-        return "levels"
-    if a.regions and b.regions and a.regions.isdisjoint(b.regions):
-        return "places"
-    if a.academies and b.academies and a.academies.isdisjoint(b.academies):
-        return "places"
-    return None
-
-
-def discord(a: Story, b: Story) -> tuple[str, ...]:
-    """What two stories disagree on without being set apart (``conflict``): both give figures
-    (dates, percentages, amounts) and none in common (``"amounts"``), both name kinds of event
-    and none in common (``"kinds"``). Tellings of one story quote different figures, or call one
-    event by two kinds, often enough that these ask for more agreement, not for none."""
-    found: tuple[str, ...] = ()
-    if a.amounts and b.amounts and a.amounts.isdisjoint(b.amounts):
-        found += ("amounts",)
-    if a.kinds and b.kinds and a.kinds.isdisjoint(b.kinds):
-        found += ("kinds",)
-    return found
-
-
-def compare(a: Story, b: Story) -> Comparison:
-    """What two stories share (one pass over the smaller one: it runs for every candidate)."""
-    small, large = (
-        (a.weights, b.weights) if len(a.weights) <= len(b.weights) else (b.weights, a.weights)
-    )
-    shared, events, names = 0.0, 0, 0
-    for feature, weight in small.items():
-        other = large.get(feature)
-        if other is not None:
-            common = weight if weight < other else other
-            shared += common
-            if feature in a.entities or feature in b.entities:
-                names += feature in a.entities and feature in b.entities
-            elif common >= WORD_W:
-                events += 1
-    cosine = shared / math.sqrt(a.total * b.total) if a.total and b.total else 0.0
-    return Comparison(shared, cosine, events, names)
-
-
-def evidence(a: Story, b: Story) -> tuple[str, ...]:
-    """The common features, heaviest first: why two stories were found alike."""
-    common = {f: min(w, b.weights[f]) for f, w in a.weights.items() if f in b.weights}
-    return tuple(sorted(common, key=lambda f: (-common[f], f)))

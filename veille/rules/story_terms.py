@@ -39,7 +39,8 @@ STOP_WORDS = frozenset(
         "heures minute minutes notamment également cependant toutefois plutôt environ particulier "
         "permet permettre permettent permettant pouvoir devoir aller venir mettre prendre donner "
         "trouver utiliser utilise utilisent propose proposent proposer offre offrent offrir créer "
-        "crée consulter besoin façon manière chose choses exemple cas sujet ainsi afin quoi tant"
+        "crée consulter besoin façon manière chose choses exemple cas sujet ainsi afin quoi tant "
+        "auprès"
     )
 )
 # Reporting and light verbs: outlets pick different ones for the same news.
