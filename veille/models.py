@@ -350,6 +350,10 @@ class EntryView:
     # When this entry last changed in the store (first seen, or rewritten by an update): what
     # output feeds' Last-Modified is made of, since a late article may carry an old date.
     changed: datetime | None = None
+    # A reader's state, filled when the selection has a ``reader`` (else None / False / None).
+    read: bool | None = None
+    starred: bool = False
+    arrived: datetime | None = None  # when the store first saw it
 
     @property
     def story(self) -> str:
