@@ -152,3 +152,19 @@ def test_starred_and_account_pages() -> None:
     assert "https://veille.example/moi/gardes.rss?jeton=t" in words(
         doc.all("ul", class_="private-feeds")[0].text
     )
+
+
+def test_the_new_view_says_since_when() -> None:
+    from datetime import timedelta
+
+    from veille.render import headline
+
+    shown = headline.Shown(title="La veille du jour", total=3, shown=3, new=True, narrowed=True)
+    since = NOW - timedelta(hours=5)
+    assert headline.heading(shown) == "Nouveaux depuis ma dernière visite"
+    assert headline.lead(replace(shown, arrived_since=since), PARIS) == (
+        "3 articles arrivés depuis le 29 nov. 2026 à 04:00."
+    )
+    assert headline.lead(replace(shown, total=1), PARIS) == "Première visite : 1 article non lu."
+    themed = replace(shown, themes=("Évaluation",))
+    assert headline.heading(themed) == "Nouveaux depuis ma dernière visite · Thème Évaluation"

@@ -130,6 +130,7 @@ class ReaderBar:
     all_href: str | None = None  # from that view, back to the whole digest
     starred_href: str = "/moi/gardes"
     account_href: str = "/moi"
+    rendered: str = ""  # when the page was made (ISO): « tout marquer comme lu » stops there
 
 
 @dataclass(frozen=True, slots=True)
