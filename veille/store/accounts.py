@@ -106,6 +106,16 @@ class AccountsMixin(StoreBase):
             found = conn.execute(query).scalar()
         return None if found is None else int(found)
 
+    def active_account(self, account_id: int) -> tuple[Account, int] | None:
+        """An enabled account by id, with its ``secret_version``: what checking a session or
+        an API token needs, in one query (None: unknown or disabled)."""
+        query = sa.select(account_t).where(
+            account_t.c.id == account_id, account_t.c.disabled.is_(False)
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return (_account(row), int(row.secret_version)) if row else None
+
     def _change(self, name: str, values: dict[str, Any], *, bump: bool) -> None:
         """Update one account by login; ValueError (French) when it does not exist."""
         if bump:
