@@ -102,11 +102,14 @@ def test_a_reader_follows_their_reading(browser: Any, tmp_path: Path) -> None:
                 "cafe",
                 [
                     ParsedEntry(
-                        key="arrive", guid="arrive", url="https://cafe.example/arrive",
+                        key="arrive",
+                        guid="arrive",
+                        url="https://cafe.example/arrive",
                         title="Un article arrivé pendant l'absence",
-                        summary_html="<p>Publié après la dernière visite.</p>", published=arrived,
+                        summary_html="<p>Publié après la dernière visite.</p>",
+                        published=arrived,
                     )
-                ],  # fmt: skip
+                ],
                 now=arrived,
             )
             clock.now = NOW + timedelta(hours=3)

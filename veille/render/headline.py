@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from veille.render.french import french_datetime, plural
 
-
 NEW = "Nouveaux depuis ma dernière visite"
 
 
@@ -73,7 +72,11 @@ def lead(s: Shown, tz: ZoneInfo) -> str:
     when = f"depuis le {french_datetime(s.since, tz)}" if s.since else "toutes dates confondues"
     if s.new:  # by arrival: what came in since the last visit (a first one: the unread)
         since = s.arrived_since
-        counted = plural(s.total, "article arrivé", "articles arrivés")
+        counted = (
+            plural(s.total, "article arrivé", "articles arrivés")
+            if s.total
+            else "Aucun article arrivé"
+        )
         if since is None:
             counted = "Première visite : " + plural(s.total, "article non lu", "articles non lus")
         when = f"depuis le {french_datetime(since, tz)}" if since else ""

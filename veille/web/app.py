@@ -29,7 +29,18 @@ from veille.runtime import settle
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import (
-    api, docs, error_pages, feeds, health, mail, metrics, opml, pages, reading, static, widget,
+    api,
+    docs,
+    error_pages,
+    feeds,
+    health,
+    mail,
+    metrics,
+    opml,
+    pages,
+    reading,
+    static,
+    widget,
 )
 from veille.web.bodies import BodyGuard
 from veille.web.curation_api import admin_refusal

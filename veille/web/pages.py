@@ -36,7 +36,8 @@ from veille.render.french import duration_label
 from veille.selection import build_selection, digest_selection, select_entries, une_lines
 from veille.store import Store
 from veille.web import feed_links, reading_state, state
-from veille.web.accounts import current_account, require_account
+from veille.web.accounts import require_account
+from veille.web.chrome import site_chrome
 
 router = APIRouter(include_in_schema=False)
 
@@ -302,22 +303,6 @@ def _filter_bar(
 def _labels(config: Config) -> list[tuple[str, str]]:
     """Every theme a reader can pick: the taxonomy's, then the sources' own tags."""
     return list(config.tag_labels().items())
-
-
-def site_chrome(
-    request: Request, current: str, alternates: list[tuple[str, str, str]] | None = None
-) -> html.Chrome:
-    """Navigation: every digest (the first one is ``/``), the sources, subscribing."""
-    nav = []
-    for i, d in enumerate(state.config(request).digests):
-        href = f"/digests/{quote(d.name, safe='')}"
-        here = current == href or (i == 0 and current == "/")
-        nav.append(html.Link("/" if i == 0 else href, d.title, here))
-    for href, label in (("/feeds", "Sources"), ("/abonnement", "S'abonner")):
-        nav.append(html.Link(href, label, current == href))
-    if current_account(request) is not None:  # a logged-in reader's own pages
-        nav.append(html.Link("/moi", "Mon compte", current in ("/moi", "/moi/gardes")))
-    return html.Chrome(nav=tuple(nav), alternates=tuple(alternates or ()))
 
 
 def _feed_titles(request: Request, config: Config) -> dict[str, str]:

@@ -36,11 +36,12 @@ from veille.web.reading_state import back_of, private
 
 router = APIRouter(include_in_schema=False)
 
-ACTIONS: dict[str, dict[str, bool]] = {
-    "lu": {"read": True},
-    "non-lu": {"read": False},
-    "garder": {"starred": True},
-    "ne-plus-garder": {"starred": False},
+# action → (read, starred): None leaves that part of the state as it is
+ACTIONS: dict[str, tuple[bool | None, bool | None]] = {
+    "lu": (True, None),
+    "non-lu": (False, None),
+    "garder": (None, True),
+    "ne-plus-garder": (None, False),
 }
 MAX_IDS = 2 * pages.WHOLE_MAX  # a page shows at most this many entries (sections + picks)
 STARRED = "/moi/gardes"
@@ -60,7 +61,10 @@ async def mark(request: Request) -> Response:
     if action is None or entry is None:
         message = "Action ou article inconnu : rechargez la page et recommencez."
         return pages.error_page(request, 400, "Action impossible", message)
-    state.store(request).mark(account.id, [entry], now=state.now(request), **action)
+    read, starred = action
+    state.store(request).mark(
+        account.id, [entry], read=read, starred=starred, now=state.now(request)
+    )
     return RedirectResponse(safe_back(form.get("retour", "")), status_code=303)
 
 
