@@ -115,8 +115,9 @@ def test_without_a_reader_nothing_of_it_is_there() -> None:
 
 def test_titles_view_marks_unread_lines() -> None:
     doc = Doc(html.render_page(build(ENTRIES, reader=READER, compact=True)))
-    lines = [words(li.text) for li in doc.all("li", class_="title-line")]
-    assert "●Non lu : Article 1 — Le Café" in lines and "Article 2 — Le Café" in lines
+    unread = [words(li.text) for li in doc.all("li", class_="title-line is-unread")]
+    read = [words(li.text) for li in doc.all("li", class_="title-line")]
+    assert "●Non lu : Article 1 — Le Café" in unread and "Article 2 — Le Café" in read
 
 
 def test_starred_and_account_pages() -> None:

@@ -141,6 +141,7 @@ def account_page(request: Request) -> Response:
         feeds=_feed_links(base + STARRED, store.feed_token(account.id) or ""),
         starred=store.count_selected(Selection(reader=account.reader, starred_only=True)),
         curation_href="/curation" if account.editor else None,
+        site_url=base,
     )
     return private(HTMLResponse(html.render_page(page), headers=html.SECURITY_HEADERS))
 
