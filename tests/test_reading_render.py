@@ -166,6 +166,12 @@ def test_the_new_view_says_since_when() -> None:
     assert headline.lead(replace(shown, arrived_since=since), PARIS) == (
         "3 articles arrivés depuis le 29 nov. 2026 à 04:00."
     )
-    assert headline.lead(replace(shown, total=1), PARIS) == "Première visite : 1 article non lu."
+    first = replace(shown, total=1, arrived_since=since, first_visit=True)
+    assert headline.lead(first, PARIS) == (
+        "Première visite : 1 article arrivé depuis le 29 nov. 2026 à 04:00."
+    )
+    assert headline.lead(replace(shown, total=0, arrived_since=since), PARIS) == (
+        "Aucun article arrivé depuis le 29 nov. 2026 à 04:00."
+    )
     themed = replace(shown, themes=("Évaluation",))
     assert headline.heading(themed) == "Nouveaux depuis ma dernière visite · Thème Évaluation"

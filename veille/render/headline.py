@@ -40,7 +40,8 @@ class Shown:
     narrowed: bool = False  # the reader changed something (filters or period)
     paged: bool = False  # shown a page at a time (the view is longer than a page)
     new: bool = False  # a reader's « nouveaux depuis ma dernière visite »
-    arrived_since: datetime | None = None  # …which starts there (None: a first visit)
+    arrived_since: datetime | None = None  # …which starts there
+    first_visit: bool = False  # …at the account's reading horizon: there was no last visit
 
 
 def heading(s: Shown) -> str:
@@ -70,17 +71,11 @@ def subject(s: Shown) -> str:
 def lead(s: Shown, tz: ZoneInfo) -> str:
     """The sentence under the heading: which part of the view this page is, and since when."""
     when = f"depuis le {french_datetime(s.since, tz)}" if s.since else "toutes dates confondues"
-    if s.new:  # by arrival: what came in since the last visit (a first one: the unread)
-        since = s.arrived_since
-        counted = (
-            plural(s.total, "article arrivé", "articles arrivés")
-            if s.total
-            else "Aucun article arrivé"
-        )
-        if since is None:
-            counted = "Première visite : " + plural(s.total, "article non lu", "articles non lus")
-        when = f"depuis le {french_datetime(since, tz)}" if since else ""
-        return f"{counted} {when}".rstrip() + "."
+    if s.new:  # by arrival: what came in since the last visit (a first one: the horizon)
+        counted = plural(s.total, "article arrivé", "articles arrivés") if s.total else ""
+        first = "Première visite : " if s.first_visit else ""
+        when = f"depuis le {french_datetime(s.arrived_since, tz)}" if s.arrived_since else ""
+        return f"{first}{counted or 'Aucun article arrivé'} {when}".rstrip() + "."
     if not s.paged:
         if not s.narrowed:
             return f"{plural(s.total, 'article')} {when}."

@@ -179,7 +179,8 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         since=selection.since,
         narrowed=narrowed,
         paged=paged and total > PAGE_SIZE,
-        arrived_since=reader.visit_start if new and reader else None,
+        arrived_since=reader.arrived_since if new and reader else None,
+        first_visit=bool(new and reader and reader.visit_start is None),
         new=new,
     )
     feeds_of_view = feed_links.of_view(spec, selection, bool(tags or feeds or query), shown)

@@ -32,12 +32,15 @@ class ReaderContext:
 
     def selection(self, base: Selection, new: bool) -> Selection:
         """``base`` with the reader's state; the « nouveaux » view: every date, entries
-        that arrived since the last visit (a first visit: the unread ones)."""
+        that arrived since the last visit (``arrived_since``)."""
         chosen = replace(base, reader=self.account.reader)
-        if not new:
-            return chosen
-        first = self.visit_start is None
-        return replace(chosen, since=None, arrived_since=self.visit_start, unread_only=first)
+        return replace(chosen, since=None, arrived_since=self.arrived_since) if new else chosen
+
+    @property
+    def arrived_since(self) -> datetime:
+        """Where « nouveaux » starts: the end of the last visit; for a first visit, the
+        account's reading horizon (an indexed range of arrival times either way)."""
+        return self.visit_start or self.account.read_before
 
     def bar(self, request: Request, path: str, new: bool) -> ReaderBar:
         return ReaderBar(
