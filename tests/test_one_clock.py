@@ -108,6 +108,9 @@ UNDATED = {
         ("GET", f"/moi/gardes.{ext}"): "stored times only (its validator is the ETag alone)"
         for ext in ("rss", "atom", "json")
     },
+    ("GET", "/connexion/oidc"): "no OpenID provider here (404); its flow's expiry and the ID "
+    "token's on the app's clock: tests/test_oidc.py",
+    ("GET", "/connexion/oidc/retour"): "the same",
     ("DELETE", "/api/v1/digests/{name}/highlights/{entry}"): "removes a pick: no time at all",
     ("PUT", "/api/v1/digests/{name}/introduction"): "records state.now (static check); the "
     "issue it goes to is numbered, whatever the date",

@@ -44,10 +44,14 @@ def _where(name_or_id: str | int) -> Any:
 
 class AccountsMixin(StoreBase):
     def add_account(
-        self, name: str, role: Role, display_name: str = "", *, now: datetime
+        self, name: str, role: Role, display_name: str = "", now: datetime | None = None
     ) -> Account:
         """A new account, without a password yet; ValueError (French) for an invalid or
-        taken name. Its reading horizon starts a week back (``models.FIRST_HORIZON``)."""
+        taken name. Its reading horizon starts a week back (``models.FIRST_HORIZON``).
+        ``now`` is required (positional or keyword; the default only lets ``display_name``
+        be left out)."""
+        if now is None:
+            raise TypeError("add_account needs now")
         login = account_name(name)
         values = {
             "name": login,

@@ -25,7 +25,7 @@ from veille.passwords import verify_password
 from veille.render.email import one_line
 from veille.render.mail_pages import LoginPage
 from veille.signing import same
-from veille.web import state
+from veille.web import oidc, state
 from veille.web.accounts import (
     LOGIN,
     LOGIN_PATH,
@@ -50,6 +50,7 @@ from veille.web.mail_pages import error, page
 __all__ = ["LOGIN", "SESSION", "csrf_ok", "editor", "read_form", "router", "session"]
 
 router = APIRouter(include_in_schema=False)
+router.include_router(oidc.router)  # /connexion/oidc… before nothing else claims them
 EDITOR_MAX = 60  # characters of an editor's name
 NAME_MAX = 64  # characters of an account name (``models.ACCOUNT_NAME``)
 
@@ -147,7 +148,12 @@ def _login_page(
     settings, store = state.settings(request), state.store(request)
     admin = bool(settings.admin_token) and not store.has_editor()
     login_page = LoginPage(
-        csrf=csrf, error=problem, suite=safe_suite(suite) or "", name=name, admin_token=admin
+        csrf=csrf,
+        error=problem,
+        suite=safe_suite(suite) or "",
+        name=name,
+        admin_token=admin,
+        oidc=oidc.configured(request),
     )
     response = page(request, login_page, status)
     set_cookie(request, response, LOGIN, token)
