@@ -482,3 +482,24 @@ def test_the_feed_token_stays_out_of_the_logs(
     logged = capsys.readouterr().err
     assert "/moi/gardes.rss?jeton=…" in logged, logged
     assert token not in logged
+
+
+def test_in_a_private_site_the_kept_feed_needs_its_token_only(
+    tmp_path: Path, sqlite_store: Store
+) -> None:
+    """``VEILLE_PRIVATE=true``: the pages need the session, the private feed its token (a
+    feed reader has no cookie)."""
+    app, store = build_app(tmp_path, store=sqlite_store, secret_key=SECRET, private=True)
+    app.state.clock = Clock(NOW)
+    site = Site(store, app.state.clock, app)
+    with TestClient(app):
+        marie, ids = site.reader("marie"), ids_of(store)
+        post(marie, "/lecture", entry_form(get(marie, "/"), ids[A2]) | {"action": "garder"})
+        account = store.account("marie")
+        assert account is not None
+        token = store.feed_token(account.id)
+        anonymous = site.client()
+        assert anonymous.get("/moi/gardes").status_code == 303
+        answer = anonymous.get(f"/moi/gardes.atom?jeton={token}")
+        assert answer.status_code == 200 and A2 in answer.text
+        assert anonymous.get("/moi/gardes.atom?jeton=faux").status_code == 401
