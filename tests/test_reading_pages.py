@@ -468,7 +468,13 @@ def test_the_feed_token_stays_out_of_the_logs(
     token = store.feed_token(account.id)
     assert token
     root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    ours = [logging.getLogger(n) for n in ("uvicorn", "uvicorn.access")]
+    # A server started earlier with uvicorn's own logging config (other tests' LiveServer)
+    # gave its loggers handlers, levels and no propagation; `veille serve` gives them none.
+    saved = [(g, g.handlers[:], g.propagate, g.level) for g in [root, *ours]]
+    for g in ours:
+        g.handlers[:], g.propagate = [], True
+        g.setLevel(logging.NOTSET)
     setup_logging()
     try:
         with (
@@ -477,8 +483,9 @@ def test_the_feed_token_stays_out_of_the_logs(
         ):
             assert r.status == 200
     finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
+        for g, handlers, propagate, level in saved:
+            g.handlers[:], g.propagate = handlers, propagate
+            g.setLevel(level)
     logged = capsys.readouterr().err
     assert "/moi/gardes.rss?jeton=…" in logged, logged
     assert token not in logged
