@@ -152,7 +152,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     entries = list(result.entries)
     narrowed = bool(tags or feeds or query or period_text or new)
     picks = store.highlights(spec.name) if not narrowed and first == 1 else []
-    highlights = [v for h in picks if (v := store.get_entry(int(h.entry_id)))]
+    highlights = store.get_entries([int(h.entry_id) for h in picks], reader=selection.reader)
     notes = {h.entry_id: h.note for h in picks}
     # « À la une »: the digest itself, first page (a reader's filter is a search, not news)
     une = (

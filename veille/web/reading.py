@@ -30,6 +30,7 @@ from veille.outputs import FEED_LIMIT, FORMATS, feed_document
 from veille.render import html, reading_pages
 from veille.render.digest_page import ReaderBar
 from veille.selection import build_selection, parse_when, select_entries
+from veille.text import number
 from veille.web import feeds, pages, state
 from veille.web.accounts import csrf_ok, current_account, read_form, require_account, safe_suite
 from veille.web.reading_state import back_of, private
@@ -81,7 +82,7 @@ async def mark_all(request: Request) -> Response:
     ids = [parse_id(t.strip()) for t in form.get("ids", "").split(",") if t.strip()]
     try:
         if None in ids or len(ids) > MAX_IDS:
-            raise QueryError(f"liste d'articles invalide (au plus {MAX_IDS} numéros)")
+            raise QueryError(f"liste d'articles invalide (au plus {number(MAX_IDS)} numéros)")
         text = form.get("jusqua", "")
         until = min(parse_when(text, "jusqua", request.app.state.tz), now) if text else now
     except QueryError as e:
@@ -152,7 +153,7 @@ def starred_feed(fmt: str) -> Callable[..., Response]:
         account = store.account_by_feed_token(jeton[:200]) if jeton else None
         if account is None:
             return Response(
-                "Flux introuvable : adresse incomplète, ou jeton remplacé depuis.",
+                "Flux introuvable : l'adresse est incomplète, ou le compte a été désactivé.",
                 status_code=404,
                 media_type="text/plain; charset=utf-8",
             )
