@@ -15,6 +15,9 @@ in headless Debian Chromium:
   week after an editor logged in, corrected two themes and went through a few entries.
 - ``veille-une.png``: « À la une » of the week of ``tests/une_week.py`` (outlets relaying the
   same stories), the block and the start of the first section at 1280 px.
+- ``veille-lecture.png`` and ``veille-lecture-mobile.png``: the same week for a logged-in
+  reader who read a few articles and kept one (unread marks, forms, counts);
+  ``veille-gardes.png``: « Mes articles gardés »; ``veille-compte.png``: « Mon compte ».
 """
 
 from __future__ import annotations
@@ -133,6 +136,7 @@ def take(folder: Path) -> list[Path]:
                     context.close()
                     written.append(folder / name)
                 written += curation(browser, server, folder)
+                written += reading(browser, server, store, folder)
                 written.append(une(browser, folder))
         finally:
             store.close()
@@ -192,6 +196,44 @@ def curation(browser: Any, server: LiveServer, folder: Path) -> list[Path]:
     phone.close()
     context.close()
     return [folder / "veille-curation.png", folder / "veille-curation-mobile.png"]
+
+
+def reading(browser: Any, server: LiveServer, store: Store, folder: Path) -> list[Path]:
+    """A reader's week at 1280 and 390 px, after reading two articles and keeping one; their
+    kept articles and their account."""
+    from veille.passwords import hash_password
+
+    password = "un mot de passe de lectrice"
+    store.add_account("claire", "lecteur", "Claire Martin", now=NOW)
+    store.set_password("claire", hash_password(password), now=NOW)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.goto(server.url("/connexion?suite=" + PATH))
+    page.get_by_label("Nom du compte").fill("claire")
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**" + PATH)
+    for _ in range(2):
+        page.locator("article.is-unread").first.get_by_role(
+            "button", name="Marquer comme lu"
+        ).click()
+    page.locator("article.is-unread").nth(1).get_by_role("button", name="Garder").click()
+    shots = {
+        "veille-lecture.png": (PATH, {"viewport": {"width": 1280, "height": 1000}}),
+        "veille-lecture-mobile.png": (PATH, SHOTS["veille-digest-mobile.png"]),
+        "veille-gardes.png": ("/moi/gardes", DESKTOP),
+        "veille-compte.png": ("/moi", DESKTOP),
+    }
+    written = []
+    for name, (path, options) in shots.items():
+        shot = browser.new_context(locale="fr-FR", storage_state=context.storage_state(), **options)
+        view = shot.new_page()
+        view.goto(server.url(path))
+        view.screenshot(path=str(folder / name))
+        shot.close()
+        written.append(folder / name)
+    context.close()
+    return written
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from veille.models import Selection
+
 from .browser import HOSTILE_TITLE, LiveServer, build_app, violations
 
 pytestmark = pytest.mark.slow  # end to end: `-m 'not slow'` for a quick loop
@@ -192,6 +194,87 @@ def test_screenshots(browser: Any, server: LiveServer) -> None:
         page.screenshot(path=str(SHOTS / name), full_page=True)
         context.close()
         assert (SHOTS / name).stat().st_size > 10_000
+
+
+# --- a logged-in reader's pages (their state, forms and own pages) -------------------------------
+
+READER_PASSWORD = "un mot de passe de lecteur"
+
+
+@pytest.fixture(scope="module")
+def reader_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from veille.passwords import hash_password
+
+    from .browser import NOW
+
+    secret = "clé-de-test-assez-longue-pour-signer-les-sessions-a11y"
+    app, store = build_app(tmp_path_factory.mktemp("a11y-reader"), many=3, secret_key=secret)
+    store.add_account("marie", "lecteur", "Marie Dupont", now=NOW)
+    store.set_password("marie", hash_password(READER_PASSWORD), now=NOW)
+    first = store.list_entries(Selection(limit=2)).entries
+    account = store.account("marie")
+    assert account is not None
+    store.mark(account.id, [first[0].id], read=True, now=NOW)  # one read, one kept
+    store.mark(account.id, [first[1].id], starred=True, now=NOW)
+    with LiveServer(app) as live:
+        yield live
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def reader_login(browser: Any, reader_server: LiveServer) -> Any:
+    """The browser state of a logged-in reader (the session cookie), through the form."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(reader_server.url("/connexion?suite=/moi"))
+    page.get_by_label("Nom du compte").fill("marie")
+    page.get_by_label("Mot de passe").fill(READER_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/moi")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(
+    "path", ["/", "/?vue=titres", "/?vue=nouveaux", "/?q=tablette", "/moi/gardes", "/moi"]
+)
+def test_reader_pages_no_axe_violation(
+    browser: Any, reader_server: LiveServer, reader_login: Any, path: str, width: int, scheme: str
+) -> None:
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme, storage_state=reader_login
+    )
+    page = context.new_page()
+    try:
+        page.goto(reader_server.url(path))
+        assert page.locator("h1").count() == 1
+        assert "/connexion" not in page.url  # logged in
+        assert violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()
+
+
+def test_reader_print_hides_the_forms_and_marks(
+    browser: Any, reader_server: LiveServer, reader_login: Any
+) -> None:
+    context = browser.new_context(storage_state=reader_login)
+    page = context.new_page()
+    try:
+        page.emulate_media(media="print")
+        page.goto(reader_server.url("/"))
+        assert page.locator("form.entry-actions").count() > 0
+        hidden = page.evaluate(
+            """['.reader-bar', '.entry-actions', '.mark-all', '.unread-mark']
+                 .map(s => [...document.querySelectorAll(s)]
+                   .every(e => getComputedStyle(e).display === 'none'))"""
+        )
+        assert all(hidden)
+    finally:
+        context.close()
 
 
 def test_axe_is_live(page: Any, server: LiveServer) -> None:

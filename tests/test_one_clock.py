@@ -78,6 +78,8 @@ DATED = FEEDS | {
     ("GET", "/curation"),
     ("GET", "/curation/{name}"),
     ("POST", "/curation/{name}"),
+    ("GET", "/moi/gardes"),
+    ("POST", "/lecture/tout"),
 }
 UNDATED = {
     ("GET", "/openapi.json"): "the API's description",
@@ -100,6 +102,12 @@ UNDATED = {
     ("POST", "/curation/deconnexion"): "records state.now (static check); shows no date",
     ("POST", "/deconnexion"): "records state.now (static check); shows no date",
     ("GET", "/curation/connexion"): "a redirection to /connexion",
+    ("POST", "/lecture"): "records state.now (static check); shows no date",
+    ("GET", "/moi"): "the account's names and addresses, no date",
+    **{
+        ("GET", f"/moi/gardes.{ext}"): "stored times only (its validator is the ETag alone)"
+        for ext in ("rss", "atom", "json")
+    },
     ("GET", "/connexion/oidc"): "no OpenID provider here (404); its flow's expiry and the ID "
     "token's on the app's clock: tests/test_oidc.py",
     ("GET", "/connexion/oidc/retour"): "the same",
@@ -338,6 +346,28 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
             check((method, "/api/v1/corrections/{entry}/{tag}"))
         world.now = anchor
 
+        # A reader: « il y a » of the kept articles, the visits and « tout marquer comme lu »
+        # (up to the app's now) on the app's clock.
+        reader = reader_client(world)
+        page = reader.get("/")
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found is not None
+        csrf_reader = found[1]
+        keep = {"csrf": csrf_reader, "id": entry_id(c, "frais"), "action": "garder", "retour": "/"}
+        assert reader.post("/lecture", data=keep).status_code == 303
+        assert "il y a 1 h" in text(reader.get("/moi/gardes"))
+        check(("GET", "/moi/gardes"))
+        world.now = anchor + timedelta(hours=2)  # a new visit: the last one ended at anchor
+        new = text(reader.get("/?vue=nouveaux"))
+        assert f"Aucun article arrivé depuis le {french_datetime(anchor, PARIS)}" in new
+        ids = ",".join(entry_id(c, k) for k in ("frais", "hier"))
+        assert "Non lu :" in text(reader.get("/"))
+        r = reader.post("/lecture/tout", data={"csrf": csrf_reader, "ids": ids, "retour": "/"})
+        assert r.status_code == 303
+        assert "Non lu :" not in text(reader.get("/"))  # both first seen before the app's now
+        check(("POST", "/lecture/tout"))
+        world.now = anchor
+
         # Curation pages: the session and the login form live on the app's clock.
         csrf, cookie = login(c)
         check(("GET", "/connexion"))
@@ -366,6 +396,21 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
         assert r.status_code == 303 and r.headers["location"] == "/connexion?suite=/curation/hebdo"
 
     assert checked == DATED
+
+
+def reader_client(world: World) -> TestClient:
+    """A client logged in as a reader (an account created at the world's anchor)."""
+    from veille.passwords import hash_password
+
+    world.store.add_account("lectrice", "lecteur", "Lectrice", now=world.now)
+    world.store.set_password("lectrice", hash_password("mot de passe de lectrice"), now=world.now)
+    client = world.client()
+    form = client.get("/connexion")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf is not None
+    data = {"csrf": csrf[1], "name": "lectrice", "password": "mot de passe de lectrice"}
+    assert client.post("/connexion", data=data).status_code == 303
+    return client
 
 
 def test_a_login_form_expires_on_the_apps_clock(world: World) -> None:

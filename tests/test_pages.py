@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
@@ -103,7 +104,10 @@ def view(ident: str, tags: tuple[str, ...] = (), hours: float = 1, **kw: object)
     )
 
 
-def page(entries: list[EntryView], prefer: tuple[str, ...] = ()) -> digest_page.DigestPage:
+def page(
+    entries: list[EntryView], prefer: tuple[str, ...] = (), **kw: Any
+) -> digest_page.DigestPage:
+    """The daily digest page of ``entries`` (``kw``: more of ``build_digest_page``'s)."""
     return digest_page.build_digest_page(
         entries,
         title="La veille du jour",
@@ -114,6 +118,7 @@ def page(entries: list[EntryView], prefer: tuple[str, ...] = ()) -> digest_page.
         chrome=html.Chrome(),
         filters=digest_page.FilterBar(action="/"),
         prefer=prefer,
+        **kw,
     )
 
 

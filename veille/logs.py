@@ -1,17 +1,35 @@
 """Structured logs with the fixed keys of STYLE (feed, status, duration_ms, new, updated,
 error) when a record carries them: ``key=value`` lines (``text``), or one JSON object per line
 (``json``, ``VEILLE_LOG_FORMAT=json``) with ``time``, ``level``, ``logger``, ``message``,
-those keys and ``exception`` (the traceback) — for a log collector (Loki, journald, ELK)."""
+those keys and ``exception`` (the traceback) — for a log collector (Loki, journald, ELK).
+
+Secrets in addresses (a private feed's ``?jeton=``) are replaced by ``…`` in every line,
+uvicorn's access log included: a log is read by more people than the feed's owner."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 FIXED_KEYS = ("feed", "status", "duration_ms", "new", "updated", "error")
 LOG_FORMATS = ("text", "json")
+SECRET_PARAMS = re.compile(r"([?&]jeton=)[^&\s\"]+")  # a query parameter that is a secret
+
+
+class HideSecrets(logging.Filter):
+    """Blank the secret query parameters of a record's message and arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = SECRET_PARAMS.sub(r"\1…", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                SECRET_PARAMS.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -47,6 +65,7 @@ def setup_logging(level: int = logging.INFO, log_format: str = "text") -> None:
     uvicorn's (they propagate here: the app is served with ``log_config=None``)."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else KeyValueFormatter())
+    handler.addFilter(HideSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -147,10 +147,11 @@ def une_lines(
     *,
     leave_out: Collection[str] = (),
 ) -> Une:
-    """``une_stories`` with the entry shown for each story (one more query, by ids) and the
-    last change of the period's copies."""
+    """``une_stories`` with the entry shown for each story (one more query, by ids; with the
+    selection's reader's state) and the last change of the period's copies."""
     ranked, changed = _ranked(store, config, spec, selection, now, leave_out)
-    shown = {e.id: e for e in store.get_entries([int(r.story.shown) for r in ranked])}
+    wanted = [int(r.story.shown) for r in ranked]
+    shown = {e.id: e for e in store.get_entries(wanted, reader=selection.reader)}
     lines = tuple(
         UneLine(
             shown[r.story.shown], r.reason, tuple(s.title for s in r.story.outlets), r.story.key

@@ -12,6 +12,13 @@ Grouping rule: sections follow the taxonomy (``tags:`` of feeds.yaml, in file
 order); an entry appears once, under its first theme in that order — a theme the reader
 filtered on wins over the others — and entries without a declared theme go to "Autres", last.
 Tags that are not declared (free feed tags) are shown on entries but make no section.
+
+A logged-in reader's page (``reader``: a ``ReaderBar``) carries their state: unread entries
+are marked (a visible sign and a hidden « Non lu » for screen readers, not a colour alone),
+each entry has its small forms (« Marquer comme lu / non lu », « Garder / Ne plus garder »),
+each section and the page « Tout marquer comme lu » — the ids the page showed, no more: an
+article arriving after the page was made stays unread. Without a reader the page is the
+public one, byte for byte.
 """
 
 from __future__ import annotations
@@ -37,8 +44,8 @@ from veille.rules.importance import join_french
 from veille.text import first_upper, readable
 
 __all__ = [
-    "OTHERS", "DigestPage", "EntryItem", "FilterBar", "Option", "Section", "UneItem",
-    "build_digest_page", "entry_item", "first_theme", "une_item",
+    "OTHERS", "DigestPage", "EntryItem", "FilterBar", "Option", "ReaderBar", "Section", "UneItem",
+    "build_digest_page", "entry_item", "first_theme", "une_item", "unread_ids",
 ]  # fmt: skip
 
 OTHERS = "autres"
@@ -61,6 +68,8 @@ class EntryItem:
     also_in: tuple[str, ...] = ()
     note: str = ""  # the editors' one-line note on a highlight
     une: str = ""  # its story is « À la une » (this anchor): the section links there instead
+    read: bool | None = None  # a logged-in reader's state (None: no reader)
+    starred: bool = False  # kept « à lire plus tard » by that reader
 
     @property
     def words(self) -> int:
@@ -86,6 +95,10 @@ class Section:
     def count(self) -> int:
         return len(self.entries)
 
+    @property
+    def unread(self) -> tuple[str, ...]:
+        return unread_ids(self.entries)
+
 
 @dataclass(frozen=True, slots=True)
 class Option:
@@ -102,6 +115,22 @@ class FilterBar:
     periods: tuple[Option, ...] = ()
     query: str = ""
     active: bool = False  # some filter differs from the digest's defaults
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderBar:
+    """What a logged-in reader's page adds: the forms' token and way back, the reader's own
+    views. Routes: ``veille.web.reading``."""
+
+    csrf: str
+    back: str  # this page's address (path and query): where every form comes back to
+    mark_action: str = "/lecture"
+    mark_all_action: str = "/lecture/tout"
+    new_href: str | None = None  # « Nouveaux depuis ma dernière visite » (None: this is it)
+    all_href: str | None = None  # from that view, back to the whole digest
+    starred_href: str = "/moi/gardes"
+    account_href: str = "/moi"
+    rendered: str = ""  # when the page was made (ISO): « tout marquer comme lu » stops there
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +153,7 @@ class DigestPage:
     reading: str = ""  # « 12 articles, environ 6 min de lecture »
     # « environ 6 min de lecture »: said after a description that already counts the articles
     duration: str = ""
+    reader: ReaderBar | None = None  # a logged-in reader's state and forms
     template: str = "digest.html"
 
     @property
@@ -131,6 +161,11 @@ class DigestPage:
         # The editors' picks are told above the sections, not in them: counted here so that
         # the table of contents and the lead say the same number.
         return sum(s.count for s in self.sections) + len(self.highlights)
+
+    @property
+    def unread(self) -> tuple[str, ...]:
+        """The unread entries the page shows (what « Tout marquer comme lu » marks)."""
+        return unread_ids((*self.highlights, *(i for s in self.sections for i in s.entries)))
 
 
 # --- building the page ---------------------------------------------------------------------
@@ -160,7 +195,30 @@ def entry_item(
         tags=tuple(Link(tag_href(t), labels.get(t) or readable(t)) for t in dict.fromkeys(e.tags)),
         also_in=e.also_in,
         note=note,
+        read=e.read,
+        starred=e.starred,
     )
+
+
+def with_state(
+    e: EntryView, known: Mapping[str, EntryView], stories: Mapping[str, EntryView]
+) -> EntryView:
+    """``e`` with a reader's state taken from the page's entries (``known`` by id, their
+    ``stories`` by story) when it has none — the editors' picks and « À la une » are looked
+    up without a reader: its own state, else its story's read state (reading applies to a
+    whole story; keeping, to one entry)."""
+    if e.read is not None:
+        return e
+    if (k := known.get(e.id)) is not None:
+        return replace(e, read=k.read, starred=k.starred)
+    if (k := stories.get(e.story)) is not None:
+        return replace(e, read=k.read)
+    return e
+
+
+def unread_ids(items: Iterable[EntryItem]) -> tuple[str, ...]:
+    """The ids of the unread ``items`` (a reader's; none without one)."""
+    return tuple(i.id for i in items if i.read is False)
 
 
 def une_item(line: UneLine, entry: EntryItem) -> UneItem:
@@ -210,6 +268,7 @@ def build_digest_page(
     une_feeds: Sequence[Link] = (),
     compact: bool = False,
     view_href: str | None = None,
+    reader: ReaderBar | None = None,
 ) -> DigestPage:
     """Group ``entries`` (newest first) into sections in taxonomy order, "Autres" last.
     ``labels`` names every tag shown on an entry (``Config.tag_labels``; default: the
@@ -220,6 +279,10 @@ def build_digest_page(
     shown = {e.id for e in highlights}
     top = {line.key: line.entry.id for line in une}
     groups: dict[str, list[EntryItem]] = {}
+    known = {e.id: e for e in entries if e.read is not None}  # a reader's page
+    stories = {e.story: e for e in known.values()}
+    highlights = [with_state(e, known, stories) for e in highlights]
+    une = [replace(line, entry=with_state(line.entry, known, stories)) for line in une]
     for e in entries:
         if e.id in shown:
             continue
@@ -254,6 +317,7 @@ def build_digest_page(
         une_feeds=tuple(une_feeds) if une_items else (),
         compact=compact,
         view_href=view_href,
+        reader=reader,
         reading=reading_time(len(told) + len(une_items), words) if told or une_items else "",
         # Said after a description that counts the articles (« 82 articles depuis … »).
         duration=reading_duration(words) if description[:1].isdigit() and words else "",

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from veille.render.french import french_datetime, plural
 
+NEW = "Nouveaux depuis ma dernière visite"
+
 
 @dataclass(frozen=True, slots=True)
 class Shown:
@@ -37,10 +39,16 @@ class Shown:
     since: datetime | None = None  # start of the period, None for every date
     narrowed: bool = False  # the reader changed something (filters or period)
     paged: bool = False  # shown a page at a time (the view is longer than a page)
+    new: bool = False  # a reader's « nouveaux depuis ma dernière visite »
+    arrived_since: datetime | None = None  # …which starts there
+    first_visit: bool = False  # …at the account's reading horizon: there was no last visit
 
 
 def heading(s: Shown) -> str:
     """The page's ``<h1>``."""
+    if s.new:
+        chosen = subject(s)
+        return NEW + ("" if chosen == s.title else f" · {chosen}")
     if not s.narrowed:
         return s.title
     counted = plural(s.total, "article") + (f" sur {s.period}" if s.period else "")
@@ -63,6 +71,11 @@ def subject(s: Shown) -> str:
 def lead(s: Shown, tz: ZoneInfo) -> str:
     """The sentence under the heading: which part of the view this page is, and since when."""
     when = f"depuis le {french_datetime(s.since, tz)}" if s.since else "toutes dates confondues"
+    if s.new:  # by arrival: what came in since the last visit (a first one: the horizon)
+        counted = plural(s.total, "article arrivé", "articles arrivés") if s.total else ""
+        first = "Première visite : " if s.first_visit else ""
+        when = f"depuis le {french_datetime(s.arrived_since, tz)}" if s.arrived_since else ""
+        return f"{first}{counted or 'Aucun article arrivé'} {when}".rstrip() + "."
     if not s.paged:
         if not s.narrowed:
             return f"{plural(s.total, 'article')} {when}."

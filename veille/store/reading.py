@@ -82,9 +82,12 @@ class ReadingMixin(StoreBase):
         read: bool | None = None,
         starred: bool | None = None,
         now: datetime,
+        arrived_by: datetime | None = None,
     ) -> int:
         """Mark entries read or unread (with every copy of their stories) and/or starred or
-        not (these entries only). Unknown ids are left out. Returns how many entries changed."""
+        not (these entries only). Unknown ids are left out. Returns how many entries changed.
+        ``arrived_by``: copies the store first saw after it are left as they are (a page's
+        « tout marquer comme lu » passes the time it was made)."""
         ids = sorted({i for i in (parse_id(e) for e in entry_ids) if i is not None})
         changed = 0
         with self._write() as conn:
@@ -93,7 +96,7 @@ class ReadingMixin(StoreBase):
                 return 0
             for part in _chunks(ids):
                 if read is not None:
-                    changed += _set_read(conn, account_id, horizon, part, read, now)
+                    changed += _set_read(conn, account_id, horizon, part, read, now, arrived_by)
                 if starred is not None:
                     changed += _set_starred(conn, account_id, part, starred, now)
             _forget_defaults(conn, account_id)

@@ -28,7 +28,20 @@ from veille.render.feeds import authority_of
 from veille.runtime import settle
 from veille.settings import Settings
 from veille.store import Store
-from veille.web import api, docs, error_pages, feeds, health, mail, metrics, opml, pages, widget
+from veille.web import (
+    api,
+    docs,
+    error_pages,
+    feeds,
+    health,
+    mail,
+    metrics,
+    opml,
+    pages,
+    reading,
+    static,
+    widget,
+)
 from veille.web.bodies import BodyGuard
 from veille.web.curation_api import admin_refusal
 from veille.web.embedding import Embedding
@@ -112,6 +125,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(reading.router)
+    app.include_router(static.router)
     app.include_router(widget.router)
     app.include_router(opml.router)
     app.include_router(mail.router)

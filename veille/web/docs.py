@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from veille.web.pages import file_response
+from veille.web.static import file_response
 
 router = APIRouter(include_in_schema=False)
 

@@ -56,7 +56,7 @@ def digest_feed(fmt: str) -> Callable[..., Response]:
     def handler(request: Request, name: str, limit: Limit = FEED_LIMIT) -> Response:
         spec = state.digest(request, name)
         selection = digest_selection(spec, state.now(request), limit=limit)
-        meta = _meta(request, spec.title, f"/digests/{name}", f"Sélection « {spec.title} »")
+        meta = feed_meta(request, spec.title, f"/digests/{name}", f"Sélection « {spec.title} »")
         return _feed_response(request, fmt, meta, selection)
 
     return handler
@@ -67,14 +67,14 @@ def une_feed(fmt: str) -> Callable[..., Response]:
         spec = state.digest(request, name)
         if spec.une is None:
             raise HTTPException(404, f"la sélection « {name} » n'a pas d'« À la une » (une: false)")
-        meta = _meta(
+        meta = feed_meta(
             request,
             f"{spec.title} — À la une",
             f"/digests/{name}#a-la-une",
             f"Les sujets les plus repris de « {spec.title} », et pourquoi",
         )
         now, config = state.now(request), state.config(request)
-        return _respond(request, une_document(state.store(request), config, spec, fmt, meta, now))
+        return respond(request, une_document(state.store(request), config, spec, fmt, meta, now))
 
     return handler
 
@@ -88,7 +88,7 @@ def tag_feed(fmt: str) -> Callable[..., Response]:
             tags=[tag], limit=limit, max_limit=MAX_FEED_LIMIT, tz=request.app.state.tz
         )
         label = config.tag_label(tag)
-        meta = _meta(
+        meta = feed_meta(
             request, f"Veille — {label}", "/?" + urlencode({"tag": tag}), f"Thème « {label} »"
         )
         return _feed_response(request, fmt, meta, selection)
@@ -110,7 +110,7 @@ def filter_feed(fmt: str) -> Callable[..., Response]:
             config=state.config(request),
         )
         query = request.url.query
-        meta = _meta(request, "Veille — sélection", "/" + (f"?{query}" if query else ""), "")
+        meta = feed_meta(request, "Veille — sélection", "/" + (f"?{query}" if query else ""), "")
         return _feed_response(request, fmt, meta, selection)
 
     return handler
@@ -138,7 +138,7 @@ for _path, _factory, _summary in ROUTES:
 # --- shared steps ----------------------------------------------------------------------------
 
 
-def _meta(request: Request, title: str, home_path: str, description: str) -> FeedMeta:
+def feed_meta(request: Request, title: str, home_path: str, description: str) -> FeedMeta:
     base = request.app.state.settings.base_url.rstrip("/")
     query = request.url.query
     return FeedMeta(
@@ -153,12 +153,12 @@ def _meta(request: Request, title: str, home_path: str, description: str) -> Fee
 
 
 def _feed_response(request: Request, fmt: str, meta: FeedMeta, selection: Selection) -> Response:
-    return _respond(request, feed_document(state.store(request), fmt, meta, selection))
+    return respond(request, feed_document(state.store(request), fmt, meta, selection))
 
 
-def _respond(request: Request, doc: FeedDocument) -> Response:
+def respond(request: Request, doc: FeedDocument, cache_control: str = CACHE_CONTROL) -> Response:
     """The document with its validators, or a 304 when the reader's copy is current."""
-    headers = {"ETag": doc.etag, "Cache-Control": CACHE_CONTROL}
+    headers = {"ETag": doc.etag, "Cache-Control": cache_control}
     if doc.last_modified is not None:
         headers["Last-Modified"] = format_datetime(doc.last_modified.astimezone(UTC), usegmt=True)
     if not_modified(request.headers, doc.etag, doc.last_modified):

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from veille.render.html import SECURITY_HEADERS
 from veille.render.mail_pages import MessagePage, Page, render_mail_page
-from veille.web.pages import site_chrome
+from veille.web.chrome import site_chrome
 
 BACK = (("/", "Revenir à la veille"),)
 

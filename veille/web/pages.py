@@ -8,7 +8,6 @@
                               ?vue=titres: titles only
     GET /feeds                sources' health, for a non-technical admin
     GET /abonnement           how to subscribe (RSS, Atom, JSON Feed, OPML)
-    GET /static/{file}        the stylesheet and the icon (no external resource anywhere)
 
 What a digest page holds: the digest's window, or a reader's filter over at most a week, is a
 period shown whole (every section complete, up to ``WHOLE_MAX`` entries); a search, or a
@@ -22,11 +21,8 @@ raised elsewhere reach a browser as a French page too (``web.error_pages``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import cache
-from importlib import resources
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
@@ -39,7 +35,9 @@ from veille.render import digest_page, headline, html, site_pages
 from veille.render.french import duration_label
 from veille.selection import build_selection, digest_selection, select_entries, une_lines
 from veille.store import Store
-from veille.web import feed_links, state
+from veille.web import feed_links, reading_state, state
+from veille.web.accounts import require_account
+from veille.web.chrome import site_chrome
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,11 +48,6 @@ ALL_DATES = "tout"  # ?period=tout: every date
 VUE_TITRES = "titres"  # ?vue=titres: titles only, grouped by theme
 PERIODS = (timedelta(days=1), timedelta(days=7), timedelta(days=30), timedelta(days=365))
 MAX_PERIOD = timedelta(days=366)
-STATIC = {
-    "veille.css": "text/css; charset=utf-8",
-    "widget.css": "text/css; charset=utf-8",
-    "favicon.svg": "image/svg+xml",
-}
 
 
 # --- routes -------------------------------------------------------------------------------
@@ -118,27 +111,6 @@ def subscribe_page(request: Request) -> Response:
     return _html(html.render_page(page))
 
 
-@router.get("/static/{name}")
-def static(name: str) -> Response:
-    return file_response(name, STATIC, _static_bytes)
-
-
-def file_response(
-    name: str, types: dict[str, str], read: Callable[[str], bytes], max_age: int = 3600
-) -> Response:
-    """One of a fixed set of packaged files (``types``: name → media type), else a 404."""
-    if name not in types:
-        return Response("introuvable", status_code=404, media_type="text/plain; charset=utf-8")
-    return Response(
-        read(name),
-        media_type=types[name],
-        headers={
-            "Cache-Control": f"public, max-age={max_age}",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
 # --- the digest ------------------------------------------------------------------------------
 
 
@@ -151,15 +123,22 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     period_text = params.get("period", "").strip()
     cursor = params.get("cursor") or None
     compact = params.get("vue", "") == VUE_TITRES
+    new = params.get("vue", "") == reading_state.VUE_NOUVEAUX  # a reader's « nouveaux »
+    reader = reading_state.reader_of(request)
+    if new and reader is None and (login := require_account(request)) is not None:
+        return login
     store = state.store(request)
     try:
-        if params.get("vue", "") not in ("", VUE_TITRES):
+        if params.get("vue", "") not in ("", VUE_TITRES, reading_state.VUE_NOUVEAUX):
             raise QueryError(f"vue inconnue « {params['vue'][:40]} » (possible : {VUE_TITRES})")
         period = _period_of(period_text, spec, query)
         user = build_selection(
             tz=tz, config=config, tags=tags, feeds=feeds, query=query, cursor=cursor
         )
         selection = narrow(digest_selection(spec, now, limit=WHOLE_MAX), user, period, now)
+        if reader is not None:
+            selection = reader.selection(selection, new)
+            period = None if new else period
         total = store.count_selected(replace(selection, cursor=None))
         paged = not _whole(spec, query, period) or total > WHOLE_MAX
         if paged:
@@ -171,9 +150,9 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     except QueryError as e:
         return error_page(request, 400, "Filtre invalide", str(e), back=path)
     entries = list(result.entries)
-    narrowed = bool(tags or feeds or query or period_text)
+    narrowed = bool(tags or feeds or query or period_text or new)
     picks = store.highlights(spec.name) if not narrowed and first == 1 else []
-    highlights = [v for h in picks if (v := store.get_entry(int(h.entry_id)))]
+    highlights = store.get_entries([int(h.entry_id) for h in picks], reader=selection.reader)
     notes = {h.entry_id: h.note for h in picks}
     # « À la une »: the digest itself, first page (a reader's filter is a search, not news)
     une = (
@@ -185,7 +164,7 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
     kept = [("q", query), *(("tag", t) for t in tags), *(("feed", f) for f in feeds)]
     kept.append(("period", period_text))
     view_href = path + html.query_string([*kept, ("vue", "" if compact else VUE_TITRES)])
-    kept.append(("vue", VUE_TITRES if compact else ""))
+    kept.append(("vue", VUE_TITRES if compact else reading_state.VUE_NOUVEAUX if new else ""))
     labels = dict(_labels(config))
     titles = _feed_titles(request, config)
     shown = headline.Shown(
@@ -200,6 +179,9 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         since=selection.since,
         narrowed=narrowed,
         paged=paged and total > PAGE_SIZE,
+        arrived_since=reader.arrived_since if new and reader else None,
+        first_visit=bool(new and reader and reader.visit_start is None),
+        new=new,
     )
     feeds_of_view = feed_links.of_view(spec, selection, bool(tags or feeds or query), shown)
     page = digest_page.build_digest_page(
@@ -230,9 +212,11 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         une=une.lines if une else (),
         une_feeds=feed_links.links("une", spec.name, f"{spec.title} — À la une") if une else (),
         compact=compact,
-        view_href=view_href,
+        view_href=None if new else view_href,
+        reader=reader.bar(request, path, new) if reader else None,
     )
-    return _html(html.render_page(page))
+    answer = _html(html.render_page(page))
+    return reading_state.private(answer) if reader else answer
 
 
 def narrow(base: Selection, user: Selection, period: timedelta | None, now: datetime) -> Selection:
@@ -322,20 +306,6 @@ def _labels(config: Config) -> list[tuple[str, str]]:
     return list(config.tag_labels().items())
 
 
-def site_chrome(
-    request: Request, current: str, alternates: list[tuple[str, str, str]] | None = None
-) -> html.Chrome:
-    """Navigation: every digest (the first one is ``/``), the sources, subscribing."""
-    nav = []
-    for i, d in enumerate(state.config(request).digests):
-        href = f"/digests/{quote(d.name, safe='')}"
-        here = current == href or (i == 0 and current == "/")
-        nav.append(html.Link("/" if i == 0 else href, d.title, here))
-    for href, label in (("/feeds", "Sources"), ("/abonnement", "S'abonner")):
-        nav.append(html.Link(href, label, current == href))
-    return html.Chrome(nav=tuple(nav), alternates=tuple(alternates or ()))
-
-
 def _feed_titles(request: Request, config: Config) -> dict[str, str]:
     """Each source's title: feeds.yaml's, else the feed's own, else its id."""
     stored = state.store(request).feed_titles()
@@ -355,11 +325,6 @@ def _last_entries(store: Store, states: list[FeedState]) -> dict[str, datetime]:
         if page.entries:
             newest[s.id] = page.entries[0].published
     return newest
-
-
-@cache
-def _static_bytes(name: str) -> bytes:
-    return (resources.files("veille.render") / "static" / name).read_bytes()
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
