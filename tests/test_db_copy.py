@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.feedgen import SUBJECTS, item_title
 from tests.stores import postgres_schema
-from veille.models import Config, FeedSpec, ParsedEntry, TagRule, Validators
+from veille.models import Config, FeedSpec, ParsedEntry, Selection, TagRule, Validators
 from veille.rules.clustering import ClusterItem, assign_clusters
 from veille.rules.tagging import RuleSet
 from veille.settings import Settings
@@ -99,4 +99,31 @@ def test_copy_to_postgres_is_resumable_idempotent_and_equal(
             now=datetime.now(UTC),
         )
         assert target.count_entries() == 2201
+        target.close()
+
+
+def test_accounts_and_reading_state_survive_the_copy(source: Store) -> None:
+    now = datetime(2026, 11, 29, 9, tzinfo=UTC)
+    alice = source.add_account("alice", "lecteur", "Alice", now=now)
+    bob = source.add_account("bob", "editeur", now=now)
+    source.set_password("bob", "$argon2id$hash-de-test", now)
+    ids = [int(e.id) for e in source.list_entries(Selection(limit=3)).entries]
+    source.mark(alice.id, ids[:1], starred=True, now=now)
+    assert source.mark(bob.id, ids, read=True, now=now) >= len(ids)  # their stories too
+    source.record_visit(alice.id, now)
+    with postgres_schema() as url:
+        target = Store(url)
+        copied = source.copy_to(target)
+        assert copied["account"] == 2 and copied["entry_state"] > len(ids)
+        assert target.accounts() == source.accounts()
+        assert target.credentials("bob") == source.credentials("bob")
+        assert target.feed_token(alice.id) == source.feed_token(alice.id)
+        for account in (alice, bob):
+            selection = Selection(reader=account.reader, limit=20)
+            assert target.list_entries(selection) == source.list_entries(selection)
+            assert target.unread_counts(account.reader, Selection()) == source.unread_counts(
+                account.reader, Selection()
+            )
+        # The next account gets a fresh id (the sequence moved past the copied ones).
+        assert target.add_account("claire", "lecteur", now=now).id == bob.id + 1
         target.close()

@@ -7,6 +7,7 @@ All datetimes are timezone-aware UTC.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -350,6 +351,10 @@ class EntryView:
     # When this entry last changed in the store (first seen, or rewritten by an update): what
     # output feeds' Last-Modified is made of, since a late article may carry an old date.
     changed: datetime | None = None
+    # A reader's state, filled when the selection has a ``reader`` (else None / False / None).
+    read: bool | None = None
+    starred: bool = False
+    arrived: datetime | None = None  # when the store first saw it
 
     @property
     def story(self) -> str:
@@ -451,9 +456,82 @@ class Selection:
     # A digest's name: the stories an editor hid from that digest are left out (in SQL, before
     # the limit, so a page is never shortened by them). Empty: nothing is hidden.
     hidden_from: str = ""
+    # Whose reading state the entries carry (``EntryView.read``…) and the filters on it.
+    reader: Reader | None = None
+    unread_only: bool = False
+    starred_only: bool = False
+    arrived_since: datetime | None = None  # entries the store first saw after it
+    oldest_first: bool = False  # ascending order (the cursor follows it)
 
 
 @dataclass(frozen=True, slots=True)
 class EntryPage:
     entries: tuple[EntryView, ...]
     next_cursor: str | None
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+Role = Literal["lecteur", "editeur"]
+ROLES: tuple[Role, ...] = ("lecteur", "editeur")
+ROLE_LABELS: dict[Role, str] = {"lecteur": "lecteur", "editeur": "éditeur"}
+ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+# A new account's reading horizon: its first page shows the last week as new, not the archive.
+FIRST_HORIZON = timedelta(days=7)
+
+
+def account_name(text: str) -> str:
+    """A login as stored (lower-case); ValueError (French) when it is not one."""
+    name = text.strip().lower()
+    if not ACCOUNT_NAME.fullmatch(name):
+        raise ValueError(
+            f"nom de compte invalide : « {text} » (lettres minuscules sans accent, chiffres "
+            "et . _ @ -, 64 caractères au plus, commençant par une lettre ou un chiffre)"
+        )
+    return name
+
+
+def parse_role(text: str) -> Role:
+    """« lecteur », « éditeur » (accent or not, any case); ValueError (French) otherwise."""
+    folded = text.strip().lower().replace("é", "e")
+    for role in ROLES:
+        if folded == role:
+            return role
+    raise ValueError(f"rôle inconnu : « {text} » (lecteur ou éditeur)")
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """What a ``Selection`` needs to know of the account reading it."""
+
+    account_id: int
+    read_before: datetime  # entries first seen at or before it are read, unless marked
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A person who logs in: a ``lecteur`` reads (with their own read and starred state), an
+    ``editeur`` also curates the digests."""
+
+    id: int
+    name: str  # the login: lower-case, ``ACCOUNT_NAME``
+    display_name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+    # The reading horizon: every entry first seen at or before it is read for this account
+    # unless a state row says otherwise (« tout marquer comme lu » moves it).
+    read_before: datetime
+    previous_visit_at: datetime | None  # start of « nouveaux depuis ma dernière visite »
+
+    @property
+    def reader(self) -> Reader:
+        return Reader(self.id, self.read_before)
+
+    @property
+    def editor(self) -> bool:
+        return self.role == "editeur"
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name

@@ -7,8 +7,10 @@ tags (``tags``: ``retag``, ``tag_counts``, ``tag_reasons``), editors' correction
 themes (``corrections``: ``correct_tag``, ``undo_correction``, ``corrections``), the e-mail
 issues and their outbox (``mail``), the notification outbox (``notify``), same-story clusters
 (``clusters``: ``cluster_pending``), the stories of a period with their copies (``stories``:
-``story_copies``, what « À la une » ranks) and the IMAP messages already read (``sources``:
-``known_messages``, ``remember_messages``).
+``story_copies``, what « À la une » ranks), the IMAP messages already read (``sources``:
+``known_messages``, ``remember_messages``), accounts (``accounts``: ``add_account``,
+``credentials``, ``record_visit``) and what each one read or starred (``reading``: ``mark``,
+``mark_all_read``, ``unread_counts``; the rule in ``states``).
 
 Durability rules : a feed's entries are committed (in batches, each its own
 transaction) *before* its validators (ETag/Last-Modified) are recorded, so a crash costs a
@@ -17,6 +19,7 @@ refetch, never an entry. A fetch never deletes entries.
 
 from __future__ import annotations
 
+from veille.store.accounts import AccountsMixin
 from veille.store.clusters import ClustersMixin
 from veille.store.copy import CopyMixin
 from veille.store.corrections import Correction, CorrectionsMixin
@@ -25,6 +28,7 @@ from veille.store.feeds import FeedsMixin, FetchSuccess
 from veille.store.lock import LockMixin
 from veille.store.mail import MailMixin
 from veille.store.notify import NotifyMixin
+from veille.store.reading import ReadingMixin
 from veille.store.sources import SourcesMixin
 from veille.store.stories import StoriesMixin
 from veille.store.tags import TagsMixin
@@ -44,5 +48,7 @@ class Store(
     SourcesMixin,
     LockMixin,
     CopyMixin,
+    AccountsMixin,
+    ReadingMixin,
 ):
     """The database of one deployment: ``Store(url)``, then ``migrate()`` once."""

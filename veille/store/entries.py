@@ -14,11 +14,12 @@ import sqlalchemy as sa
 
 from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date, parse_id
-from veille.models import EntryPage, EntryView, ParsedEntry, Selection
+from veille.models import EntryPage, EntryView, ParsedEntry, Reader, Selection
 from veille.rules.search import compile_query, index_text, to_tsquery
 from veille.store.base import StoreBase, feed_display_title
 from veille.store.clusters import also_in
 from veille.store.feeds import FetchSuccess
+from veille.store.states import read_value, reading_conditions, state_of
 from veille.store.tables import entry_t, feed_t, hidden_t, tag_t
 from veille.store.tags import Reason, corrected, read_verdicts, tag_rows
 
@@ -117,15 +118,16 @@ class EntriesMixin(StoreBase):
         return len(inserts), len(updates)
 
     def list_entries(self, selection: Selection) -> EntryPage:
-        """Entries newest first (publication date, then id), one keyset page."""
+        """Entries newest first (publication date, then id; oldest first when the selection
+        says so), one keyset page. With a ``reader``, each entry carries its read and
+        starred state (a LEFT JOIN on the reader's state rows: still one query)."""
         if not 1 <= selection.limit <= MAX_ENTRIES:
             raise QueryError(f"limit doit être compris entre 1 et {MAX_ENTRIES}")
-        query = (
-            sa.select(entry_t, feed_display_title().label("feed_title"))
-            .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
-            .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
-            .limit(selection.limit + 1)
-        )
+        query = _entries_query(selection.reader).limit(selection.limit + 1)
+        if selection.oldest_first:
+            query = query.order_by(entry_t.c.published_at.asc(), entry_t.c.id.asc())
+        else:
+            query = query.order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
         dialect = self.engine.dialect.name
         with self._read() as conn:
             recent = _recent_first(selection, dialect)
@@ -155,6 +157,7 @@ class EntriesMixin(StoreBase):
                 and selection.query
                 and dialect == "postgresql"
                 and not selection.cursor
+                and not selection.oldest_first
             ):
                 rows = _pg_search_rows(conn, planned, selection.limit)
             elif rows is None:
@@ -171,14 +174,13 @@ class EntriesMixin(StoreBase):
         found = self.get_entries([entry_id])
         return found[0] if found else None
 
-    def get_entries(self, entry_ids: Sequence[int]) -> list[EntryView]:
+    def get_entries(
+        self, entry_ids: Sequence[int], *, reader: Reader | None = None
+    ) -> list[EntryView]:
         """These entries (unknown ids left out), in the order asked: one query each for the
-        entries, their tags and their other sources, whatever their number."""
-        query = (
-            sa.select(entry_t, feed_display_title().label("feed_title"))
-            .join(feed_t, feed_t.c.id == entry_t.c.feed_id)
-            .where(entry_t.c.id.in_(entry_ids))
-        )
+        entries, their tags and their other sources, whatever their number; with their
+        state for ``reader`` when given."""
+        query = _entries_query(reader).where(entry_t.c.id.in_(entry_ids))
         with self._read() as conn:
             rows = {r.id: r for r in conn.execute(query)} if entry_ids else {}
             tags = _tags_of(conn, list(rows))
@@ -309,6 +311,20 @@ def _rewrite_changed(
     return tags
 
 
+def _entries_query(reader: Reader | None) -> Any:
+    """Entries with their feed's shown title, and the reader's state when there is one."""
+    columns = [entry_t, feed_display_title().label("feed_title")]
+    joined = entry_t.join(feed_t, feed_t.c.id == entry_t.c.feed_id)
+    if reader is not None:
+        state, on = state_of(reader)
+        joined = joined.outerjoin(state, on)
+        columns += [
+            read_value(reader, entry_t, state).label("is_read"),
+            sa.func.coalesce(state.c.starred, sa.false()).label("is_starred"),
+        ]
+    return sa.select(*columns).select_from(joined)
+
+
 def _newest_of_its_story(selection: Selection, dialect: str) -> Any:
     """Collapse: keep an entry only if no newer entry of its cluster matches the selection."""
     other = entry_t.alias("other")
@@ -359,14 +375,20 @@ def selection_conditions(
         conditions.append(entry.c.published_at >= selection.since)
     if selection.until:
         conditions.append(entry.c.published_at < selection.until)
+    conditions += reading_conditions(selection, entry)
     if selection.cursor:
         published, entry_id = decode_cursor(selection.cursor)
-        conditions.append(
-            sa.or_(
+        if selection.oldest_first:
+            after = sa.or_(
+                entry.c.published_at > published,
+                sa.and_(entry.c.published_at == published, entry.c.id > entry_id),
+            )
+        else:
+            after = sa.or_(
                 entry.c.published_at < published,
                 sa.and_(entry.c.published_at == published, entry.c.id < entry_id),
             )
-        )
+        conditions.append(after)
     return conditions
 
 
@@ -434,12 +456,14 @@ def _matching(query: str, dialect: str) -> Any:
 
 
 def _recent_first(selection: Selection, dialect: str) -> bool:
-    """A SQLite search on a first page, not collapsed: ``_sqlite_recent_matches``."""
+    """A SQLite search on a first page, newest first, not collapsed:
+    ``_sqlite_recent_matches``."""
     return (
         bool(selection.query)
         and dialect == "sqlite"
         and not selection.cursor
         and not selection.collapse
+        and not selection.oldest_first
     )
 
 
@@ -608,6 +632,9 @@ def _entry_view(r: Any, tags: tuple[str, ...], also_in: tuple[str, ...] = ()) ->
         cluster=str(r.cluster_id) if r.cluster_id is not None else None,
         also_in=also_in,
         changed=r.changed_at,
+        read=bool(r.is_read) if "is_read" in r._fields else None,
+        starred=bool(r.is_starred) if "is_starred" in r._fields else False,
+        arrived=r.first_seen_at,
     )
 
 

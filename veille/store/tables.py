@@ -68,6 +68,8 @@ class Entry(SQLModel, table=True):
         sa.Index("ix_entry_feed_published", "feed_id", "published_at", "id"),
         sa.Index("ix_entry_feed_url", "feed_id", "url"),
         sa.Index("ix_entry_cluster", "cluster_id", "published_at"),
+        # What arrived since a reader's horizon: unread counts (``store/reading.py``).
+        sa.Index("ix_entry_first_seen", "first_seen_at"),
         # The copies that are not their story's first (a story others relayed), by date: the
         # few rows « À la une » starts from (``store/stories.py``), without reading the week.
         sa.Index(
@@ -293,6 +295,54 @@ class ImapMessage(SQLModel, table=True):
     processed_at: datetime = Field(sa_type=UTCDateTime)
 
 
+# --- accounts and their reading state --------------------------------------------------------
+
+
+class AccountRow(SQLModel, table=True):
+    """A person who logs in (``models.Account``). Secrets are argon2id hashes
+    (``veille.passwords``); ``secret_version`` goes up whenever a secret changes or the
+    account is disabled, which ends its web sessions and API tokens (they carry it)."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)  # the login, lower-case
+    display_name: str = ""
+    role: str  # lecteur | editeur
+    password_hash: str | None = None  # the web password
+    api_password_hash: str | None = None  # the API clients' password (Google Reader)
+    feed_token: str = Field(unique=True)  # in the URLs of its private output feeds
+    disabled: bool = False
+    secret_version: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    read_before: datetime = Field(sa_type=UTCDateTime)  # the reading horizon
+    last_visit_at: datetime | None = _dt()  # the last page view
+    previous_visit_at: datetime | None = _dt()  # the end of the visit before this one
+
+
+class EntryState(SQLModel, table=True):
+    """An account's state of one entry when it differs from the default: ``read`` NULL means
+    "as the horizon says" (``account.read_before``), so most entries have no row at all."""
+
+    __tablename__ = "entry_state"
+    __table_args__ = (
+        sa.Index(
+            "ix_entry_state_starred",
+            "account_id",
+            "starred_at",
+            sqlite_where=sa.text("starred"),
+            postgresql_where=sa.text("starred"),
+        ),
+    )
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
+    entry_id: int = Field(foreign_key="entry.id", primary_key=True, ondelete="CASCADE")
+    read: bool | None = None
+    starred: bool = False
+    read_changed_at: datetime | None = _dt()
+    starred_at: datetime | None = _dt()
+
+
 # Not here: the full-text index (migration 0003) is an FTS5 virtual table on SQLite and a
 # tsvector table on PostgreSQL, which one dialect-neutral metadata cannot declare.
 
@@ -321,3 +371,5 @@ intro_t = _core(MailIntro)
 une_dropped_t = _core(UneDropped)
 imap_message_t = _core(ImapMessage)
 notify_t = _core(NotifyOutbox)
+account_t = _core(AccountRow)
+state_t = _core(EntryState)

@@ -1,0 +1,241 @@
+"""What each account has read and starred (the rule: ``store/states.py``).
+
+Reading is about stories: marking an entry read or unread marks every copy of its story
+(the pages show a story once). Starring is about the entry given. Only the differences from
+the account's horizon are stored; « tout marquer comme lu » without a filter moves the
+horizon instead of writing a row per entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from veille.limits import parse_id
+from veille.models import Reader, Selection
+from veille.store.base import StoreBase
+from veille.store.entries import _newest_of_its_story, selection_conditions
+from veille.store.states import unread
+from veille.store.tables import account_t, entry_t, state_t, tag_t
+
+CHUNK = 500  # entry ids per statement
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _upsert(conn: sa.Connection, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    """Insert state rows, or update ``columns`` of those already there."""
+    if not rows:
+        return
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = module.insert(state_t)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=["account_id", "entry_id"],
+            set_={c: insert.excluded[c] for c in columns},
+        ),
+        rows,
+    )
+
+
+def _forget_defaults(conn: sa.Connection, account_id: int) -> None:
+    """Drop the rows that no longer say anything (read as the horizon says, not starred)."""
+    conn.execute(
+        sa.delete(state_t).where(
+            state_t.c.account_id == account_id,
+            state_t.c.read.is_(None),
+            state_t.c.starred.is_(False),
+        )
+    )
+
+
+def _unfiltered(selection: Selection) -> bool:
+    """The selection is every entry (its read and display fields aside)."""
+    bare = Selection(
+        reader=selection.reader,
+        unread_only=selection.unread_only,
+        limit=selection.limit,
+        collapse=selection.collapse,
+        oldest_first=selection.oldest_first,
+    )
+    return replace(selection, cursor=None) == bare
+
+
+class ReadingMixin(StoreBase):
+    def _horizon(self, conn: sa.Connection, account_id: int) -> datetime | None:
+        query = sa.select(account_t.c.read_before).where(account_t.c.id == account_id)
+        return conn.execute(query).scalar()
+
+    def mark(
+        self,
+        account_id: int,
+        entry_ids: Iterable[str | int],
+        *,
+        read: bool | None = None,
+        starred: bool | None = None,
+        now: datetime,
+    ) -> int:
+        """Mark entries read or unread (with every copy of their stories) and/or starred or
+        not (these entries only). Unknown ids are left out. Returns how many entries changed."""
+        ids = sorted({i for i in (parse_id(e) for e in entry_ids) if i is not None})
+        changed = 0
+        with self._write() as conn:
+            horizon = self._horizon(conn, account_id)
+            if horizon is None or not ids:
+                return 0
+            for part in _chunks(ids):
+                if read is not None:
+                    changed += _set_read(conn, account_id, horizon, part, read, now)
+                if starred is not None:
+                    changed += _set_starred(conn, account_id, part, starred, now)
+            _forget_defaults(conn, account_id)
+        return changed
+
+    def mark_all_read(
+        self, account_id: int, selection: Selection, *, up_to: datetime, now: datetime
+    ) -> int:
+        """Every entry of ``selection`` first seen at or before ``up_to`` becomes read (its
+        cursor and limit are ignored). Without a filter the horizon moves to ``up_to``
+        (never back) and no row is written. Returns how many entries became read."""
+        with self._write() as conn:
+            horizon = self._horizon(conn, account_id)
+            if horizon is None:
+                return 0
+            reader = Reader(account_id, horizon)
+            chosen = replace(selection, reader=reader, unread_only=True, cursor=None)
+            conditions = selection_conditions(chosen, entry_t, conn.dialect.name)
+            conditions.append(entry_t.c.first_seen_at <= up_to)
+            if not _unfiltered(selection):
+                ids = list(conn.execute(sa.select(entry_t.c.id).where(*conditions)).scalars())
+                changed = 0
+                for part in _chunks(ids):
+                    changed += _set_read(conn, account_id, horizon, part, True, now, up_to)
+                _forget_defaults(conn, account_id)
+                return changed
+            count = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
+            changed = int(conn.execute(count).scalar_one())
+            moved = max(horizon, up_to)
+            conn.execute(
+                sa.update(account_t).where(account_t.c.id == account_id).values(read_before=moved)
+            )
+            # Rows the new horizon makes redundant: explicit states of entries it covers that
+            # are now read (up to ``up_to``: all of them; beyond: the read ones).
+            covered = sa.select(entry_t.c.id).where(entry_t.c.first_seen_at <= moved)
+            read_now = sa.select(entry_t.c.id).where(entry_t.c.first_seen_at <= up_to)
+            conn.execute(
+                sa.update(state_t)
+                .where(
+                    state_t.c.account_id == account_id,
+                    state_t.c.read.is_not(None),
+                    sa.or_(
+                        state_t.c.entry_id.in_(read_now),
+                        sa.and_(state_t.c.read.is_(True), state_t.c.entry_id.in_(covered)),
+                    ),
+                )
+                .values(read=None, read_changed_at=now)
+            )
+            _forget_defaults(conn, account_id)
+        return changed
+
+    def unread_counts(self, reader: Reader, selection: Selection) -> dict[str, int]:
+        """Unread entries of ``selection`` by tag, and ``""``: all of them. Stories are
+        counted (one per cluster, as the pages show them) when ``selection.collapse``."""
+        chosen = replace(selection, reader=reader, unread_only=True, cursor=None)
+        dialect = self.engine.dialect.name
+        conditions = selection_conditions(chosen, entry_t, dialect)
+        if chosen.collapse:
+            conditions.append(_newest_of_its_story(chosen, dialect))
+        total = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
+        by_tag = (
+            sa.select(tag_t.c.tag, sa.func.count())
+            .select_from(entry_t.join(tag_t, tag_t.c.entry_id == entry_t.c.id))
+            .where(*conditions)
+            .group_by(tag_t.c.tag)
+        )
+        with self._read() as conn:
+            counts = {str(tag): int(n) for tag, n in conn.execute(by_tag)}
+            counts[""] = int(conn.execute(total).scalar_one())
+        return counts
+
+    def unread_by_feed(self, reader: Reader) -> dict[str, tuple[int, datetime | None]]:
+        """Unread entries by feed: ``(count, newest publication date)``."""
+        query = (
+            sa.select(entry_t.c.feed_id, sa.func.count(), sa.func.max(entry_t.c.published_at))
+            .where(unread(reader, entry_t))
+            .group_by(entry_t.c.feed_id)
+        )
+        with self._read() as conn:
+            return {feed: (int(n), newest) for feed, n, newest in conn.execute(query)}
+
+
+def _set_read(
+    conn: sa.Connection,
+    account_id: int,
+    horizon: datetime,
+    ids: list[int],
+    read: bool,
+    now: datetime,
+    arrived_by: datetime | None = None,
+) -> int:
+    """Read or unread: these entries and every copy of their stories (first seen at or
+    before ``arrived_by`` when given: a copy arriving later is news again). A row is written
+    only where the state changes, and says nothing (NULL) when the horizon already tells it."""
+    clusters = sa.select(entry_t.c.cluster_id).where(
+        entry_t.c.id.in_(ids), entry_t.c.cluster_id.is_not(None)
+    )
+    story = sa.or_(entry_t.c.id.in_(ids), entry_t.c.cluster_id.in_(clusters))
+    on = sa.and_(state_t.c.entry_id == entry_t.c.id, state_t.c.account_id == account_id)
+    query = (
+        sa.select(entry_t.c.id, entry_t.c.first_seen_at, state_t.c.read)
+        .select_from(entry_t.outerjoin(state_t, on))
+        .where(story)
+    )
+    if arrived_by is not None:
+        query = query.where(entry_t.c.first_seen_at <= arrived_by)
+    rows = []
+    for entry_id, first_seen, stored in conn.execute(query):
+        implied = first_seen <= horizon
+        if (implied if stored is None else stored) == read:
+            continue
+        rows.append(
+            {
+                "account_id": account_id,
+                "entry_id": entry_id,
+                "read": None if read == implied else read,
+                "starred": False,
+                "read_changed_at": now,
+            }
+        )
+    _upsert(conn, rows, ("read", "read_changed_at"))
+    return len(rows)
+
+
+def _set_starred(
+    conn: sa.Connection, account_id: int, ids: list[int], starred: bool, now: datetime
+) -> int:
+    on = sa.and_(state_t.c.entry_id == entry_t.c.id, state_t.c.account_id == account_id)
+    query = (
+        sa.select(entry_t.c.id, state_t.c.starred)
+        .select_from(entry_t.outerjoin(state_t, on))
+        .where(entry_t.c.id.in_(ids))
+    )
+    rows = [
+        {
+            "account_id": account_id,
+            "entry_id": entry_id,
+            "starred": starred,
+            "starred_at": now if starred else None,
+        }
+        for entry_id, stored in conn.execute(query)
+        if bool(stored) != starred
+    ]
+    _upsert(conn, rows, ("starred", "starred_at"))
+    return len(rows)

@@ -1,0 +1,70 @@
+"""The SQL of a reader's state of entries, shared by the selection query (``entries.py``)
+and the reading methods (``reading.py``).
+
+One rule: an explicit ``entry_state.read`` wins; without one, an entry is read when the
+store first saw it at or before the reader's horizon (``Reader.read_before``). Most entries
+have no state row: only the differences from the horizon, and the starred ones, are stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from veille.models import Reader, Selection
+from veille.store.tables import entry_t, state_t
+
+
+def state_of(reader: Reader, entry: Any = entry_t) -> tuple[Any, Any]:
+    """``(alias, ON clause)`` of the LEFT JOIN bringing the reader's row of each entry."""
+    state = state_t.alias("reader_state")
+    on = sa.and_(state.c.entry_id == entry.c.id, state.c.account_id == reader.account_id)
+    return state, on
+
+
+def read_value(reader: Reader, entry: Any, state: Any) -> Any:
+    """Whether the entry is read, from its joined state row (``state_of``)."""
+    return sa.func.coalesce(state.c.read, entry.c.first_seen_at <= reader.read_before)
+
+
+def unread(reader: Reader, entry: Any) -> Any:
+    """The entry is unread: first seen after the horizon or explicitly unread, and not
+    explicitly read. Written as an ``IN`` over two indexed sets (``ix_entry_first_seen``,
+    the state's key) so that counting the unread never reads the whole table."""
+    recent = entry_t.alias("arrived")
+    candidates = sa.union_all(
+        sa.select(recent.c.id).where(recent.c.first_seen_at > reader.read_before),
+        sa.select(state_t.c.entry_id).where(
+            state_t.c.account_id == reader.account_id, state_t.c.read.is_(False)
+        ),
+    )
+    read_row = sa.exists().where(
+        state_t.c.account_id == reader.account_id,
+        state_t.c.entry_id == entry.c.id,
+        state_t.c.read.is_(True),
+    )
+    return sa.and_(entry.c.id.in_(candidates), ~read_row)
+
+
+def starred(reader: Reader, entry: Any) -> Any:
+    """The entry is starred: an ``IN`` over the few starred rows (``ix_entry_state_starred``),
+    not a lookup per entry (70 ms over 300k entries with nothing starred)."""
+    return entry.c.id.in_(
+        sa.select(state_t.c.entry_id).where(
+            state_t.c.account_id == reader.account_id, state_t.c.starred.is_(True)
+        )
+    )
+
+
+def reading_conditions(selection: Selection, entry: Any) -> list[Any]:
+    """The WHERE clauses of a selection's reading filters over ``entry``."""
+    conditions: list[Any] = []
+    if selection.arrived_since is not None:
+        conditions.append(entry.c.first_seen_at > selection.arrived_since)
+    reader = selection.reader
+    if reader is not None and selection.unread_only:
+        conditions.append(unread(reader, entry))
+    if reader is not None and selection.starred_only:
+        conditions.append(starred(reader, entry))
+    return conditions
