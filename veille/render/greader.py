@@ -140,6 +140,11 @@ def usec(when: datetime) -> int:
     return int(when.timestamp() * 1_000_000)
 
 
+def _stamp(when: datetime | None) -> str:
+    """Microseconds as a string (what Google Reader sent), ``"0"`` for none."""
+    return str(usec(when)) if when else "0"
+
+
 # --- what the configuration names ---------------------------------------------------------------
 
 LabelTarget = tuple[Literal["tag", "digest"], str]
@@ -250,7 +255,7 @@ def item_refs_json(entries: Sequence[EntryView], continuation: str | None) -> di
     """``stream/items/ids``: short (decimal) ids, as Google Reader gave them."""
     body: dict[str, Any] = {
         "itemRefs": [
-            {"id": e.id, "directStreamIds": [], "timestampUsec": str(usec(e.arrived or e.published))}
+            {"id": e.id, "directStreamIds": [], "timestampUsec": _stamp(e.arrived or e.published)}
             for e in entries
         ]
     }
@@ -292,9 +297,9 @@ def unread_count_json(
     """``unread-count``. A label's ``newestItemTimestampUsec`` is the newest unread entry of
     all (an upper bound: a client that refetches when it moves never misses one)."""
     newest = max((when for _, when in by_feed.values() if when), default=None)
-    stamp = str(usec(newest)) if newest else "0"
+    stamp = _stamp(newest)
     counts = [
-        {"id": f"feed/{feed}", "count": count, "newestItemTimestampUsec": str(usec(when) if when else 0)}
+        {"id": f"feed/{feed}", "count": count, "newestItemTimestampUsec": _stamp(when)}
         for feed, (count, when) in by_feed.items()
         if count
     ]

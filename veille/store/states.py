@@ -65,6 +65,8 @@ def reading_conditions(selection: Selection, entry: Any) -> list[Any]:
     reader = selection.reader
     if reader is not None and selection.unread_only:
         conditions.append(unread(reader, entry))
+    if reader is not None and selection.read_only:
+        conditions.append(~unread(reader, entry))
     if reader is not None and selection.starred_only:
         conditions.append(starred(reader, entry))
     return conditions

@@ -248,8 +248,9 @@ def read_only_subscriptions(call: Call) -> Response:
 
 def read_only_labels(call: Call) -> Response:
     raise HTTPException(
-        403, "les libellés sont les thèmes et sélections de feeds.yaml : ils ne se modifient "
-        "pas par l'API"
+        403,
+        "les libellés sont les thèmes et sélections de feeds.yaml : ils ne se modifient "
+        "pas par l'API",
     )
 
 

@@ -105,9 +105,7 @@ def _stream_base(
     return Selection(**states.get(stream.kind, {})), TITLES[stream.kind]  # type: ignore[arg-type]
 
 
-def _options(
-    selection: Selection, params: Params, reader: Reader, catalog: Catalog
-) -> Selection:
+def _options(selection: Selection, params: Params, reader: Reader, catalog: Catalog) -> Selection:
     n = params.get("n", str(DEFAULT_N)).strip()
     if not n.isascii() or not n.isdigit() or len(n) > 9:
         raise QueryError(f"n : nombre entier attendu, pas « {n[:40]} »")
