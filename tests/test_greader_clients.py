@@ -227,14 +227,16 @@ def test_newsboat_syncs_read_state_both_ways(tmp_path: Path, served: tuple[Serve
     store.mark(account.id, [l2.id], read=False, now=datetime.now(UTC))  # and back
     assert newsboat_unread(ana) == "4 unread articles"
 
-    # newsboat → veille: « N » on an article (the first of the first source) toggles it read
-    # through edit-tag. (Merely opening it marks it read in newsboat's cache only: 2.21 tells
-    # the server from the list's commands, not from the article view.)
-    newsboat_keys(ana, ["\r", "N"], lambda: unread_keys(store, "ana") == {"c2", "l1", "l2"})
+    # newsboat → veille: reading an article (Enter on the first source, Enter on its first
+    # article, « q » back: newsboat marks it read as it leaves the article) sends edit-tag.
+    newsboat_keys(ana, ["\r", "\r", "q"], lambda: unread_keys(store, "ana") == {"c2", "l1", "l2"})
     assert unread_keys(store, "ben") == set(ARTICLES)  # ben's state untouched
     # « A » on a source (the first: « cafe ») marks it all read (mark-all-as-read).
     newsboat_keys(ana, ["A"], lambda: unread_keys(store, "ana") == {"l1", "l2"})
-    assert newsboat_unread(ana) == "2 unread articles"
+    # « n » goes to the next source with unread articles (« ludo »), Enter opens it, « N »
+    # toggles its first article (the newest, l1) read (edit-tag).
+    newsboat_keys(ana, ["n", "\r", "N"], lambda: unread_keys(store, "ana") == {"l2"})
+    assert newsboat_unread(ana) == "1 unread articles"
     assert newsboat_unread(ben) == "4 unread articles"
 
     log = server.log.read_text()
