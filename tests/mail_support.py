@@ -275,3 +275,18 @@ def run_veille(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Co
         [sys.executable, "-m", "veille", *args],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
+
+
+def log_in(client: Any, password: str = ADMIN, name: str = "", suite: str = "") -> Any:
+    """Log in through the site's form (``/connexion``, a fresh form each time) with an
+    account's name and password, or the admin token without a name; the POST's response
+    (not followed: 303 on success)."""
+    import re
+
+    form = client.get("/connexion", params={"suite": suite} if suite else None)
+    found = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert form.status_code == 200 and found, form.text[:300]
+    data = {"csrf": found[1], "name": name, "password": password}
+    if suite:
+        data["suite"] = suite
+    return client.post("/connexion", data=data, follow_redirects=False)

@@ -159,9 +159,10 @@ def une(browser: Any, folder: Path) -> Path:
 
 
 def log_in(page: Any, server: LiveServer, name: str = "Maud") -> None:
-    """Log in to curation through its form, as an editor does."""
+    """Log in to curation through its form (the former address, which leads to
+    /connexion?suite=/curation), as an editor does before any account exists."""
     page.goto(server.url("/curation/connexion"))
-    page.get_by_label("Votre nom").fill(name)
+    page.get_by_label("Nom du compte").fill(name)  # with the admin token: any name
     page.get_by_label("Mot de passe").fill(ADMIN)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/curation")

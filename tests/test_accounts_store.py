@@ -264,3 +264,10 @@ def test_entry_states_go_with_their_account_and_entry(store: Store, now: datetim
         assert conn.execute(sa.select(state_t.c.entry_id)).scalars().all() == [ids["new1"]]
         conn.execute(sa.text("DELETE FROM account"))
         assert conn.execute(sa.select(sa.func.count()).select_from(state_t)).scalar() == 0
+
+
+def test_add_account_takes_the_interface_order(store: Store, now: datetime) -> None:
+    made = store.add_account("ines", "lecteur", "Inès", now)  # name, role, display_name, now
+    assert made.display_name == "Inès" and made.created_at == now
+    with pytest.raises(TypeError):
+        store.add_account("jules", "lecteur")

@@ -192,8 +192,9 @@ def _csrf(html: str) -> str:
 def test_curation_pages_login_session_and_csrf(store: Store, mail_ids: dict[str, str]) -> None:
     with client_for(store) as client:
         r = client.get("/curation", follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"] == "/curation/connexion"
-        login = client.get("/curation/connexion")
+        assert r.status_code == 303 and r.headers["location"] == "/connexion?suite=/curation"
+        login = client.get("/curation/connexion")  # the former address leads there
+        assert str(login.url).endswith("/connexion?suite=/curation")
         assert login.status_code == 200 and "<script" not in login.text
         token = _csrf(login.text)
         # Wrong password, then a login form without its token: refused.

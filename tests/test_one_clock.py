@@ -72,7 +72,8 @@ DATED = FEEDS | {
     ("DELETE", "/api/v1/digests/{name}/une/dropped/{entry}"),
     ("PUT", "/api/v1/corrections/{entry}/{tag}"),
     ("DELETE", "/api/v1/corrections/{entry}/{tag}"),
-    ("GET", "/curation/connexion"),
+    ("GET", "/connexion"),
+    ("POST", "/connexion"),
     ("POST", "/curation/connexion"),
     ("GET", "/curation"),
     ("GET", "/curation/{name}"),
@@ -97,6 +98,11 @@ UNDATED = {
     ("GET", "/desabonnement/{token}"): "a confirmation form",
     ("POST", "/desabonnement/{token}"): "records state.now (static check); shows no date",
     ("POST", "/curation/deconnexion"): "records state.now (static check); shows no date",
+    ("POST", "/deconnexion"): "records state.now (static check); shows no date",
+    ("GET", "/curation/connexion"): "a redirection to /connexion",
+    ("GET", "/connexion/oidc"): "no OpenID provider here (404); its flow's expiry and the ID "
+    "token's on the app's clock: tests/test_oidc.py",
+    ("GET", "/connexion/oidc/retour"): "the same",
     ("DELETE", "/api/v1/digests/{name}/highlights/{entry}"): "removes a pick: no time at all",
     ("PUT", "/api/v1/digests/{name}/introduction"): "records state.now (static check); the "
     "issue it goes to is numbered, whatever the date",
@@ -213,11 +219,11 @@ def entry_id(client: TestClient, key: str) -> str:
 
 def login(client: TestClient) -> tuple[str, str]:
     """Log in through the form; the form's token and cookie (to replay them)."""
-    form = client.get("/curation/connexion")
+    form = client.get("/connexion")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert form.status_code == 200 and csrf is not None
     cookie = client.cookies[LOGIN]
-    r = client.post("/curation/connexion", data={"csrf": csrf[1], "password": ADMIN})
+    r = client.post("/connexion", data={"csrf": csrf[1], "password": ADMIN})
     assert r.status_code == 303 and r.headers["location"] == "/curation", r.text
     return csrf[1], cookie
 
@@ -334,8 +340,9 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
 
         # Curation pages: the session and the login form live on the app's clock.
         csrf, cookie = login(c)
-        check(("GET", "/curation/connexion"))
-        check(("POST", "/curation/connexion"))
+        check(("GET", "/connexion"))
+        check(("POST", "/connexion"))
+        check(("POST", "/curation/connexion"))  # the former form's address: the same login
         replay = c.post(
             "/curation/connexion",
             data={"csrf": csrf, "password": ADMIN},
@@ -356,18 +363,18 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
         check(("POST", "/curation/{name}"))
         world.now = anchor + timedelta(hours=13)  # the 12-hour session is over
         r = c.get("/curation/hebdo")
-        assert r.status_code == 303 and r.headers["location"] == "/curation/connexion"
+        assert r.status_code == 303 and r.headers["location"] == "/connexion?suite=/curation/hebdo"
 
     assert checked == DATED
 
 
 def test_a_login_form_expires_on_the_apps_clock(world: World) -> None:
     with world.client() as c:
-        form = c.get("/curation/connexion")
+        form = c.get("/connexion")
         csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
         assert csrf is not None
         world.now = world.anchor + timedelta(minutes=31)  # the form is good for 30
-        r = c.post("/curation/connexion", data={"csrf": csrf[1], "password": ADMIN})
+        r = c.post("/connexion", data={"csrf": csrf[1], "password": ADMIN})
         assert r.status_code == 403 and "Formulaire expiré" in r.text
 
 

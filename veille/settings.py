@@ -58,6 +58,25 @@ class Settings(BaseSettings):
         description="Jeton (Bearer) exigé pour lire `/metrics` (vide : `/metrics` est public, "
         "comme `/feeds`).",
     )
+    private: bool = Field(
+        False,
+        description="Site privé : les pages, les flux et les lectures de l'API demandent un "
+        "compte connecté (un flux accepte aussi le jeton personnel du compte, `?jeton=…`) ; "
+        "`/healthz` et `/metrics` ne changent pas.",
+    )
+    oidc_issuer: str = Field(
+        "",
+        description="Fournisseur d'identité OpenID Connect de l'établissement (son adresse "
+        "« issuer », ex. `https://auth.ac-exemple.fr/realms/ecole`) : la page de connexion "
+        "propose alors d'entrer avec ce compte (vide : pas de connexion externe).",
+    )
+    oidc_client_id: str = Field("", description="Identifiant de veille auprès du fournisseur.")
+    oidc_client_secret: str = Field("", description="Secret de veille auprès du fournisseur.")
+    oidc_claim: str = Field(
+        "preferred_username",
+        description="Information du fournisseur qui donne le nom du compte veille "
+        "(`preferred_username` ou `email`) ; un compte absent est créé avec le rôle lecteur.",
+    )
     frame_ancestors: str = Field(
         "",
         description="Sites autorisés à afficher les pages et le widget dans un cadre (iframe), "

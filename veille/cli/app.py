@@ -37,6 +37,7 @@ from veille.cli.common import (
 from veille.cli.mail import mail_app
 from veille.cli.notify import notify_app
 from veille.cli.tags import tags_app
+from veille.cli.users import users_app
 from veille.config.live import LiveConfig
 from veille.config.load import load_config, validate_config
 from veille.errors import StoreError
@@ -59,6 +60,7 @@ app.add_typer(cli_data.opml_app, name="opml")
 app.add_typer(cli_data.db_app, name="db")
 app.add_typer(mail_app, name="mail")
 app.add_typer(notify_app, name="notify")
+app.add_typer(users_app, name="users")
 
 
 def _print_version(value: bool) -> None:

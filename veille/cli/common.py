@@ -84,10 +84,9 @@ def _config(settings: Settings) -> Config:
         _fail(f"Configuration refusée — {e}")
 
 
-def _open_store(settings: Settings, config: Config, *, read_only_ok: bool = False) -> Store:
-    """The migrated store, its feeds in step with feeds.yaml; a French message and exit 2
-    when it cannot be used. ``read_only_ok``: a base that cannot be written is still
-    returned (``store.read_only``), for serving pages."""
+def _open_database(settings: Settings) -> Store:
+    """The migrated store (feeds.yaml not read); a French message and exit 2 when it cannot
+    be used."""
     try:
         store = Store(settings.database_url)
         store.migrate()
@@ -95,6 +94,14 @@ def _open_store(settings: Settings, config: Config, *, read_only_ok: bool = Fals
         _fail(f"Base de données inutilisable : {e}")
     except sa.exc.DBAPIError as e:
         _fail(f"Base de données inutilisable : {explain(e, settings.database_url)}")
+    return store
+
+
+def _open_store(settings: Settings, config: Config, *, read_only_ok: bool = False) -> Store:
+    """The migrated store, its feeds in step with feeds.yaml; a French message and exit 2
+    when it cannot be used. ``read_only_ok``: a base that cannot be written is still
+    returned (``store.read_only``), for serving pages."""
+    store = _open_database(settings)
     try:
         store.sync_feeds(config.feeds)
     except sa.exc.DBAPIError as e:

@@ -60,7 +60,11 @@ class ArchiveListPage(Layout):
 class LoginPage(Layout):
     csrf: str
     error: str = ""
-    title: str = "Connexion à la curation"
+    suite: str = ""  # where to go afterwards (a path of this site)
+    name: str = ""  # the name typed, given back after a refusal
+    admin_token: bool = False  # the admin token still opens the curation (no editor account)
+    oidc: bool = False  # the school's identity provider is offered (OpenID Connect)
+    title: str = "Connexion"
     template: str = "login.html"
 
 

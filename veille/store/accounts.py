@@ -44,10 +44,14 @@ def _where(name_or_id: str | int) -> Any:
 
 class AccountsMixin(StoreBase):
     def add_account(
-        self, name: str, role: Role, display_name: str = "", *, now: datetime
+        self, name: str, role: Role, display_name: str = "", now: datetime | None = None
     ) -> Account:
         """A new account, without a password yet; ValueError (French) for an invalid or
-        taken name. Its reading horizon starts a week back (``models.FIRST_HORIZON``)."""
+        taken name. Its reading horizon starts a week back (``models.FIRST_HORIZON``).
+        ``now`` is required (positional or keyword; the default only lets ``display_name``
+        be left out)."""
+        if now is None:
+            raise TypeError("add_account needs now")
         login = account_name(name)
         values = {
             "name": login,
@@ -105,6 +109,16 @@ class AccountsMixin(StoreBase):
         with self._read() as conn:
             found = conn.execute(query).scalar()
         return None if found is None else int(found)
+
+    def active_account(self, account_id: int) -> tuple[Account, int] | None:
+        """An enabled account by id, with its ``secret_version``: what checking a session or
+        an API token needs, in one query (None: unknown or disabled)."""
+        query = sa.select(account_t).where(
+            account_t.c.id == account_id, account_t.c.disabled.is_(False)
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return (_account(row), int(row.secret_version)) if row else None
 
     def _change(self, name: str, values: dict[str, Any], *, bump: bool) -> None:
         """Update one account by login; ValueError (French) when it does not exist."""

@@ -46,6 +46,7 @@ from veille.web.curation_api import admin_refusal
 from veille.web.embedding import Embedding
 from veille.web.guard import Guard, Once, refusal_of
 from veille.web.headers import SecurityHeaders
+from veille.web.private import PrivateSite
 
 
 def create_app(
@@ -106,6 +107,8 @@ def create_app(
     # Level 3, not Starlette's default 9: the CPU of a small school server matters more than
     # a few more KB on the wire (sizes and times: BENCHMARKS.md, "Figures behind the code").
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=3)
+    if settings.private:
+        app.add_middleware(PrivateSite)  # every route behind the login (web/private.py)
     app.add_middleware(BodyGuard, authorize=partial(_api_write_refusal, settings))
     app.add_middleware(SecurityHeaders)  # outermost: errors and 304s get the headers too
     # Framing and CORS of the public pages and outputs, over the CSP SecurityHeaders gave.

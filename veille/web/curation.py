@@ -7,8 +7,9 @@
                              |tag|untag|undo (themes: ``tag=``)|review (``entry=`` or ``entries=``)
                              |une_drop|une_restore (``entry=``: the line « À la une »)
 
-Every page wants a logged-in editor and every form its session's CSRF token (``web.login``,
-whose routes are registered first: ``/curation/connexion`` is not a digest); a form comes
+Every page wants a logged-in editor (role ``editeur``, ``web.accounts``) and every form its
+session's CSRF token (``web.login``, whose routes are registered first: ``/curation/connexion``
+is not a digest); a form comes
 back to the filtered view it was sent from (``back=``), at its entry. An action on an entry
 marks it as gone through. The same choices through the JSON API: ``web.curation_api``, also
 gathered here, so that the mail routes (``web.mail``) bring in the whole of curation with one
@@ -18,7 +19,7 @@ router. The page itself is built by ``render.curation_page``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote
 
 from fastapi import APIRouter, Request, Response
@@ -41,6 +42,7 @@ from veille.render.digest_page import Option
 from veille.render.email import MailEntry, one_line
 from veille.render.mail_pages import CurationPage, MessagePage
 from veille.web import curation_api, login, state
+from veille.web.accounts import require_account, role_of
 from veille.web.mail_pages import error, page
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +65,7 @@ MAX_REVIEWED = 1000  # entries marked at once (« mark them all as seen »)
 
 @router.get("/curation", response_class=HTMLResponse)
 def curation_index(request: Request) -> Response:
-    if (refused := login.require_session(request)) is not None:
+    if (refused := require_account(request, "editeur")) is not None:
         return refused
     links = tuple(
         (f"/curation/{quote(d.name, safe='')}", d.title) for d in state.config(request).digests
@@ -85,7 +87,7 @@ def read_filters(config: Config, params: Mapping[str, str]) -> CurationFilters |
 
 @router.get("/curation/{name}", response_class=HTMLResponse)
 def curation_page(request: Request, name: str) -> Response:
-    if (refused := login.require_session(request)) is not None:
+    if (refused := require_account(request, "editeur")) is not None:
         return refused
     config = state.config(request)
     spec = config.digest(name)
@@ -100,7 +102,7 @@ def curation_page(request: Request, name: str) -> Response:
 
 
 def _build(
-    request: Request, spec: DigestSpec, asked: CurationFilters, session: dict[str, str]
+    request: Request, spec: DigestSpec, asked: CurationFilters, session: dict[str, Any]
 ) -> CurationPage:
     s, config, tz = state.store(request), state.config(request), request.app.state.tz
     prepared = prepared_issue(s, spec, state.now(request), tz)
@@ -178,6 +180,10 @@ async def curate(request: Request, name: str) -> Response:
         return error(
             request, 401, "Connexion requise", "Connectez-vous pour modifier la sélection."
         )
+    if role_of(session) != "editeur":
+        refused = require_account(request, "editeur")
+        assert refused is not None  # a reader's session: the 403 page
+        return refused
     form = await login.read_form(request)
     if not login.csrf_ok(form, session):
         return error(request, 403, "Action refusée", "Jeton de formulaire absent ou invalide.")
