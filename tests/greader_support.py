@@ -51,9 +51,10 @@ def fill(store: Store, now: datetime) -> dict[str, str]:
 
 
 @contextmanager
-def greader_client(store: Store, now: datetime) -> Iterator[TestClient]:
+def greader_client(store: Store, now: datetime, **more: Any) -> Iterator[TestClient]:
+    """The app in-process (``more``: other settings)."""
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=store.url, secret_key=SECRET
+        _env_file=None, database_url=store.url, secret_key=SECRET, **more
     )
     app = create_app(settings, store, GR_CONFIG, clock=lambda: now)
     with TestClient(app, raise_server_exceptions=False) as client:

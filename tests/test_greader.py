@@ -325,3 +325,14 @@ def test_a_slash_too_many_after_the_server_url_is_forgiven(setup: Setup) -> None
     token = dict(line.split("=", 1) for line in login_twice.text.split())["Auth"]
     h = {"Authorization": f"GoogleLogin auth={token}"}
     assert client.get("/api/greader//reader/api/0/user-info", headers=h).status_code == 200
+
+
+def test_a_private_site_leaves_the_api_to_its_tokens(sqlite_store: Store) -> None:
+    """``VEILLE_PRIVATE``: the pages want a session, the Google Reader API its own token
+    (apps have no cookie)."""
+    fill(sqlite_store, NOW)
+    with greader_client(sqlite_store, NOW, private=True) as client:
+        assert client.get("/api/v1/entries").status_code == 401
+        assert client.get(API + "unread-count").text == "Unauthorized"
+        counts = client.get(API + "unread-count", headers=login(client, "ana"))
+        assert counts.status_code == 200 and counts.json()["max"] == 8
