@@ -183,7 +183,8 @@ def _stream_answer(
     call: Call, stream: StreamCall, entries: Sequence[EntryView], cursor: str | None
 ) -> Response:
     catalog = Catalog.of(state.config(call.request))
-    sites = {f.id: f.site_url or "" for f in call.store.feed_states()}
+    feeds = {e.feed for e in entries}  # the page's sources only: every one costs a row read
+    sites = {f.id: f.site_url or "" for f in call.store.feed_states(feeds)}
     items = [item_json(e, catalog, sites) for e in entries]
     return JSONResponse(stream_json(stream.id, stream.title, items, cursor, call.now))
 
