@@ -147,6 +147,7 @@ def test_unread_counts_follow_marks(setup: Setup) -> None:
     before = counts()
     assert before[READING_LIST] == 8 and before["feed/ludo"] == 2
     assert before["user/-/label/Évaluation"] == 3
+    assert "user/-/label/La veille du jour" not in before  # a digest: a query each, left out
     client.post(API + "edit-tag", data={"i": [ids["l1"], long_id(ids["c1"])], "a": READ}, headers=h)
     after = counts()
     assert after[READING_LIST] == 6 and after["feed/ludo"] == 1

@@ -30,7 +30,6 @@ from veille.render.greader import (
     Catalog,
     item_json,
     item_refs_json,
-    label_id,
     parse_item_id,
     parse_timestamp,
     state_name,
@@ -142,16 +141,14 @@ def tag_list(call: Call) -> Response:
 
 
 def unread_count(call: Call) -> Response:
+    """Sources, themes and feed tags, and the reading list. Digests have no count here: each
+    would cost a query of its own at every sync (apps count their items themselves)."""
     config, reader = state.config(call.request), call.account.reader
     catalog = Catalog.of(config)
     by_feed = call.store.unread_by_feed(reader)
     by_feed = {f.id: by_feed[f.id] for f in catalog.feeds if f.id in by_feed}
     by_tag = call.store.unread_counts(reader, Selection(reader=reader))
     by_label = {catalog.shown(tag): n for tag, n in by_tag.items() if tag}
-    for shown, (kind, _) in catalog.labels.items():
-        if kind == "digest":  # one count each: a digest is a selection of its own
-            digest = stream_call(label_id(shown), Params([], {}), config, reader, call.now)
-            by_label[shown] = call.store.unread_counts(reader, digest.selection).get("", 0)
     return JSONResponse(unread_count_json(by_feed, by_label, by_tag.get("", 0)))
 
 
