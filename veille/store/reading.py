@@ -20,6 +20,7 @@ from veille.limits import parse_id
 from veille.models import Reader, Selection
 from veille.store.base import StoreBase
 from veille.store.entries import _newest_of_its_story, selection_conditions
+from veille.store.states import unread_ids
 from veille.store.tables import account_t, entry_t, state_t, tag_t
 
 CHUNK = 500  # entry ids per statement
@@ -148,6 +149,8 @@ class ReadingMixin(StoreBase):
         """Unread entries of ``selection`` by tag, and ``""``: all of them. Stories are
         counted (one per cluster, as the pages show them) when ``selection.collapse``."""
         chosen = replace(selection, reader=reader, unread_only=True, cursor=None)
+        if _unfiltered(chosen) and not chosen.collapse:
+            return self._all_unread_counts(reader)
         dialect = self.engine.dialect.name
         conditions = selection_conditions(chosen, entry_t, dialect)
         if chosen.collapse:
@@ -157,6 +160,21 @@ class ReadingMixin(StoreBase):
             sa.select(tag_t.c.tag, sa.func.count())
             .select_from(entry_t.join(tag_t, tag_t.c.entry_id == entry_t.c.id))
             .where(*conditions)
+            .group_by(tag_t.c.tag)
+        )
+        with self._read() as conn:
+            counts = {str(tag): int(n) for tag, n in conn.execute(by_tag)}
+            counts[""] = int(conn.execute(total).scalar_one())
+        return counts
+
+    def _all_unread_counts(self, reader: Reader) -> dict[str, int]:
+        """``unread_counts`` of everything, from the unread ids alone (``states.unread_ids``):
+        the tags' key gives the themes without reading ``entry``."""
+        ids = unread_ids(reader).subquery("unread")
+        total = sa.select(sa.func.count()).select_from(ids)
+        by_tag = (
+            sa.select(tag_t.c.tag, sa.func.count())
+            .select_from(ids.join(tag_t, tag_t.c.entry_id == ids.c.id))
             .group_by(tag_t.c.tag)
         )
         with self._read() as conn:
