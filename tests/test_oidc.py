@@ -131,6 +131,10 @@ def test_refusals(store: Store, provider: str) -> None:
     down = client(store, "http://127.0.0.1:9", allow_hosts="127.0.0.1:9")
     r = down.get("/connexion/oidc")
     assert r.status_code == 502 and "injoignable" in r.text
+    # A wrong issuer (no discovery document there): said, not a 500.
+    wrong = client(store, provider + "/ailleurs", allow_hosts=urlsplit(provider).netloc)
+    r = wrong.get("/connexion/oidc")
+    assert r.status_code == 502 and "404" in r.text
     # Not configured: the routes say so.
     plain = TestClient(create_app(settings(1), store, CONFIG), follow_redirects=False)
     assert plain.get("/connexion/oidc").status_code == 404

@@ -61,7 +61,7 @@ async def start(request: Request) -> Response:
     from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
     try:
-        metadata = await _json(request, "GET", _discovery_url(request))
+        metadata = await _metadata(request)
     except FetchError as e:
         return _provider_down(request, e)
     flow = {
@@ -156,7 +156,7 @@ async def _claims(request: Request, code: str, flow: dict[str, Any]) -> dict[str
     from joserfc.jwk import KeySet
 
     settings = state.settings(request)
-    metadata = await _json(request, "GET", _discovery_url(request))
+    metadata = await _metadata(request)
     basic = f"{settings.oidc_client_id}:{settings.oidc_client_secret}".encode()
     form = {
         "grant_type": "authorization_code",
@@ -210,9 +210,18 @@ async def _json(request: Request, method: str, url: str, **kw: Any) -> dict[str,
     return data
 
 
-def _discovery_url(request: Request) -> str:
+async def _metadata(request: Request) -> dict[str, Any]:
+    """The provider's discovery document, with the endpoints a login needs; FetchError when
+    it is not one (another issuer, an endpoint missing)."""
     issuer = state.settings(request).oidc_issuer.rstrip("/")
-    return f"{issuer}/.well-known/openid-configuration"
+    url = f"{issuer}/.well-known/openid-configuration"
+    metadata = await _json(request, "GET", url)
+    endpoints = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+    if str(metadata.get("issuer", "")).rstrip("/") != issuer or not all(
+        str(metadata.get(k, "")).startswith(("https://", "http://")) for k in endpoints
+    ):
+        raise FetchError(url, "ce n'est pas le document de découverte de cet émetteur")
+    return metadata
 
 
 def _redirect_uri(request: Request) -> str:
@@ -231,6 +240,6 @@ def _provider_down(request: Request, e: FetchError) -> Response:
     return error(
         request,
         502,
-        "Fournisseur d'identité injoignable",
+        "Fournisseur d'identité injoignable",  # or answering what no login can use
         f"La connexion par l'établissement est indisponible pour l'instant ({e}).",
     )
