@@ -34,8 +34,9 @@ $(STAMP): pyproject.toml requirements/build.txt requirements/runtime.txt | $(BIN
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml requirements/build.txt requirements/test.txt | $(BIN)/python
+$(TEST_STAMP): pyproject.toml requirements/build.txt requirements/test.txt requirements/greader-client.txt | $(BIN)/python
 	$(BIN)/pip install -q --require-hashes -r requirements/build.txt -r requirements/test.txt
+	$(BIN)/pip install -q --require-hashes --ignore-requires-python -r requirements/greader-client.txt
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP) $@
 
@@ -87,6 +88,8 @@ lock: | $(BIN)/python
 	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], "pip", sep="\n")' \
 	  | $(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) - -c requirements/test.txt -o requirements/build.txt
 	$(BIN)/uv $(UV_COMPILE) $(if $(UPGRADE),--upgrade) requirements/synapse.in -o requirements/synapse.txt
+	$(BIN)/uv $(subst 3.11,3.12,$(UV_COMPILE)) $(if $(UPGRADE),--upgrade) requirements/greader-client.in \
+	  -c requirements/test.txt -o requirements/greader-client.txt
 
 clean:
 	rm -rf $(VENV) $(SYNAPSE_VENV) .pytest_cache .mypy_cache .ruff_cache

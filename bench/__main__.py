@@ -29,9 +29,21 @@ from typing import Any
 from veille.models import Selection
 from veille.store import Store
 
-from . import bigstore, corpus, peer, postgres, queries, une, units
+from . import bigstore, corpus, greader, peer, postgres, queries, une, units
 from .measure import Stat, fmt_mb, fmt_s, fmt_stat, ratio, repeat, run_child
-from .report import PG_BEGIN, PG_END, Row, Section, render, verdict, write
+from .report import (
+    GR_BEGIN,
+    GR_END,
+    PG_BEGIN,
+    PG_END,
+    PG_HEADERS,
+    Row,
+    Section,
+    faster,
+    render,
+    verdict,
+    write,
+)
 from .server import CorpusServer
 
 
@@ -253,16 +265,6 @@ def stores(mode: Mode, retag_1m: bool, sections: list[Section], extra: list[str]
         sections.append(sec)
 
 
-PG_HEADERS = ("mesure", "PostgreSQL", "SQLite", "rapport (p95)", "cible", "verdict")
-
-
-def _faster(pg: float, sq: float) -> str:
-    """×n: PostgreSQL n times faster (p95); ÷n: n times slower."""
-    if not pg or not sq:
-        return "—"
-    return ratio(pg, sq) if sq >= pg else "÷" + ratio(sq, pg)[1:]
-
-
 def postgres_part(mode: Mode, sections: list[Section], extra: list[str]) -> bool:
     """The largest store's search and list scenarios on PostgreSQL and on SQLite, same run.
     False (with the reason printed) when PostgreSQL does not answer on 127.0.0.1:5432."""
@@ -332,7 +334,7 @@ def postgres_part(mode: Mode, sections: list[Section], extra: list[str]) -> bool
             label,
             cells[0][0],
             cells[1][0],
-            _faster(pg.p95, sq.p95),
+            faster(pg.p95, sq.p95),
             text,
             f"PG {cells[0][1]} · SQLite {cells[1][1]}",
         )
@@ -351,12 +353,27 @@ def _target(row: Row, stat: Stat, limit: float, text: str, applies: bool, status
         row.target, row.verdict = text, verdict(stat.p95 < limit and status == 200)
 
 
+def greader_part(mode: Mode, args: argparse.Namespace, log: Any) -> None:
+    """The Google Reader API with 50 readers (``bench/greader.py``), in its own block; on
+    PostgreSQL too with ``--postgres``, or with ``--only greader`` unless ``--no-postgres``."""
+    started = time.perf_counter()
+    with_pg = bool(args.postgres) or (args.only == "greader" and args.postgres is None)
+    section, errors = greader.run(min(mode.stores), mode.runs, with_pg, log)
+    more = f", PostgreSQL {postgres.server_version()}" if with_pg else ""
+    text = render([section], mode.name, time.perf_counter() - started, errors, more)
+    print(text)
+    if not args.no_write:
+        write(args.out, text, GR_BEGIN, GR_END)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI-sized run (< 3 min)")
     parser.add_argument("--retag-1m", action="store_true", help="measure the 1M retag")
     parser.add_argument(
-        "--only", choices=["refresh", "stores", "units", "postgres"], help="one part only"
+        "--only",
+        choices=["refresh", "stores", "units", "postgres", "greader"],
+        help="one part only",
     )
     pg = parser.add_mutually_exclusive_group()
     pg.add_argument(
@@ -379,7 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     pg_extra: list[str] = []
     # PostgreSQL is not one of the benchmark's targets: asked for, it adds ~9 min the
     # first time (loading 1M entries) and ~2.5 min later; `make bench` stays under 20 min.
-    with_pg = args.only == "postgres" or (args.only != "refresh" and bool(args.postgres))
+    with_pg = args.only == "postgres" or (
+        args.only not in ("refresh", "greader") and bool(args.postgres)
+    )
     status = 0
     pg_started = 0.0
     try:
@@ -393,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(units.measure(mode.runs))
             log("« à la une »…")
             sections.append(une.measure(mode.refresh[-1][0], mode.runs, log))
+        if args.only in (None, "greader"):
+            greader_part(mode, args, log)
         if with_pg:
             pg_started = time.perf_counter()
             if not postgres_part(mode, pg_sections, pg_extra) and args.only == "postgres":

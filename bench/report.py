@@ -12,12 +12,25 @@ from pathlib import Path
 
 import psutil
 
+from .measure import ratio
+
 BEGIN = "<!-- bench:begin -->"
 END = "<!-- bench:end -->"
 # The PostgreSQL part has its own block, so that ``--only postgres`` keeps the rest.
 PG_BEGIN = "<!-- bench:postgres:begin -->"
 PG_END = "<!-- bench:postgres:end -->"
+# The Google Reader API with its readers (``bench/greader.py``): a block of its own too.
+GR_BEGIN = "<!-- bench:greader:begin -->"
+GR_END = "<!-- bench:greader:end -->"
 HEADERS = ("mesure", "veille", "reader", "rapport", "cible", "verdict")
+PG_HEADERS = ("mesure", "PostgreSQL", "SQLite", "rapport (p95)", "cible", "verdict")
+
+
+def faster(pg: float, sq: float) -> str:
+    """×n: PostgreSQL n times faster (p95); ÷n: n times slower."""
+    if not pg or not sq:
+        return "—"
+    return ratio(pg, sq) if sq >= pg else "÷" + ratio(sq, pg)[1:]
 
 
 @dataclass

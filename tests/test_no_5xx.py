@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -250,3 +250,90 @@ def test_no_write_route_answers_5xx(
         fields = form | ({"csrf": csrf} if with_csrf else {})
         response = client.request(method, url, data=fields, follow_redirects=False)
     assert response.status_code < 500, (method, url, form, body, response.text[:300])
+
+
+# --- the Google Reader API: logged in, every endpoint, hostile parameters -----------------------
+
+GREADER_PARAMS = ("s", "n", "c", "r", "ot", "nt", "xt", "it", "i", "a", "ts", "T", "output",
+                  "Email", "Passwd")  # fmt: skip
+streams = st.one_of(
+    st.sampled_from(
+        [
+            "user/-/state/com.google/reading-list",
+            "user/-/state/com.google/read",
+            "user/-/state/com.google/starred",
+            "user/-/state/com.google/kept-unread",
+            "user/7/state/com.google/read",
+            "user/-/label/Évaluation",
+            "user/-/label/hebdo",
+            "user/-/label/",
+            "feed/cafe",
+            "feed/https://cafe.example/feed",
+            "feed/",
+            "feed",
+        ]
+    ),
+    st.text(max_size=30).map(lambda t: "user/-/label/" + t),
+    st.text(max_size=30).map(lambda t: "feed/" + t),
+)
+item_ids = st.one_of(
+    numbers,
+    st.integers(min_value=-(2**70), max_value=2**70).map(
+        lambda n: f"tag:google.com,2005:reader/item/{n:016x}"
+    ),
+    st.from_regex(r"\A[0-9a-fA-F]{16}\Z"),
+)
+greader_values = st.one_of(values, streams, item_ids)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def greader_client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A client logged in to the Google Reader API (and the headers that carry its token)."""
+    from tests.greader_support import LOGIN, PASSWORDS, add_reader
+
+    with filled_store(request, tmp_path_factory.mktemp("no5xx-gr")) as store:
+        add_reader(store, "ana", datetime.now(UTC))
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, database_url=store.url, secret_key=SECRET
+        )
+        with TestClient(create_app(settings, store, CONFIG), raise_server_exceptions=False) as c:
+            answer = c.post(LOGIN, data={"Email": "ana", "Passwd": PASSWORDS["ana"]})
+            token = dict(line.split("=", 1) for line in answer.text.split())["Auth"]
+            yield c, {"Authorization": f"GoogleLogin auth={token}"}
+
+
+def greader_paths() -> list[str]:
+    from veille.web.greader import ENDPOINTS, PREFIX, STREAM_IN_PATH
+
+    paths = [f"{PREFIX}/{p}" for p in ENDPOINTS] + [f"{PREFIX}/accounts/ClientLogin"]
+    return paths + [f"{PREFIX}/{p}/{{stream}}" for p in STREAM_IN_PATH]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.data(),
+    method=st.sampled_from(["GET", "POST"]),
+    stream=streams,
+    query=st.lists(st.tuples(st.sampled_from(GREADER_PARAMS), greader_values), max_size=5),
+    form=st.lists(st.tuples(st.sampled_from(GREADER_PARAMS), greader_values), max_size=5),
+)
+def test_no_greader_call_answers_5xx(
+    greader_client: tuple[TestClient, dict[str, str]],
+    data: st.DataObject,
+    method: str,
+    stream: str,
+    query: list[tuple[str, str]],
+    form: list[tuple[str, str]],
+) -> None:
+    client, headers = greader_client
+    path = data.draw(st.sampled_from(greader_paths()))
+    url = path.replace("{stream}", quote(stream, safe="/"))
+    form_headers = {"content-type": "application/x-www-form-urlencoded"} if form else {}
+    response = client.request(
+        method, url, params=query, headers=headers | form_headers, content=urlencode(form)
+    )
+    assert response.status_code < 500, (method, url, query, form, response.text[:300])

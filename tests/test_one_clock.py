@@ -29,6 +29,9 @@ from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from tests.conftest import wait_until
+from tests.greader_support import API as GREADER
+from tests.greader_support import add_reader
+from tests.greader_support import login as greader_login
 from veille.ingest.heartbeat import record_tick
 from veille.models import FeedSpec, ParsedEntry, Validators
 from veille.render.french import french_datetime, period_label
@@ -44,6 +47,7 @@ PARIS = ZoneInfo("Europe/Paris")
 ADMIN = "jeton-admin-de-l-horloge"
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 # Wednesdays mid-morning (the letter goes out on Mondays): far before and far after today.
+READING_LIST = "user/-/state/com.google/reading-list"
 ANCHORS = {
     "past": datetime(2011, 5, 4, 9, 0, tzinfo=UTC),
     "future": datetime(2041, 5, 8, 9, 0, tzinfo=UTC),
@@ -80,6 +84,8 @@ DATED = FEEDS | {
     ("POST", "/curation/{name}"),
     ("GET", "/moi/gardes"),
     ("POST", "/lecture/tout"),
+    ("GET", "/api/greader/{path:path}"),
+    ("POST", "/api/greader/{path:path}"),
 }
 UNDATED = {
     ("GET", "/openapi.json"): "the API's description",
@@ -367,6 +373,22 @@ def test_every_dated_route_reads_the_apps_clock(world: World) -> None:
         assert "Non lu :" not in text(reader.get("/"))  # both first seen before the app's now
         check(("POST", "/lecture/tout"))
         world.now = anchor
+        # The Google Reader API: a digest's label is its window up to the app's now, a
+        # stream's « updated » is that now, « mark all as read » goes up to it.
+        add_reader(world.store, "ana", anchor)
+        reader = greader_login(c, "ana")
+        body = c.get(GREADER + "stream/contents/user/-/label/hebdo", headers=reader).json()
+        titles = [item["title"] for item in body["items"]]
+        assert (
+            "Un article de la veille" in titles and "Un article de la semaine passée" not in titles
+        )
+        assert body["updated"] == int(anchor.timestamp())
+        check(("GET", "/api/greader/{path:path}"))
+        done = c.post(GREADER + "mark-all-as-read", data={"s": "feed/cafe"}, headers=reader)
+        assert done.text == "OK"
+        counts = c.get(GREADER + "unread-count", headers=reader).json()["unreadcounts"]
+        assert [n["id"] for n in counts if n["count"]] == ["feed/ludo", READING_LIST]
+        check(("POST", "/api/greader/{path:path}"))
 
         # Curation pages: the session and the login form live on the app's clock.
         csrf, cookie = login(c)

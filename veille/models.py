@@ -460,6 +460,7 @@ class Selection:
     reader: Reader | None = None
     unread_only: bool = False
     starred_only: bool = False
+    read_only: bool = False  # the read ones only (Google Reader's ``…/state/com.google/read``)
     arrived_since: datetime | None = None  # entries the store first saw after it
     oldest_first: bool = False  # ascending order (the cursor follows it)
 

@@ -115,29 +115,29 @@ def clean(text: str) -> str:
 
 def render_rss(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
     rss = ET.Element("rss", version="2.0")
-    channel = _sub(rss, "channel")
-    _sub(channel, "title", meta.title)
-    _sub(channel, "link", meta.home_url)
-    _sub(channel, "description", meta.description or meta.title)
-    _sub(channel, "language", meta.language)
-    _sub(channel, "lastBuildDate", rfc822(feed_updated(meta, entries)))
-    _sub(channel, "generator", meta.generator)
-    _sub(channel, f"{{{ATOM_NS}}}link", href=meta.self_url, rel="self", type=RSS_TYPE)
+    channel = sub_element(rss, "channel")
+    sub_element(channel, "title", meta.title)
+    sub_element(channel, "link", meta.home_url)
+    sub_element(channel, "description", meta.description or meta.title)
+    sub_element(channel, "language", meta.language)
+    sub_element(channel, "lastBuildDate", rfc822(feed_updated(meta, entries)))
+    sub_element(channel, "generator", meta.generator)
+    sub_element(channel, f"{{{ATOM_NS}}}link", href=meta.self_url, rel="self", type=RSS_TYPE)
     for e in entries:
-        item = _sub(channel, "item")
-        _sub(item, "title", e.title)
+        item = sub_element(channel, "item")
+        sub_element(item, "title", e.title)
         if e.url:
-            _sub(item, "link", e.url)
+            sub_element(item, "link", e.url)
         # tag: URIs are not links: isPermaLink="false" keeps readers from opening them.
-        _sub(item, "guid", item_id(meta.id_authority, e.feed, e.key), isPermaLink="false")
-        _sub(item, "pubDate", rfc822(e.published))
-        _sub(item, f"{{{DC_NS}}}creator", e.author or e.feed_title)
+        sub_element(item, "guid", item_id(meta.id_authority, e.feed, e.key), isPermaLink="false")
+        sub_element(item, "pubDate", rfc822(e.published))
+        sub_element(item, f"{{{DC_NS}}}creator", e.author or e.feed_title)
         for tag in e.tags:
-            _sub(item, "category", meta.label(tag))
-        _sub(item, "description", e.summary or e.content_html)
+            sub_element(item, "category", meta.label(tag))
+        sub_element(item, "description", e.summary or e.content_html)
         if e.content_html:
-            _sub(item, f"{{{CONTENT_NS}}}encoded", e.content_html)
-    return _xml(rss)
+            sub_element(item, f"{{{CONTENT_NS}}}encoded", e.content_html)
+    return xml_document(rss)
 
 
 # --- Atom 1.0 -----------------------------------------------------------------------------------
@@ -147,30 +147,30 @@ def render_atom(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
     # Unprefixed names under a literal xmlns: ElementTree's ``default_namespace`` option
     # refuses the unqualified attributes (rel, href, type) that Atom uses.
     feed = ET.Element("feed", {"xmlns": ATOM_NS, f"{{{XML_NS}}}lang": meta.language})
-    _sub(feed, "id", meta.self_url)
-    _sub(feed, "title", meta.title, type="text")
+    sub_element(feed, "id", meta.self_url)
+    sub_element(feed, "title", meta.title, type="text")
     if meta.description:
-        _sub(feed, "subtitle", meta.description, type="text")
-    _sub(feed, "updated", rfc3339(feed_updated(meta, entries)))
-    _sub(_sub(feed, "author"), "name", meta.author)
-    _sub(feed, "link", rel="self", type=ATOM_TYPE, href=meta.self_url)
-    _sub(feed, "link", rel="alternate", type="text/html", href=meta.home_url)
-    _sub(feed, "generator", meta.generator)
+        sub_element(feed, "subtitle", meta.description, type="text")
+    sub_element(feed, "updated", rfc3339(feed_updated(meta, entries)))
+    sub_element(sub_element(feed, "author"), "name", meta.author)
+    sub_element(feed, "link", rel="self", type=ATOM_TYPE, href=meta.self_url)
+    sub_element(feed, "link", rel="alternate", type="text/html", href=meta.home_url)
+    sub_element(feed, "generator", meta.generator)
     for e in entries:
-        entry = _sub(feed, "entry")
-        _sub(entry, "id", item_id(meta.id_authority, e.feed, e.key))
-        _sub(entry, "title", e.title, type="text")
-        _sub(entry, "published", rfc3339(e.published))
-        _sub(entry, "updated", rfc3339(e.published))
-        _sub(_sub(entry, "author"), "name", e.author or e.feed_title)
+        entry = sub_element(feed, "entry")
+        sub_element(entry, "id", item_id(meta.id_authority, e.feed, e.key))
+        sub_element(entry, "title", e.title, type="text")
+        sub_element(entry, "published", rfc3339(e.published))
+        sub_element(entry, "updated", rfc3339(e.published))
+        sub_element(sub_element(entry, "author"), "name", e.author or e.feed_title)
         if e.url:
-            _sub(entry, "link", rel="alternate", type="text/html", href=e.url)
+            sub_element(entry, "link", rel="alternate", type="text/html", href=e.url)
         for tag in e.tags:
-            _sub(entry, "category", term=tag, label=meta.label(tag))
+            sub_element(entry, "category", term=tag, label=meta.label(tag))
         if e.summary:
-            _sub(entry, "summary", e.summary, type="html")
-        _sub(entry, "content", e.content_html or e.summary, type="html")
-    return _xml(feed)
+            sub_element(entry, "summary", e.summary, type="html")
+        sub_element(entry, "content", e.content_html or e.summary, type="html")
+    return xml_document(feed)
 
 
 # --- JSON Feed 1.1 ------------------------------------------------------------------------------
@@ -269,13 +269,13 @@ def alternate_links(
 # --- XML helpers --------------------------------------------------------------------------------
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+def sub_element(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
     if text is not None:
         element.text = clean(text)
     return element
 
 
-def _xml(root: ET.Element) -> bytes:
+def xml_document(root: ET.Element) -> bytes:
     body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode()

@@ -19,7 +19,7 @@ from veille.store.tables import feed_t, meta_t
 
 # The newest migration (tests check it is Alembic's head): a database already there starts
 # without importing Alembic at all.
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 MIGRATION_LOCK = 0x7665_696D  # advisory lock key serialising migrations on PostgreSQL
 SYNC_LOCK = 0x7665_6973  # … and the feeds.yaml syncs of replicas starting together
 

@@ -140,7 +140,7 @@ class EntriesMixin(StoreBase):
 
             def planned(*, materialized: bool = False) -> Any:
                 conditions = selection_conditions(
-                    selection, entry_t, dialect, dense=dense, materialized=materialized
+                    selection, entry_t, dialect, dense=dense, materialized=materialized, page=True
                 )
                 if selection.collapse:
                     conditions.append(_newest_of_its_story(selection, dialect))
@@ -347,8 +347,10 @@ def selection_conditions(
     *,
     dense: bool = False,
     materialized: bool = False,
+    page: bool = False,
 ) -> list[Any]:
-    """The WHERE clauses of a selection over ``entry`` (the table or an alias)."""
+    """The WHERE clauses of a selection over ``entry`` (the table or an alias); ``page``:
+    for one page in date order (``states.unread``)."""
     conditions: list[Any] = []
     if selection.feeds:
         conditions.append(entry.c.feed_id.in_(selection.feeds))
@@ -375,7 +377,7 @@ def selection_conditions(
         conditions.append(entry.c.published_at >= selection.since)
     if selection.until:
         conditions.append(entry.c.published_at < selection.until)
-    conditions += reading_conditions(selection, entry)
+    conditions += reading_conditions(selection, entry, dialect, page=page)
     if selection.cursor:
         published, entry_id = decode_cursor(selection.cursor)
         if selection.oldest_first:

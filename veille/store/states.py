@@ -28,10 +28,29 @@ def read_value(reader: Reader, entry: Any, state: Any) -> Any:
     return sa.func.coalesce(state.c.read, entry.c.first_seen_at <= reader.read_before)
 
 
-def unread(reader: Reader, entry: Any) -> Any:
+def unread(reader: Reader, entry: Any, dialect: str = "", *, page: bool = False) -> Any:
     """The entry is unread: first seen after the horizon or explicitly unread, and not
-    explicitly read. Written as an ``IN`` over two indexed sets (``ix_entry_first_seen``,
-    the state's key) so that counting the unread never reads the whole table."""
+    explicitly read. Written as an ``IN`` over two indexed sets (``ix_entry_arrival``,
+    the state's key) so that counting the unread never reads the whole table.
+
+    A ``page`` (newest or oldest first, a limit) is written so that the planner walks the
+    date index and stops at the limit: with the ``IN``, both engines fetched every candidate
+    row (thousands, wide: SQLite reads a row's overflow pages to reach its dates) and sorted
+    them — 1.2 s for 50 unread among 24k (BENCHMARKS.md, « API Google Reader »). SQLite:
+    the same ``IN`` on ``id + 0``, which no index serves (its probe stays cheap); PostgreSQL
+    keeps hashing that ``IN`` against a full scan, so there the test is per row."""
+    if page and dialect == "postgresql":
+        read_row = sa.exists().where(
+            state_t.c.account_id == reader.account_id,
+            state_t.c.entry_id == entry.c.id,
+            state_t.c.read.is_(True),
+        )
+        kept_row = sa.exists().where(
+            state_t.c.account_id == reader.account_id,
+            state_t.c.entry_id == entry.c.id,
+            state_t.c.read.is_(False),
+        )
+        return sa.or_(sa.and_(entry.c.first_seen_at > reader.read_before, ~read_row), kept_row)
     recent = entry_t.alias("arrived")
     candidates = sa.union_all(
         sa.select(recent.c.id).where(recent.c.first_seen_at > reader.read_before),
@@ -44,7 +63,33 @@ def unread(reader: Reader, entry: Any) -> Any:
         state_t.c.entry_id == entry.c.id,
         state_t.c.read.is_(True),
     )
-    return sa.and_(entry.c.id.in_(candidates), ~read_row)
+    key = entry.c.id + 0 if page else entry.c.id
+    return sa.and_(key.in_(candidates), ~read_row)
+
+
+def unread_ids(reader: Reader) -> Any:
+    """The ids of a reader's unread entries from the indexes alone (``ix_entry_arrival``,
+    the state's key), never a row of ``entry``: what arrived after the horizon, and the few
+    kept unread from before it, less those marked read. For counts over everything: joining
+    ``entry`` first read a table page per unread entry (BENCHMARKS.md, « API Google
+    Reader »)."""
+    before = entry_t.alias("kept_entry")
+    candidates = sa.union_all(
+        sa.select(entry_t.c.id.label("id")).where(entry_t.c.first_seen_at > reader.read_before),
+        sa.select(state_t.c.entry_id.label("id"))
+        .join(before, before.c.id == state_t.c.entry_id)
+        .where(
+            state_t.c.account_id == reader.account_id,
+            state_t.c.read.is_(False),
+            before.c.first_seen_at <= reader.read_before,
+        ),
+    ).subquery("candidate")
+    read_row = sa.exists().where(
+        state_t.c.account_id == reader.account_id,
+        state_t.c.entry_id == candidates.c.id,
+        state_t.c.read.is_(True),
+    )
+    return sa.select(candidates.c.id).where(~read_row)
 
 
 def starred(reader: Reader, entry: Any) -> Any:
@@ -57,14 +102,19 @@ def starred(reader: Reader, entry: Any) -> Any:
     )
 
 
-def reading_conditions(selection: Selection, entry: Any) -> list[Any]:
-    """The WHERE clauses of a selection's reading filters over ``entry``."""
+def reading_conditions(
+    selection: Selection, entry: Any, dialect: str = "", *, page: bool = False
+) -> list[Any]:
+    """The WHERE clauses of a selection's reading filters over ``entry`` (``page``: for
+    one page in date order, ``unread``)."""
     conditions: list[Any] = []
     if selection.arrived_since is not None:
         conditions.append(entry.c.first_seen_at > selection.arrived_since)
     reader = selection.reader
     if reader is not None and selection.unread_only:
-        conditions.append(unread(reader, entry))
+        conditions.append(unread(reader, entry, dialect, page=page))
+    if reader is not None and selection.read_only:
+        conditions.append(~unread(reader, entry))
     if reader is not None and selection.starred_only:
         conditions.append(starred(reader, entry))
     return conditions

@@ -68,8 +68,9 @@ class Entry(SQLModel, table=True):
         sa.Index("ix_entry_feed_published", "feed_id", "published_at", "id"),
         sa.Index("ix_entry_feed_url", "feed_id", "url"),
         sa.Index("ix_entry_cluster", "cluster_id", "published_at"),
-        # What arrived since a reader's horizon: unread counts (``store/reading.py``).
-        sa.Index("ix_entry_first_seen", "first_seen_at"),
+        # What arrived since a reader's horizon, by feed and date: unread counts from the index
+        # alone (``store/reading.py``).
+        sa.Index("ix_entry_arrival", "first_seen_at", "feed_id", "published_at"),
         # The copies that are not their story's first (a story others relayed), by date: the
         # few rows « À la une » starts from (``store/stories.py``), without reading the week.
         sa.Index(

@@ -33,6 +33,7 @@ from veille.web import (
     docs,
     error_pages,
     feeds,
+    greader,
     health,
     mail,
     metrics,
@@ -132,12 +133,14 @@ def create_app(
     app.include_router(mail.router)
     app.include_router(docs.router)
     app.include_router(metrics.router)
+    app.include_router(greader.router)
     return app
 
 
 def _api_write_refusal(settings: Settings, scope: Scope) -> StarletteHTTPException | None:
-    """Every write under ``/api/`` needs the admin token: checked before its body is read."""
-    if not scope["path"].startswith("/api/"):
+    """Every write under ``/api/`` needs the admin token: checked before its body is read.
+    The Google Reader API authenticates its callers itself (``web/greader_auth.py``)."""
+    if not scope["path"].startswith("/api/") or scope["path"].startswith(greader.PREFIX + "/"):
         return None
     return refusal_of(scope, admin_refusal, settings.admin_token)
 
