@@ -4,6 +4,8 @@ that is not private is unchanged."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -99,3 +101,24 @@ def test_personal_feed_urls(filled: Store) -> None:
     louis = filled.account("louis")
     assert louis is not None
     assert seen == [f"/feed.rss?tag=ia&jeton={filled.feed_token(louis.id)}"]
+
+
+def test_subscribe_links_carry_the_readers_token(filled: Store) -> None:
+    """In a private site, the feeds a page offers are the reader's own (with its token):
+    a feed reader given them can read them; a public site's links stay bare."""
+    app = create_app(settings(1, private=True), filled, CONFIG, clock=lambda: NOW)
+    c = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    log_in(c, PASSWORD, "louis")
+    louis = filled.account("louis")
+    assert louis is not None
+    token = filled.feed_token(louis.id)
+    for path in ("/", "/abonnement"):
+        page = c.get(path).text
+        hrefs = re.findall(r'href="([^"]*\.(?:rss|atom|json)[^"]*)"', page)
+        assert hrefs, path
+        assert all(f"jeton={token}" in h for h in hrefs), (path, hrefs)
+        feed = html.unescape(hrefs[0])
+        anonymous = TestClient(app, base_url="https://testserver", follow_redirects=False)
+        assert anonymous.get(feed).status_code == 200, feed  # the link works without a session
+    public = client(filled).get("/abonnement").text
+    assert "jeton=" not in public

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from veille.models import DigestSpec, Selection
 from veille.render import headline, html
 from veille.render.feeds import FeedKind, alternate_links
@@ -18,15 +20,30 @@ def alternates(
     return found
 
 
-def links(kind: FeedKind, target: str | list[tuple[str, str]], title: str) -> tuple[html.Link, ...]:
-    """Visible links to the three formats of one feed (``alternate_links``' arguments)."""
-    return visible(alternate_links(kind, target, title=title))
+def links(
+    kind: FeedKind,
+    target: str | list[tuple[str, str]],
+    title: str,
+    own: Callable[[str], str] = str,
+) -> tuple[html.Link, ...]:
+    """Visible links to the three formats of one feed (``alternate_links``' arguments);
+    ``own`` makes an address the reader's own (``web.private.personal_feeds``)."""
+    return visible(alternate_links(kind, target, title=title), own)
 
 
-def visible(found: list[tuple[str, str, str]]) -> tuple[html.Link, ...]:
+def visible(
+    found: list[tuple[str, str, str]], own: Callable[[str], str] = str
+) -> tuple[html.Link, ...]:
     """Visible links to the feeds of ``alternate_links``, named by their format."""
     names = {"application/rss+xml": "RSS", "application/atom+xml": "Atom"}
-    return tuple(html.Link(href, names.get(mime, "JSON")) for mime, _, href in found)
+    return tuple(html.Link(own(href), names.get(mime, "JSON")) for mime, _, href in found)
+
+
+def owned(
+    found: list[tuple[str, str, str]], own: Callable[[str], str]
+) -> list[tuple[str, str, str]]:
+    """``alternate_links``' triples with the reader's own addresses."""
+    return [(mime, title, own(href)) for mime, title, href in found]
 
 
 def of_view(

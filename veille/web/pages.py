@@ -38,6 +38,7 @@ from veille.store import Store
 from veille.web import feed_links, reading_state, state
 from veille.web.accounts import require_account
 from veille.web.chrome import site_chrome
+from veille.web.private import personal_feeds
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,17 +87,21 @@ def feeds_page(request: Request) -> Response:
 
 @router.get("/abonnement", response_class=HTMLResponse)
 def subscribe_page(request: Request) -> Response:
-    config = state.config(request)
-    digests = tuple((d.title, feed_links.links("digest", d.name, d.title)) for d in config.digests)
+    config, own = state.config(request), personal_feeds(request)
+    digests = tuple(
+        (d.title, feed_links.links("digest", d.name, d.title, own)) for d in config.digests
+    )
     digests += tuple(
-        (f"{d.title} — À la une", feed_links.links("une", d.name, f"{d.title} — À la une"))
+        (f"{d.title} — À la une", feed_links.links("une", d.name, f"{d.title} — À la une", own))
         for d in config.digests
         if d.une
     )
-    themes = tuple((label, feed_links.links("tag", name, label)) for name, label in _labels(config))
+    themes = tuple(
+        (label, feed_links.links("tag", name, label, own)) for name, label in _labels(config)
+    )
     titles = _feed_titles(request, config)
     sources = tuple(
-        (titles[f.id], feed_links.links("filter", [("feed", f.id)], titles[f.id]))
+        (titles[f.id], feed_links.links("filter", [("feed", f.id)], titles[f.id], own))
         for f in config.feeds
     )
     page = site_pages.SubscribePage(
@@ -183,7 +188,10 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         first_visit=bool(new and reader and reader.visit_start is None),
         new=new,
     )
-    feeds_of_view = feed_links.of_view(spec, selection, bool(tags or feeds or query), shown)
+    own = personal_feeds(request)
+    feeds_of_view = feed_links.owned(
+        feed_links.of_view(spec, selection, bool(tags or feeds or query), shown), own
+    )
     page = digest_page.build_digest_page(
         entries,
         title=headline.heading(shown),
@@ -195,7 +203,11 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         chrome=site_chrome(
             request,
             path,
-            list(dict.fromkeys(feeds_of_view + feed_links.alternates(spec, tags, labels))),
+            list(
+                dict.fromkeys(
+                    feeds_of_view + feed_links.owned(feed_links.alternates(spec, tags, labels), own)
+                )
+            ),
         ),
         filters=_filter_bar(config, titles, spec, path, tags, feeds, query, period_text, period),
         prefer=tags,
@@ -210,7 +222,9 @@ def _digest(request: Request, spec: DigestSpec, path: str) -> Response:
         curation_href=f"/curation/{quote(spec.name, safe='')}" if spec.mail else None,
         subscribe=tuple(feed_links.visible(feeds_of_view)),
         une=une.lines if une else (),
-        une_feeds=feed_links.links("une", spec.name, f"{spec.title} — À la une") if une else (),
+        une_feeds=feed_links.links("une", spec.name, f"{spec.title} — À la une", own)
+        if une
+        else (),
         compact=compact,
         view_href=None if new else view_href,
         reader=reader.bar(request, path, new) if reader else None,

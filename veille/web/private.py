@@ -11,6 +11,8 @@ logged-in account. Checked once, before any route, so that no route can forget i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -90,8 +92,13 @@ class PrivateSite(HttpMiddleware):
 def personal_feed_url(request: Request, href: str) -> str:
     """``href`` (an output feed of this site) as the logged-in account subscribes to it: with
     its personal token in a private site, unchanged otherwise."""
+    return personal_feeds(request)(href)
+
+
+def personal_feeds(request: Request) -> Callable[[str], str]:
+    """``personal_feed_url`` for every link of one page (the token is read once)."""
     found = current_account(request) if state.settings(request).private else None
     token = state.store(request).feed_token(found[0].id) if found else None
     if not token:
-        return href
-    return f"{href}{'&' if '?' in href else '?'}{TOKEN_PARAM}={token}"
+        return str
+    return lambda href: f"{href}{'&' if '?' in href else '?'}{TOKEN_PARAM}={token}"
