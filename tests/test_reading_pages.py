@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -344,6 +345,12 @@ def test_account_page(site: Site) -> None:
         "Nom Marie Identifiant marie Rôle lecteur"
     )
     assert "veille users api-password marie" in doc.all("pre")[0].text
+    # the server address given to apps is the API's: a login there is answered by it
+    server = next(c.text for c in doc.all("code") if "/api/greader" in c.text)
+    assert server.endswith("/api/greader"), server
+    path = urlsplit(server).path + "/accounts/ClientLogin"
+    refused = marie.post(path, data={"Email": "marie", "Passwd": "pas le bon"})
+    assert refused.status_code == 401 and refused.text.strip() == "Error=BadAuthentication"
     account = site.store.account("marie")
     assert account is not None
     token = site.store.feed_token(account.id)

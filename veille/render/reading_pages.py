@@ -53,7 +53,7 @@ class AccountPage:
     starred_href: str = "/moi/gardes"
     logout_action: str = "/deconnexion"
     curation_href: str | None = None  # an editor's way to the curation
-    site_url: str = ""  # what apps are given as the server's address
+    api_url: str = ""  # what apps are given as the server's address (the Google Reader API)
     title: str = "Mon compte"
     template: str = "account.html"
 

@@ -31,7 +31,7 @@ from veille.render import html, reading_pages
 from veille.render.digest_page import ReaderBar
 from veille.selection import build_selection, parse_when, select_entries
 from veille.text import number
-from veille.web import feeds, pages, state
+from veille.web import feeds, greader, pages, state
 from veille.web.accounts import csrf_ok, current_account, read_form, require_account, safe_suite
 from veille.web.reading_state import back_of, private
 
@@ -142,7 +142,7 @@ def account_page(request: Request) -> Response:
         feeds=_feed_links(base + STARRED, store.feed_token(account.id) or ""),
         starred=store.count_selected(Selection(reader=account.reader, starred_only=True)),
         curation_href="/curation" if account.editor else None,
-        site_url=base,
+        api_url=base + greader.PREFIX,
     )
     return private(HTMLResponse(html.render_page(page), headers=html.SECURITY_HEADERS))
 
