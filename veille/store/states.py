@@ -67,31 +67,6 @@ def unread(reader: Reader, entry: Any, dialect: str = "", *, page: bool = False)
     return sa.and_(key.in_(candidates), ~read_row)
 
 
-def unread_ids(reader: Reader) -> Any:
-    """The ids of a reader's unread entries from the indexes alone (``ix_entry_arrival``,
-    the state's key), never a row of ``entry``: what arrived after the horizon, and the few
-    kept unread from before it, less those marked read. For counts over everything: joining
-    ``entry`` first read a table page per unread entry (BENCHMARKS.md, « API Google
-    Reader »)."""
-    before = entry_t.alias("kept_entry")
-    candidates = sa.union_all(
-        sa.select(entry_t.c.id.label("id")).where(entry_t.c.first_seen_at > reader.read_before),
-        sa.select(state_t.c.entry_id.label("id"))
-        .join(before, before.c.id == state_t.c.entry_id)
-        .where(
-            state_t.c.account_id == reader.account_id,
-            state_t.c.read.is_(False),
-            before.c.first_seen_at <= reader.read_before,
-        ),
-    ).subquery("candidate")
-    read_row = sa.exists().where(
-        state_t.c.account_id == reader.account_id,
-        state_t.c.entry_id == candidates.c.id,
-        state_t.c.read.is_(True),
-    )
-    return sa.select(candidates.c.id).where(~read_row)
-
-
 def starred(reader: Reader, entry: Any) -> Any:
     """The entry is starred: an ``IN`` over the few starred rows (``ix_entry_state_starred``),
     not a lookup per entry (70 ms over 300k entries with nothing starred)."""
