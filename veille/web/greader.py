@@ -153,8 +153,8 @@ def unread_count(call: Call) -> Response:
 
 def item_ids(call: Call) -> Response:
     stream = call.stream(call.params.get("s") or READING_LIST)
-    page = call.store.list_entries(stream.selection)
-    return JSONResponse(item_refs_json(page.entries, page.next_cursor))
+    refs, cursor = call.store.list_entry_refs(stream.selection)
+    return JSONResponse(item_refs_json(refs, cursor))
 
 
 def item_contents(call: Call) -> Response:
