@@ -254,6 +254,28 @@ def test_cached_counts_follow_marks_new_entries_and_retags(store: Store, now: da
     assert summary(b)[1] == {"ia": 2, "evaluation": 1}
 
 
+def test_oldest_first_unread_pages_start_at_the_oldest_unread(store: Store, now: datetime) -> None:
+    """The oldest-first unread page starts its walk at the earliest unread date
+    (``states.earliest_unread``): an old entry kept unread and a late arrival with an old
+    date are both on it, in date order; nothing unread, an empty page."""
+    ids = fill(store, now)
+    a = store.add_account("a", "lecteur", now=now)
+
+    def oldest_first(limit: int = 50) -> list[str]:
+        reader = store.account(a.id).reader  # type: ignore[union-attr]
+        chosen = Selection(reader=reader, unread_only=True, oldest_first=True, limit=limit)
+        return [e.title for e in store.list_entries(chosen).entries]
+
+    assert oldest_first() == ["Article 3", "Article 4", "Article 5"]
+    store.mark(a.id, [ids["old2"]], read=False, now=now)
+    store.save_entries("b", [parsed(6, now - 300 * H)], now=now)  # arrives late, dated old
+    assert oldest_first() == ["Article 6", "Article 2", "Article 3", "Article 4", "Article 5"]
+    assert oldest_first(limit=2) == ["Article 6", "Article 2"]
+    store.mark_all_read(a.id, Selection(), up_to=now, now=now)
+    store.mark(a.id, [ids["old2"]], read=True, now=now)
+    assert oldest_first() == []
+
+
 def test_mark_all_read_with_a_filter_writes_rows(store: Store, now: datetime) -> None:
     ids = fill(store, now)
     a = store.add_account("a", "lecteur", now=now)
