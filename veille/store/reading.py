@@ -8,6 +8,7 @@ horizon instead of writing a row per entry.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -195,9 +196,10 @@ class ReadingMixin(StoreBase):
             cached = self._arrived_counts.get(horizon)
             if cached is None or cached[0] != version:
                 cached = (version, *_arrived_counts(conn, horizon))
-                if len(self._arrived_counts) >= ARRIVED_CACHE:
-                    self._arrived_counts.pop(next(iter(self._arrived_counts)))
-                self._arrived_counts[horizon] = cached
+                with _CACHE_LOCK:  # handlers run in threads
+                    if len(self._arrived_counts) >= ARRIVED_CACHE:
+                        self._arrived_counts.pop(next(iter(self._arrived_counts)), None)
+                    self._arrived_counts[horizon] = cached
             feed_delta, tag_delta = _explicit_deltas(conn, reader)
         by_feed: dict[str, tuple[int, datetime | None]] = dict(cached[1])
         for feed, (n, newest) in feed_delta.items():
@@ -215,6 +217,7 @@ class ReadingMixin(StoreBase):
 
 
 ARRIVED_CACHE = 256  # horizons kept (each: a count per feed and per tag)
+_CACHE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
