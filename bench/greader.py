@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 from veille.models import Selection
 from veille.passwords import hash_password
 from veille.store import Store
+from veille.store.base import ENTRIES_VERSION_KEY
 
 from . import postgres, queries
 from .measure import Stat
@@ -50,9 +51,21 @@ API = "/api/greader/reader/api/0/"
 READ = "user/-/state/com.google/read"
 PG_DB = "veille_bench_greader"
 
-# (label, path, query): what a client's sync asks, newest or oldest first.
+# (label, path, query): what a client's sync asks, newest or oldest first. ``_changed``: the
+# store's entries change before each call (a new version: the cached counts of arrivals are
+# recounted, ``Store.unread_summary``); ``_again``: each account asked once before (nothing new
+# since, the usual sync).
 SCENARIOS: list[tuple[str, str, dict[str, Any]]] = [
-    ("unread-count", "unread-count", {"output": "json"}),
+    (
+        "unread-count (articles changés avant chaque appel)",
+        "unread-count",
+        {"output": "json", "_changed": 1},
+    ),
+    (
+        "unread-count (rien de nouveau depuis l'appel précédent)",
+        "unread-count",
+        {"output": "json", "_again": 1},
+    ),
     ("stream/contents (tous, 20)", "stream/contents", {}),
     ("stream/contents non lus (50)", "stream/contents", {"xt": READ, "n": 50}),
     (
@@ -146,7 +159,7 @@ class Readers:
         """One query per account (a continuation followed for ``_page``)."""
         found = []
         for token in self.tokens:
-            query = {k: v for k, v in params.items() if k != "_page"} | {"T": token}
+            query = {k: v for k, v in params.items() if not k.startswith("_")} | {"T": token}
             for _ in range(params.get("_page", 1) - 1):
                 _, body = await self._get(API + path, query)
                 query["c"] = json.loads(body).get("continuation", "")
@@ -161,10 +174,12 @@ class Readers:
                 for label, path, params in SCENARIOS:
                     calls = await self._queries(path, params)
                     status = 0
-                    for query in calls[:2]:  # warm-up
+                    for query in calls if "_again" in params else calls[:2]:  # warm-up
                         status, _ = await self._get(API + path, query)
                     times: list[float] = []
                     for n in range(runs):
+                        if "_changed" in params:
+                            self.app.store.set_meta(ENTRIES_VERSION_KEY, f"banc-{n}")
                         started = time.perf_counter()
                         status, _ = await self._get(API + path, calls[n % len(calls)])
                         times.append(time.perf_counter() - started)

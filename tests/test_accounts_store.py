@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from veille.models import Account, FeedSpec, ParsedEntry, Reader, Selection, parse_role
 from veille.passwords import hash_password, password_problem, verify_password
+from veille.rules.tagging import TagReason
 from veille.store import Store
 from veille.store.tables import entry_t, state_t, tag_t
 
@@ -209,6 +210,70 @@ def test_counts(store: Store, now: datetime) -> None:
     store.mark(reader.account_id, [ids["old2"]], read=False, now=now)
     assert store.unread_counts(reader, Selection())[""] == 4
     assert store.unread_by_feed(reader)["a"][0] == 3
+
+
+def test_cached_counts_follow_marks_new_entries_and_retags(store: Store, now: datetime) -> None:
+    """The counts of what arrived after a horizon are cached (``Store.unread_summary``): a
+    mark, a new entry, a rewritten entry, a retag and an editor's correction each change the
+    next answer, and two readers of one horizon keep their own marks."""
+    ids = fill(store, now)
+    a = store.add_account("a", "lecteur", now=now)
+    b = store.add_account("b", "lecteur", now=now)
+    assert a.read_before == b.read_before  # one cached entry serves both
+
+    def summary(account: Account) -> tuple[dict[str, int], dict[str, int], int]:
+        found = store.unread_summary(account.reader)
+        by_feed = {f: n for f, (n, _) in found.by_feed.items()}
+        return by_feed, found.by_tag, found.total
+
+    assert summary(a) == ({"a": 2, "b": 1}, {"ia": 1, "ent": 1}, 3)
+    store.mark(a.id, [ids["new2"]], read=True, now=now)  # its story (mid, new1) with it
+    assert summary(a) == ({}, {}, 0)
+    assert summary(b) == ({"a": 2, "b": 1}, {"ia": 1, "ent": 1}, 3)
+    store.mark(a.id, [ids["old1"]], read=False, now=now)  # kept unread, from before
+    assert summary(a) == ({"a": 1}, {"ia": 1}, 1)
+    # A feed's newest date is an upper bound: new1 (read) arrived after the horizon.
+    assert store.unread_by_feed(a.reader) == {"a": (1, now - 2 * H)}
+    store.save_entries("b", [parsed(6, now)], now=now)
+    assert summary(b) == ({"a": 2, "b": 2}, {"ia": 1, "ent": 1}, 4)
+    assert summary(a) == ({"a": 1, "b": 1}, {"ia": 1}, 2)
+    title = {"ia": "Article 5", "ent": "Article 6"}
+
+    def tag_fields(feed: str, title_: str, *_: object) -> dict[str, TagReason]:
+        return {t: TagReason("title", "x") for t, wanted in title.items() if title_ == wanted}
+
+    store.retag(tag_fields, "fingerprint-1", now=now)
+    assert summary(b)[1] == {"ia": 1, "ent": 1}  # 5 (ia), 6 (ent)
+    assert summary(a)[1] == {"ent": 1}  # 6; 5 is read
+    store.correct_tag(ids["new1"], "evaluation", added=True, editor="Maud", now=now)
+    assert summary(b)[1] == {"ia": 1, "ent": 1, "evaluation": 1}
+    changed = replace(parsed(6, now), title="Article 6 corrigé")
+    store.save_entries(
+        "b", [changed], now=now + H, tagger=lambda e: {"ia": TagReason("title", "x")}
+    )
+    assert summary(b)[1] == {"ia": 2, "evaluation": 1}
+
+
+def test_oldest_first_unread_pages_start_at_the_oldest_unread(store: Store, now: datetime) -> None:
+    """The oldest-first unread page starts its walk at the earliest unread date
+    (``states.earliest_unread``): an old entry kept unread and a late arrival with an old
+    date are both on it, in date order; nothing unread, an empty page."""
+    ids = fill(store, now)
+    a = store.add_account("a", "lecteur", now=now)
+
+    def oldest_first(limit: int = 50) -> list[str]:
+        reader = store.account(a.id).reader  # type: ignore[union-attr]
+        chosen = Selection(reader=reader, unread_only=True, oldest_first=True, limit=limit)
+        return [e.title for e in store.list_entries(chosen).entries]
+
+    assert oldest_first() == ["Article 3", "Article 4", "Article 5"]
+    store.mark(a.id, [ids["old2"]], read=False, now=now)
+    store.save_entries("b", [parsed(6, now - 300 * H)], now=now)  # arrives late, dated old
+    assert oldest_first() == ["Article 6", "Article 2", "Article 3", "Article 4", "Article 5"]
+    assert oldest_first(limit=2) == ["Article 6", "Article 2"]
+    store.mark_all_read(a.id, Selection(), up_to=now, now=now)
+    store.mark(a.id, [ids["old2"]], read=True, now=now)
+    assert oldest_first() == []
 
 
 def test_mark_all_read_with_a_filter_writes_rows(store: Store, now: datetime) -> None:

@@ -168,6 +168,43 @@ def test_continuations_walk_a_stream_once_in_either_order(setup: Setup) -> None:
     assert big.status_code == 200 and len(big.json()["itemRefs"]) == 8  # capped, not refused
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"s": READING_LIST, "n": 3},
+        {"s": READING_LIST, "n": 2, "r": "o"},
+        {"s": READING_LIST, "n": 3, "xt": READ},
+        {"s": READING_LIST, "n": 2, "xt": READ, "r": "o"},
+        {"s": "feed/ludo", "n": 1},
+        {"s": "user/-/label/Évaluation", "n": 1, "xt": READ},
+        {"s": STARRED, "n": 1},
+    ],
+)
+def test_ids_and_contents_pages_agree(setup: Setup, params: dict[str, object]) -> None:
+    """``stream/items/ids`` (ids only, ``Store.list_entry_refs``) gives the page of
+    ``stream/contents`` for the same stream and continuation: ids, dates, continuation."""
+    client, _, ids = setup
+    h = login(client, "ana")
+    client.post(API + "edit-tag", data={"i": [ids["l1"]], "a": READ}, headers=h)
+    client.post(API + "edit-tag", data={"i": [ids["c1"], ids["l2"]], "a": STARRED}, headers=h)
+    pages = 0
+    for _ in range(20):
+        refs = client.get(API + "stream/items/ids", params=params, headers=h).json()
+        contents = client.get(API + "stream/contents", params=params, headers=h).json()
+        assert [r["id"] for r in refs["itemRefs"]] == [
+            str(int(i["id"].rsplit("/", 1)[1], 16)) for i in contents["items"]
+        ]
+        assert [r["timestampUsec"] for r in refs["itemRefs"]] == [
+            i["timestampUsec"] for i in contents["items"]
+        ]
+        assert refs.get("continuation") == contents.get("continuation")
+        pages += 1
+        if "continuation" not in refs:
+            break
+        params = params | {"c": refs["continuation"]}
+    assert pages >= 2  # a continuation followed
+
+
 def test_stream_contents_by_path_by_s_and_by_feed_url(setup: Setup) -> None:
     client, _, ids = setup
     h = login(client, "ana")

@@ -466,6 +466,15 @@ class Selection:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryRef:
+    """An entry's id and dates: what a list of ids shows (``Store.list_entry_refs``)."""
+
+    id: str
+    published: datetime
+    arrived: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class EntryPage:
     entries: tuple[EntryView, ...]
     next_cursor: str | None

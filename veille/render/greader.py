@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from veille.errors import QueryError
 from veille.limits import MAX_ID, check_date, parse_id
-from veille.models import Config, EntryView, FeedSpec, FeedState
+from veille.models import Config, EntryRef, EntryView, FeedSpec, FeedState
 
 STATE = "user/-/state/com.google/"
 READING_LIST = STATE + "reading-list"
@@ -251,12 +251,11 @@ def stream_json(
     return body
 
 
-def item_refs_json(entries: Sequence[EntryView], continuation: str | None) -> dict[str, Any]:
+def item_refs_json(entries: Sequence[EntryRef], continuation: str | None) -> dict[str, Any]:
     """``stream/items/ids``: short (decimal) ids, as Google Reader gave them."""
     body: dict[str, Any] = {
         "itemRefs": [
-            {"id": e.id, "directStreamIds": [], "timestampUsec": _stamp(e.arrived or e.published)}
-            for e in entries
+            {"id": e.id, "directStreamIds": [], "timestampUsec": _stamp(e.arrived)} for e in entries
         ]
     }
     if continuation:

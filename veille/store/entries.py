@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date, parse_id
-from veille.models import EntryPage, EntryView, ParsedEntry, Reader, Selection
+from veille.models import EntryPage, EntryRef, EntryView, ParsedEntry, Reader, Selection
 from veille.rules.search import compile_query, index_text, to_tsquery
-from veille.store.base import StoreBase, feed_display_title
+from veille.store.base import StoreBase, entries_changed, feed_display_title
 from veille.store.clusters import also_in
 from veille.store.feeds import FetchSuccess
 from veille.store.states import read_value, reading_conditions, state_of
@@ -113,6 +113,8 @@ class EntriesMixin(StoreBase):
             tags += _rewrite_changed(conn, feed_id, updates, now, tagger, extras)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
+            if inserts or updates:
+                entries_changed(conn)
             if success is not None:
                 success.write(conn, feed_id)
         return len(inserts), len(updates)
@@ -121,54 +123,71 @@ class EntriesMixin(StoreBase):
         """Entries newest first (publication date, then id; oldest first when the selection
         says so), one keyset page. With a ``reader``, each entry carries its read and
         starred state (a LEFT JOIN on the reader's state rows: still one query)."""
+        with self._read() as conn:
+            rows, cursor = self._page(conn, selection, _entries_query(selection.reader))
+            tags = _tags_of(conn, [r.id for r in rows])
+            also = also_in(conn, [(r.id, r.cluster_id, r.feed_id) for r in rows])
+        views = (_entry_view(r, tags.get(r.id, ()), also.get(r.id, ())) for r in rows)
+        return EntryPage(tuple(views), cursor)
+
+    def list_entry_refs(self, selection: Selection) -> tuple[list[EntryRef], str | None]:
+        """The page ``list_entries`` would give (same order, same cursor), as ids and dates
+        only: no entry text, feed, state, tags nor other sources are read (``stream/items/
+        ids`` asks for hundreds at a time)."""
+        columns = (entry_t.c.id, entry_t.c.published_at, entry_t.c.first_seen_at)
+        with self._read() as conn:
+            rows, cursor = self._page(conn, selection, sa.select(*columns))
+        return [EntryRef(str(r.id), r.published_at, r.first_seen_at) for r in rows], cursor
+
+    def _page(
+        self, conn: sa.Connection, selection: Selection, columns: Any
+    ) -> tuple[list[Any], str | None]:
+        """One keyset page of ``selection``: the rows of the query ``columns`` (which has
+        ``id`` and ``published_at``), and the cursor of the next page."""
         if not 1 <= selection.limit <= MAX_ENTRIES:
             raise QueryError(f"limit doit être compris entre 1 et {MAX_ENTRIES}")
-        query = _entries_query(selection.reader).limit(selection.limit + 1)
+        query = columns.limit(selection.limit + 1)
         if selection.oldest_first:
             query = query.order_by(entry_t.c.published_at.asc(), entry_t.c.id.asc())
         else:
             query = query.order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
         dialect = self.engine.dialect.name
-        with self._read() as conn:
-            recent = _recent_first(selection, dialect)
-            dense = (
-                bool(selection.query)
-                and dialect == "sqlite"
-                and not recent
-                and _dense(conn, selection.query)
+        recent = _recent_first(selection, dialect)
+        dense = (
+            bool(selection.query)
+            and dialect == "sqlite"
+            and not recent
+            and _dense(conn, selection.query)
+        )
+
+        def planned(*, materialized: bool = False) -> Any:
+            conditions = selection_conditions(
+                selection, entry_t, dialect, dense=dense, materialized=materialized, page=True
             )
+            if selection.collapse:
+                conditions.append(_newest_of_its_story(selection, dialect))
+            return query.where(*conditions)
 
-            def planned(*, materialized: bool = False) -> Any:
-                conditions = selection_conditions(
-                    selection, entry_t, dialect, dense=dense, materialized=materialized, page=True
-                )
-                if selection.collapse:
-                    conditions.append(_newest_of_its_story(selection, dialect))
-                return query.where(*conditions)
-
-            rows: list[Any] | None = None
-            if recent:
-                unsearched = selection_conditions(replace(selection, query=""), entry_t, dialect)
-                rows = _sqlite_recent_matches(conn, query.where(*unsearched), selection)
-                if rows is None:  # ids do not follow dates here: the plain plans
-                    dense = _dense(conn, selection.query)
-            if (
-                rows is None
-                and selection.query
-                and dialect == "postgresql"
-                and not selection.cursor
-                and not selection.oldest_first
-            ):
-                rows = _pg_search_rows(conn, planned, selection.limit)
-            elif rows is None:
-                rows = list(conn.execute(planned()).all())
-            more = len(rows) > selection.limit
-            rows = rows[: selection.limit]
-            tags = _tags_of(conn, [r.id for r in rows])
-            also = also_in(conn, [(r.id, r.cluster_id, r.feed_id) for r in rows])
+        rows: list[Any] | None = None
+        if recent:
+            unsearched = selection_conditions(replace(selection, query=""), entry_t, dialect)
+            rows = _sqlite_recent_matches(conn, query.where(*unsearched), selection)
+            if rows is None:  # ids do not follow dates here: the plain plans
+                dense = _dense(conn, selection.query)
+        if (
+            rows is None
+            and selection.query
+            and dialect == "postgresql"
+            and not selection.cursor
+            and not selection.oldest_first
+        ):
+            rows = _pg_search_rows(conn, planned, selection.limit)
+        elif rows is None:
+            rows = list(conn.execute(planned()).all())
+        more = len(rows) > selection.limit
+        rows = rows[: selection.limit]
         cursor = encode_cursor(rows[-1].published_at, rows[-1].id) if more and rows else None
-        views = (_entry_view(r, tags.get(r.id, ()), also.get(r.id, ())) for r in rows)
-        return EntryPage(tuple(views), cursor)
+        return rows, cursor
 
     def get_entry(self, entry_id: int) -> EntryView | None:
         found = self.get_entries([entry_id])

@@ -8,8 +8,9 @@ horizon instead of writing a row per entry.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.limits import parse_id
 from veille.models import Reader, Selection
-from veille.store.base import StoreBase
+from veille.store.base import ENTRIES_VERSION_KEY, StoreBase
 from veille.store.entries import _newest_of_its_story, selection_conditions
-from veille.store.states import unread_ids
-from veille.store.tables import account_t, entry_t, state_t, tag_t
+from veille.store.tables import account_t, entry_t, meta_t, state_t, tag_t
 
 CHUNK = 500  # entry ids per statement
 
@@ -171,57 +171,114 @@ class ReadingMixin(StoreBase):
         return counts
 
     def _all_unread_counts(self, reader: Reader) -> dict[str, int]:
-        """``unread_counts`` of everything, from the unread ids alone (``states.unread_ids``):
-        the tags' key gives the themes without reading ``entry``."""
-        ids = unread_ids(reader).subquery("unread")
-        total = sa.select(sa.func.count()).select_from(ids)
-        by_tag = (
-            sa.select(tag_t.c.tag, sa.func.count())
-            .select_from(ids.join(tag_t, tag_t.c.entry_id == ids.c.id))
-            .group_by(tag_t.c.tag)
-        )
-        with self._read() as conn:
-            counts = {str(tag): int(n) for tag, n in conn.execute(by_tag)}
-            counts[""] = int(conn.execute(total).scalar_one())
-        return counts
+        """``unread_counts`` of everything: ``unread_summary``."""
+        summary = self.unread_summary(reader)
+        return {**summary.by_tag, "": summary.total}
 
     def unread_by_feed(self, reader: Reader) -> dict[str, tuple[int, datetime | None]]:
-        """Unread entries by feed: ``(count, newest publication date)``. Counted from the
-        arrival index alone (``ix_entry_arrival``: arrival, feed, date): what arrived after
-        the horizon and is not marked read, then the few entries kept unread from before
-        it. Through the table, every unread row was read (wide rows: 86 ms for 24k unread,
-        BENCHMARKS.md « API Google Reader »)."""
-        read_row = sa.exists().where(
-            state_t.c.account_id == reader.account_id,
-            state_t.c.entry_id == entry_t.c.id,
-            state_t.c.read.is_(True),
-        )
-        # Grouped by an expression: no index serves it, so SQLite does not walk the feeds'
-        # index for the GROUP BY (reading every row) but the arrival range.
-        feed = (entry_t.c.feed_id + "").label("feed")
-        columns = (feed, sa.func.count(), sa.func.max(entry_t.c.published_at))
-        arrived = (
-            sa.select(*columns)
-            .where(entry_t.c.first_seen_at > reader.read_before, ~read_row)
-            .group_by(feed)
-        )
-        kept = (
-            sa.select(*columns)
-            .select_from(state_t.join(entry_t, entry_t.c.id == state_t.c.entry_id))
-            .where(
-                state_t.c.account_id == reader.account_id,
-                state_t.c.read.is_(False),
-                entry_t.c.first_seen_at <= reader.read_before,
-            )
-            .group_by(feed)
-        )
-        found: dict[str, tuple[int, datetime | None]] = {}
+        """Unread entries by feed: ``(count, newest publication date)`` (``unread_summary``)."""
+        return dict(self.unread_summary(reader).by_feed)
+
+    def unread_summary(self, reader: Reader) -> UnreadSummary:
+        """A reader's unread entries by feed, by tag and in all, as the counts of what
+        arrived after the horizon (the same for every reader of that horizon: cached until
+        entries or tags change, ``ENTRIES_VERSION_KEY``) corrected by the reader's few
+        explicit states, read live: a mark changes the next answer without a cache to clear.
+        A feed's newest date is that of its newest entry arrived after the horizon, read or
+        not, or of one kept unread: an upper bound (BENCHMARKS.md, « Google Reader API »)."""
+        horizon = reader.read_before
         with self._read() as conn:
-            for feed, n, newest in [*conn.execute(arrived), *conn.execute(kept)]:
-                count, before = found.get(feed, (0, None))
-                latest = max(d for d in (before, newest) if d is not None) if newest else before
-                found[feed] = (count + int(n), latest)
-        return found
+            # The version is read before the counts: counts newer than their version only
+            # cost a recount, never a stale answer.
+            version = conn.execute(
+                sa.select(meta_t.c.value).where(meta_t.c.key == ENTRIES_VERSION_KEY)
+            ).scalar()
+            cached = self._arrived_counts.get(horizon)
+            if cached is None or cached[0] != version:
+                cached = (version, *_arrived_counts(conn, horizon))
+                with _CACHE_LOCK:  # handlers run in threads
+                    if len(self._arrived_counts) >= ARRIVED_CACHE:
+                        self._arrived_counts.pop(next(iter(self._arrived_counts)), None)
+                    self._arrived_counts[horizon] = cached
+            feed_delta, tag_delta = _explicit_deltas(conn, reader)
+        by_feed: dict[str, tuple[int, datetime | None]] = dict(cached[1])
+        for feed, (n, newest) in feed_delta.items():
+            count, before = by_feed.get(feed, (0, None))
+            dates = [d for d in (before, newest) if d is not None]
+            by_feed[feed] = (count + n, max(dates) if dates else None)
+        by_tag = dict(cached[2])
+        for tag, n in tag_delta.items():
+            by_tag[tag] = by_tag.get(tag, 0) + n
+        return UnreadSummary(
+            {f: v for f, v in by_feed.items() if v[0] > 0},
+            {t: n for t, n in by_tag.items() if n > 0},
+            sum(n for n, _ in by_feed.values()),
+        )
+
+
+ARRIVED_CACHE = 256  # horizons kept (each: a count per feed and per tag)
+_CACHE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadSummary:
+    by_feed: dict[str, tuple[int, datetime | None]]  # feed -> (count, newest date)
+    by_tag: dict[str, int]
+    total: int
+
+
+def _arrived_counts(
+    conn: sa.Connection, horizon: datetime
+) -> tuple[dict[str, tuple[int, datetime | None]], dict[str, int]]:
+    """What arrived after ``horizon``, by feed (count, newest date) and by tag: from the
+    arrival index alone (``ix_entry_arrival``: arrival, feed, date) for feeds, and joined to
+    the tags' key for tags; no state lookups. Grouped by an expression: no index serves it,
+    so SQLite does not walk the feeds' index for the GROUP BY (reading every row)."""
+    feed = (entry_t.c.feed_id + "").label("feed")
+    arrived = entry_t.c.first_seen_at > horizon
+    by_feed = sa.select(feed, sa.func.count(), sa.func.max(entry_t.c.published_at))
+    tag = (tag_t.c.tag + "").label("tag")  # likewise: not a walk of the tags' index
+    by_tag = (
+        sa.select(tag, sa.func.count())
+        .select_from(entry_t.join(tag_t, tag_t.c.entry_id == entry_t.c.id))
+        .where(arrived)
+        .group_by(tag)
+    )
+    feeds = {
+        str(f): (int(n), newest)
+        for f, n, newest in conn.execute(by_feed.where(arrived).group_by(feed))
+    }
+    return feeds, {str(tag): int(n) for tag, n in conn.execute(by_tag)}
+
+
+def _explicit_deltas(
+    conn: sa.Connection, reader: Reader
+) -> tuple[dict[str, tuple[int, datetime | None]], dict[str, int]]:
+    """What a reader's state rows change to the horizon's counts: −1 for each entry arrived
+    after it and marked read, +1 for each from before it kept unread (with its date: it may
+    be its feed's newest unread). By feed ``(delta, newest kept unread)``, and by tag."""
+    kept = sa.and_(state_t.c.read.is_(False), entry_t.c.first_seen_at <= reader.read_before)
+    differs = sa.or_(
+        sa.and_(state_t.c.read.is_(True), entry_t.c.first_seen_at > reader.read_before), kept
+    )
+    delta = sa.func.sum(sa.case((state_t.c.read.is_(True), -1), else_=1))
+    joined = state_t.join(entry_t, entry_t.c.id == state_t.c.entry_id)
+    mine = (state_t.c.account_id == reader.account_id, differs)
+    newest_kept = sa.func.max(sa.case((kept, entry_t.c.published_at), else_=None))
+    by_feed = (
+        sa.select(entry_t.c.feed_id, delta, newest_kept)
+        .select_from(joined)
+        .where(*mine)
+        .group_by(entry_t.c.feed_id)
+    )
+    by_tag = (
+        sa.select(tag_t.c.tag, delta)
+        .select_from(joined.join(tag_t, tag_t.c.entry_id == entry_t.c.id))
+        .where(*mine)
+        .group_by(tag_t.c.tag)
+    )
+    feeds = {str(f): (int(n), newest) for f, n, newest in conn.execute(by_feed)}
+    return feeds, {str(tag): int(n) for tag, n in conn.execute(by_tag)}
 
 
 def _set_read(

@@ -67,29 +67,23 @@ def unread(reader: Reader, entry: Any, dialect: str = "", *, page: bool = False)
     return sa.and_(key.in_(candidates), ~read_row)
 
 
-def unread_ids(reader: Reader) -> Any:
-    """The ids of a reader's unread entries from the indexes alone (``ix_entry_arrival``,
-    the state's key), never a row of ``entry``: what arrived after the horizon, and the few
-    kept unread from before it, less those marked read. For counts over everything: joining
-    ``entry`` first read a table page per unread entry (BENCHMARKS.md, « API Google
-    Reader »)."""
-    before = entry_t.alias("kept_entry")
+def earliest_unread(reader: Reader) -> Any:
+    """The oldest publication date among a reader's unread entries, or among the few
+    read ones that arrived after the horizon (a lower bound): what lets an oldest-first page
+    start its walk of ``ix_entry_published`` there rather than at the oldest entry of all,
+    passing every older, read one (PostgreSQL: 60 ms, BENCHMARKS.md « Google Reader API »).
+    From the arrival index (``ix_entry_arrival``: arrival, feed, date) and the reader's kept
+    rows. NULL when nothing is unread: no entry passes."""
+    kept = entry_t.alias("kept_unread")
     candidates = sa.union_all(
-        sa.select(entry_t.c.id.label("id")).where(entry_t.c.first_seen_at > reader.read_before),
-        sa.select(state_t.c.entry_id.label("id"))
-        .join(before, before.c.id == state_t.c.entry_id)
-        .where(
-            state_t.c.account_id == reader.account_id,
-            state_t.c.read.is_(False),
-            before.c.first_seen_at <= reader.read_before,
+        sa.select(entry_t.c.published_at.label("published")).where(
+            entry_t.c.first_seen_at > reader.read_before
         ),
-    ).subquery("candidate")
-    read_row = sa.exists().where(
-        state_t.c.account_id == reader.account_id,
-        state_t.c.entry_id == candidates.c.id,
-        state_t.c.read.is_(True),
-    )
-    return sa.select(candidates.c.id).where(~read_row)
+        sa.select(kept.c.published_at)
+        .select_from(state_t.join(kept, kept.c.id == state_t.c.entry_id))
+        .where(state_t.c.account_id == reader.account_id, state_t.c.read.is_(False)),
+    ).subquery("unread_dates")
+    return sa.select(sa.func.min(candidates.c.published)).scalar_subquery()
 
 
 def starred(reader: Reader, entry: Any) -> Any:
@@ -113,6 +107,8 @@ def reading_conditions(
     reader = selection.reader
     if reader is not None and selection.unread_only:
         conditions.append(unread(reader, entry, dialect, page=page))
+        if page and selection.oldest_first:
+            conditions.append(entry.c.published_at >= earliest_unread(reader))
     if reader is not None and selection.read_only:
         conditions.append(~unread(reader, entry))
     if reader is not None and selection.starred_only:

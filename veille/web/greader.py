@@ -145,17 +145,16 @@ def unread_count(call: Call) -> Response:
     would cost a query of its own at every sync (apps count their items themselves)."""
     config, reader = state.config(call.request), call.account.reader
     catalog = Catalog.of(config)
-    by_feed = call.store.unread_by_feed(reader)
-    by_feed = {f.id: by_feed[f.id] for f in catalog.feeds if f.id in by_feed}
-    by_tag = call.store.unread_counts(reader, Selection(reader=reader))
-    by_label = {catalog.shown(tag): n for tag, n in by_tag.items() if tag}
-    return JSONResponse(unread_count_json(by_feed, by_label, by_tag.get("", 0)))
+    summary = call.store.unread_summary(reader)
+    by_feed = {f.id: summary.by_feed[f.id] for f in catalog.feeds if f.id in summary.by_feed}
+    by_label = {catalog.shown(tag): n for tag, n in summary.by_tag.items()}
+    return JSONResponse(unread_count_json(by_feed, by_label, summary.total))
 
 
 def item_ids(call: Call) -> Response:
     stream = call.stream(call.params.get("s") or READING_LIST)
-    page = call.store.list_entries(stream.selection)
-    return JSONResponse(item_refs_json(page.entries, page.next_cursor))
+    refs, cursor = call.store.list_entry_refs(stream.selection)
+    return JSONResponse(item_refs_json(refs, cursor))
 
 
 def item_contents(call: Call) -> Response:
