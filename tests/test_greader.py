@@ -329,6 +329,9 @@ def test_two_readers_never_see_each_others_state(setup: Setup) -> None:
     [
         ("POST", "edit-tag", {"i": "zz", "a": READ}, 400, "identifiant d'article invalide"),
         ("POST", "edit-tag", {"i": str(2**64), "a": READ}, 400, "identifiant d'article invalide"),
+        # beyond PostgreSQL's INTEGER keys: refused, not a 500 (``limits.MAX_ID``)
+        ("POST", "stream/items/contents", {"i": "0000000100000000"}, 400, "identifiant"),
+        ("POST", "edit-tag", {"i": str(2**32), "a": READ}, 400, "identifiant d'article invalide"),
         ("POST", "edit-tag", {"a": READ}, 400, "au moins un article"),
         ("POST", "edit-tag", {"i": "1", "a": READ, "r": READ}, 400, "lu et non lu"),
         ("POST", "edit-tag", {"i": "1", "a": "user/-/label/X"}, 400, "thèmes sont calculés"),

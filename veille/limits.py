@@ -18,7 +18,10 @@ __all__ = ["EARLIEST", "LATEST", "MAX_ENTRIES", "MAX_ID", "check_date", "parse_i
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 MAX_ENTRIES = 500  # entries one request may ask for (API, store); output feeds allow fewer
-MAX_ID = 2**63 - 1  # the largest id a 64-bit integer column holds (SQLite and PostgreSQL)
+# The largest id the store's INTEGER keys hold on PostgreSQL (int4; SQLite's are 64-bit, but
+# a store moves between both): a larger one given to PostgreSQL (``id IN (…)`` binds its
+# values as INTEGER) would be a 500 instead of "not found".
+MAX_ID = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII digits only: "²".isdigit() is True
 
 
