@@ -3,7 +3,7 @@ recommended profile: 64 MiB, 3 passes), verified in constant time.
 
 A verification costs ~50 ms by design: it happens at login (web form, API ClientLogin),
 never per request — sessions and API tokens are signed and carry the account's
-``secret_version`` instead (``store/accounts.py``).
+``secret_version`` instead (``store/accounts.py``; docs/ARCHITECTURE.md, accounts).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from veille.errors import QueryError
 from veille.limits import parse_id
-from veille.models import ROLE_LABELS, Selection
+from veille.models import ROLE_LABELS, Account, Selection
 from veille.outputs import FEED_LIMIT, FORMATS, feed_document
 from veille.render import html, reading_pages
 from veille.render.digest_page import ReaderBar
@@ -49,15 +49,23 @@ STARRED = "/moi/gardes"
 FEED_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON"}
 
 
-@router.post("/lecture")
-async def mark(request: Request) -> Response:
+async def _posted(request: Request) -> tuple[Account, dict[str, str]] | Response:
+    """The reader and the form of a reading POST; else the answer (session ended, or the
+    form's CSRF token missing or wrong)."""
     found = current_account(request)
     if found is None:
         return _expired(request)
     account, session = found
     form = await read_form(request)
-    if not csrf_ok(form, session):
-        return _refused(request)
+    return (account, form) if csrf_ok(form, session) else _refused(request)
+
+
+@router.post("/lecture")
+async def mark(request: Request) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    account, form = posted
     action, entry = ACTIONS.get(form.get("action", "")), parse_id(form.get("id", ""))
     if action is None or entry is None:
         message = "Action ou article inconnu : rechargez la page et recommencez."
@@ -71,13 +79,10 @@ async def mark(request: Request) -> Response:
 
 @router.post("/lecture/tout")
 async def mark_all(request: Request) -> Response:
-    found = current_account(request)
-    if found is None:
-        return _expired(request)
-    account, session = found
-    form = await read_form(request)
-    if not csrf_ok(form, session):
-        return _refused(request)
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    account, form = posted
     now, back = state.now(request), safe_back(form.get("retour", ""))
     ids = [parse_id(t.strip()) for t in form.get("ids", "").split(",") if t.strip()]
     try:
