@@ -6,6 +6,8 @@
 - Loopback servers: ``feed_server`` / ``feed_server_factory`` (``tests.servers.FeedServer``),
   ``fetch_policy`` / ``fetch``, ``smtp`` (``tests.mail_support.MailServer``), ``browser``
   (one headless Chromium per module).
+- Passwords: hashed at argon2's lowest cost in this process (``production_hashing``, autouse:
+  it yields the production hasher and dummy hash).
 - Data: ``now`` (the fixed clock), ``pool`` (parser processes, one per module),
   ``mail_ids`` (the e-mail tests' entries), ``api_client`` (the API over a filled store).
 - Helpers: ``free_port()``, ``wait_until(check, timeout)`` (bounded polling instead of fixed
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import socket
 import time
@@ -110,6 +113,27 @@ def run_updater(
                 updater.close()
 
     return {r.feed_id: r for r in asyncio.run(go())}
+
+
+# --- password hashes ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def production_hashing() -> Iterator[tuple[Any, str]]:
+    """argon2id at its lowest cost for the tests run in this process (8 KiB, one pass: ~0.1 ms
+    a hash or a check instead of ~50 ms, several hundred times in the suite). The parameters
+    travel in each hash, so these still check as argon2id. What production hashes with is
+    yielded (the hasher, the dummy hash) for the test that checks it; ``veille`` processes
+    started by tests (``veille users``, ``veille serve``) hash at production cost."""
+    from argon2 import PasswordHasher
+
+    import veille.passwords as passwords
+
+    production = passwords._hasher, passwords._DUMMY
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._hasher, passwords._DUMMY = cheap, cheap.hash(secrets.token_urlsafe(16))
+    yield production
+    passwords._hasher, passwords._DUMMY = production
 
 
 # --- stores -------------------------------------------------------------------------------------

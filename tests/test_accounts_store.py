@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import extract_parameters, profiles
 
 from veille.models import Account, FeedSpec, ParsedEntry, Reader, Selection, parse_role
-from veille.passwords import hash_password, password_problem, verify_password
+from veille.passwords import PROFILE, hash_password, password_problem, verify_password
 from veille.rules.tagging import TagReason
 from veille.store import Store
 from veille.store.tables import entry_t, state_t, tag_t
@@ -100,13 +102,23 @@ def test_secrets_and_their_version(store: Store, now: datetime) -> None:
 
 
 def test_passwords_are_argon2id_and_bounded() -> None:
-    stored = hash_password("correct horse")
+    stored = hash_password("correct horse")  # at the tests' low cost (conftest.py)
     assert stored.startswith("$argon2id$")
     assert verify_password(stored, "correct horse")
     assert not verify_password(None, "correct horse")  # no password set
     assert not verify_password("pas un hash", "correct horse")
     assert password_problem("court") is not None and password_problem("x" * 2000) is not None
     assert password_problem("assez long !") is None
+
+
+def test_production_hashes_cost_rfc_9106s_profile(production_hashing: tuple[Any, str]) -> None:
+    """What veille hashes with outside the tests: 64 MiB, 3 passes, 4 lanes; the dummy hash
+    (an unknown account) costs the same, so a missing account answers as slowly."""
+    hasher, dummy = production_hashing
+    assert PROFILE == profiles.RFC_9106_LOW_MEMORY
+    assert (PROFILE.memory_cost, PROFILE.time_cost, PROFILE.parallelism) == (65536, 3, 4)
+    assert extract_parameters(hasher.hash("correct horse")) == PROFILE
+    assert extract_parameters(dummy) == PROFILE
 
 
 def test_feed_tokens_are_distinct(store: Store, now: datetime) -> None:

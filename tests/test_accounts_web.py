@@ -1,7 +1,8 @@
 """The site's login with accounts (``/connexion``): roles, sessions that end at once (a
 disabled account, a new password), the admin token only until an editor account exists,
 guessing slowed per client and per account name, CSRF, where one goes afterwards. On
-SQLite and PostgreSQL; the app in-process, the real argon2id hashes."""
+SQLite and PostgreSQL; the app in-process, argon2id hashes at the tests' low cost
+(conftest.py)."""
 
 from __future__ import annotations
 

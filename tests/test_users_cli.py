@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from argon2 import extract_parameters
 from typer.testing import CliRunner
 
 from tests.conftest import veille_env
 from veille.cli.app import app
-from veille.passwords import verify_password
+from veille.passwords import PROFILE, verify_password
 from veille.store import Store
 
 runner = CliRunner()
@@ -97,8 +98,10 @@ def test_scripted_accounts_through_the_installed_command(tmp_path: Path) -> None
     code, said = veille("users", "api-password", "louis")
     assert code == 0 and "il ne sera plus affiché" in said
     shown = said.strip().splitlines()[-1]
-    _, _, api, version = credentials(url, "louis")
+    _, web, api, version = credentials(url, "louis")
     assert verify_password(api, shown) and version == 2
+    # A real ``veille`` process hashes at production cost (this one's tests hash cheaply).
+    assert web and api and extract_parameters(web) == extract_parameters(api) == PROFILE
     code, said = veille("users", "api-password", "louis", "--stdin", stdin="choisi-par-moi-1\n")
     assert code == 0 and verify_password(credentials(url, "louis")[2], "choisi-par-moi-1")
     code, said = veille(

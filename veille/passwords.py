@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 10  # characters of a web password
 MAX_LENGTH = 1024  # a longer one is refused before it is hashed (a cheap denial of service)
 
-_hasher = PasswordHasher()
-# Verified when the account does not exist, so that the answer takes as long as for a
-# wrong password (names cannot be found by timing).
-_DUMMY = _hasher.hash(secrets.token_urlsafe(16))
+# The cost of every hash (argon2-cffi's default). Only the in-process tests lower it
+# (tests/conftest.py, ``_cheap_password_hashes``); no setting does.
+PROFILE = profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(PROFILE)
+# Verified when the account does not exist, so that the answer takes as long as for a wrong
+# password (names cannot be found by timing): a hash with PROFILE's cost, of a random
+# password thrown away. A constant, not hashed at import: every ``veille`` command would pay
+# ~0.1 s for it (tests/test_accounts_store.py checks its cost is PROFILE's).
+_DUMMY = (
+    "$argon2id$v=19$m=65536,t=3,p=4$GGGYwwaKhBUPeagGjY5GzA"
+    "$HsrWRe67bxCTIwrvoXrBiayMjSimddwL44l1SK0js4U"
+)
 
 
 def password_problem(password: str) -> str | None:
