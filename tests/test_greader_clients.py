@@ -171,8 +171,9 @@ def newsboat_unread(folder: Path) -> str:
 
 
 def newsboat_keys(folder: Path, keys: list[str], done: object, timeout: float = 20) -> None:
-    """Interactive newsboat in a pseudo-terminal: each key in turn (a pause between them for
-    its screen), then ``done()`` awaited (bounded) before it quits with ``q`` keys."""
+    """Interactive newsboat in a pseudo-terminal: its list of sources awaited, then each key
+    in turn once the screen it drew has settled, then ``done()`` awaited (bounded) before it
+    quits with ``q`` keys."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: newsboat itself
         os.chdir(folder)
@@ -180,14 +181,14 @@ def newsboat_keys(folder: Path, keys: list[str], done: object, timeout: float = 
         os.execve(newsboat_args(folder)[0], newsboat_args(folder), env)
     screen = folder / "screen.log"  # what it showed: to read when this fails
     try:
-        _drain(fd, 2.0, screen)  # its first screen
+        _drain(fd, screen, until=SOURCES_SCREEN)  # its first screen: the sources, loaded
         for key in keys:
             os.write(fd, key.encode())
-            _drain(fd, 0.7, screen)
+            _drain(fd, screen)
         wait_until(done, timeout, f"newsboat's change in veille (its screen: {screen})")  # type: ignore[arg-type]
         for _ in range(4):
             os.write(fd, b"q")
-            _drain(fd, 0.3, screen)
+            _drain(fd, screen)
     finally:
         deadline = time.monotonic() + 10
         while os.waitpid(pid, os.WNOHANG) == (0, 0):  # reaped once it has quit
@@ -199,17 +200,36 @@ def newsboat_keys(folder: Path, keys: list[str], done: object, timeout: float = 
         os.close(fd)
 
 
-def _drain(fd: int, seconds: float, screen: Path) -> None:
-    """Read what the terminal shows for ``seconds`` (a full pty would block newsboat)."""
-    end = time.monotonic() + seconds
+# The help line under newsboat's list of sources: drawn once its sources are loaded.
+SOURCES_SCREEN = b"q:Quit ENTER:Open"
+
+
+def _drain(
+    fd: int, screen: Path, until: bytes = b"", quiet: float = 0.2, limit: float = 15.0
+) -> None:
+    """Read what the terminal shows (a full pty would block newsboat) until it has drawn
+    something (``until`` among it, when given) and then nothing for ``quiet`` seconds: it
+    waits for a key. Bounded by ``limit``; over when newsboat has quit. A key typed sooner
+    would still be read in its turn (the terminal keeps it): this paces the keys as a
+    person would, without fixed pauses."""
+    end = time.monotonic() + limit
+    shown = b""
     with screen.open("ab") as out:
         while (left := end - time.monotonic()) > 0:
-            ready, _, _ = select.select([fd], [], [], left)
-            if ready:
-                try:
-                    out.write(os.read(fd, 65536))
-                except OSError:
+            settled = bool(shown) and until in shown
+            ready, _, _ = select.select([fd], [], [], min(left, quiet) if settled else left)
+            if not ready:
+                if settled:
                     return
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return  # newsboat has quit: its terminal is closed
+            if not chunk:
+                return
+            out.write(chunk)
+            shown += chunk
 
 
 @pytest.mark.skipif(NEWSBOAT is None, reason="newsboat absent (`make test` l'installe)")
