@@ -59,8 +59,15 @@ system-deps:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
 	fi
 
+# Two test processes (pytest-xdist), each taking whole modules (--dist loadfile: a module's
+# Chromium, Synapse or live server starts once, its tests keep their order): the end-to-end
+# tests spend much of their time waiting on processes and servers, which the other process
+# fills. Every test isolates itself (own port, temporary folder, PostgreSQL schema).
+# `make test TEST_WORKERS=0`: one process.
+TEST_WORKERS ?= 2
+
 test: $(TEST_STAMP) $(SYNAPSE_STAMP) system-deps
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check veille tests bench
