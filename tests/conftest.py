@@ -41,6 +41,12 @@ from veille.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
+# The CLI's consoles (rich) are made at import and keep the width COLUMNS gave then, which
+# would wrap the lines the tests compare: pytest-xdist's workers get COLUMNS=80, a shell may
+# export its own. The tests that need a width set theirs.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 
 @pytest.fixture
 def now() -> datetime:

@@ -241,14 +241,18 @@ def test_the_license_file_is_the_declared_agpl() -> None:
 def test_ci_runs_every_test_and_fails_on_a_skip() -> None:
     """CI (``.ci/run``) runs ``make lint`` and ``make test`` with ``CI=true`` (a skip is then a
     failure, see conftest) and PostgreSQL; ``make test`` selects nothing out (no ``-m``, no
-    ``-k``): the slow end-to-end tests — bodies, guessing, no 5xx — run there too."""
+    ``-k``): the slow end-to-end tests — bodies, guessing, no 5xx — run there too, in two
+    pytest-xdist processes that each take whole modules."""
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r'^export CI="\$\{CI:-true\}"$', ci, re.M)
     assert re.search(r"^export VEILLE_TEST_POSTGRES_URL=", ci, re.M)
     assert re.findall(r"^make \w+$", ci, re.M) == ["make lint", "make test"]
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = re.search(r"^test:.*\n\t(.*)$", makefile, re.M)
-    assert recipe and recipe.group(1) == "$(BIN)/python -m pytest -q $(PYTEST_ARGS)"
+    assert recipe and recipe.group(1) == (
+        "$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)"
+    )
+    assert re.search(r"^TEST_WORKERS \?= 2$", makefile, re.M)
     assert "addopts" not in PYPROJECT["tool"]["pytest"]["ini_options"] or not re.search(
         r"(^|\s)-[mk]\b", PYPROJECT["tool"]["pytest"]["ini_options"]["addopts"]
     )
