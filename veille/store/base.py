@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import shutil
 import tempfile
-import uuid
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -15,12 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from veille.errors import StoreError
+from veille.store.arrivals import ArrivalCounts
 from veille.store.db import create_engine
 from veille.store.tables import feed_t, meta_t
 
 # The newest migration (tests check it is Alembic's head): a database already there starts
 # without importing Alembic at all.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 MIGRATION_LOCK = 0x7665_696D  # advisory lock key serialising migrations on PostgreSQL
 SYNC_LOCK = 0x7665_6973  # … and the feeds.yaml syncs of replicas starting together
 
@@ -37,8 +37,8 @@ class StoreBase:
         self.url = url
         self.engine = create_engine(url)
         self._authority: str | None = None
-        # The unread counts of what arrived after a horizon, by horizon (``reading.py``).
-        self._arrived_counts: dict[datetime, Any] = {}
+        # The unread counts of what arrived after a horizon, by day of arrival (``arrivals.py``).
+        self._arrivals = ArrivalCounts()
         self.read_only = False  # set when writes were refused (pages are still served)
 
     def close(self) -> None:
@@ -208,18 +208,10 @@ def read_only(error: BaseException) -> bool:
 
 ID_AUTHORITY_KEY = "id_authority"
 RETAGGED_KEY = "retagged_at"
-# Changes at every write of entries or their tags (a new value each time, whatever the clock):
-# what the cached unread counts are keyed by (``reading.py``).
-ENTRIES_VERSION_KEY = "entries_version"
 
 
 def curation_key(digest: str) -> str:
     return f"curated_at:{digest}"
-
-
-def entries_changed(conn: sa.Connection) -> None:
-    """Record, in the caller's transaction, that entries or their tags changed."""
-    write_meta(conn, ENTRIES_VERSION_KEY, uuid.uuid4().hex)
 
 
 def write_meta(conn: sa.Connection, key: str, value: str) -> None:

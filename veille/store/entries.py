@@ -16,7 +16,7 @@ from veille.errors import QueryError
 from veille.limits import MAX_ENTRIES, check_date, parse_id
 from veille.models import EntryPage, EntryRef, EntryView, ParsedEntry, Reader, Selection
 from veille.rules.search import compile_query, index_text, to_tsquery
-from veille.store.base import StoreBase, entries_changed, feed_display_title
+from veille.store.base import StoreBase, feed_display_title
 from veille.store.clusters import also_in
 from veille.store.feeds import FetchSuccess
 from veille.store.states import read_value, reading_conditions, state_of
@@ -113,8 +113,6 @@ class EntriesMixin(StoreBase):
             tags += _rewrite_changed(conn, feed_id, updates, now, tagger, extras)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
-            if inserts or updates:
-                entries_changed(conn)
             if success is not None:
                 success.write(conn, feed_id)
         return len(inserts), len(updates)

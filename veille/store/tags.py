@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from veille.limits import parse_id
-from veille.store.base import RETAGGED_KEY, StoreBase, entries_changed, write_meta
+from veille.store.base import RETAGGED_KEY, StoreBase, write_meta
 from veille.store.tables import correction_t, entry_t, tag_t
 
 RULES_KEY = "rules_fingerprint"
@@ -147,7 +147,6 @@ class TagsMixin(StoreBase):
                         conn.execute(sa.insert(tag_t), fresh)
                     when = now or datetime.now(UTC)
                     write_meta(conn, RETAGGED_KEY, when.isoformat())
-                    entries_changed(conn)
             seen += len(batch)
             changed += len(stale)
         self.set_meta(RULES_KEY, fingerprint)
