@@ -18,7 +18,7 @@ ordered, so transactions committing out of order (PostgreSQL) cannot hide a chan
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -70,11 +70,28 @@ class ArrivalCounts:
         if cached is not None and cached[0] == older_key:
             older = cached[1]
         else:
-            older = _sum(self._part(conn, part, version) for part, version in older_key)
+            older = self._older(conn, cached, older_key)
         total = _sum([older, self._part(conn, *whole[-1])])
         with self._lock:
             _bounded(self._sums, HORIZONS_KEPT)[horizon] = (older_key, older, whole, total)
         return total
+
+    def _older(
+        self, conn: sa.Connection, cached: tuple[Key, Counts, Key, Counts] | None, key: Key
+    ) -> Counts:
+        """The sum of the days of ``key`` (all but a horizon's newest). When one day alone
+        changed since the cached sum (an older entry rewritten, a correction), that sum
+        corrected by the day's old and new counts; else the sum of every day."""
+        changed = [] if cached is None else _changed(cached[0], key)
+        if len(changed) == 1 and cached is not None:
+            (part, was), now = changed[0]
+            before = self._parts.get(part)
+            if before is not None and before[0] == was:
+                after = self._part(conn, part, now)
+                return _replaced(
+                    cached[1], before[1], after, lambda: [self._part(conn, *k) for k in key]
+                )
+        return _sum(self._part(conn, part, version) for part, version in key)
 
     def _part(self, conn: sa.Connection, part: Part, version: int) -> Counts:
         found = self._parts.get(part)
@@ -98,20 +115,54 @@ def _bounded(cache: dict[K, V], size: int) -> dict[K, V]:
     return cache
 
 
+def _changed(was: Key, now: Key) -> list[tuple[tuple[Part, int], int]]:
+    """The days of ``now`` whose version differs from ``was`` ((day, old version), new
+    version); every day when the days themselves differ."""
+    if [part for part, _ in was] != [part for part, _ in now]:
+        return [(k, -1) for k in now]
+    return [(old, version) for old, (_, version) in zip(was, now, strict=True) if old[1] != version]
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return a if b is None or (a is not None and a > b) else b
+
+
 def _sum(parts: Iterable[Counts]) -> Counts:
     feeds: ByFeed = {}
     tags: dict[str, int] = {}
     for by_feed, by_tag in parts:
         for feed, (n, newest) in by_feed.items():
             had = feeds.get(feed)
-            if had is None:
-                feeds[feed] = (n, newest)
-            else:
-                dates = [d for d in (had[1], newest) if d is not None]
-                feeds[feed] = (had[0] + n, max(dates) if dates else None)
+            feeds[feed] = (n, newest) if had is None else (had[0] + n, _later(had[1], newest))
         for tag, n in by_tag.items():
             tags[tag] = tags.get(tag, 0) + n
     return feeds, tags
+
+
+def _replaced(total: Counts, old: Counts, new: Counts, parts: Callable[[], list[Counts]]) -> Counts:
+    """``total`` with one of its days' counts ``old`` replaced by ``new``. A feed whose
+    newest date was that day's gets the newest of its days again (from ``parts``, all of
+    them, read only then); what falls to zero goes, as a sum would leave it out."""
+    feeds, tags = dict(total[0]), dict(total[1])
+    dropped = []
+    for feed, (n, newest) in old[0].items():
+        count, top = feeds[feed]
+        feeds[feed] = (count - n, top)
+        if newest == top and new[0].get(feed, (0, None))[1] != top:
+            dropped.append(feed)
+    for feed, (n, newest) in new[0].items():
+        count, top = feeds.get(feed, (0, None))
+        feeds[feed] = (count + n, _later(top, newest))
+    if dropped:
+        every = parts()
+        for feed in dropped:
+            dates = (p[0][feed][1] for p in every if feed in p[0])
+            feeds[feed] = (feeds[feed][0], max((d for d in dates if d is not None), default=None))
+    for tag, n in old[1].items():
+        tags[tag] -= n
+    for tag, n in new[1].items():
+        tags[tag] = tags.get(tag, 0) + n
+    return {f: v for f, v in feeds.items() if v[0]}, {t: n for t, n in tags.items() if n}
 
 
 def _count(conn: sa.Connection, day: str, horizon: datetime | None) -> Counts:
