@@ -257,3 +257,43 @@ def migrated(url: str) -> None:
         assert counts(store, Reader(1, HORIZON)) == BEFORE
     finally:
         store.close()
+
+
+def test_a_sum_behind_several_changes_is_corrected_step_by_step(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader whose last count is several changes old: each day's steps since the counts
+    it summed (counted meanwhile for another reader) correct its sum, exactly — a feed's
+    newest date that came and went included."""
+    ids = fill(store)
+    first = Reader(1, HORIZON)
+    other = Reader(2, HORIZON + H)  # its own first day, the same later days
+    assert counts(store, first) == BEFORE
+    counts(store, other)
+    steps: list[int] = []
+    real = arrivals._replaced
+    monkeypatch.setattr(
+        arrivals,
+        "_replaced",
+        lambda *a: steps.append(1) or real(*a),  # type: ignore[func-returns-value]
+    )
+
+    def moved(published: datetime) -> None:
+        with store.engine.begin() as conn:
+            query = sa.update(entry_t).where(entry_t.c.id == ids["d3"])
+            conn.execute(query.values(published_at=published))
+        counts(store, other)
+
+    moved(NOW - 5 * H)  # feed a's newest, for a while
+    moved(NOW - 30 * H)
+    _correction(store, ids)
+    counts(store, other)
+    steps.clear()
+    found = counts(store, first)
+    assert found == (
+        {"a": (2, NOW - 30 * H), "b": (2, NOW - 2 * H)},
+        BEFORE[1] | {"evaluation": 1},
+        4,
+    )
+    assert found == cold(store, first)
+    assert len(steps) == 3  # two steps of the 19th, one of the 18th
