@@ -33,7 +33,9 @@ class Reason(Protocol):
     def field(self) -> str: ...
 
     @property
-    def term(self) -> str: ...
+    def shown(self) -> str:
+        """What is stored and shown: the words found (``TagReason.shown``)."""
+        ...
 
 
 # (feed_id, title, summary_html, content_html, categories, url) -> {tag: reason}; the link
@@ -45,7 +47,7 @@ TagMany = Callable[[list[Fields]], list[Mapping[str, Reason]]]
 
 def tag_rows(entry_id: int, tags: Mapping[str, Reason]) -> list[dict[str, Any]]:
     return [
-        {"entry_id": entry_id, "tag": name, "field": r.field, "term": r.term}
+        {"entry_id": entry_id, "tag": name, "field": r.field, "term": r.shown}
         for name, r in tags.items()
     ]
 
@@ -56,7 +58,7 @@ class EditorReason:
     public API shows only that an editor did)."""
 
     field: str = "editor"
-    term: str = ""
+    shown: str = ""
 
 
 EDITOR = EditorReason()
@@ -131,7 +133,7 @@ class TagsMixin(StoreBase):
             by_rules = dict(zip(ids, all_tags, strict=True))
             for entry_id, tags in by_rules.items():
                 final = corrected(tags, verdicts.get(entry_id, {}))
-                wanted = {name: (reason.field, reason.term) for name, reason in final.items()}
+                wanted = {name: (reason.field, reason.shown) for name, reason in final.items()}
                 if wanted != current[entry_id]:
                     stale.append(entry_id)
             if stale:
