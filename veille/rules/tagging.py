@@ -61,6 +61,7 @@ from veille.rules.terms import NEAR, SITE, AtomIndex, atom_key, is_near, parse_t
 from veille.text import Words, strip_html, words
 
 __all__ = [
+    "EDITOR_FIELD",
     "CompiledRules",
     "EntryText",
     "RuleSet",
@@ -74,6 +75,8 @@ __all__ = [
 ]
 
 Field = Literal["title", "summary", "content", "category", "link", "source"]
+# The field of a stored reason when an editor gave the theme (corrections win over rules).
+EDITOR_FIELD = "editor"
 TEXT_FIELDS: tuple[Field, ...] = ("title", "summary", "content", "category", "link")
 _SEP = "\x00"  # between categories: never a token, so no phrase crosses it
 

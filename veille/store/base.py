@@ -6,10 +6,11 @@ import errno
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -211,6 +212,16 @@ RETAGGED_KEY = "retagged_at"
 # Changes at every write of entries or their tags (a new value each time, whatever the clock):
 # what the cached unread counts are keyed by (``reading.py``).
 ENTRIES_VERSION_KEY = "entries_version"
+
+
+T = TypeVar("T")
+IN_CHUNK = 500  # values per ``IN (…)`` clause: well under SQLite's bound on parameters
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of ``IN_CHUNK``, one ``IN (…)`` statement each."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
 
 
 def curation_key(digest: str) -> str:

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from veille.limits import parse_id
-from veille.store.base import RETAGGED_KEY, StoreBase, entries_changed, write_meta
+from veille.rules.tagging import EDITOR_FIELD
+from veille.store.base import RETAGGED_KEY, StoreBase, entries_changed, in_chunks, write_meta
 from veille.store.tables import correction_t, entry_t, tag_t
 
 RULES_KEY = "rules_fingerprint"
@@ -57,7 +58,7 @@ class EditorReason:
     """Why a theme is there when an editor gave it (who and when: ``tag_correction``; the
     public API shows only that an editor did)."""
 
-    field: str = "editor"
+    field: str = EDITOR_FIELD
     shown: str = ""
 
 
@@ -227,10 +228,14 @@ class TagsMixin(StoreBase):
         with self.engine.connect() as conn:
             return {name: int(n) for name, n in conn.execute(query)}
 
-    def tag_reasons(self, entry_id: int) -> dict[str, tuple[str, str]]:
-        """``{tag: (field, term)}`` of one entry."""
+    def tag_reasons(self, entry_ids: Iterable[str | int]) -> dict[str, dict[str, tuple[str, str]]]:
+        """``{entry id: {tag: (field, term)}}`` of ``entry_ids`` (an entry without tags, or
+        unknown, is left out)."""
+        ids = [i for i in (parse_id(e) for e in entry_ids) if i is not None]
+        reasons: dict[str, dict[str, tuple[str, str]]] = {}
         with self.engine.connect() as conn:
-            return {
-                t.tag: (t.field, t.term)
-                for t in conn.execute(sa.select(tag_t).where(tag_t.c.entry_id == entry_id))
-            }
+            for chunk in in_chunks(ids):
+                query = sa.select(tag_t).where(tag_t.c.entry_id.in_(chunk))
+                for t in conn.execute(query):
+                    reasons.setdefault(str(t.entry_id), {})[t.tag] = (t.field, t.term)
+        return reasons
