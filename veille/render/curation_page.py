@@ -21,10 +21,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from veille.models import EntryView, TagRule, UneLine
-from veille.rules.tagging import EDITOR_FIELD
 from veille.render.digest_page import OTHERS, Option, first_theme, other_sources
 from veille.render.french import date_only, french_date, french_datetime, tag_reason
 from veille.render.html import query_string
+from veille.rules.tagging import EDITOR_FIELD
 from veille.text import first_upper, readable, strip_html
 
 __all__ = [
