@@ -231,7 +231,7 @@ def test_tags_and_index_computed_in_workers_match_the_store_side(
     store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
     from veille.models import Config, Selection, TagRule
-    from veille.rules.tagging import RuleSet
+    from veille.rules.ruleset import RuleSet
 
     config = Config(
         path="feeds.yaml",

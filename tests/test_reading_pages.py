@@ -21,7 +21,8 @@ from fastapi.testclient import TestClient
 from veille.ingest.pipeline import retag_if_needed
 from veille.models import ParsedEntry, Selection
 from veille.passwords import hash_password
-from veille.rules.tagging import RuleSet, TagReason
+from veille.rules.ruleset import RuleSet
+from veille.rules.tagging import TagReason
 from veille.store import Store
 from veille.store.tables import entry_t
 

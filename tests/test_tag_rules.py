@@ -11,7 +11,8 @@ import pytest
 from veille.config.load import validate_config
 from veille.models import ParsedEntry, TagRule
 from veille.rules.hosts import HostPatterns, host_of
-from veille.rules.tagging import EntryText, RuleSet, TagReason, compile_rules, tag
+from veille.rules.ruleset import RuleSet
+from veille.rules.tagging import EntryText, TagReason, compile_rules, tag
 
 RULES = compile_rules(
     [

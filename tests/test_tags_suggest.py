@@ -23,8 +23,9 @@ from veille.cli.app import app
 from veille.config.load import load_config
 from veille.models import ParsedEntry, Selection, TagRule
 from veille.rules.candidates import contexts, phrases
+from veille.rules.ruleset import RuleSet
 from veille.rules.suggest import Proposal, RuleChange, Verdict, suggest
-from veille.rules.tagging import EntryText, RuleSet, entry_words
+from veille.rules.tagging import EntryText, entry_words
 from veille.store import Store
 
 TABLETTES = TagRule("tablettes", "Tablettes", match=("tablette*", "iPad"))

@@ -37,7 +37,7 @@ def tags_test(
 
     from veille.ingest.service import utcnow
     from veille.rules.preview import preview
-    from veille.rules.tagging import RuleSet
+    from veille.rules.ruleset import RuleSet
 
     settings = _settings()
     config = _config(settings)

@@ -47,14 +47,12 @@ may list forty alternatives, a reason that people read needs the two that counte
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from veille.models import Config, ParsedEntry, TagRule
+from veille.models import ParsedEntry, TagRule
 from veille.rules.context import chain, close, vetoes
 from veille.rules.hosts import HostPatterns
 from veille.rules.terms import NEAR, SITE, AtomIndex, atom_key, is_near, parse_term
@@ -64,7 +62,6 @@ __all__ = [
     "EDITOR_FIELD",
     "CompiledRules",
     "EntryText",
-    "RuleSet",
     "TagReason",
     "category_words",
     "compile_rules",
@@ -436,79 +433,3 @@ def _complete(atoms: Iterable[int], compiled: CompiledRules) -> set[int]:
             parts[t] = parts.get(t, 0) | (1 << p)
     terms = compiled.terms
     return {t for t, mask in parts.items() if mask == terms[t].full}
-
-
-@dataclass(frozen=True, slots=True)
-class RulesSpec:
-    """A ``RuleSet`` as data (see ``RuleSet.spec``); ``fingerprint`` identifies it."""
-
-    fingerprint: str
-    rules: tuple[TagRule, ...]
-    feed_tags: tuple[tuple[str, tuple[str, ...]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSet:
-    """The taxonomy of a config plus each feed's own tags, ready to tag stored entries.
-
-    ``fingerprint`` changes whenever anything that decides tags changes (rules or feed tags):
-    the store remembers the fingerprint it last tagged with, and a different one means a retag.
-    """
-
-    compiled: CompiledRules
-    feed_tags: dict[str, tuple[str, ...]]
-    fingerprint: str
-
-    @classmethod
-    def from_config(cls, config: Config) -> RuleSet:
-        return cls.build(config.tags, {f.id: f.tags for f in config.feeds})
-
-    @classmethod
-    def build(cls, rules: Sequence[TagRule], feed_tags: dict[str, tuple[str, ...]]) -> RuleSet:
-        payload = json.dumps(
-            [
-                [[r.name, r.match, r.exclude, r.weak, r.ignore, r.hosts] for r in rules],
-                sorted([feed, list(tags)] for feed, tags in feed_tags.items()),
-            ],
-            ensure_ascii=False,
-        )
-        return cls(
-            compiled=compile_rules(rules),
-            feed_tags=dict(feed_tags),
-            fingerprint=hashlib.sha256(payload.encode()).hexdigest()[:16],
-        )
-
-    @property
-    def spec(self) -> RulesSpec:
-        """What rebuilds these rules elsewhere (a worker process): small and picklable."""
-        return RulesSpec(self.fingerprint, self.compiled.rules, tuple(self.feed_tags.items()))
-
-    def tag_fields(
-        self,
-        feed_id: str,
-        title: str,
-        summary_html: str,
-        content_html: str,
-        categories: tuple[str, ...],
-        url: str | None = None,
-    ) -> dict[str, TagReason]:
-        """Tags of one entry from its stored fields (HTML is stripped here) and its link."""
-        text = EntryText(
-            title=title,
-            summary=strip_html(summary_html),
-            content=strip_html(content_html),
-            categories=categories,
-            feed_tags=self.feed_tags.get(feed_id, ()),
-            url=url,
-        )
-        return tag(text, self.compiled)
-
-    def tag_entry(self, feed_id: str, entry: ParsedEntry) -> dict[str, TagReason]:
-        return self.tag_fields(
-            feed_id,
-            entry.title,
-            entry.summary_html,
-            entry.content_html,
-            entry.categories,
-            entry.url,
-        )

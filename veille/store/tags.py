@@ -228,7 +228,13 @@ class TagsMixin(StoreBase):
         with self.engine.connect() as conn:
             return {name: int(n) for name, n in conn.execute(query)}
 
-    def tag_reasons(self, entry_ids: Iterable[str | int]) -> dict[str, dict[str, tuple[str, str]]]:
+    def tag_reasons(self, entry_id: int) -> dict[str, tuple[str, str]]:
+        """``{tag: (field, term)}`` of one entry."""
+        return self.tag_reasons_of([entry_id]).get(str(entry_id), {})
+
+    def tag_reasons_of(
+        self, entry_ids: Iterable[str | int]
+    ) -> dict[str, dict[str, tuple[str, str]]]:
         """``{entry id: {tag: (field, term)}}`` of ``entry_ids`` (an entry without tags, or
         unknown, is left out)."""
         ids = [i for i in (parse_id(e) for e in entry_ids) if i is not None]

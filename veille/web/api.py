@@ -112,7 +112,7 @@ def get_entry(request: Request, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)])
     entry = store.get_entry(entry_id)
     if entry is None:
         raise HTTPException(404, "article introuvable")
-    reasons = store.tag_reasons([entry_id]).get(str(entry_id), {})
+    reasons = store.tag_reasons(entry_id)
     return entry_json(entry) | {
         "tag_reasons": [
             {"tag": name, "field": field, "term": term}

@@ -114,7 +114,7 @@ def _build(
         picks,
         taxonomy=config.tags,
         labels=labels,
-        reasons=s.tag_reasons(ids),
+        reasons=s.tag_reasons_of(ids),
         reviewed=s.reviewed_entries(spec.name),
         tz=tz,
     )
