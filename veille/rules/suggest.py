@@ -12,7 +12,8 @@ disagree, changes of the theme's rules that would make them agree are proposed:
   chocolat »: ``candidates.contexts``), or the term to remove from ``match``/``weak`` (a
   host pattern from ``hosts``); or a word of the entry to add to ``exclude`` (« chocolat »),
   proposed only when it satisfies at least ``EXCLUSION_VERDICTS`` verdicts (every word of
-  one wrongly tagged entry would veto it there: one verdict says nothing of which word).
+  one wrongly tagged entry would veto it there: one verdict says nothing of which word) and
+  more verdicts than it changes other entries (``_explains_enough``).
 
 Each candidate is measured by running the tagger with the change over the stored entries
 given (``sample``: the command passes the recent ones) and over every corrected entry:
@@ -232,10 +233,13 @@ def suggest(
 
 
 def _explains_enough(p: Proposal) -> bool:
-    """A new veto must satisfy ``EXCLUSION_VERDICTS`` verdicts: any word of one wrongly
-    tagged entry would veto it (« noir », « fête »…), a word shared by several is a sign."""
+    """A new veto must satisfy ``EXCLUSION_VERDICTS`` verdicts — any word of one wrongly
+    tagged entry would veto it (« noir », « fête »…), a word shared by several is a sign —
+    and change fewer entries without verdict than it satisfies: it takes the theme wherever
+    its word stands, from entries nobody has judged (blindly applied, « annoncé » vetoing
+    ``ressources``, 3 verdicts for 3 such entries, cost a right tag on labelled headlines)."""
     new_veto = p.change.key == "exclude" and p.change.add
-    return not new_veto or len(p.satisfied) >= EXCLUSION_VERDICTS
+    return not new_veto or EXCLUSION_VERDICTS <= len(p.satisfied) > p.changed
 
 
 def _dominates(q: Proposal, p: Proposal) -> bool:
