@@ -5,10 +5,11 @@ from __future__ import annotations
 import errno
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -208,6 +209,16 @@ def read_only(error: BaseException) -> bool:
 
 ID_AUTHORITY_KEY = "id_authority"
 RETAGGED_KEY = "retagged_at"
+
+
+T = TypeVar("T")
+IN_CHUNK = 500  # values per ``IN (…)`` clause: well under SQLite's bound on parameters
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices of ``IN_CHUNK``, one ``IN (…)`` statement each."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
 
 
 def curation_key(digest: str) -> str:

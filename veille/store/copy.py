@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.rules.search import index_text
 from veille.store.base import ID_AUTHORITY_KEY, StoreBase
-from veille.store.entries import FTS_INSERT
+from veille.store.fulltext import FTS_INSERT
 from veille.store.tables import arrival_day_t, entry_t, metadata
 
 COPY_BATCH = 1000
