@@ -424,3 +424,36 @@ def test_replicas_syncing_feeds_yaml_together_do_not_collide() -> None:
         finally:
             first.close()
             second.close()
+
+
+def test_two_writers_of_one_fact_at_once(store: Store) -> None:
+    """A store-wide fact written by two transactions at once (two replicas, or the scheduler
+    and a request): the second waits for the first, then writes; neither fails on the key
+    (with a delete then an insert, PostgreSQL's second writer found the first one's row
+    gone and its insert failed)."""
+    import threading
+
+    from veille.store.base import write_meta
+    from veille.store.tables import meta_t
+
+    errors: list[BaseException] = []
+    with store.engine.connect() as first:
+        first.begin()
+        write_meta(first, "test_fact", "one")
+
+        def second() -> None:
+            try:
+                with store.engine.begin() as conn:
+                    write_meta(conn, "test_fact", "two")
+            except BaseException as e:  # reported to the test below
+                errors.append(e)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)  # it waits on the first writer's row or lock
+        first.commit()
+    thread.join(30)
+    assert not thread.is_alive() and errors == []
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(meta_t.c.value).where(meta_t.c.key == "test_fact")).all()
+    assert [r.value for r in rows] == ["two"]

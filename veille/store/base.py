@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from veille.errors import StoreError
@@ -215,7 +216,7 @@ T = TypeVar("T")
 IN_CHUNK = 500  # values per ``IN (…)`` clause: well under SQLite's bound on parameters
 
 
-def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+def in_chunks(values: list[T]) -> Iterator[list[T]]:
     """``values`` in slices of ``IN_CHUNK``, one ``IN (…)`` statement each."""
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
@@ -225,7 +226,29 @@ def curation_key(digest: str) -> str:
     return f"curated_at:{digest}"
 
 
+def upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    key: Sequence[str],
+    columns: Sequence[str],
+) -> None:
+    """Insert ``rows``, or update ``columns`` of those whose ``key`` is there already: one
+    statement (``ON CONFLICT``, on both backends), so two writers at once cannot both
+    insert (a delete then an insert can: PostgreSQL's second writer finds the row deleted
+    by the first, not the one it inserted, and its insert fails on the key)."""
+    if not rows:
+        return
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = module.insert(table)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=list(key), set_={c: insert.excluded[c] for c in columns}
+        ),
+        rows,
+    )
+
+
 def write_meta(conn: sa.Connection, key: str, value: str) -> None:
     """Set a store-wide fact inside the caller's transaction."""
-    conn.execute(sa.delete(meta_t).where(meta_t.c.key == key))
-    conn.execute(sa.insert(meta_t).values(key=key, value=value))
+    upsert(conn, meta_t, [{"key": key, "value": value}], ("key",), ("value",))

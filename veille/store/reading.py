@@ -14,35 +14,17 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.limits import parse_id
 from veille.models import Reader, Selection
-from veille.store.base import StoreBase
+from veille.store.base import StoreBase, in_chunks, upsert
 from veille.store.entries import _newest_of_its_story, selection_conditions
 from veille.store.tables import account_t, entry_t, state_t, tag_t
-
-CHUNK = 500  # entry ids per statement
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 def _upsert(conn: sa.Connection, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     """Insert state rows, or update ``columns`` of those already there."""
-    if not rows:
-        return
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = module.insert(state_t)
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["account_id", "entry_id"],
-            set_={c: insert.excluded[c] for c in columns},
-        ),
-        rows,
-    )
+    upsert(conn, state_t, rows, ("account_id", "entry_id"), columns)
 
 
 def _forget_defaults(conn: sa.Connection, account_id: int) -> None:
@@ -93,7 +75,7 @@ class ReadingMixin(StoreBase):
             horizon = self._horizon(conn, account_id)
             if horizon is None or not ids:
                 return 0
-            for part in _chunks(ids):
+            for part in in_chunks(ids):
                 if read is not None:
                     changed += _set_read(conn, account_id, horizon, part, read, now, arrived_by)
                 if starred is not None:
@@ -118,7 +100,7 @@ class ReadingMixin(StoreBase):
             if not _unfiltered(selection):
                 ids = list(conn.execute(sa.select(entry_t.c.id).where(*conditions)).scalars())
                 changed = 0
-                for part in _chunks(ids):
+                for part in in_chunks(ids):
                     changed += _set_read(conn, account_id, horizon, part, True, now, up_to)
                 _forget_defaults(conn, account_id)
                 return changed
