@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from veille.errors import QueryError
-from veille.limits import MAX_ENTRIES, check_date, parse_id
+from veille.limits import MAX_ENTRIES
 from veille.models import EntryPage, EntryRef, EntryView, ParsedEntry, Reader, Selection
 from veille.rules.search import index_text
-from veille.store.base import StoreBase, feed_display_title
+from veille.store.base import StoreBase
 from veille.store.clusters import also_in
 from veille.store.feeds import FetchSuccess
 from veille.store.fulltext import (
     FTS_DELETE,
     FTS_INSERT,
     is_dense,
-    matches,
-    matching_ids,
     pg_search_rows,
     recent_first,
     sqlite_recent_matches,
 )
-from veille.store.states import read_value, reading_conditions, state_of
-from veille.store.tables import entry_t, feed_t, hidden_t, tag_t
+from veille.store.selecting import (
+    encode_cursor,
+    entries_query,
+    newest_of_its_story,
+    selection_conditions,
+)
+from veille.store.tables import entry_t, feed_t, tag_t
 from veille.store.tags import Reason, corrected, read_verdicts, tag_rows
 
 BATCH = 500  # entries per transaction when saving a feed
@@ -132,7 +133,7 @@ class EntriesMixin(StoreBase):
         says so), one keyset page. With a ``reader``, each entry carries its read and
         starred state (a LEFT JOIN on the reader's state rows: still one query)."""
         with self._read() as conn:
-            rows, cursor = self._page(conn, selection, _entries_query(selection.reader))
+            rows, cursor = self._page(conn, selection, entries_query(selection.reader))
             tags = _tags_of(conn, [r.id for r in rows])
             also = also_in(conn, [(r.id, r.cluster_id, r.feed_id) for r in rows])
         views = (_entry_view(r, tags.get(r.id, ()), also.get(r.id, ())) for r in rows)
@@ -173,7 +174,7 @@ class EntriesMixin(StoreBase):
                 selection, entry_t, dialect, dense=dense, materialized=materialized, page=True
             )
             if selection.collapse:
-                conditions.append(_newest_of_its_story(selection, dialect))
+                conditions.append(newest_of_its_story(selection, dialect))
             return query.where(*conditions)
 
         rows: list[Any] | None = None
@@ -207,7 +208,7 @@ class EntriesMixin(StoreBase):
         """These entries (unknown ids left out), in the order asked: one query each for the
         entries, their tags and their other sources, whatever their number; with their
         state for ``reader`` when given."""
-        query = _entries_query(reader).where(entry_t.c.id.in_(entry_ids))
+        query = entries_query(reader).where(entry_t.c.id.in_(entry_ids))
         with self._read() as conn:
             rows = {r.id: r for r in conn.execute(query)} if entry_ids else {}
             tags = _tags_of(conn, list(rows))
@@ -229,7 +230,7 @@ class EntriesMixin(StoreBase):
         dialect = self.engine.dialect.name
         conditions = selection_conditions(selection, entry_t, dialect)
         if selection.collapse:
-            conditions.append(_newest_of_its_story(selection, dialect))
+            conditions.append(newest_of_its_story(selection, dialect))
         query = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
         with self._read() as conn:
             return int(conn.execute(query).scalar_one())
@@ -338,106 +339,6 @@ def _rewrite_changed(
     return tags
 
 
-def _entries_query(reader: Reader | None) -> Any:
-    """Entries with their feed's shown title, and the reader's state when there is one."""
-    columns = [entry_t, feed_display_title().label("feed_title")]
-    joined = entry_t.join(feed_t, feed_t.c.id == entry_t.c.feed_id)
-    if reader is not None:
-        state, on = state_of(reader)
-        joined = joined.outerjoin(state, on)
-        columns += [
-            read_value(reader, entry_t, state).label("is_read"),
-            sa.func.coalesce(state.c.starred, sa.false()).label("is_starred"),
-        ]
-    return sa.select(*columns).select_from(joined)
-
-
-def _newest_of_its_story(selection: Selection, dialect: str) -> Any:
-    """Collapse: keep an entry only if no newer entry of its cluster matches the selection."""
-    other = entry_t.alias("other")
-    newer = sa.or_(
-        other.c.published_at > entry_t.c.published_at,
-        sa.and_(other.c.published_at == entry_t.c.published_at, other.c.id > entry_t.c.id),
-    )
-    same_story = sa.exists().where(
-        other.c.cluster_id == entry_t.c.cluster_id,
-        newer,
-        *selection_conditions(replace(selection, cursor=None), other, dialect),
-    )
-    return sa.or_(entry_t.c.cluster_id.is_(None), ~same_story)
-
-
-def selection_conditions(
-    selection: Selection,
-    entry: Any,
-    dialect: str,
-    *,
-    dense: bool = False,
-    materialized: bool = False,
-    page: bool = False,
-) -> list[Any]:
-    """The WHERE clauses of a selection over ``entry`` (the table or an alias); ``page``:
-    for one page in date order (``states.unread``)."""
-    conditions: list[Any] = []
-    if selection.feeds:
-        conditions.append(entry.c.feed_id.in_(selection.feeds))
-    if selection.tags:
-        conditions.append(
-            sa.exists().where(tag_t.c.entry_id == entry.c.id, tag_t.c.tag.in_(selection.tags))
-        )
-    if selection.exclude_tags:
-        conditions.append(
-            ~sa.exists().where(
-                tag_t.c.entry_id == entry.c.id, tag_t.c.tag.in_(selection.exclude_tags)
-            )
-        )
-    if selection.query and dense:
-        conditions.append(matches(selection.query, entry))
-    elif selection.query and materialized:
-        matching = (
-            matching_ids(selection.query, dialect).cte("matching").prefix_with("MATERIALIZED")
-        )
-        conditions.append(entry.c.id.in_(sa.select(matching.c.entry_id)))
-    elif selection.query:
-        conditions.append(entry.c.id.in_(matching_ids(selection.query, dialect)))
-    if selection.hidden_from:
-        conditions.append(~_hidden_story(selection.hidden_from, entry))
-    if selection.since:
-        conditions.append(entry.c.published_at >= selection.since)
-    if selection.until:
-        conditions.append(entry.c.published_at < selection.until)
-    conditions += reading_conditions(selection, entry, dialect, page=page)
-    if selection.cursor:
-        published, entry_id = decode_cursor(selection.cursor)
-        if selection.oldest_first:
-            after = sa.or_(
-                entry.c.published_at > published,
-                sa.and_(entry.c.published_at == published, entry.c.id > entry_id),
-            )
-        else:
-            after = sa.or_(
-                entry.c.published_at < published,
-                sa.and_(entry.c.published_at == published, entry.c.id < entry_id),
-            )
-        conditions.append(after)
-    return conditions
-
-
-def _hidden_story(digest: str, entry: Any) -> Any:
-    """An editor hid this entry, or another entry of its story, from ``digest``: the editor
-    saw one line per story and hid that line, so no other copy of the story takes its place."""
-    hidden = entry_t.alias("hidden_entry")
-    same_story = sa.or_(
-        hidden.c.id == entry.c.id,
-        sa.and_(entry.c.cluster_id.is_not(None), hidden.c.cluster_id == entry.c.cluster_id),
-    )
-    return (
-        sa.exists()
-        .select_from(hidden_t.join(hidden, hidden.c.id == hidden_t.c.entry_id))
-        .where(hidden_t.c.digest == digest, same_story)
-    )
-
-
 def _index(
     conn: sa.Connection,
     entries: Sequence[tuple[int, ParsedEntry]],
@@ -505,21 +406,3 @@ def _entry_view(r: Any, tags: tuple[str, ...], also_in: tuple[str, ...] = ()) ->
         starred=bool(r.is_starred) if "is_starred" in r._fields else False,
         arrived=r.first_seen_at,
     )
-
-
-def encode_cursor(published: datetime, entry_id: int) -> str:
-    raw = f"{published.astimezone(UTC).isoformat()}|{entry_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        published, text = raw.split("|")
-        when = datetime.fromisoformat(published)
-        entry_id = parse_id(text)
-        if when.tzinfo is None or entry_id is None:
-            raise ValueError("naive date or bad id")
-        return check_date(when, "curseur"), entry_id
-    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
-        raise QueryError("curseur invalide") from e

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from veille.limits import parse_id
 from veille.models import Reader, Selection
 from veille.store.base import StoreBase, in_chunks, upsert
-from veille.store.entries import _newest_of_its_story, selection_conditions
+from veille.store.selecting import newest_of_its_story, selection_conditions
 from veille.store.tables import account_t, entry_t, state_t, tag_t
 
 
@@ -138,7 +138,7 @@ class ReadingMixin(StoreBase):
         dialect = self.engine.dialect.name
         conditions = selection_conditions(chosen, entry_t, dialect)
         if chosen.collapse:
-            conditions.append(_newest_of_its_story(chosen, dialect))
+            conditions.append(newest_of_its_story(chosen, dialect))
         total = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
         by_tag = (
             sa.select(tag_t.c.tag, sa.func.count())
