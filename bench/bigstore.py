@@ -37,7 +37,7 @@ from veille.ingest.parse.prepare import extras_for
 from veille.ingest.parse.sanitize import build_entry
 from veille.models import FeedSpec, ParsedEntry
 from veille.rules.clustering import ClusterItem, assign_clusters
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.store import Store
 
 from . import corpus

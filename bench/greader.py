@@ -33,10 +33,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from veille.models import Selection
+import sqlalchemy as sa
+
+from veille.models import ParsedEntry, Selection
 from veille.passwords import hash_password
+from veille.rules.tagging import TagReason
 from veille.store import Store
-from veille.store.base import ENTRIES_VERSION_KEY
+from veille.store.tables import arrival_day_t, entry_t
 
 from . import postgres, queries
 from .measure import Stat
@@ -50,16 +53,28 @@ SECRET = "une-clé-secrète-de-banc-assez-longue"
 API = "/api/greader/reader/api/0/"
 READ = "user/-/state/com.google/read"
 PG_DB = "veille_bench_greader"
+TAG = "Évaluation"  # the theme of the entries ``Readers.change`` writes
 
 # (label, path, query): what a client's sync asks, newest or oldest first. ``_changed``: the
-# store's entries change before each call (a new version: the cached counts of arrivals are
-# recounted, ``Store.unread_summary``); ``_again``: each account asked once before (nothing new
-# since, the usual sync).
+# store's entries change before each call (``change``: a fetch cycle's new entry, an entry of 5
+# days ago rewritten, or every day of arrival changed as a retag changes them: the arrivals'
+# counts of the days changed are counted again, ``store/arrivals.py``); ``_again``: each
+# account asked once before (its previous sync).
 SCENARIOS: list[tuple[str, str, dict[str, Any]]] = [
     (
-        "unread-count (articles changés avant chaque appel)",
+        "unread-count (un nouvel article avant chaque appel)",
         "unread-count",
-        {"output": "json", "_changed": 1},
+        {"output": "json", "_changed": "new", "_again": 1},
+    ),
+    (
+        "unread-count (un article d'il y a 5 jours réécrit avant chaque appel)",
+        "unread-count",
+        {"output": "json", "_changed": "rewritten", "_again": 1},
+    ),
+    (
+        "unread-count (tous les jours d'arrivée changés avant chaque appel)",
+        "unread-count",
+        {"output": "json", "_changed": "all"},
     ),
     (
         "unread-count (rien de nouveau depuis l'appel précédent)",
@@ -138,6 +153,7 @@ class Readers:
         self.app.app.state.settings = settings.model_copy(update={"secret_key": SECRET})
         self.client = self.app.client
         self.tokens: list[str] = []
+        self._old: tuple[str, str, str | None] | None = None  # the entry ``change`` rewrites
 
     def close(self) -> None:
         self.app.close()
@@ -166,6 +182,30 @@ class Readers:
             found.append(query)
         return found
 
+    def change(self, how: str, n: int) -> None:
+        """Change the store's entries as ``how`` says (``SCENARIOS``), the ``n``-th time."""
+        store, now = self.app.store, self.app.anchor + timedelta(seconds=n + 1)
+        if how == "all":  # what a retag touching every day of arrival does to the versions
+            with store.engine.begin() as conn:
+                conn.execute(sa.update(arrival_day_t).values(version=arrival_day_t.c.version + 1))
+            return
+        if how == "new":
+            entry = ParsedEntry(f"banc-{n}", None, f"https://banc.exemple.fr/{n}", f"Nouveau {n}")
+            feed = "s0001"
+        else:
+            if self._old is None:
+                with store.engine.connect() as conn:
+                    found = conn.execute(
+                        sa.select(entry_t.c.feed_id, entry_t.c.key, entry_t.c.url)
+                        .where(entry_t.c.first_seen_at <= now - timedelta(days=5))
+                        .order_by(entry_t.c.first_seen_at.desc())
+                        .limit(1)
+                    ).one()
+                self._old = (found.feed_id, found.key, found.url)
+            feed, key, url = self._old
+            entry = ParsedEntry(key, key, url, f"Réécrit {n}", published=now - timedelta(days=5))
+        store.save_entries(feed, [entry], now=now, tagger=lambda e: {TAG: TagReason("title", "x")})
+
     def measure(self, runs: int) -> list[tuple[str, Stat, int]]:
         async def go() -> list[tuple[str, Stat, int]]:
             rows = []
@@ -179,7 +219,7 @@ class Readers:
                     times: list[float] = []
                     for n in range(runs):
                         if "_changed" in params:
-                            self.app.store.set_meta(ENTRIES_VERSION_KEY, f"banc-{n}")
+                            self.change(params["_changed"], n)
                         started = time.perf_counter()
                         status, _ = await self._get(API + path, calls[n % len(calls)])
                         times.append(time.perf_counter() - started)

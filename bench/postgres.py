@@ -166,6 +166,11 @@ def load(sqlite_path: Path, db: str, log: Callable[[str], None]) -> dict[str, An
             if n:
                 log(f"  {table.name} : {n:,} lignes")
             steps.setdefault("rows", {})[table.name] = n
+        # Loaded without triggers: the days of arrival a store not yet migrated to 0012 lacks.
+        pg.execute(
+            "INSERT INTO arrival_day (day, version) SELECT DISTINCT "
+            "to_char(first_seen_at, 'YYYY-MM-DD'), 1 FROM entry ON CONFLICT DO NOTHING"
+        )
         steps["copy"] = round(time.perf_counter() - t, 1)
         steps["entries"] = steps.get("rows", {}).get("entry", 0)
         t = time.perf_counter()

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from veille.ingest.pipeline import retag_all
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app

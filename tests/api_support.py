@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from veille.models import Config, DigestSpec, FeedSpec, ParsedEntry, TagRule, Validators
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app

@@ -34,7 +34,8 @@ import pytest
 
 from tests.servers import FeedServer
 from tests.stores import NO_POSTGRES, POSTGRES_URL, PostgresSchemas
-from veille.ingest.fetch import Fetcher, FetchPolicy
+from veille.ingest.fetch import Fetcher
+from veille.ingest.policy import FetchPolicy
 from veille.models import FetchResult, Validators
 from veille.store import Store
 

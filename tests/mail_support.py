@@ -34,7 +34,7 @@ from veille.models import (
     Selection,
     TagRule,
 )
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.settings import Settings
 from veille.store import Store
 

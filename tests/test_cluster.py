@@ -23,9 +23,10 @@ from veille.rules.clustering import (
     similarity,
     title_signature,
 )
-from veille.rules.story import _CONCEPTS, LEAD_CHARS, NAME_W, WORD_W, lead, story
+from veille.rules.story import LEAD_CHARS, lead, story
 from veille.rules.story_compare import compare, conflict, discord, evidence
 from veille.rules.story_terms import EVENT_KINDS
+from veille.rules.story_words import CONCEPTS, NAME_W, WORD_W
 from veille.text import tokens
 
 from .story_pairs import TUNED, measure_items, story_pairs, telling
@@ -856,7 +857,7 @@ def test_one_kind_reads_titles() -> None:
 
 def test_event_kinds_are_concepts() -> None:
     kinds = {"~" + w for w in tokens(EVENT_KINDS)}
-    assert kinds <= set(_CONCEPTS.values())
+    assert kinds <= set(CONCEPTS.values())
 
 
 def test_discord_asks_for_more_agreement(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ import pytest
 from tests.stores import postgres_schema
 from veille.ingest.pipeline import retag_all
 from veille.models import Config, FeedSpec, ParsedEntry, Selection, TagRule
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.store import Store
 
 TITLES = {

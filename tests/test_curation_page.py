@@ -92,6 +92,13 @@ def test_rows_grouped_by_theme_with_their_actions(store: Store, ids: dict[str, s
         assert f'name="action" value="{action}"' in c1, action
     assert "<script" not in page
     assert "7 articles, dont 7 à revoir" in page
+    # Why each theme is there, beside it: the words found and where (a correction is made
+    # knowing why); an entry without theme says nothing.
+    assert "Pourquoi : Évaluation, « Plickers » dans le titre" in html.unescape(c1)
+    assert "Pourquoi : Intelligence artificielle, « IA » dans le titre" in html.unescape(
+        row(page, ids["c2"])
+    )
+    assert "cur-why" not in row(page, ids["l2"])
 
 
 def test_correcting_themes_on_the_page(store: Store, ids: dict[str, str]) -> None:
@@ -122,6 +129,7 @@ def test_correcting_themes_on_the_page(store: Store, ids: dict[str, str]) -> Non
             "Des tablettes pour la 6e",
         ]
         assert "chip-editor" in row(page, ids["l2"])  # shown as an editor's theme
+        assert "Pourquoi : Tablettes, ajouté par l'équipe" in html.unescape(row(page, ids["l2"]))
         text = html.unescape(re.sub(r"\s+", " ", page))
         assert "« Évaluation » retiré de « Plickers en classe de 5e », par Maud" in text
         assert "« Tablettes » ajouté à « Sortie scolaire au musée », par Maud" in text

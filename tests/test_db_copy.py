@@ -14,7 +14,7 @@ from tests.feedgen import SUBJECTS, item_title
 from tests.stores import postgres_schema
 from veille.models import Config, FeedSpec, ParsedEntry, Selection, TagRule, Validators
 from veille.rules.clustering import ClusterItem, assign_clusters
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.settings import Settings
 from veille.store import Store
 from veille.store import copy as copy_module

@@ -21,8 +21,8 @@ from veille.ingest.parse.charset import decode
 from veille.ingest.parse.feed import _feedparser_read, _is_html, parse, prepare_xml
 from veille.ingest.parse.prepare import EntryExtras, extras_for
 from veille.ingest.parse.sanitize import build_entry
+from veille.rules.ruleset import RuleSet
 from veille.rules.search import index_text
-from veille.rules.tagging import RuleSet
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 BASE = "https://exemple.fr/flux/"

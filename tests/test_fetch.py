@@ -35,12 +35,11 @@ from veille.errors import (
     TooLargeError,
     TooManyRedirectsError,
 )
-from veille.ingest.fetch import (
+from veille.ingest.fetch import Fetcher, parse_retry_after
+from veille.ingest.policy import (
     DEFAULT_USER_AGENT,
-    Fetcher,
     FetchPolicy,
     is_forbidden_address,
-    parse_retry_after,
     url_refusal,
 )
 from veille.models import Validators

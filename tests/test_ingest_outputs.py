@@ -19,8 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.servers import FeedServer
-from veille.ingest.fetch import Fetcher, FetchPolicy
+from veille.ingest.fetch import Fetcher
 from veille.ingest.pipeline import Updater
+from veille.ingest.policy import FetchPolicy
 from veille.ingest.workers import ParserPool
 from veille.models import Config, DigestSpec, FeedSpec, UpdateResult
 from veille.settings import Settings

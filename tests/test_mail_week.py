@@ -23,7 +23,7 @@ from veille.cli.app import app
 from veille.mailing.delivery import retry_pending, send_issue
 from veille.mailing.issues import SEND_GRACE, allocate, choose_highlight, prepared_issue
 from veille.models import Selection
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.scheduler import Scheduler
 from veille.store import Store
 from veille.web import create_app

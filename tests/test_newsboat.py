@@ -33,7 +33,7 @@ from tests.stores import postgres_schema
 from veille.config.load import load_config
 from veille.models import ParsedEntry
 from veille.render.feeds import authority_of, item_id
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.store import Store
 
 NEWSBOAT = shutil.which("newsboat")

@@ -42,7 +42,7 @@ from veille.render.feeds import (
     render_atom,
     render_rss,
 )
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.settings import Settings
 from veille.store import Store
 from veille.web import create_app

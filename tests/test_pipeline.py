@@ -17,8 +17,9 @@ from tests.api_support import CONFIG
 from tests.conftest import run_updater
 from tests.feedgen import atom, rss
 from tests.servers import FeedServer
-from veille.ingest.fetch import Fetcher, FetchPolicy
+from veille.ingest.fetch import Fetcher
 from veille.ingest.pipeline import Updater, jitter, next_error_fetch
+from veille.ingest.policy import FetchPolicy
 from veille.ingest.workers import ParserPool
 from veille.models import FeedSpec, UpdateResult
 from veille.settings import Settings
@@ -135,7 +136,7 @@ def test_a_refused_private_address_stays_out_of_the_public_views(
     configured host; the address it resolved to (internal DNS) is only in the log."""
     feed_server.set("/rss", rss(1, 2))
     store.sync_feeds([FeedSpec("interne", f"http://localhost:{feed_server.port}/rss")])
-    with caplog.at_level(logging.WARNING, logger="veille.ingest.fetch"):
+    with caplog.at_level(logging.WARNING, logger="veille.ingest.policy"):
         results = run_updater(store, pool, clock)  # nothing allowed
     assert results["interne"].status == "error" and feed_server.requests == []
     assert "localhost resolves to 127.0.0.1" in caplog.text  # the detail, for the admin
@@ -231,7 +232,7 @@ def test_tags_and_index_computed_in_workers_match_the_store_side(
     store: Store, feed_server: FeedServer, pool: ParserPool, clock: Clock
 ) -> None:
     from veille.models import Config, Selection, TagRule
-    from veille.rules.tagging import RuleSet
+    from veille.rules.ruleset import RuleSet
 
     config = Config(
         path="feeds.yaml",

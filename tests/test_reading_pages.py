@@ -21,7 +21,8 @@ from fastapi.testclient import TestClient
 from veille.ingest.pipeline import retag_if_needed
 from veille.models import ParsedEntry, Selection
 from veille.passwords import hash_password
-from veille.rules.tagging import RuleSet, TagReason
+from veille.rules.ruleset import RuleSet
+from veille.rules.tagging import TagReason
 from veille.store import Store
 from veille.store.tables import entry_t
 
@@ -517,3 +518,17 @@ def test_in_a_private_site_the_kept_feed_needs_its_token_only(
         answer = anonymous.get(f"/moi/gardes.atom?jeton={token}")
         assert answer.status_code == 200 and A2 in answer.text
         assert anonymous.get("/moi/gardes.atom?jeton=faux").status_code == 401
+
+
+def test_an_editors_pick_from_outside_the_period_has_its_reading_form(site: Site) -> None:
+    """« Coups de cœur » may hold an article older than the page's period: it is read, kept
+    and counted like the others (its state is read with it)."""
+    old = ids_of(site.store)["Un vieil article"]
+    assert site.store.set_highlight("quotidien", old, "À relire", now=site.clock.now)
+    marie = site.reader("marie")
+    doc = get(marie, "/")
+    picks = doc.by_id("coups-de-coeur")
+    assert "Un vieil article" in words(picks.text)
+    assert heading(doc, old).startswith("●Non lu : ")
+    post(marie, "/lecture", entry_form(doc, old) | {"action": "lu"})
+    assert heading(get(marie, "/"), old) == "Un vieil article"

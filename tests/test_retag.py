@@ -11,7 +11,7 @@ from veille.config.live import LiveConfig
 from veille.ingest.pipeline import retag_if_needed
 from veille.models import Config, FeedSpec, ParsedEntry, Selection, TagRule
 from veille.rules.preview import preview
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.store import Store
 
 TITLES = [

@@ -16,6 +16,7 @@ from veille.errors import QueryError
 from veille.models import FeedSpec, ParsedEntry, Selection, Validators
 from veille.store import FetchSuccess, Store, decode_cursor, encode_cursor
 from veille.store import entries as entries_module
+from veille.store import fulltext as fulltext_module
 from veille.store.base import SCHEMA_HEAD
 
 from .stores import postgres_schema
@@ -192,7 +193,6 @@ def test_dense_and_sparse_search_plans_agree(
 ) -> None:
     """A word in most entries walks the newest entries; a rare one materialises its matches:
     same rows, same order, same pages."""
-    from veille.store import entries as entries_module
 
     store = sqlite_store
     store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
@@ -220,12 +220,12 @@ def test_dense_and_sparse_search_plans_agree(
         return out
 
     with store.engine.connect() as conn:
-        assert entries_module._dense(conn, "numérique")
-        assert not entries_module._dense(conn, "quizinière")
+        assert fulltext_module.is_dense(conn, "numérique")
+        assert not fulltext_module.is_dense(conn, "quizinière")
     dense = pages("numérique"), pages("quizinière")
-    monkeypatch.setattr(entries_module, "DENSE_MIN", 10**9)  # force the sparse plan
+    monkeypatch.setattr(fulltext_module, "DENSE_MIN", 10**9)  # force the sparse plan
     with store.engine.connect() as conn:
-        assert not entries_module._dense(conn, "numérique")
+        assert not fulltext_module.is_dense(conn, "numérique")
     assert (pages("numérique"), pages("quizinière")) == dense
     assert sum(len(p) for p in dense[1]) == 16
 
@@ -271,7 +271,6 @@ def test_postgres_search_plans_agree(
 ) -> None:
     """PostgreSQL: probing the newest entries, walking them, or collecting rare matches first
     through the index give the same pages (on SQLite this search path is not used)."""
-    from veille.store import entries as entries_module
 
     store.sync_feeds([FeedSpec("a", "https://a.example/feed")])
     words = lambda i: ("quizinière " if i % 100 == 0 else "") + ("tablette " if i % 10 == 0 else "")  # noqa: E731
@@ -294,10 +293,10 @@ def test_postgres_search_plans_agree(
             for q in ("numérique", "tablette", "quizinière", "quizinière OR tablette")
         ]
 
-    monkeypatch.setattr(entries_module, "PG_PROBE", 10**6)  # no probe: the default plan
+    monkeypatch.setattr(fulltext_module, "PG_PROBE", 10**6)  # no probe: the default plan
     expected = first_pages()
-    monkeypatch.setattr(entries_module, "PG_PROBE", 50)
-    monkeypatch.setattr(entries_module, "PG_DENSE", 20)  # 5 %: tablette is dense, quizinière not
+    monkeypatch.setattr(fulltext_module, "PG_PROBE", 50)
+    monkeypatch.setattr(fulltext_module, "PG_DENSE", 20)  # 5 %: tablette is dense, quizinière not
     assert first_pages() == expected
     assert [len(p) for p in expected] == [20, 20, 3, 20]
 
@@ -308,8 +307,6 @@ def test_recent_first_search_is_exact_with_backfilled_entries(
     """Ids follow insertion, not publication: entries inserted late but published recently
     (a back-filled feed) must still come first."""
     import random
-
-    from veille.store import entries as entries_module
 
     store = sqlite_store
     store.sync_feeds([FeedSpec("a", "https://a.example/f"), FeedSpec("b", "https://b.example/f")])
@@ -340,18 +337,18 @@ def test_recent_first_search_is_exact_with_backfilled_entries(
     # Ids far from date order (here: every batch spreads over two weeks): past a bound on the
     # entries to check one by one, the plan gives up and the plain plans answer.
     gave_up = []
-    recent = entries_module._sqlite_recent_matches
+    recent = fulltext_module.sqlite_recent_matches
 
     def spy(*args: object) -> object:
         rows = recent(*args)  # type: ignore[arg-type]
         gave_up.append(rows is None)
         return rows
 
-    monkeypatch.setattr(entries_module, "_sqlite_recent_matches", spy)
-    monkeypatch.setattr(entries_module, "RECENT_BACKFILL_MAX", 5)
+    monkeypatch.setattr(entries_module, "sqlite_recent_matches", spy)  # as entries.py calls it
+    monkeypatch.setattr(fulltext_module, "RECENT_BACKFILL_MAX", 5)
     bounded = [[e.id for e in store.list_entries(s).entries] for s in selections]
     assert any(gave_up)
-    monkeypatch.setattr(entries_module, "_recent_first", lambda *a: False)
+    monkeypatch.setattr(entries_module, "recent_first", lambda *a: False)
     plain = [[e.id for e in store.list_entries(s).entries] for s in selections]
     assert fast == plain == bounded
     assert all(fast) and len(fast[3]) > 100
@@ -427,3 +424,36 @@ def test_replicas_syncing_feeds_yaml_together_do_not_collide() -> None:
         finally:
             first.close()
             second.close()
+
+
+def test_two_writers_of_one_fact_at_once(store: Store) -> None:
+    """A store-wide fact written by two transactions at once (two replicas, or the scheduler
+    and a request): the second waits for the first, then writes; neither fails on the key
+    (with a delete then an insert, PostgreSQL's second writer found the first one's row
+    gone and its insert failed)."""
+    import threading
+
+    from veille.store.base import write_meta
+    from veille.store.tables import meta_t
+
+    errors: list[BaseException] = []
+    with store.engine.connect() as first:
+        first.begin()
+        write_meta(first, "test_fact", "one")
+
+        def second() -> None:
+            try:
+                with store.engine.begin() as conn:
+                    write_meta(conn, "test_fact", "two")
+            except BaseException as e:  # reported to the test below
+                errors.append(e)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)  # it waits on the first writer's row or lock
+        first.commit()
+    thread.join(30)
+    assert not thread.is_alive() and errors == []
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(meta_t.c.value).where(meta_t.c.key == "test_fact")).all()
+    assert [r.value for r in rows] == ["two"]

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from veille.rules.clustering import ClusterItem, assign_clusters, same_story
-from veille.rules.story import AMOUNT_W, CONTEXT_W, WORD_W, story
+from veille.rules.story import CONTEXT_W, story
 from veille.rules.story_compare import compare, discord
+from veille.rules.story_words import AMOUNT_W, WORD_W
 
 from .story_pairs import FRESH_3, HELD_OUT, TUNED, measure_items, story_pairs
 

@@ -11,7 +11,8 @@ import pytest
 from veille.config.load import validate_config
 from veille.models import ParsedEntry, TagRule
 from veille.rules.hosts import HostPatterns, host_of
-from veille.rules.tagging import EntryText, RuleSet, TagReason, compile_rules, tag
+from veille.rules.ruleset import RuleSet
+from veille.rules.tagging import EntryText, TagReason, compile_rules, tag
 
 RULES = compile_rules(
     [
@@ -128,12 +129,17 @@ def test_reasons_say_which_words_which_field_which_rule() -> None:
     )
     assert got == {
         "tablettes": TagReason("title", "portable + smartphone"),  # weak terms adding up
-        "annonces": TagReason("summary", "ministre | rectorat + annonce* | dévoile*"),
+        # the term as written (what ``tags suggest`` edits) and what was found of it
+        "annonces": TagReason(
+            "summary", "ministre | rectorat + annonce* | dévoile*", "rectorat + annonce*"
+        ),
     }
     by_link = tag(EntryText(title="Sans mots", url="https://eduscol.education.fr/x"), RULES)
     assert by_link == {"annonces": TagReason("link", "eduscol.education.fr")}
     site = tag(EntryText(title="L'ENT", url="https://ac-nice.fr/a"), RULES)
-    assert site["annonces"] == TagReason("summary", "site:ac-*.fr + Pix | ENT")
+    assert site["annonces"] == TagReason("summary", "site:ac-*.fr + Pix | ENT", "ac-*.fr + ENT")
+    assert site["annonces"].shown == "ac-*.fr + ENT"
+    assert by_link["annonces"].shown == "eduscol.education.fr"  # nothing to narrow down
 
 
 def test_categories_are_read_one_by_one_for_phrases_together_for_combinations() -> None:
@@ -141,7 +147,9 @@ def test_categories_are_read_one_by_one_for_phrases_together_for_combinations() 
     phrase = compile_rules([TagRule("x", "X", match=("classe inversée",))])
     assert tag(EntryText(title="R", categories=("classe", "inversée")), phrase) == {}
     entry = EntryText(title="Rentrée", categories=("ministre", "annonce"))
-    reason = TagReason("category", "ministre | rectorat + annonce* | dévoile*")
+    reason = TagReason(
+        "category", "ministre | rectorat + annonce* | dévoile*", "ministre + annonce*"
+    )
     assert tag(entry, RULES)["annonces"] == reason
 
 
@@ -319,11 +327,21 @@ def test_near_terms_need_their_parts_close_together(
     assert set(near_tags(title, summary)) == expected
 
 
+def test_a_near_reason_names_the_words_that_stand_close() -> None:
+    """Of a ``~`` term whose alternatives occur in several places, the reason names the pair
+    that stands close (the one that gave the theme), not merely the first alternatives found."""
+    title = "Le ministre était absent ce jour-là, mais hier le rectorat annonce un plan"
+    reason = near_tags(title, "")["annonces"]
+    assert (reason.field, reason.shown) == ("title", "rectorat ~ annonce*")
+    assert reason.term == "ministre | rectorat ~ annonce* | dévoile*"
+
+
 def test_a_veto_counts_from_the_field_of_the_evidence_or_a_more_prominent_one() -> None:
     reaction = "Les syndicats dénoncent une réforme précipitée."
     # the title reports the act; the reaction in the summary does not undo it
     given = near_tags("Le ministre annonce la fin des notes", reaction)
-    assert given == {"annonces": TagReason("title", "ministre | rectorat ~ annonce* | dévoile*")}
+    near = "ministre | rectorat ~ annonce* | dévoile*"
+    assert given == {"annonces": TagReason("title", near, "ministre ~ annonce*")}
     # the title is the reaction: vetoed, wherever the act is
     assert near_tags("Les syndicats dénoncent la réforme", "Le ministre l'a annoncée hier.") == {}
     # evidence and veto in the same field: vetoed

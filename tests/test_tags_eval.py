@@ -154,7 +154,7 @@ def test_eval_json_and_the_link_rule(env: Path) -> None:
     }  # fmt: skip
     assert payload["themes"]["ia"]["recall"] == 0.5  # « via » is not « IA »
     worst = {w["title"]: w for w in payload["worst"]}
-    assert worst["La cantine"]["given"] == {"ia": {"field": "summary", "term": "IA"}}
+    assert worst["La cantine"]["given"] == {"ia": {"field": "summary", "term": "IA", "rule": "IA"}}
     assert worst["Les via ferrata"]["missing"] == ["ia"]
 
 

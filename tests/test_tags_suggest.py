@@ -23,8 +23,9 @@ from veille.cli.app import app
 from veille.config.load import load_config
 from veille.models import ParsedEntry, Selection, TagRule
 from veille.rules.candidates import contexts, phrases
+from veille.rules.ruleset import RuleSet
 from veille.rules.suggest import Proposal, RuleChange, Verdict, suggest
-from veille.rules.tagging import EntryText, RuleSet, entry_words
+from veille.rules.tagging import EntryText, entry_words
 from veille.store import Store
 
 TABLETTES = TagRule("tablettes", "Tablettes", match=("tablette*", "iPad"))
@@ -114,6 +115,34 @@ def test_a_veto_to_lift_and_a_host_to_remove() -> None:
     assert [(p.change.key, p.change.add, p.change.term) for p in proposals] == [
         ("hosts", False, "*.education.gouv.fr")
     ]
+
+
+def test_a_veto_is_proposed_when_one_word_explains_several_corrections() -> None:
+    """Two entries wrongly given « Tablettes », each in its own context: no context to ignore
+    covers both, the word they share does — as a veto (« chocolat »). The other words of
+    one entry (« fête », « bio »…) are not proposed: one correction says nothing of which
+    word misled the rules."""
+    bio = EntryText(title="Chocolat bio : une tablette à cinq euros")
+    proposals = run(
+        [
+            Verdict("choc", "tablettes", False),
+            Verdict("bio", "tablettes", False),
+            Verdict("tab", "tablettes", True),
+        ],
+        (TABLETTES, EVALUATION),
+        bio=bio,
+    )
+    found = by_term(proposals)
+    veto = found[("exclude", True, "chocolat")]
+    assert (veto.satisfied, veto.broken, veto.lost) == (("choc", "bio"), (), 1)
+    assert veto.examples == (TITLES["noel"],)  # it would also take « noel »'s theme
+    assert proposals[0] is veto  # two verdicts for one change: first
+    vetoes = {p.change.term for p in proposals if p.change.key == "exclude"}
+    assert vetoes == {"chocolat"}
+    # One correction alone: no veto proposed (« fête », « école » would each satisfy it).
+    alone = run([Verdict("choc", "tablettes", False)], (TABLETTES, EVALUATION))
+    assert not [p for p in alone if p.change.key == "exclude"]
+    assert by_term(alone)[("ignore", True, "tablette de chocolat")].satisfied == ("choc",)
 
 
 def test_what_cannot_be_explained_is_said() -> None:

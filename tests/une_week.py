@@ -130,7 +130,7 @@ def write_config(folder: Path) -> Path:
 def fill_une_week(store: Store, config: Any) -> dict[str, list[str]]:
     """Every telling of ``TOPICS`` and the blog's posts, tagged by ``config``'s rules and
     clustered; returns the titles of each story (the blog's posts: ``blog-0``…)."""
-    from veille.rules.tagging import RuleSet
+    from veille.rules.ruleset import RuleSet
 
     rules = RuleSet.from_config(config)
     store.sync_feeds([FeedSpec(f.id, f.url, title=f.title) for f in config.feeds])

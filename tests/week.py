@@ -306,7 +306,7 @@ def write_config(folder: Path) -> Path:
 
 def fill_week(store: Store, config: Any) -> None:
     """The items above, tagged by the config's rules, every source refreshed just now."""
-    from veille.rules.tagging import RuleSet
+    from veille.rules.ruleset import RuleSet
 
     rules = RuleSet.from_config(config)
     store.sync_feeds([FeedSpec(f.id, f.url, title=f.title) for f in config.feeds])

@@ -21,7 +21,7 @@ from veille.errors import FeedError
 from veille.ingest.retrieve import FetcherLike, Retrieved, retrieve
 from veille.models import Config, FeedSpec, FetchResult, Validators
 from veille.render.french import summary_text
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.settings import Settings
 from veille.text import number, plural
 

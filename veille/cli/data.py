@@ -21,7 +21,7 @@ from veille.text import plural
 def retag() -> None:
     """Ré-applique les règles de thèmes à tous les articles enregistrés."""
     from veille.ingest.pipeline import retag_all
-    from veille.rules.tagging import RuleSet
+    from veille.rules.ruleset import RuleSet
 
     settings = _settings()
     config = _config(settings)

@@ -222,7 +222,7 @@ def _report_applied(
 
 def _retag(settings: Any, path: Path) -> None:
     from veille.ingest.pipeline import retag_all
-    from veille.rules.tagging import RuleSet
+    from veille.rules.ruleset import RuleSet
 
     config = load_config(path)
     store = _open_store(settings, config)

@@ -37,7 +37,7 @@ def tags_test(
 
     from veille.ingest.service import utcnow
     from veille.rules.preview import preview
-    from veille.rules.tagging import RuleSet
+    from veille.rules.ruleset import RuleSet
 
     settings = _settings()
     config = _config(settings)
@@ -55,7 +55,7 @@ def tags_test(
     labels = config.tag_labels()
     for name, count in sorted(report.counts.items(), key=lambda kv: -kv[1]):
         examples = "\n".join(
-            f"{title[:70]} ({reason.term} → {FIELD_FR.get(reason.field, reason.field)})"
+            f"{title[:70]} ({reason.shown} → {FIELD_FR.get(reason.field, reason.field)})"
             for title, reason in report.samples.get(name, [])
         )
         table.add_row(labels.get(name) or name, str(count), str(stored.get(name, 0)), examples)
@@ -178,7 +178,7 @@ def tags_eval(
         expected = ", ".join(sorted(r.item.tags)) or "aucun thème"
         out.print(f"    attendu : {expected}", highlight=False, markup=False)
         given = "; ".join(
-            f"{name} ({reason.term} → {FIELD_FR.get(reason.field, reason.field)})"
+            f"{name} ({reason.shown} → {FIELD_FR.get(reason.field, reason.field)})"
             for name, reason in sorted(r.given.items())
         )
         out.print(f"    donné : {given or 'aucun thème'}", highlight=False, markup=False)

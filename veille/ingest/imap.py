@@ -39,7 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from veille.errors import FetchError
-from veille.ingest.fetch import host_key, is_forbidden_address
+from veille.ingest.policy import host_key, is_forbidden_address
 from veille.models import MailboxSpec
 
 __all__ = ["ImapReader", "ImapSession", "MailMessage", "imap_utf7", "message_source"]

@@ -74,7 +74,7 @@ from veille.models import (
     Validators,
 )
 from veille.rules.clustering import ClusterItem, assign_clusters
-from veille.rules.tagging import RuleSet, RulesSpec
+from veille.rules.ruleset import RuleSet, RulesSpec
 from veille.store import FetchSuccess, Store
 from veille.store.base import explain
 from veille.text import plural

@@ -20,7 +20,7 @@ from veille.errors import ParseError
 from veille.ingest.extras import EntryExtras
 from veille.ingest.workers import PARSE_PAGE_PREPARED, PARSE_PREPARED
 from veille.models import FetchResult, PageSpec, ParsedEntry, ParsedFeed, Validators
-from veille.rules.tagging import RulesSpec
+from veille.rules.ruleset import RulesSpec
 
 __all__ = ["FetcherLike", "ParserLike", "Retrieved", "retrieve"]
 

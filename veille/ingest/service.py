@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from veille.ingest.fetch import Fetcher, FetchPolicy
+from veille.ingest.fetch import Fetcher
 from veille.ingest.imap import ImapReader
 from veille.ingest.pipeline import Updater
+from veille.ingest.policy import FetchPolicy
 from veille.ingest.workers import ParserPool
 from veille.runtime import settle
 from veille.settings import Settings

@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 
 from veille.models import EntryView, TagRule, UneLine
 from veille.render.digest_page import OTHERS, Option, first_theme, other_sources
-from veille.render.french import date_only, french_date, french_datetime
+from veille.render.french import date_only, french_date, french_datetime, tag_reason
 from veille.render.html import query_string
+from veille.rules.tagging import EDITOR_FIELD
 from veille.text import first_upper, readable, strip_html
 
 __all__ = [
@@ -39,6 +40,7 @@ class Chip:
     name: str
     label: str
     by_editor: bool = False  # an editor added it (the rules did not)
+    why: str = ""  # « « IA » dans le titre » (``french.tag_reason``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,7 @@ def _row(
     taxonomy: Sequence[TagRule],
     order: dict[str, int],
     labels: Mapping[str, str],
-    by_editor: frozenset[str],
+    reasons: Mapping[str, tuple[str, str]],
     note: str | None,
     reviewed: bool,
     tz: ZoneInfo,
@@ -166,7 +168,12 @@ def _row(
         datetime_iso=e.published.astimezone(tz).isoformat(timespec="seconds"),
         date_label=french_date(day, tz) if day else french_datetime(e.published, tz),
         themes=tuple(
-            Chip(t, labels.get(t) or readable(t), t in by_editor)
+            Chip(
+                t,
+                labels.get(t) or readable(t),
+                reasons.get(t, ("", ""))[0] == EDITOR_FIELD,
+                tag_reason(*reasons[t]) if t in reasons else "",
+            )
             for t in sorted(tags, key=lambda t: (order.get(t, len(order)), t))
         ),
         addable=tuple(Option(r.name, r.label) for r in taxonomy if r.name not in tags),
@@ -185,13 +192,14 @@ def build_sections(
     *,
     taxonomy: Sequence[TagRule],
     labels: Mapping[str, str],
-    by_editor: Mapping[str, frozenset[str]],
+    reasons: Mapping[str, Mapping[str, tuple[str, str]]],
     reviewed: frozenset[str],
     tz: ZoneInfo,
 ) -> tuple[tuple[CurationRow, ...], tuple[CurationSection, ...]]:
     """``(highlight rows, sections)`` of the issue, unfiltered: ``highlights`` first (the
     editor's order), then ``entries`` (newest first) under their theme, « Autres » last.
-    ``by_editor``: per entry id, the themes an editor added."""
+    ``reasons``: per entry id, each theme's stored reason ``(field, term)`` (an editor's:
+    ``EDITOR_FIELD``), said beside the themes so that a correction is made knowing why."""
     order = {r.name: i for i, r in enumerate(taxonomy)}
 
     def row(e: EntryView, note: str | None) -> CurationRow:
@@ -200,7 +208,7 @@ def build_sections(
             taxonomy=taxonomy,
             order=order,
             labels=labels,
-            by_editor=by_editor.get(e.id, frozenset()),
+            reasons=reasons.get(e.id, {}),
             note=note,
             reviewed=e.id in reviewed,
             tz=tz,

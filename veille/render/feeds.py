@@ -157,20 +157,27 @@ def render_atom(meta: FeedMeta, entries: Sequence[EntryView]) -> bytes:
     sub_element(feed, "link", rel="alternate", type="text/html", href=meta.home_url)
     sub_element(feed, "generator", meta.generator)
     for e in entries:
-        entry = sub_element(feed, "entry")
-        sub_element(entry, "id", item_id(meta.id_authority, e.feed, e.key))
-        sub_element(entry, "title", e.title, type="text")
-        sub_element(entry, "published", rfc3339(e.published))
-        sub_element(entry, "updated", rfc3339(e.published))
-        sub_element(sub_element(entry, "author"), "name", e.author or e.feed_title)
-        if e.url:
-            sub_element(entry, "link", rel="alternate", type="text/html", href=e.url)
+        entry = atom_entry(feed, item_id(meta.id_authority, e.feed, e.key), e)
         for tag in e.tags:
             sub_element(entry, "category", term=tag, label=meta.label(tag))
         if e.summary:
             sub_element(entry, "summary", e.summary, type="html")
         sub_element(entry, "content", e.content_html or e.summary, type="html")
     return xml_document(feed)
+
+
+def atom_entry(feed: ET.Element, entry_id: str, e: EntryView) -> ET.Element:
+    """An Atom ``<entry>`` of ``feed`` with what every Atom rendering of an entry says first
+    (id, title, dates, author, link); the caller adds categories and text."""
+    entry = sub_element(feed, "entry")
+    sub_element(entry, "id", entry_id)
+    sub_element(entry, "title", e.title, type="text")
+    sub_element(entry, "published", rfc3339(e.published))
+    sub_element(entry, "updated", rfc3339(e.published))
+    sub_element(sub_element(entry, "author"), "name", e.author or e.feed_title)
+    if e.url:
+        sub_element(entry, "link", rel="alternate", type="text/html", href=e.url)
+    return entry
 
 
 # --- JSON Feed 1.1 ------------------------------------------------------------------------------

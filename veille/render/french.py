@@ -7,7 +7,8 @@
   :mod:`veille.text` for the CLI and configuration messages too, re-exported here (``plural`` is
   also a Jinja filter of :mod:`veille.render.html`);
 * ``summary_text(html)`` → the plain text of an HTML summary (scripts and styles dropped,
-  blocks separated), cut at a word boundary near ``SUMMARY_CHARS`` with "…".
+  blocks separated), cut at a word boundary near ``SUMMARY_CHARS`` with "…";
+* ``tag_reason(field, term)`` → ``« IA » dans le titre``: why an entry has a theme.
 
 The first day of a month is written « 1er » (« 1er déc. 2026 », « du 1er au 7 déc. »).
 
@@ -24,16 +25,37 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from veille.rules.tagging import EDITOR_FIELD
 from veille.text import number, plural, strip_html
 
 __all__ = [
     "SUMMARY_CHARS", "date_only", "french_date", "french_datetime", "number", "period_label",
-    "plural", "relative_time", "summary_text",
+    "plural", "relative_time", "summary_text", "tag_reason",
 ]  # fmt: skip
 
 SUMMARY_CHARS = 240
 _MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin",
            "juil.", "août", "sept.", "oct.", "nov.", "déc.")  # fmt: skip
+
+
+_IN_FIELD = {
+    "title": "dans le titre",
+    "summary": "dans le résumé",
+    "content": "dans le texte",
+    "category": "dans les catégories",
+}
+
+
+def tag_reason(field: str, term: str) -> str:
+    """Why an entry has a theme, in French, from its stored reason (``tagging.TagReason``):
+    « « IA » dans le titre », « donné par la source », « ajouté par l'équipe »."""
+    if field == EDITOR_FIELD:
+        return "ajouté par l'équipe"
+    if field == "source":
+        return "donné par la source"
+    if field == "link":
+        return f"site du lien ({term})"
+    return f"« {term} » {_IN_FIELD.get(field, field)}"
 
 
 def _day_month(day: date) -> str:

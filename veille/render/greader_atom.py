@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from veille.models import EntryView
-from veille.render.feeds import ATOM_NS, rfc3339, sub_element, xml_document
+from veille.render.feeds import ATOM_NS, atom_entry, rfc3339, sub_element, xml_document
 from veille.render.greader import READ, READING_LIST, STARRED, STATE, Catalog, label_id, long_id
 
 SCHEME = "http://www.google.com/reader/"
@@ -38,14 +38,7 @@ def render_stream_atom(
     if continuation:
         sub_element(feed, "gr:continuation", continuation)
     for e in entries:
-        entry = sub_element(feed, "entry")
-        sub_element(entry, "id", long_id(e.id))
-        sub_element(entry, "title", e.title, type="text")
-        sub_element(entry, "published", rfc3339(e.published))
-        sub_element(entry, "updated", rfc3339(e.published))
-        sub_element(sub_element(entry, "author"), "name", e.author or e.feed_title)
-        if e.url:
-            sub_element(entry, "link", rel="alternate", type="text/html", href=e.url)
+        entry = atom_entry(feed, long_id(e.id), e)
         states = [(READING_LIST, "reading-list"), (READ, "read") if e.read else (FRESH, "fresh")]
         if e.starred:
             states.append((STARRED, "starred"))

@@ -66,8 +66,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from veille.rules.story import WORD_W, Story, lead, story_of_lead
+from veille.rules.story import Story, lead, story_of_lead
 from veille.rules.story_compare import compare, conflict, discord
+from veille.rules.story_words import WORD_W
 from veille.rules.titles import (
     MIN_SHARED,
     STRICT_THRESHOLD,

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from veille.rules.terms import AtomIndex, Positions
 from veille.text import Words
 
-__all__ = ["NEAR_WORDS", "close", "near", "vetoes"]
+__all__ = ["NEAR_WORDS", "chain", "close", "near", "vetoes"]
 
 # At most this many words between two parts of a ``~`` term: a clause (« le ministre de
 # l'Éducation nationale annonce », « évaluation en CP des élèves »), not a paragraph.
@@ -58,16 +58,35 @@ def near(parts: Sequence[Iterable[int]], present: set[int], positions: Positions
     """Whether the parts of a ``~`` term (each a set of alternative atoms, all ``present``
     somewhere in the field) stand close: each within ``NEAR_WORDS`` words of the next, before
     or after it (a chain: « a ~ b ~ c » is one clause)."""
-    spans = [[s for a in part if a in present for s in positions.spans(a)] for part in parts]
+    return chain(parts, present, positions) is not None
+
+
+def chain(
+    parts: Sequence[Iterable[int]], present: set[int], positions: Positions
+) -> list[int] | None:
+    """One atom of each part of a ``~`` term that stand close (``near``), in the parts'
+    order, or None: what a tag's reason names."""
+    spans = [[(s, a) for a in part if a in present for s in positions.spans(a)] for part in parts]
     if not all(spans):
-        return False
-    reached = spans[0]
+        return None
+    # each reached span keeps the atoms of the chain that led to it
+    reached = [(span, [a]) for span, a in spans[0]]
     for following in spans[1:]:
         reached = [
-            (s2, e2)
-            for s2, e2 in following
-            if any(s2 - e1 <= NEAR_WORDS and s1 - e2 <= NEAR_WORDS for s1, e1 in reached)
+            ((s2, e2), [*path, a])
+            for (s2, e2), a in following
+            for path in (
+                next(
+                    (
+                        p
+                        for (s1, e1), p in reached
+                        if s2 - e1 <= NEAR_WORDS and s1 - e2 <= NEAR_WORDS
+                    ),
+                    None,
+                ),
+            )
+            if path is not None
         ]
         if not reached:
-            return False
-    return True
+            return None
+    return reached[0][1]

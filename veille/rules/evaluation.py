@@ -216,7 +216,7 @@ class Evaluation:
                     "url": r.item.url,
                     "expected": sorted(r.item.tags),
                     "given": {
-                        name: {"field": reason.field, "term": reason.term}
+                        name: {"field": reason.field, "term": reason.shown, "rule": reason.term}
                         for name, reason in sorted(r.given.items())
                     },
                     "missing": sorted(r.missing),

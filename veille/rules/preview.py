@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from veille.rules.tagging import RuleSet, TagReason
+from veille.rules.ruleset import RuleSet
+from veille.rules.tagging import TagReason
 
 __all__ = ["TagPreview", "preview"]
 

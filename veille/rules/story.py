@@ -33,7 +33,9 @@ keeps what comparisons read apart: dates, levels, places, figures (``amounts``, 
 as the multiples of 5 points around them), kinds of event (``story_terms.EVENT_KINDS``) in
 the whole telling and in its title.
 
-How two stories are compared, and what sets them apart: ``story_compare``.
+What one word says (its root, concept, level, the phrases and places it may start), whatever
+the text around it: ``story_words``. How two stories are compared, and what sets them apart:
+``story_compare``.
 """
 
 from __future__ import annotations
@@ -42,20 +44,22 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from veille.rules.story_terms import (
-    ACADEMIES,
-    CONCEPT_GROUPS,
-    DEMONYMS,
     EVENT_KINDS,
-    PHRASES,
-    REGIONS,
     STOP_WORDS,
-    VERBS,
-    WEAK_WORDS,
 )
-from veille.text import fold, stem, strip_html, tokens
+from veille.rules.story_words import (
+    AMOUNT_W,
+    DATE_W,
+    LEVEL_W,
+    NAME_W,
+    NUMBER_WORDS,
+    SMALL_W,
+    read_word,
+    word_of,
+)
+from veille.text import fold, strip_html, tokens
 
 __all__ = [
     "LEAD_CHARS",
@@ -70,42 +74,9 @@ __all__ = [
 LEAD_CHARS = 400  # the lead: what most feeds' summaries are, and enough to tell a story
 LEAD_HTML_CHARS = 3 * LEAD_CHARS  # of a summary's HTML, what can hold its lead
 
-DATE_W = 3.0
-AMOUNT_W = 2.5
-NAME_W = 2.0
-WORD_W = 1.0
-LEVEL_W = 1.0
-SMALL_W = 0.5
-WEAK_W = 0.3
 CONTEXT_W = 0.3  # times the weight of what a telling recalls as context (``_CONTEXT``)
 
-_CONCEPTS = {w: "~" + fold(g.split()[0]) for g in CONCEPT_GROUPS for w in tokens(g)}
-_WEAK_CONCEPTS = frozenset(("~eleve", "~enseignant", "~an"))
 _KINDS = frozenset("~" + w for w in tokens(EVENT_KINDS))
-# A pupil of a school level is a pupil and the level.
-_PUPILS = {"collegien": "college", "lyceen": "lycee", "ecolier": "ecole"}
-_LEVELS = {
-    "sixieme": "6e",
-    "cinquieme": "5e",
-    "quatrieme": "4e",
-    "troisieme": "3e",
-    "cp": "cp",
-    "ce1": "ce1",
-    "ce2": "ce2",
-    "cm1": "cm1",
-    "cm2": "cm2",
-    "terminale": "terminale",
-}
-_NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        tokens(
-            "zéro un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze "
-            "quinze seize"
-        )
-    )
-    if i >= 2
-} | {"vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "cent": 100, "mille": 1000}
 _MONTH_NAMES = tokens(
     "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
 )
@@ -114,34 +85,6 @@ _MONTH = (
     "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
 )
 
-# Phrases and places, by their first (folded) word: checked only where such a word starts.
-_Special = tuple[re.Pattern[str], str, str, str | None]  # pattern, word | region, académie
-
-
-def _specials() -> dict[str, list[_Special]]:
-    found: dict[str, list[_Special]] = {}
-    for firsts, pattern, word in PHRASES:
-        compiled = re.compile(rf"(?:{pattern})\b", re.IGNORECASE)
-        for first in firsts.split():
-            found.setdefault(first, []).append((compiled, word, "", None))
-    places: list[tuple[str, str, str | None, str]] = [
-        (f, r, None, p) for r, (f, p) in REGIONS.items()
-    ]
-    places += [(f, r, a, p) for a, (r, f, p) in ACADEMIES.items()]
-    for a, people in DEMONYMS.items():
-        words = sorted(people.split(), key=len, reverse=True)  # the longest form first
-        either = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words)
-        # no region: the académie's feature, never a conflict (« l'éditeur montpelliérain »
-        # says where a company is, not where its news happens)
-        places.append((" ".join(tokens(people)), "", a, either))
-    for firsts, region, academie, pattern in places:
-        compiled = re.compile(rf"(?:{pattern})\b")  # proper nouns: case matters
-        for first in firsts.split():
-            found.setdefault(first, []).append((compiled, "", region, academie))
-    return found
-
-
-_SPECIALS = _specials()
 _RANGE = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+(?:au|et|à|-)\s+(\d{{1,2}})\s+({_MONTH})\b", re.I)
 _NUMBER = re.compile(
     r"(?<![\w.,])(?P<num>(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?)"
@@ -152,7 +95,7 @@ _NUMBER = re.compile(
 _WORD = re.compile(r"[^\W_]+")
 # Proportions in words: « un élève sur cinq », « huit enseignants sur dix », « deux tiers »,
 # « la moitié » (read as percentages, ``_Builder.share``).
-_COUNT = {"un": 1, "une": 1} | {str(i): i for i in range(1, 11)} | _NUMBER_WORDS
+_COUNT = {"un": 1, "une": 1} | {str(i): i for i in range(1, 11)} | NUMBER_WORDS
 _COUNTS = r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|\d"
 _FRACTIONS = {"moitie": 2, "tiers": 3, "quart": 4, "quarts": 4}
 _SHARE = re.compile(
@@ -190,33 +133,6 @@ _FOOTERS = (
     ("Continue reading", ""),
     ("Read more", ""),
 )
-_SUFFIXES = tuple(
-    sorted(
-        tokens(
-            "ations ation ateurs ateur atrices atrice ements ement ments ment ances ance ences "
-            "ence ités ité ives ive ifs if euses euse eurs eur iques ique ismes isme istes iste "
-            "ures ure ées ée és ies ie é es e er ez ent aient ait era eront ira iront ons ant ants"
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-_MIN_ROOT = 4
-
-
-def _root(token: str) -> str:
-    """A folded token cut to a root: plural removed, then one suffix (« généralisation »,
-    « généralisée » → ``generalis``), never below ``_MIN_ROOT`` letters."""
-    s = stem(token)
-    if not s.isalpha() or len(s) <= _MIN_ROOT:
-        return s
-    for suffix in _SUFFIXES:
-        if s.endswith(suffix) and len(s) - len(suffix) >= _MIN_ROOT:
-            return s[: -len(suffix)]
-    return s
-
-
-_WEAK = frozenset(_root(t) for t in tokens(WEAK_WORDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,64 +168,6 @@ def lead(summary: str) -> str:
         cut = text.rfind(" ", 0, LEAD_CHARS)
         text = text[: cut if cut > 0 else LEAD_CHARS]
     return text
-
-
-# What a word gives, whatever the text: (feature, weight, may weigh as a name, school level).
-_Reading = tuple[tuple[str, float, bool, str | None], ...]
-
-
-@lru_cache(maxsize=1 << 16)
-def _read_word(token: str) -> _Reading:
-    """The features of one folded word (cached: a window repeats its words thousands of
-    times). Levels also go to ``Story.levels`` (their feature starts with ``l:``)."""
-    if token in _NUMBER_WORDS:
-        return ((f"n:{_NUMBER_WORDS[token]}", SMALL_W, False, None),)
-    if token in _LEVELS:
-        return (("l:" + _LEVELS[token], LEVEL_W, False, _LEVELS[token]),)
-    s = stem(token)
-    concept = _CONCEPTS.get(token) or _CONCEPTS.get(s)
-    if concept:
-        return ((concept, WEAK_W if concept in _WEAK_CONCEPTS else WORD_W, False, None),)
-    pupil: _Reading = ()
-    if s in _PUPILS:
-        pupil, s = (("~eleve", WEAK_W, False, None),), _PUPILS[s]
-    root = _root(s)
-    if root in _WEAK:
-        return (*pupil, (root, WEAK_W, False, None))
-    return (*pupil, (root, WORD_W, True, None))
-
-
-_ELISIONS = frozenset(("l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu"))
-
-
-@dataclass(frozen=True, slots=True)
-class _Word:
-    """What a word as written says, whatever its place in the text (cached)."""
-
-    token: str  # folded
-    skip: bool  # a number (read apart), a single letter, an elided article
-    elision: bool  # « l », « d », « qu »… (before an apostrophe, the segment goes on)
-    stop: bool  # a stop-word or a reporting verb, kept only when written as a name
-    capital: bool  # starts with a capital: a name unless it starts a segment
-    capitals: bool  # a capital after the first letter (DEPP, pHARe): always a name
-    reading: _Reading
-    specials: tuple[_Special, ...]  # phrases and places that may start with it
-
-
-@lru_cache(maxsize=1 << 16)
-def _word(raw: str) -> _Word:
-    token = fold(raw)
-    skip = raw[0].isdigit() or len(token) < 2 or token in _ELISIONS
-    return _Word(
-        token,
-        skip,
-        token in _ELISIONS,
-        token in STOP_WORDS or token in VERBS,
-        raw[0].isupper(),
-        len(raw) > 1 and raw[1:] != raw[1:].lower(),
-        () if skip else _read_word(token),
-        tuple(_SPECIALS.get(token, ())),
-    )
 
 
 class _Builder:
@@ -363,7 +221,7 @@ class _Builder:
             end = stop
             if gap != " " and _SEGMENT_BREAK.search(gap):
                 segment_start = True
-            word = _word(m.group())
+            word = word_of(m.group())
             if word.skip:
                 if not word.elision or text[end : end + 1] not in "'’":
                     segment_start = False  # « l’École » still starts its segment
@@ -376,7 +234,7 @@ class _Builder:
                 if special is not None:
                     end = special.end()
                     if phrase:
-                        reading = _read_word(phrase)
+                        reading = read_word(phrase)
                     else:
                         self.place(region, academie)
                         reading = ()

@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from veille.rules.story import WORD_W, Story
+from veille.rules.story import Story
+from veille.rules.story_words import WORD_W
 
 __all__ = ["Comparison", "compare", "conflict", "discord", "evidence"]
 

@@ -10,7 +10,10 @@ disagree, changes of the theme's rules that would make them agree are proposed:
 * the theme was **removed** by the editor: for the term that gave it (the reason of the
   tag), a context to ``ignore`` (the term with the word before or after it, « tablette de
   chocolat »: ``candidates.contexts``), or the term to remove from ``match``/``weak`` (a
-  host pattern from ``hosts``).
+  host pattern from ``hosts``); or a word of the entry to add to ``exclude`` (« chocolat »),
+  proposed only when it satisfies at least ``EXCLUSION_VERDICTS`` verdicts (every word of
+  one wrongly tagged entry would veto it there: one verdict says nothing of which word) and
+  more verdicts than it changes other entries (``_explains_enough``).
 
 Each candidate is measured by running the tagger with the change over the stored entries
 given (``sample``: the command passes the recent ones) and over every corrected entry:
@@ -67,6 +70,7 @@ __all__ = ["Proposal", "RuleChange", "Suggestions", "Verdict", "suggest"]
 Key = Literal["match", "weak", "ignore", "exclude", "hosts"]
 PER_VERDICT = 3  # best candidates kept for each verdict
 CANDIDATES = 40  # candidate terms tried per verdict
+EXCLUSION_VERDICTS = 2  # verdicts a new ``exclude`` term must satisfy to be proposed
 EXAMPLES = 3
 # A change is too broad when it changes more than this share of the entries examined (and
 # more than BROAD_MIN): a word found everywhere (« lycée », « scolaire ») is no theme's term.
@@ -206,7 +210,7 @@ def suggest(
         seen += 1
         _measure(entry, candidates, everything, verdict_of)
     proposals = {c.change: _proposal(c, verdicts, now) for c in candidates.values()}
-    useful = [p for p in proposals.values() if p.satisfied]
+    useful = [p for p in proposals.values() if p.satisfied and _explains_enough(p)]
     most = max(BROAD_MIN, int(BROAD_SHARE * seen))
     too_broad = {p.change for p in useful if p.changed > most}
     if not broad:
@@ -226,6 +230,16 @@ def suggest(
         unexplained=tuple(unexplained),
         too_broad=len(too_broad) if not broad else 0,
     )
+
+
+def _explains_enough(p: Proposal) -> bool:
+    """A new veto must satisfy ``EXCLUSION_VERDICTS`` verdicts — any word of one wrongly
+    tagged entry would veto it (« noir », « fête »…), a word shared by several is a sign —
+    and change fewer entries without verdict than it satisfies: it takes the theme wherever
+    its word stands, from entries nobody has judged (blindly applied, « annoncé » vetoing
+    ``ressources``, 3 verdicts for 3 such entries, cost a right tag on labelled headlines)."""
+    new_veto = p.change.key == "exclude" and p.change.add
+    return not new_veto or EXCLUSION_VERDICTS <= len(p.satisfied) > p.changed
 
 
 def _dominates(q: Proposal, p: Proposal) -> bool:
@@ -279,8 +293,8 @@ def _candidate(change: RuleChange, rule: TagRule) -> _Candidate:
 
 def _needed(change: RuleChange) -> frozenset[str] | None:
     """The stems every entry that the change can flip holds (None: no such shortcut)."""
-    if change.key in ("exclude", "hosts") or not _PLAIN_TERM.fullmatch(change.term):
-        return None
+    if change.key == "hosts" or not _PLAIN_TERM.fullmatch(change.term):
+        return None  # a veto of plain words needs them too
     return frozenset(stem(t) for t in tokens(change.term)) or None
 
 
@@ -365,4 +379,13 @@ def _to_take(
     unique = [
         c for c in dict.fromkeys(changes) if c.key != "ignore" or atom_key(c.term) not in known
     ]
+    # A word of the entry that would veto the theme (« chocolat » for ``tablette*``): kept
+    # only if it explains several verdicts (``EXCLUSION_VERDICTS``, in ``suggest``).
+    own = {atom_key(t) for t in (*rule.match, *rule.weak, *rule.exclude)}
+    for phrase in phrases(entry.text.title, entry.text.summary):
+        if len(unique) >= CANDIDATES:
+            break
+        if atom_key(phrase) not in own:
+            own.add(atom_key(phrase))
+            unique.append(RuleChange(rule.name, "exclude", True, phrase))
     return unique, "le terme en cause n'est pas un mot de la liste"

@@ -40,28 +40,28 @@ to its first ``CONTENT_WORDS`` words: further on come passing mentions.
 The reason of a tag names the term and the field: the first field (in that order) where a
 strong term was found, with the first of the rule's terms found there; for weak terms adding
 up, the terms joined by `` + `` and the field of the first; for a host, the field ``link`` and
-the pattern.
+the pattern. It also names what was found of each term (``TagReason.words``): the alternative
+of each part that matched, for a ``~`` term one that stands close to the next part — a term
+may list forty alternatives, a reason that people read needs the two that counted.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from veille.models import Config, ParsedEntry, TagRule
-from veille.rules.context import close, vetoes
+from veille.models import ParsedEntry, TagRule
+from veille.rules.context import chain, close, vetoes
 from veille.rules.hosts import HostPatterns
-from veille.rules.terms import SITE, AtomIndex, atom_key, is_near, parse_term
+from veille.rules.terms import NEAR, SITE, AtomIndex, atom_key, is_near, parse_term
 from veille.text import Words, strip_html, words
 
 __all__ = [
+    "EDITOR_FIELD",
     "CompiledRules",
     "EntryText",
-    "RuleSet",
     "TagReason",
     "category_words",
     "compile_rules",
@@ -72,6 +72,8 @@ __all__ = [
 ]
 
 Field = Literal["title", "summary", "content", "category", "link", "source"]
+# The field of a stored reason when an editor gave the theme (corrections win over rules).
+EDITOR_FIELD = "editor"
 TEXT_FIELDS: tuple[Field, ...] = ("title", "summary", "content", "category", "link")
 _SEP = "\x00"  # between categories: never a token, so no phrase crosses it
 
@@ -80,6 +82,7 @@ MATCH, WEAK, EXCLUDE, IGNORE = range(4)
 POINTS = {MATCH: (4, 4, 4, 4, 4), WEAK: (3, 2, 1, 3, 2)}
 TITLE, LINK = TEXT_FIELDS.index("title"), TEXT_FIELDS.index("link")
 CONTENT = TEXT_FIELDS.index("content")
+HEADLINE = -1  # where « a + b » terms are found across the title, the summary and the link
 # The content is read up to this many words: its beginning says what it is about; further on
 # come passing mentions (and the cost of tagging grows with every word).
 CONTENT_WORDS = 300
@@ -93,7 +96,10 @@ _DOTTED = re.compile(r"(?<![\w.])(?:[^\W\d_]\.)+[^\W\d_]\.?(?![\w])")
 @dataclass(frozen=True, slots=True)
 class TagReason:
     """Why a tag was given: the term (as written in feeds.yaml; weak terms that add up are
-    joined by `` + ``) and the field it was found in.
+    joined by `` + ``), the field it was found in, and ``words``: the alternatives of the term
+    that were found (``évaluati* ~ 6e`` for ``évaluati* ~ élève*|6e|…``), what people are
+    shown (``shown``) — a term may list dozens of alternatives, the reason needs the few that
+    matched. ``words`` is empty when it would say the same as ``term``.
 
     For ``field == "source"`` the term is the feed tag itself; for ``"link"``, the host
     pattern that the entry's link matched.
@@ -101,6 +107,12 @@ class TagReason:
 
     field: Field
     term: str
+    words: str = ""
+
+    @property
+    def shown(self) -> str:
+        """What was found (stored, shown by the API and the CLI): ``words`` or the term."""
+        return self.words or self.term
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +155,7 @@ class _Term:
     text: str
     full: int  # bit mask of its parts: a term is found when every part is
     near: tuple[frozenset[int], ...] = ()  # ``a ~ b``: the atoms of each part, to be close
+    parts: tuple[tuple[int, ...], ...] = ()  # the atoms of each part, in the term's order
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +188,13 @@ def compile_rules(rules: Sequence[TagRule]) -> CompiledRules:
         seen: set[tuple[int, tuple[frozenset[int], ...]]] = set()
         for order, (role, text, name) in enumerate(roles):
             try:
-                parts = [frozenset(map(_atom_id(keys, atoms), part)) for part in parse_term(text)]
+                ordered = tuple(
+                    tuple(dict.fromkeys(map(_atom_id(keys, atoms), part)))
+                    for part in parse_term(text)
+                )
             except ValueError as e:
                 raise ValueError(f"thème « {rule.name} » : {e}") from e
+            parts = [frozenset(part) for part in ordered]
             if (role, tuple(parts)) in seen:
                 continue  # the same term again (« jeu » and « jeux »): it counts once
             seen.add((role, tuple(parts)))
@@ -185,7 +202,7 @@ def compile_rules(rules: Sequence[TagRule]) -> CompiledRules:
                 for a in part:
                     uses.setdefault(a, []).append((len(terms), p))
             close = tuple(parts) if is_near(text) else ()
-            terms.append(_Term(r, role, order, name, (1 << len(parts)) - 1, close))
+            terms.append(_Term(r, role, order, name, (1 << len(parts)) - 1, close, ordered))
     try:
         index = AtomIndex.build(atoms)
     except ValueError as e:
@@ -261,21 +278,24 @@ def tag_words(
     empty field or a content that repeats the summary; see ``tagging_words``), when the
     caller already has them, and the entry's link."""
     terms = compiled.terms
-    found: dict[int, dict[int, tuple[int, int]]] = {}  # rule -> term -> (points, field)
+    found: dict[int, dict[int, tuple[int, int, int]]] = {}  # rule -> term -> (points, field, place)
     vetoed: dict[int, int] = {}  # rule -> the first field a veto was found in
     headline: list[set[int]] = []  # atoms of the title and the summary (for « a + b »)
+    # where terms were found, for the reason's words: a field's atoms and words (by field;
+    # HEADLINE: the title, the summary and the link read together)
+    places: dict[int, tuple[set[int], Words | None]] = {}
 
-    def add(t: int, f: int, whole: bool = False) -> None:
+    def add(t: int, f: int, place: int) -> None:
         term = terms[t]
         if term.role == EXCLUDE:
             # a veto that names the link or spans the headline concerns the whole entry
-            at = TITLE if whole or f == LINK else f
+            at = TITLE if place == HEADLINE or f == LINK else f
             vetoed[term.rule] = min(at, vetoed.get(term.rule, at))
         elif term.role != IGNORE:
             points = POINTS[term.role][f]
             best = found.setdefault(term.rule, {})
             if t not in best or points > best[t][0]:
-                best[t] = (points, f)
+                best[t] = (points, f, place)
 
     for f, field_words in enumerate(fields):
         if field_words is None:
@@ -285,40 +305,76 @@ def tag_words(
                 field_words.tokens[:CONTENT_WORDS], field_words.stems[:CONTENT_WORDS]
             )
         in_field, atoms = _terms_in(field_words, compiled)
+        places[f] = (atoms, field_words)
         for t in in_field:
-            add(t, f)
+            add(t, f, f)
         if f < 2:
             headline.append(atoms)
     link = {a for a, _ in compiled.hosts.matches(url)}
+    places[LINK] = (link, None)
     for t in _complete(link, compiled):
-        add(t, LINK)
+        add(t, LINK, LINK)
     if len(headline) + bool(link) > 1:
         # « a + b » also across the title, the summary (read together as the headline) and
         # the link
-        for t in _complete(set().union(link, *headline), compiled):
+        places[HEADLINE] = (set().union(link, *headline), None)
+        for t in _complete(places[HEADLINE][0], compiled):
             if terms[t].full > 1 and not terms[t].near and t not in found.get(terms[t].rule, {}):
-                add(t, 1, whole=True)
+                add(t, 1, HEADLINE)
     result = {name: TagReason("source", name) for name in feed_tags}
     for r, by_term in found.items():
         name = compiled.rules[r].name
         if name not in result:
-            reason = _reason(by_term, terms)
+            reason = _reason(by_term, compiled, places)
             if reason is not None and not vetoes(vetoed.get(r), TEXT_FIELDS.index(reason.field)):
                 result[name] = reason
     return dict(sorted(result.items()))
 
 
-def _reason(by_term: dict[int, tuple[int, int]], terms: tuple[_Term, ...]) -> TagReason | None:
-    """The reason of a theme from its terms found ``{term: (points, field)}``, if enough."""
-    strong = [(f, terms[t].order) for t, (points, f) in by_term.items() if points >= NEEDED]
+def _reason(
+    by_term: dict[int, tuple[int, int, int]],
+    compiled: CompiledRules,
+    places: dict[int, tuple[set[int], Words | None]],
+) -> TagReason | None:
+    """The reason of a theme from its terms found ``{term: (points, field, place)}``, if
+    enough."""
+    terms = compiled.terms
+    strong = [(f, terms[t].order, t) for t, (points, f, _) in by_term.items() if points >= NEEDED]
     if strong:
-        f, order = min(strong)
-        text = next(terms[t].text for t in by_term if terms[t].order == order)
-        return TagReason(TEXT_FIELDS[f], text)
-    if sum(points for points, _ in by_term.values()) < NEEDED:
+        f, _, t = min(strong)
+        return _named(TEXT_FIELDS[f], [t], by_term, compiled, places)
+    if sum(points for points, _, _ in by_term.values()) < NEEDED:
         return None
     ranked = sorted(by_term, key=lambda t: (by_term[t][1], terms[t].order))
-    return TagReason(TEXT_FIELDS[by_term[ranked[0]][1]], " + ".join(terms[t].text for t in ranked))
+    return _named(TEXT_FIELDS[by_term[ranked[0]][1]], ranked, by_term, compiled, places)
+
+
+def _named(
+    field: Field,
+    chosen: list[int],
+    by_term: dict[int, tuple[int, int, int]],
+    compiled: CompiledRules,
+    places: dict[int, tuple[set[int], Words | None]],
+) -> TagReason:
+    """The reason naming the ``chosen`` terms (joined by `` + ``), with what was found of each
+    where it was found."""
+    terms = compiled.terms
+    term = " + ".join(terms[t].text for t in chosen)
+    words = " + ".join(_found(t, *places[by_term[t][2]], compiled) for t in chosen)
+    return TagReason(field, term, "" if words == term else words)
+
+
+def _found(t: int, atoms: set[int], field_words: Words | None, compiled: CompiledRules) -> str:
+    """The alternatives of term ``t`` found among ``atoms`` (the first found of each part; of
+    a ``~`` term, one that stands close to the next part), written as in the term."""
+    term = compiled.terms[t]
+    chosen: list[int] | None = None
+    if term.near and field_words is not None:
+        chosen = chain(term.near, atoms, compiled.index.positions(field_words))
+    if chosen is None:
+        chosen = [next((a for a in part if a in atoms), part[0]) for part in term.parts]
+    written = [compiled.index.atoms[a].removeprefix(SITE) for a in chosen]
+    return (NEAR if term.near else " + ").join(written)
 
 
 def _terms_in(field_words: Words, compiled: CompiledRules) -> tuple[set[int], set[int]]:
@@ -377,79 +433,3 @@ def _complete(atoms: Iterable[int], compiled: CompiledRules) -> set[int]:
             parts[t] = parts.get(t, 0) | (1 << p)
     terms = compiled.terms
     return {t for t, mask in parts.items() if mask == terms[t].full}
-
-
-@dataclass(frozen=True, slots=True)
-class RulesSpec:
-    """A ``RuleSet`` as data (see ``RuleSet.spec``); ``fingerprint`` identifies it."""
-
-    fingerprint: str
-    rules: tuple[TagRule, ...]
-    feed_tags: tuple[tuple[str, tuple[str, ...]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSet:
-    """The taxonomy of a config plus each feed's own tags, ready to tag stored entries.
-
-    ``fingerprint`` changes whenever anything that decides tags changes (rules or feed tags):
-    the store remembers the fingerprint it last tagged with, and a different one means a retag.
-    """
-
-    compiled: CompiledRules
-    feed_tags: dict[str, tuple[str, ...]]
-    fingerprint: str
-
-    @classmethod
-    def from_config(cls, config: Config) -> RuleSet:
-        return cls.build(config.tags, {f.id: f.tags for f in config.feeds})
-
-    @classmethod
-    def build(cls, rules: Sequence[TagRule], feed_tags: dict[str, tuple[str, ...]]) -> RuleSet:
-        payload = json.dumps(
-            [
-                [[r.name, r.match, r.exclude, r.weak, r.ignore, r.hosts] for r in rules],
-                sorted([feed, list(tags)] for feed, tags in feed_tags.items()),
-            ],
-            ensure_ascii=False,
-        )
-        return cls(
-            compiled=compile_rules(rules),
-            feed_tags=dict(feed_tags),
-            fingerprint=hashlib.sha256(payload.encode()).hexdigest()[:16],
-        )
-
-    @property
-    def spec(self) -> RulesSpec:
-        """What rebuilds these rules elsewhere (a worker process): small and picklable."""
-        return RulesSpec(self.fingerprint, self.compiled.rules, tuple(self.feed_tags.items()))
-
-    def tag_fields(
-        self,
-        feed_id: str,
-        title: str,
-        summary_html: str,
-        content_html: str,
-        categories: tuple[str, ...],
-        url: str | None = None,
-    ) -> dict[str, TagReason]:
-        """Tags of one entry from its stored fields (HTML is stripped here) and its link."""
-        text = EntryText(
-            title=title,
-            summary=strip_html(summary_html),
-            content=strip_html(content_html),
-            categories=categories,
-            feed_tags=self.feed_tags.get(feed_id, ()),
-            url=url,
-        )
-        return tag(text, self.compiled)
-
-    def tag_entry(self, feed_id: str, entry: ParsedEntry) -> dict[str, TagReason]:
-        return self.tag_fields(
-            feed_id,
-            entry.title,
-            entry.summary_html,
-            entry.content_html,
-            entry.categories,
-            entry.url,
-        )

@@ -23,12 +23,13 @@ from veille.store.accounts import AccountsMixin
 from veille.store.clusters import ClustersMixin
 from veille.store.copy import CopyMixin
 from veille.store.corrections import Correction, CorrectionsMixin
-from veille.store.entries import EntriesMixin, decode_cursor, encode_cursor
+from veille.store.entries import EntriesMixin
 from veille.store.feeds import FeedsMixin, FetchSuccess
 from veille.store.lock import LockMixin
 from veille.store.mail import MailMixin
 from veille.store.notify import NotifyMixin
 from veille.store.reading import ReadingMixin
+from veille.store.selecting import decode_cursor, encode_cursor
 from veille.store.sources import SourcesMixin
 from veille.store.stories import StoriesMixin
 from veille.store.tags import TagsMixin

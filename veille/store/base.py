@@ -5,22 +5,24 @@ from __future__ import annotations
 import errno
 import shutil
 import tempfile
-import uuid
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from veille.errors import StoreError
+from veille.store.arrivals import ArrivalCounts
 from veille.store.db import create_engine
 from veille.store.tables import feed_t, meta_t
 
 # The newest migration (tests check it is Alembic's head): a database already there starts
 # without importing Alembic at all.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 MIGRATION_LOCK = 0x7665_696D  # advisory lock key serialising migrations on PostgreSQL
 SYNC_LOCK = 0x7665_6973  # … and the feeds.yaml syncs of replicas starting together
 
@@ -37,8 +39,8 @@ class StoreBase:
         self.url = url
         self.engine = create_engine(url)
         self._authority: str | None = None
-        # The unread counts of what arrived after a horizon, by horizon (``reading.py``).
-        self._arrived_counts: dict[datetime, Any] = {}
+        # The unread counts of what arrived after a horizon, by day of arrival (``arrivals.py``).
+        self._arrivals = ArrivalCounts()
         self.read_only = False  # set when writes were refused (pages are still served)
 
     def close(self) -> None:
@@ -208,21 +210,45 @@ def read_only(error: BaseException) -> bool:
 
 ID_AUTHORITY_KEY = "id_authority"
 RETAGGED_KEY = "retagged_at"
-# Changes at every write of entries or their tags (a new value each time, whatever the clock):
-# what the cached unread counts are keyed by (``reading.py``).
-ENTRIES_VERSION_KEY = "entries_version"
+
+
+T = TypeVar("T")
+IN_CHUNK = 500  # values per ``IN (…)`` clause: well under SQLite's bound on parameters
+
+
+def in_chunks(values: list[T]) -> Iterator[list[T]]:
+    """``values`` in slices of ``IN_CHUNK``, one ``IN (…)`` statement each."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
 
 
 def curation_key(digest: str) -> str:
     return f"curated_at:{digest}"
 
 
-def entries_changed(conn: sa.Connection) -> None:
-    """Record, in the caller's transaction, that entries or their tags changed."""
-    write_meta(conn, ENTRIES_VERSION_KEY, uuid.uuid4().hex)
+def upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    key: Sequence[str],
+    columns: Sequence[str],
+) -> None:
+    """Insert ``rows``, or update ``columns`` of those whose ``key`` is there already: one
+    statement (``ON CONFLICT``, on both backends), so two writers at once cannot both
+    insert (a delete then an insert can: PostgreSQL's second writer finds the row deleted
+    by the first, not the one it inserted, and its insert fails on the key)."""
+    if not rows:
+        return
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = module.insert(table)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=list(key), set_={c: insert.excluded[c] for c in columns}
+        ),
+        rows,
+    )
 
 
 def write_meta(conn: sa.Connection, key: str, value: str) -> None:
     """Set a store-wide fact inside the caller's transaction."""
-    conn.execute(sa.delete(meta_t).where(meta_t.c.key == key))
-    conn.execute(sa.insert(meta_t).values(key=key, value=value))
+    upsert(conn, meta_t, [{"key": key, "value": value}], ("key",), ("value",))

@@ -5,7 +5,8 @@ Idempotent and resumable: tables are copied in dependency order, in primary-key 
 batch per transaction, rows already present in the target are skipped (``ON CONFLICT DO
 NOTHING``) and each table resumes after the target's highest key. The full-text index is
 rebuilt on the target from the copied entries (its structure differs per backend), and
-PostgreSQL sequences are moved past the copied ids.
+PostgreSQL sequences are moved past the copied ids. ``arrival_day`` is not copied: the
+target's own triggers write it as the entries and tags arrive (migration 0012).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.rules.search import index_text
 from veille.store.base import ID_AUTHORITY_KEY, StoreBase
-from veille.store.entries import FTS_INSERT
-from veille.store.tables import entry_t, metadata
+from veille.store.fulltext import FTS_INSERT
+from veille.store.tables import arrival_day_t, entry_t, metadata
 
 COPY_BATCH = 1000
 
@@ -44,8 +45,8 @@ class CopyMixin(StoreBase):
         copied: dict[str, int] = {}
         batches = 0
         for table in metadata.sorted_tables:
-            if table.name not in _existing_tables(self.engine):
-                continue
+            if table.name not in _existing_tables(self.engine) or table is arrival_day_t:
+                continue  # arrival_day: the target's triggers write it as entries arrive
             key = list(table.primary_key.columns)
             order = key[0]
             start = _max(target.engine, order)

@@ -18,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from veille.limits import parse_id
-from veille.store.base import RETAGGED_KEY, StoreBase, entries_changed, write_meta
+from veille.store.base import RETAGGED_KEY, StoreBase, write_meta
 from veille.store.tables import correction_t, entry_t, tag_t
 from veille.store.tags import EDITOR, Reason, lock_entries, tag_rows
 
@@ -102,4 +102,3 @@ def _set_tag(conn: sa.Connection, eid: int, tag: str, reason: Reason | None, now
     if reason is not None:
         conn.execute(sa.insert(tag_t), tag_rows(eid, {tag: reason}))
     write_meta(conn, RETAGGED_KEY, now.isoformat())
-    entries_changed(conn)

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from veille.errors import QueryError
-from veille.limits import MAX_ENTRIES, check_date, parse_id
+from veille.limits import MAX_ENTRIES
 from veille.models import EntryPage, EntryRef, EntryView, ParsedEntry, Reader, Selection
-from veille.rules.search import compile_query, index_text, to_tsquery
-from veille.store.base import StoreBase, entries_changed, feed_display_title
+from veille.rules.search import index_text
+from veille.store.base import StoreBase
 from veille.store.clusters import also_in
 from veille.store.feeds import FetchSuccess
-from veille.store.states import read_value, reading_conditions, state_of
-from veille.store.tables import entry_t, feed_t, hidden_t, tag_t
+from veille.store.fulltext import (
+    FTS_DELETE,
+    FTS_INSERT,
+    is_dense,
+    pg_search_rows,
+    recent_first,
+    sqlite_recent_matches,
+)
+from veille.store.selecting import (
+    encode_cursor,
+    entries_query,
+    newest_of_its_story,
+    selection_conditions,
+)
+from veille.store.tables import entry_t, feed_t, tag_t
 from veille.store.tags import Reason, corrected, read_verdicts, tag_rows
 
 BATCH = 500  # entries per transaction when saving a feed
@@ -113,8 +124,6 @@ class EntriesMixin(StoreBase):
             tags += _rewrite_changed(conn, feed_id, updates, now, tagger, extras)
             if tags:
                 conn.execute(sa.insert(tag_t), tags)
-            if inserts or updates:
-                entries_changed(conn)
             if success is not None:
                 success.write(conn, feed_id)
         return len(inserts), len(updates)
@@ -124,7 +133,7 @@ class EntriesMixin(StoreBase):
         says so), one keyset page. With a ``reader``, each entry carries its read and
         starred state (a LEFT JOIN on the reader's state rows: still one query)."""
         with self._read() as conn:
-            rows, cursor = self._page(conn, selection, _entries_query(selection.reader))
+            rows, cursor = self._page(conn, selection, entries_query(selection.reader))
             tags = _tags_of(conn, [r.id for r in rows])
             also = also_in(conn, [(r.id, r.cluster_id, r.feed_id) for r in rows])
         views = (_entry_view(r, tags.get(r.id, ()), also.get(r.id, ())) for r in rows)
@@ -152,12 +161,12 @@ class EntriesMixin(StoreBase):
         else:
             query = query.order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
         dialect = self.engine.dialect.name
-        recent = _recent_first(selection, dialect)
+        recent = recent_first(selection, dialect)
         dense = (
             bool(selection.query)
             and dialect == "sqlite"
             and not recent
-            and _dense(conn, selection.query)
+            and is_dense(conn, selection.query)
         )
 
         def planned(*, materialized: bool = False) -> Any:
@@ -165,15 +174,15 @@ class EntriesMixin(StoreBase):
                 selection, entry_t, dialect, dense=dense, materialized=materialized, page=True
             )
             if selection.collapse:
-                conditions.append(_newest_of_its_story(selection, dialect))
+                conditions.append(newest_of_its_story(selection, dialect))
             return query.where(*conditions)
 
         rows: list[Any] | None = None
         if recent:
             unsearched = selection_conditions(replace(selection, query=""), entry_t, dialect)
-            rows = _sqlite_recent_matches(conn, query.where(*unsearched), selection)
+            rows = sqlite_recent_matches(conn, query.where(*unsearched), selection)
             if rows is None:  # ids do not follow dates here: the plain plans
-                dense = _dense(conn, selection.query)
+                dense = is_dense(conn, selection.query)
         if (
             rows is None
             and selection.query
@@ -181,7 +190,7 @@ class EntriesMixin(StoreBase):
             and not selection.cursor
             and not selection.oldest_first
         ):
-            rows = _pg_search_rows(conn, planned, selection.limit)
+            rows = pg_search_rows(conn, planned, selection.limit)
         elif rows is None:
             rows = list(conn.execute(planned()).all())
         more = len(rows) > selection.limit
@@ -199,7 +208,7 @@ class EntriesMixin(StoreBase):
         """These entries (unknown ids left out), in the order asked: one query each for the
         entries, their tags and their other sources, whatever their number; with their
         state for ``reader`` when given."""
-        query = _entries_query(reader).where(entry_t.c.id.in_(entry_ids))
+        query = entries_query(reader).where(entry_t.c.id.in_(entry_ids))
         with self._read() as conn:
             rows = {r.id: r for r in conn.execute(query)} if entry_ids else {}
             tags = _tags_of(conn, list(rows))
@@ -221,7 +230,7 @@ class EntriesMixin(StoreBase):
         dialect = self.engine.dialect.name
         conditions = selection_conditions(selection, entry_t, dialect)
         if selection.collapse:
-            conditions.append(_newest_of_its_story(selection, dialect))
+            conditions.append(newest_of_its_story(selection, dialect))
         query = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
         with self._read() as conn:
             return int(conn.execute(query).scalar_one())
@@ -330,121 +339,6 @@ def _rewrite_changed(
     return tags
 
 
-def _entries_query(reader: Reader | None) -> Any:
-    """Entries with their feed's shown title, and the reader's state when there is one."""
-    columns = [entry_t, feed_display_title().label("feed_title")]
-    joined = entry_t.join(feed_t, feed_t.c.id == entry_t.c.feed_id)
-    if reader is not None:
-        state, on = state_of(reader)
-        joined = joined.outerjoin(state, on)
-        columns += [
-            read_value(reader, entry_t, state).label("is_read"),
-            sa.func.coalesce(state.c.starred, sa.false()).label("is_starred"),
-        ]
-    return sa.select(*columns).select_from(joined)
-
-
-def _newest_of_its_story(selection: Selection, dialect: str) -> Any:
-    """Collapse: keep an entry only if no newer entry of its cluster matches the selection."""
-    other = entry_t.alias("other")
-    newer = sa.or_(
-        other.c.published_at > entry_t.c.published_at,
-        sa.and_(other.c.published_at == entry_t.c.published_at, other.c.id > entry_t.c.id),
-    )
-    same_story = sa.exists().where(
-        other.c.cluster_id == entry_t.c.cluster_id,
-        newer,
-        *selection_conditions(replace(selection, cursor=None), other, dialect),
-    )
-    return sa.or_(entry_t.c.cluster_id.is_(None), ~same_story)
-
-
-def selection_conditions(
-    selection: Selection,
-    entry: Any,
-    dialect: str,
-    *,
-    dense: bool = False,
-    materialized: bool = False,
-    page: bool = False,
-) -> list[Any]:
-    """The WHERE clauses of a selection over ``entry`` (the table or an alias); ``page``:
-    for one page in date order (``states.unread``)."""
-    conditions: list[Any] = []
-    if selection.feeds:
-        conditions.append(entry.c.feed_id.in_(selection.feeds))
-    if selection.tags:
-        conditions.append(
-            sa.exists().where(tag_t.c.entry_id == entry.c.id, tag_t.c.tag.in_(selection.tags))
-        )
-    if selection.exclude_tags:
-        conditions.append(
-            ~sa.exists().where(
-                tag_t.c.entry_id == entry.c.id, tag_t.c.tag.in_(selection.exclude_tags)
-            )
-        )
-    if selection.query and dense:
-        conditions.append(_matches(selection.query, entry))
-    elif selection.query and materialized:
-        matching = _matching(selection.query, dialect).cte("matching").prefix_with("MATERIALIZED")
-        conditions.append(entry.c.id.in_(sa.select(matching.c.entry_id)))
-    elif selection.query:
-        conditions.append(entry.c.id.in_(_matching(selection.query, dialect)))
-    if selection.hidden_from:
-        conditions.append(~_hidden_story(selection.hidden_from, entry))
-    if selection.since:
-        conditions.append(entry.c.published_at >= selection.since)
-    if selection.until:
-        conditions.append(entry.c.published_at < selection.until)
-    conditions += reading_conditions(selection, entry, dialect, page=page)
-    if selection.cursor:
-        published, entry_id = decode_cursor(selection.cursor)
-        if selection.oldest_first:
-            after = sa.or_(
-                entry.c.published_at > published,
-                sa.and_(entry.c.published_at == published, entry.c.id > entry_id),
-            )
-        else:
-            after = sa.or_(
-                entry.c.published_at < published,
-                sa.and_(entry.c.published_at == published, entry.c.id < entry_id),
-            )
-        conditions.append(after)
-    return conditions
-
-
-def _hidden_story(digest: str, entry: Any) -> Any:
-    """An editor hid this entry, or another entry of its story, from ``digest``: the editor
-    saw one line per story and hid that line, so no other copy of the story takes its place."""
-    hidden = entry_t.alias("hidden_entry")
-    same_story = sa.or_(
-        hidden.c.id == entry.c.id,
-        sa.and_(entry.c.cluster_id.is_not(None), hidden.c.cluster_id == entry.c.cluster_id),
-    )
-    return (
-        sa.exists()
-        .select_from(hidden_t.join(hidden, hidden.c.id == hidden_t.c.entry_id))
-        .where(hidden_t.c.digest == digest, same_story)
-    )
-
-
-# The full-text index, per backend (migration 0003): same normalised text, same semantics.
-FTS_INSERT = {
-    "sqlite": sa.text("INSERT INTO entry_fts(rowid, title, body) VALUES (:id, :title, :body)"),
-    "postgresql": sa.text(
-        "INSERT INTO entry_search(entry_id, document) VALUES (:id, "
-        "setweight(to_tsvector('simple', :title), 'A') || "
-        "setweight(to_tsvector('simple', :body), 'B'))"
-    ),
-}
-FTS_DELETE = {
-    "sqlite": sa.text("DELETE FROM entry_fts WHERE rowid = :id"),
-    "postgresql": sa.text("DELETE FROM entry_search WHERE entry_id = :id"),
-}
-_fts = sa.table("entry_fts", sa.column("rowid"))
-_pg_search = sa.table("entry_search", sa.column("entry_id"), sa.column("document"))
-
-
 def _index(
     conn: sa.Connection,
     entries: Sequence[tuple[int, ParsedEntry]],
@@ -462,151 +356,6 @@ def _index(
         rows.append({"id": entry_id, "title": text.title, "body": text.body})
     if rows:
         conn.execute(FTS_INSERT[conn.dialect.name], rows)
-
-
-def _matching(query: str, dialect: str) -> Any:
-    """Ids of the entries matching a user query (compiled once, never passed raw)."""
-    compiled = compile_query(query)
-    if dialect == "postgresql":
-        found = sa.text("document @@ to_tsquery('simple', :ts_query)").bindparams(
-            ts_query=to_tsquery(compiled)
-        )
-        return sa.select(_pg_search.c.entry_id).where(found)
-    found = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=compiled.match)
-    return sa.select(_fts.c.rowid).where(found)
-
-
-def _recent_first(selection: Selection, dialect: str) -> bool:
-    """A SQLite search on a first page, newest first, not collapsed:
-    ``_sqlite_recent_matches``."""
-    return (
-        bool(selection.query)
-        and dialect == "sqlite"
-        and not selection.cursor
-        and not selection.collapse
-        and not selection.oldest_first
-    )
-
-
-RECENT_TRIES = 4  # candidate windows of 4, 16, 64, 256 × the page, then the plain plan
-# Older-id entries published after the page's last row that the plan checks one by one; more
-# means ids do not follow dates (a store filled feed by feed by its first refresh, a feed
-# added with a long backlog): the plain plans are then faster.
-RECENT_BACKFILL_MAX = 1000
-
-
-def _sqlite_recent_matches(
-    conn: sa.Connection, unsearched: Any, selection: Selection
-) -> list[Any] | None:
-    """First page of a search without sorting every match nor checking entries one by one
-    (SQLite).
-
-    The FTS index streams matching rowids newest first (``ORDER BY rowid DESC``), and ids
-    follow insertion time, which mostly follows publication time. So: take the newest
-    candidates by id, keep those passing the other filters, sorted by date; then add the
-    few older-id entries published after the page's last row (an entry back-filled late),
-    found by a range on ``ix_entry_published`` and checked against the index by rowid.
-    Exact: the same rows as sorting every match. None (use the plain plans) when the
-    candidate windows do not fill the page or too many older ids need checking."""
-    page = selection.limit + 1
-    match = compile_query(selection.query).match
-    newest = sa.text(
-        "SELECT rowid FROM entry_fts WHERE entry_fts MATCH :m ORDER BY rowid DESC LIMIT :k"
-    )
-    window = 4 * page
-    for _ in range(RECENT_TRIES):
-        ids = list(conn.execute(newest, {"m": match, "k": window}).scalars())
-        rows = list(conn.execute(unsearched.where(entry_t.c.id.in_(ids))).all()) if ids else []
-        if len(ids) < window:
-            return rows  # every match was a candidate
-        if len(rows) >= page:
-            last = rows[page - 1]
-            after_last = sa.or_(
-                entry_t.c.published_at > last.published_at,
-                sa.and_(entry_t.c.published_at == last.published_at, entry_t.c.id > last.id),
-            )
-            older_ids = list(
-                conn.execute(
-                    sa.select(entry_t.c.id)
-                    .where(after_last, entry_t.c.id < min(ids))
-                    .limit(RECENT_BACKFILL_MAX + 1)
-                ).scalars()
-            )
-            if len(older_ids) > RECENT_BACKFILL_MAX:
-                return None
-            if older_ids:
-                found = sa.text(
-                    "SELECT rowid FROM entry_fts WHERE entry_fts MATCH :m AND rowid IN "
-                    "(SELECT value FROM json_each(:ids))"
-                )
-                hits = list(
-                    conn.execute(found, {"m": match, "ids": json.dumps(older_ids)}).scalars()
-                )
-                if hits:
-                    rows += conn.execute(unsearched.where(entry_t.c.id.in_(hits))).all()
-                    rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
-            return rows[:page]
-        window *= 4
-    return None
-
-
-# PostgreSQL: how many of the newest entries a search first looks at (see ``_pg_search``).
-PG_PROBE = 2000
-PG_DENSE = 200  # 1/200 = 0.5 %: at least this share matching → walk the newest entries
-
-
-def _pg_search_rows(conn: sa.Connection, planned: Callable[..., Any], limit: int) -> list[Any]:
-    """A search on PostgreSQL, whose planner assumes 0.5 % of matches for any word it has no
-    statistics on: it then walks the newest entries, which is right for common words and
-    reads the whole table for a rare one. So: try the newest ``PG_PROBE`` entries first (a
-    common word fills the page there); if they hold too few matches, the word is rare and
-    its matches are collected first through the GIN index (a materialised CTE) and sorted.
-    Same rows, same order either way."""
-    newest = (
-        sa.select(entry_t.c.published_at)
-        .order_by(entry_t.c.published_at.desc(), entry_t.c.id.desc())
-        .offset(PG_PROBE - 1)
-        .limit(1)
-    )
-    if conn.execute(newest).scalar() is None:  # a small store: any plan is fast
-        return list(conn.execute(planned()).all())
-    # The bound stays a subquery: given as a value, the planner would estimate the range and
-    # pick a bitmap scan of the whole index for a phrase of common words (slow at 1M entries).
-    probe = conn.execute(planned().where(entry_t.c.published_at >= newest.scalar_subquery())).all()
-    if len(probe) > limit:
-        return list(probe)  # the page (and the "more" row) came from the newest entries
-    if len(probe) * PG_DENSE >= PG_PROBE:
-        return list(conn.execute(planned()).all())
-    return list(conn.execute(planned(materialized=True)).all())
-
-
-# A search matching at least this share of the entries is "dense" (SQLite).
-DENSE_SHARE = 20  # 1/20 = 5 %
-DENSE_MIN = 1000
-
-
-def _dense(conn: sa.Connection, query: str) -> bool:
-    """Whether a search matches so many entries that walking the newest entries and checking
-    each one (``_matches``) beats materialising every match (``_matching``) and sorting them.
-
-    Counting stops at the threshold, so the check itself is bounded (the FTS index streams
-    rowids). Both plans give the same rows in the same order."""
-    newest = conn.execute(sa.select(sa.func.max(entry_t.c.id))).scalar() or 0
-    cap = max(DENSE_MIN, newest // DENSE_SHARE)
-    match = compile_query(query).match
-    found = conn.execute(
-        sa.text(
-            "SELECT count(*) FROM (SELECT rowid FROM entry_fts WHERE entry_fts MATCH :m LIMIT :c)"
-        ),
-        {"m": match, "c": cap},
-    ).scalar()
-    return int(found or 0) >= cap
-
-
-def _matches(query: str, entry: Any) -> Any:
-    """One entry matches (SQLite): an FTS lookup by rowid, for the dense plan."""
-    found = sa.text("entry_fts MATCH :fts_match").bindparams(fts_match=compile_query(query).match)
-    return sa.exists(sa.select(_fts.c.rowid).where(found, _fts.c.rowid == entry.c.id))
 
 
 def _tags_of(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
@@ -657,21 +406,3 @@ def _entry_view(r: Any, tags: tuple[str, ...], also_in: tuple[str, ...] = ()) ->
         starred=bool(r.is_starred) if "is_starred" in r._fields else False,
         arrived=r.first_seen_at,
     )
-
-
-def encode_cursor(published: datetime, entry_id: int) -> str:
-    raw = f"{published.astimezone(UTC).isoformat()}|{entry_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        published, text = raw.split("|")
-        when = datetime.fromisoformat(published)
-        entry_id = parse_id(text)
-        if when.tzinfo is None or entry_id is None:
-            raise ValueError("naive date or bad id")
-        return check_date(when, "curseur"), entry_id
-    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
-        raise QueryError("curseur invalide") from e

@@ -8,42 +8,23 @@ horizon instead of writing a row per entry.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.limits import parse_id
 from veille.models import Reader, Selection
-from veille.store.base import ENTRIES_VERSION_KEY, StoreBase
-from veille.store.entries import _newest_of_its_story, selection_conditions
-from veille.store.tables import account_t, entry_t, meta_t, state_t, tag_t
-
-CHUNK = 500  # entry ids per statement
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+from veille.store.base import StoreBase, in_chunks, upsert
+from veille.store.selecting import newest_of_its_story, selection_conditions
+from veille.store.tables import account_t, entry_t, state_t, tag_t
 
 
 def _upsert(conn: sa.Connection, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     """Insert state rows, or update ``columns`` of those already there."""
-    if not rows:
-        return
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = module.insert(state_t)
-    conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=["account_id", "entry_id"],
-            set_={c: insert.excluded[c] for c in columns},
-        ),
-        rows,
-    )
+    upsert(conn, state_t, rows, ("account_id", "entry_id"), columns)
 
 
 def _forget_defaults(conn: sa.Connection, account_id: int) -> None:
@@ -94,7 +75,7 @@ class ReadingMixin(StoreBase):
             horizon = self._horizon(conn, account_id)
             if horizon is None or not ids:
                 return 0
-            for part in _chunks(ids):
+            for part in in_chunks(ids):
                 if read is not None:
                     changed += _set_read(conn, account_id, horizon, part, read, now, arrived_by)
                 if starred is not None:
@@ -119,7 +100,7 @@ class ReadingMixin(StoreBase):
             if not _unfiltered(selection):
                 ids = list(conn.execute(sa.select(entry_t.c.id).where(*conditions)).scalars())
                 changed = 0
-                for part in _chunks(ids):
+                for part in in_chunks(ids):
                     changed += _set_read(conn, account_id, horizon, part, True, now, up_to)
                 _forget_defaults(conn, account_id)
                 return changed
@@ -157,7 +138,7 @@ class ReadingMixin(StoreBase):
         dialect = self.engine.dialect.name
         conditions = selection_conditions(chosen, entry_t, dialect)
         if chosen.collapse:
-            conditions.append(_newest_of_its_story(chosen, dialect))
+            conditions.append(newest_of_its_story(chosen, dialect))
         total = sa.select(sa.func.count()).select_from(entry_t).where(*conditions)
         by_tag = (
             sa.select(tag_t.c.tag, sa.func.count())
@@ -181,32 +162,21 @@ class ReadingMixin(StoreBase):
 
     def unread_summary(self, reader: Reader) -> UnreadSummary:
         """A reader's unread entries by feed, by tag and in all, as the counts of what
-        arrived after the horizon (the same for every reader of that horizon: cached until
-        entries or tags change, ``ENTRIES_VERSION_KEY``) corrected by the reader's few
-        explicit states, read live: a mark changes the next answer without a cache to clear.
-        A feed's newest date is that of its newest entry arrived after the horizon, read or
-        not, or of one kept unread: an upper bound (BENCHMARKS.md, « Google Reader API »)."""
-        horizon = reader.read_before
+        arrived after the horizon (the same for every reader of that horizon: counted day
+        by day of arrival, each day cached until its entries or their tags change,
+        ``store/arrivals.py``) corrected by the reader's few explicit states, read live: a
+        mark changes the next answer without a cache to clear. A feed's newest date is that
+        of its newest entry arrived after the horizon, read or not, or of one kept unread:
+        an upper bound (BENCHMARKS.md, « Google Reader API »)."""
         with self._read() as conn:
-            # The version is read before the counts: counts newer than their version only
-            # cost a recount, never a stale answer.
-            version = conn.execute(
-                sa.select(meta_t.c.value).where(meta_t.c.key == ENTRIES_VERSION_KEY)
-            ).scalar()
-            cached = self._arrived_counts.get(horizon)
-            if cached is None or cached[0] != version:
-                cached = (version, *_arrived_counts(conn, horizon))
-                with _CACHE_LOCK:  # handlers run in threads
-                    if len(self._arrived_counts) >= ARRIVED_CACHE:
-                        self._arrived_counts.pop(next(iter(self._arrived_counts)), None)
-                    self._arrived_counts[horizon] = cached
+            arrived_by_feed, arrived_by_tag = self._arrivals.after(conn, reader.read_before)
             feed_delta, tag_delta = _explicit_deltas(conn, reader)
-        by_feed: dict[str, tuple[int, datetime | None]] = dict(cached[1])
+        by_feed: dict[str, tuple[int, datetime | None]] = dict(arrived_by_feed)
         for feed, (n, newest) in feed_delta.items():
             count, before = by_feed.get(feed, (0, None))
             dates = [d for d in (before, newest) if d is not None]
             by_feed[feed] = (count + n, max(dates) if dates else None)
-        by_tag = dict(cached[2])
+        by_tag = dict(arrived_by_tag)
         for tag, n in tag_delta.items():
             by_tag[tag] = by_tag.get(tag, 0) + n
         return UnreadSummary(
@@ -216,39 +186,11 @@ class ReadingMixin(StoreBase):
         )
 
 
-ARRIVED_CACHE = 256  # horizons kept (each: a count per feed and per tag)
-_CACHE_LOCK = threading.Lock()
-
-
 @dataclass(frozen=True, slots=True)
 class UnreadSummary:
     by_feed: dict[str, tuple[int, datetime | None]]  # feed -> (count, newest date)
     by_tag: dict[str, int]
     total: int
-
-
-def _arrived_counts(
-    conn: sa.Connection, horizon: datetime
-) -> tuple[dict[str, tuple[int, datetime | None]], dict[str, int]]:
-    """What arrived after ``horizon``, by feed (count, newest date) and by tag: from the
-    arrival index alone (``ix_entry_arrival``: arrival, feed, date) for feeds, and joined to
-    the tags' key for tags; no state lookups. Grouped by an expression: no index serves it,
-    so SQLite does not walk the feeds' index for the GROUP BY (reading every row)."""
-    feed = (entry_t.c.feed_id + "").label("feed")
-    arrived = entry_t.c.first_seen_at > horizon
-    by_feed = sa.select(feed, sa.func.count(), sa.func.max(entry_t.c.published_at))
-    tag = (tag_t.c.tag + "").label("tag")  # likewise: not a walk of the tags' index
-    by_tag = (
-        sa.select(tag, sa.func.count())
-        .select_from(entry_t.join(tag_t, tag_t.c.entry_id == entry_t.c.id))
-        .where(arrived)
-        .group_by(tag)
-    )
-    feeds = {
-        str(f): (int(n), newest)
-        for f, n, newest in conn.execute(by_feed.where(arrived).group_by(feed))
-    }
-    return feeds, {str(tag): int(n) for tag, n in conn.execute(by_tag)}
 
 
 def _explicit_deltas(

@@ -16,10 +16,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from veille.models import ProcessedMessage
-from veille.store.base import StoreBase
+from veille.store.base import StoreBase, in_chunks
 from veille.store.tables import imap_message_t
-
-_CHUNK = 500  # UIDs per IN (…) clause
 
 
 class SourcesMixin(StoreBase):
@@ -56,13 +54,13 @@ class SourcesMixin(StoreBase):
                 )
             )
             stale = list(dict.fromkeys([*forget, *uids]))
-            for start in range(0, len(stale), _CHUNK):
+            for chunk in in_chunks(stale):
                 conn.execute(
                     sa.delete(t).where(
                         t.c.feed_id == feed_id,
                         t.c.mailbox == mailbox,
                         t.c.uidvalidity == uidvalidity,
-                        t.c.uid.in_(stale[start : start + _CHUNK]),
+                        t.c.uid.in_(chunk),
                     )
                 )
             if processed:

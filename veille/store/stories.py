@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from veille.limits import parse_id
 from veille.models import Selection, StoryCopy, StoryStats
 from veille.store.base import StoreBase, curation_key, feed_display_title, write_meta
-from veille.store.entries import selection_conditions
+from veille.store.selecting import selection_conditions
 from veille.store.tables import entry_t, feed_t, tag_t, une_dropped_t
 
 

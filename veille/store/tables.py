@@ -136,6 +136,19 @@ class Meta(SQLModel, table=True):
     value: str
 
 
+class ArrivalDay(SQLModel, table=True):
+    """A version per day of arrival (``first_seen_at``, UTC, ``YYYY-MM-DD``), increased by the
+    database's own triggers (migration 0012) in every transaction that inserts, deletes or
+    changes an entry that arrived that day (its feed, dates or tags): the unread counts of
+    that day's arrivals are cached under it (``store/arrivals.py``). Every day that saw an
+    arrival has its row."""
+
+    __tablename__ = "arrival_day"
+
+    day: str = Field(primary_key=True)
+    version: int = 0
+
+
 # --- mail and curation ---------------------------------------------------------------------
 
 
@@ -362,6 +375,7 @@ entry_t = _core(Entry)
 tag_t = _core(EntryTag)
 correction_t = _core(TagCorrection)
 meta_t = _core(Meta)
+arrival_day_t = _core(ArrivalDay)
 issue_t = _core(MailIssue)
 outbox_t = _core(MailOutbox)
 unsubscribe_t = _core(MailUnsubscribe)

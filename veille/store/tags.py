@@ -19,7 +19,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from veille.limits import parse_id
-from veille.store.base import RETAGGED_KEY, StoreBase, entries_changed, write_meta
+from veille.rules.tagging import EDITOR_FIELD
+from veille.store.base import RETAGGED_KEY, StoreBase, in_chunks, write_meta
 from veille.store.tables import correction_t, entry_t, tag_t
 
 RULES_KEY = "rules_fingerprint"
@@ -33,7 +34,9 @@ class Reason(Protocol):
     def field(self) -> str: ...
 
     @property
-    def term(self) -> str: ...
+    def shown(self) -> str:
+        """What is stored and shown: the words found (``TagReason.shown``)."""
+        ...
 
 
 # (feed_id, title, summary_html, content_html, categories, url) -> {tag: reason}; the link
@@ -45,7 +48,7 @@ TagMany = Callable[[list[Fields]], list[Mapping[str, Reason]]]
 
 def tag_rows(entry_id: int, tags: Mapping[str, Reason]) -> list[dict[str, Any]]:
     return [
-        {"entry_id": entry_id, "tag": name, "field": r.field, "term": r.term}
+        {"entry_id": entry_id, "tag": name, "field": r.field, "term": r.shown}
         for name, r in tags.items()
     ]
 
@@ -55,8 +58,8 @@ class EditorReason:
     """Why a theme is there when an editor gave it (who and when: ``tag_correction``; the
     public API shows only that an editor did)."""
 
-    field: str = "editor"
-    term: str = ""
+    field: str = EDITOR_FIELD
+    shown: str = ""
 
 
 EDITOR = EditorReason()
@@ -131,7 +134,7 @@ class TagsMixin(StoreBase):
             by_rules = dict(zip(ids, all_tags, strict=True))
             for entry_id, tags in by_rules.items():
                 final = corrected(tags, verdicts.get(entry_id, {}))
-                wanted = {name: (reason.field, reason.term) for name, reason in final.items()}
+                wanted = {name: (reason.field, reason.shown) for name, reason in final.items()}
                 if wanted != current[entry_id]:
                     stale.append(entry_id)
             if stale:
@@ -147,7 +150,6 @@ class TagsMixin(StoreBase):
                         conn.execute(sa.insert(tag_t), fresh)
                     when = now or datetime.now(UTC)
                     write_meta(conn, RETAGGED_KEY, when.isoformat())
-                    entries_changed(conn)
             seen += len(batch)
             changed += len(stale)
         self.set_meta(RULES_KEY, fingerprint)
@@ -227,8 +229,18 @@ class TagsMixin(StoreBase):
 
     def tag_reasons(self, entry_id: int) -> dict[str, tuple[str, str]]:
         """``{tag: (field, term)}`` of one entry."""
+        return self.tag_reasons_of([entry_id]).get(str(entry_id), {})
+
+    def tag_reasons_of(
+        self, entry_ids: Iterable[str | int]
+    ) -> dict[str, dict[str, tuple[str, str]]]:
+        """``{entry id: {tag: (field, term)}}`` of ``entry_ids`` (an entry without tags, or
+        unknown, is left out)."""
+        ids = [i for i in (parse_id(e) for e in entry_ids) if i is not None]
+        reasons: dict[str, dict[str, tuple[str, str]]] = {}
         with self.engine.connect() as conn:
-            return {
-                t.tag: (t.field, t.term)
-                for t in conn.execute(sa.select(tag_t).where(tag_t.c.entry_id == entry_id))
-            }
+            for chunk in in_chunks(ids):
+                query = sa.select(tag_t).where(tag_t.c.entry_id.in_(chunk))
+                for t in conn.execute(query):
+                    reasons.setdefault(str(t.entry_id), {})[t.tag] = (t.field, t.term)
+        return reasons

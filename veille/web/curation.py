@@ -108,17 +108,13 @@ def _build(
     prepared = prepared_issue(s, spec, state.now(request), tz)
     entries, picks = issue_entries(s, spec, prepared.period)
     ids = [e.id for e in entries] + [e.id for e, _ in picks]
-    by_editor: dict[str, set[str]] = {}
-    for c in s.corrections(ids):
-        if c.added:
-            by_editor.setdefault(c.entry_id, set()).add(c.tag)
     labels = config.tag_labels()
     highlights, sections = build_sections(
         entries,
         picks,
         taxonomy=config.tags,
         labels=labels,
-        by_editor={k: frozenset(v) for k, v in by_editor.items()},
+        reasons=s.tag_reasons_of(ids),
         reviewed=s.reviewed_entries(spec.name),
         tz=tz,
     )

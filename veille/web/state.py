@@ -10,7 +10,7 @@ from datetime import datetime
 from fastapi import HTTPException, Request
 
 from veille.models import Config, DigestSpec
-from veille.rules.tagging import RuleSet
+from veille.rules.ruleset import RuleSet
 from veille.settings import Settings
 from veille.store import Store
 

@@ -16,15 +16,9 @@ from veille.ingest.extras import EntryExtras
 from veille.ingest.parse.feed import parse
 from veille.ingest.parse.htmllist import parse_page
 from veille.models import PageSpec, ParsedEntry, ParsedFeed
+from veille.rules.ruleset import RuleSet, RulesSpec
 from veille.rules.search import index_words
-from veille.rules.tagging import (
-    RuleSet,
-    RulesSpec,
-    TagReason,
-    category_words,
-    tag_words,
-    tagging_words,
-)
+from veille.rules.tagging import TagReason, category_words, tag_words, tagging_words
 from veille.text import strip_html, words
 
 _RULES: dict[str, RuleSet] = {}  # per worker process: fingerprint -> compiled rules
