@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import subprocess
 import time
 import urllib.error
@@ -24,6 +23,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNAPSE_PYTHON = ROOT / ".venv-synapse" / "bin" / "python"
@@ -73,12 +74,6 @@ handlers: {file: {class: logging.FileHandler, formatter: precise, filename: LOG_
 root: {level: WARNING, handlers: [file]}
 disable_existing_loggers: false
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Homeserver:
