@@ -440,9 +440,13 @@ def test_a_period_beyond_the_cap_is_paged_honestly(
 
 
 def add_entries(
-    store: Store, feed: str, items: list[tuple[str, timedelta, tuple[str, ...]]]
+    store: Store,
+    feed: str,
+    items: list[tuple[str, timedelta, tuple[str, ...]]],
+    now: datetime = NOW,
 ) -> None:
-    """``(title, age, tags)`` entries of ``feed``, tagged as given."""
+    """``(title, age, tags)`` entries of ``feed`` (published ``age`` before ``NOW``), tagged
+    as given, saved (arrived) at ``now``."""
     from veille.models import ParsedEntry
     from veille.rules.tagging import TagReason
 
@@ -460,7 +464,7 @@ def add_entries(
             )
             for title, age, _ in items
         ],
-        now=NOW,
+        now=now,
         tagger=lambda e: {t: TagReason("title", t) for t in tags[e.title]},
     )
 

@@ -19,15 +19,14 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from veille.ingest.pipeline import retag_if_needed
-from veille.models import ParsedEntry, Selection
+from veille.models import Selection
 from veille.passwords import hash_password
 from veille.rules.ruleset import RuleSet
-from veille.rules.tagging import TagReason
 from veille.store import Store
 from veille.store.tables import entry_t
 
 from .browser import NOW, build_app
-from .test_pages import Doc, Element, words
+from .test_pages import Doc, Element, add_entries, words
 
 SECRET = "clé-de-test-assez-longue-pour-signer-les-sessions-0123456789"
 PASSWORD = "un mot de passe assez long"
@@ -114,21 +113,8 @@ def mark_all_forms(doc: Doc) -> dict[str, dict[str, str]]:
 
 
 def add(store: Store, feed: str, title: str, arrived: datetime, tags: tuple[str, ...]) -> None:
-    store.save_entries(
-        feed,
-        [
-            ParsedEntry(
-                key=title,
-                guid=title,
-                url=f"https://{feed}.example/{abs(hash(title))}",
-                title=title,
-                summary_html="<p>Résumé.</p>",
-                published=arrived,
-            )
-        ],
-        now=arrived,
-        tagger=lambda e: {t: TagReason("title", t) for t in tags},
-    )
+    """One entry of ``feed`` published and arrived at ``arrived``."""
+    add_entries(store, feed, [(title, NOW - arrived, tags)], now=arrived)
 
 
 def one_story(store: Store, *titles: str) -> None:

@@ -1,5 +1,5 @@
-"""Account passwords: argon2id hashes (argon2-cffi's defaults, RFC 9106's second
-recommended profile: 64 MiB, 3 passes), verified in constant time.
+"""Account passwords: argon2id hashes at argon2-cffi's default cost (its low-memory
+profile: 64 MiB, 3 passes, 4 lanes), verified in constant time.
 
 A verification costs ~50 ms by design: it happens at login (web form, API ClientLogin),
 never per request — sessions and API tokens are signed and carry the account's
